@@ -1,0 +1,116 @@
+// A tiny router over node:http: the emulators need exact control of status
+// codes, headers and bodies, and nothing more.
+import http from 'node:http';
+
+export interface Request {
+  req: http.IncomingMessage;
+  res: http.ServerResponse;
+  method: string;
+  path: string;
+  query: URLSearchParams;
+  params: Record<string, string>;
+  /** the raw body, read on demand */
+  body(): Promise<string>;
+}
+
+export type Handler = (r: Request) => void | Promise<void>;
+
+interface Route {
+  method: string;
+  regex: RegExp;
+  names: string[];
+  handler: Handler;
+}
+
+export class Router {
+  private routes: Route[] = [];
+  /** called when no route matched the path */
+  notFound: Handler = (r) => {
+    r.res.writeHead(404).end();
+  };
+
+  /**
+   * Pattern: `/v2/apps/:id*` style: `:name` matches one segment, `:name*` the rest
+   * of the path (slashes included). Method `*` matches any method.
+   */
+  on(method: string, pattern: string, handler: Handler): this {
+    const names: string[] = [];
+    const source = pattern.replace(/[.+?^${}()|[\]\\]/g, '\\$&').replace(/:(\w+)(\*)?/g, (_m, name: string, rest?: string) => {
+      names.push(name);
+      return rest ? '(.+)' : '([^/]+)';
+    });
+    this.routes.push({ method, regex: new RegExp(`^${source}/?$`), names, handler });
+    return this;
+  }
+
+  listener(): http.RequestListener {
+    return (req, res) => {
+      const url = new URL(req.url ?? '/', 'http://localhost');
+      const path = url.pathname;
+      let bodyPromise: Promise<string> | undefined;
+      const body = () =>
+        (bodyPromise ??= new Promise<string>((resolve, reject) => {
+          const chunks: Buffer[] = [];
+          req.on('data', (c: Buffer) => chunks.push(c));
+          req.on('end', () => resolve(Buffer.concat(chunks).toString('utf8')));
+          req.on('error', reject);
+        }));
+      const run = async () => {
+        let pathMatched = false;
+        for (const route of this.routes) {
+          const m = route.regex.exec(path);
+          if (!m) continue;
+          pathMatched = true;
+          if (route.method !== '*' && route.method !== req.method) continue;
+          const params: Record<string, string> = {};
+          route.names.forEach((n, i) => (params[n] = decodeURIComponent(m[i + 1]!)));
+          await route.handler({ req, res, method: req.method ?? 'GET', path, query: url.searchParams, params, body });
+          return;
+        }
+        if (pathMatched) {
+          res.writeHead(405).end();
+          return;
+        }
+        await this.notFound({ req, res, method: req.method ?? 'GET', path, query: url.searchParams, params: {}, body });
+      };
+      run().catch((err: Error) => {
+        console.error(`E ${req.method} ${path}: ${err.stack ?? err.message}`);
+        if (!res.headersSent) res.writeHead(500, { 'Content-Type': 'text/plain' });
+        res.end(res.headersSent ? undefined : `${err.message}`);
+      });
+    };
+  }
+}
+
+export function sendJson(res: http.ServerResponse, status: number, body: unknown, headers: http.OutgoingHttpHeaders = {}): void {
+  const text = JSON.stringify(body);
+  res.writeHead(status, { 'Content-Type': 'application/json', 'Content-Length': Buffer.byteLength(text), ...headers });
+  res.end(text);
+}
+
+export function sendText(res: http.ServerResponse, status: number, body: string, headers: http.OutgoingHttpHeaders = {}): void {
+  res.writeHead(status, { 'Content-Type': 'text/plain; charset=utf-8', 'Content-Length': Buffer.byteLength(body), ...headers });
+  res.end(body);
+}
+
+/** POSTs JSON to another emulated component; resolves with status and parsed body. */
+export async function postJson(
+  url: string,
+  body: unknown,
+  opts: { timeoutMs?: number; headers?: Record<string, string> } = {},
+): Promise<{ status: number; body: unknown; headers: Headers }> {
+  const res = await fetch(url, {
+    method: 'POST',
+    headers: { 'Content-Type': 'application/json', Accept: 'application/json', ...opts.headers },
+    body: JSON.stringify(body),
+    signal: AbortSignal.timeout(opts.timeoutMs ?? 10_000),
+  });
+  const text = await res.text();
+  let parsed: unknown = text;
+  try {
+    parsed = text ? JSON.parse(text) : undefined;
+  } catch {
+    /* not JSON: keep the text */
+  }
+  return { status: res.status, body: parsed, headers: res.headers };
+}

@@ -1,0 +1,134 @@
+// A small promise wrapper over node-zookeeper-client: just what Mesos and
+// Marathon do with ZooKeeper (leader znodes, watches, persistent state).
+import zookeeper from 'node-zookeeper-client';
+
+export interface ZkUrl {
+  /** host:port[,host:port] as ZooKeeper clients take it */
+  connect: string;
+  /** chroot-like path, e.g. /mesos */
+  path: string;
+}
+
+/** `zk://[user:pass@]h1:2181,h2:2181/mesos` → { connect, path } */
+export function parseZkUrl(url: string): ZkUrl {
+  const m = /^zk:\/\/(?:[^@/]+@)?([^/]+)(\/.*)?$/.exec(url.trim());
+  if (!m) throw new Error(`Expecting 'zk://' at the beginning of the URL, got '${url}'`);
+  const path = (m[2] ?? '/').replace(/\/+$/, '') || '/';
+  return { connect: m[1]!, path };
+}
+
+export type Watch = () => void;
+
+export class Zk {
+  readonly client: zookeeper.Client;
+  private constructor(client: zookeeper.Client) {
+    this.client = client;
+  }
+
+  /** Connects, retrying until `timeoutMs`; ZooKeeper may still be starting. */
+  static async connect(connect: string, opts: { sessionTimeout?: number; timeoutMs?: number } = {}): Promise<Zk> {
+    const deadline = Date.now() + (opts.timeoutMs ?? 60_000);
+    for (;;) {
+      const client = zookeeper.createClient(connect, { sessionTimeout: opts.sessionTimeout ?? 10_000, spinDelay: 500, retries: 0 });
+      const ok = await new Promise<boolean>((resolve) => {
+        const timer = setTimeout(() => resolve(false), 5000);
+        client.once('connected', () => { clearTimeout(timer); resolve(true); });
+        client.connect();
+      });
+      if (ok) return new Zk(client);
+      client.close();
+      if (Date.now() > deadline) throw new Error(`Could not connect to ZooKeeper at ${connect}`);
+      await new Promise((r) => setTimeout(r, 500));
+    }
+  }
+
+  /** Resolves when the session expires: callers then exit or rebuild their state. */
+  onExpired(fn: () => void): void {
+    this.client.on('state', (state: zookeeper.State) => {
+      if (state === zookeeper.State.EXPIRED) fn();
+    });
+  }
+
+  close(): void {
+    this.client.close();
+  }
+
+  async mkdirp(path: string): Promise<void> {
+    if (path === '/' || path === '') return;
+    await new Promise<void>((resolve, reject) =>
+      this.client.mkdirp(path, (err) => (err ? reject(err) : resolve())),
+    );
+  }
+
+  create(path: string, data: Buffer | undefined, mode: number): Promise<string> {
+    return new Promise((resolve, reject) =>
+      this.client.create(path, data ?? null as unknown as Buffer, mode, (err, created) => (err ? reject(err) : resolve(created))),
+    );
+  }
+
+  createEphemeralSequential(path: string, data: Buffer): Promise<string> {
+    return this.create(path, data, zookeeper.CreateMode.EPHEMERAL_SEQUENTIAL);
+  }
+
+  createEphemeral(path: string, data: Buffer): Promise<string> {
+    return this.create(path, data, zookeeper.CreateMode.EPHEMERAL);
+  }
+
+  getChildren(path: string, watch?: Watch): Promise<string[]> {
+    return new Promise((resolve, reject) => {
+      const cb = (err: Error | zookeeper.Exception | null, children: string[]) => (err ? reject(err) : resolve(children));
+      if (watch) this.client.getChildren(path, () => watch(), cb);
+      else this.client.getChildren(path, cb);
+    });
+  }
+
+  /** Data of a znode, or undefined when it does not exist. */
+  getData(path: string, watch?: Watch): Promise<Buffer | undefined> {
+    return new Promise((resolve, reject) => {
+      const cb = (err: Error | zookeeper.Exception | null, data: Buffer) => {
+        if (err && (err as zookeeper.Exception).getCode?.() === zookeeper.Exception.NO_NODE) return resolve(undefined);
+        if (err) return reject(err);
+        resolve(data ?? Buffer.alloc(0));
+      };
+      if (watch) this.client.getData(path, () => watch(), cb);
+      else this.client.getData(path, cb);
+    });
+  }
+
+  /** Writes a persistent znode, creating it (and its parents) when missing. */
+  async put(path: string, data: Buffer): Promise<void> {
+    const exists = await new Promise<boolean>((resolve, reject) =>
+      this.client.exists(path, (err, stat) => (err ? reject(err) : resolve(!!stat))),
+    );
+    if (!exists) {
+      await this.mkdirp(path.slice(0, path.lastIndexOf('/')) || '/');
+      try {
+        await this.create(path, data, zookeeper.CreateMode.PERSISTENT);
+        return;
+      } catch (err) {
+        if ((err as zookeeper.Exception).getCode?.() !== zookeeper.Exception.NODE_EXISTS) throw err;
+      }
+    }
+    await new Promise<void>((resolve, reject) =>
+      this.client.setData(path, data, -1, (err) => (err ? reject(err) : resolve())),
+    );
+  }
+
+  /** Removes a znode and its children; missing is fine. */
+  async removeRecursive(path: string): Promise<void> {
+    let children: string[] = [];
+    try {
+      children = await this.getChildren(path);
+    } catch (err) {
+      if ((err as zookeeper.Exception).getCode?.() === zookeeper.Exception.NO_NODE) return;
+      throw err;
+    }
+    for (const child of children) await this.removeRecursive(`${path}/${child}`);
+    await new Promise<void>((resolve, reject) =>
+      this.client.remove(path, -1, (err) => {
+        if (err && (err as zookeeper.Exception).getCode?.() !== zookeeper.Exception.NO_NODE) reject(err);
+        else resolve();
+      }),
+    );
+  }
+}

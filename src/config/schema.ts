@@ -1,0 +1,119 @@
+// cluster.yaml as a strict schema: unknown keys, wrong types and impossible
+// values are errors, each tied to the path it came from.
+import { z } from 'zod';
+import { parseDuration } from './duration.js';
+import { parsePortRanges, rangesContain, type PortRange } from './port-ranges.js';
+
+const portRangesText = z.string().superRefine((text, ctx) => {
+  const r = parsePortRanges(text);
+  if (typeof r === 'string') ctx.addIssue({ code: 'custom', message: r });
+});
+
+const hostPort = z
+  .number({ error: 'must be a port number (0 picks a free one)' })
+  .int('must be a whole number')
+  .min(0, 'must be 0 (a free port) or 1-65535')
+  .max(65535, 'must be 0 (a free port) or 1-65535');
+
+const imageRef = z.string().min(1, 'must name an image, e.g. mesosphere/mesos-master:1.7.1');
+
+const duration = z.string().refine((t) => parseDuration(t) !== undefined && parseDuration(t)! > 0, {
+  message: 'must be a duration like 180s, 3m or 1m30s',
+});
+
+export const clusterName = z
+  .string()
+  .regex(/^[a-z0-9][a-z0-9-]{0,30}[a-z0-9]$|^[a-z0-9]$/, 'must be 1-32 lowercase letters, digits or dashes, not starting or ending with a dash');
+
+export const imagesMode = z.enum(['auto', 'official', 'emulated']);
+
+export const clusterSchema = z
+  .strictObject({
+    apiVersion: z.literal('mesos-up/v1', { error: 'must be mesos-up/v1' }).optional(),
+    kind: z.literal('Cluster', { error: 'must be Cluster' }).optional(),
+    name: clusterName.optional(),
+    images: imagesMode.optional(),
+    zookeeper: z.strictObject({ image: imageRef.optional() }).optional(),
+    masters: z
+      .strictObject({
+        count: z
+          .number({ error: 'must be 1, 3 or 5' })
+          .refine((n) => n === 1 || n === 3 || n === 5, {
+            message: 'must be 1, 3 or 5 (an odd number, so a quorum of floor(n/2)+1 survives a failure)',
+          })
+          .optional(),
+        image: imageRef.optional(),
+      })
+      .optional(),
+    agents: z
+      .strictObject({
+        count: z.number({ error: 'must be a number' }).int('must be a whole number').min(1, 'must be at least 1: Marathon needs an agent to run tasks').max(32, 'must be at most 32').optional(),
+        resources: z
+          .strictObject({
+            cpus: z.number({ error: 'must be a number' }).gt(0, 'must be more than 0').max(256, 'must be at most 256').optional(),
+            mem: z.number({ error: 'must be a number of MB' }).min(64, 'must be at least 64 (MB): smaller agents cannot run a task of 32 MB plus overhead').optional(),
+            disk: z.number({ error: 'must be a number of MB' }).min(0, 'must not be negative').optional(),
+            ports: portRangesText.optional(),
+          })
+          .optional(),
+        publishPorts: portRangesText.optional(),
+        containerizers: z
+          .array(z.enum(['mesos', 'docker']), { error: 'must be a list of mesos and/or docker' })
+          .min(1, 'must name at least one containerizer')
+          .refine((l) => new Set(l).size === l.length, { message: 'must not repeat a containerizer' })
+          .optional(),
+        image: imageRef.optional(),
+      })
+      .optional(),
+    marathon: z
+      .strictObject({
+        localPortMin: z.number({ error: 'must be a port number' }).int('must be a whole number').min(1).max(65535).optional(),
+        localPortMax: z.number({ error: 'must be a port number' }).int('must be a whole number').min(1).max(65535).optional(),
+        image: imageRef.optional(),
+        args: z.array(z.string(), { error: 'must be a list of strings' }).optional(),
+      })
+      .optional(),
+    ports: z.strictObject({ master: hostPort.optional(), marathon: hostPort.optional(), zookeeper: hostPort.optional() }).optional(),
+    timeouts: z.strictObject({ up: duration.optional() }).optional(),
+  });
+
+export type ClusterFile = z.infer<typeof clusterSchema>;
+
+export type Role = 'zookeeper' | 'master' | 'agent' | 'marathon';
+
+/** The fully resolved cluster description everything downstream works from. */
+export interface ClusterSpec {
+  name: string;
+  images: 'auto' | 'official' | 'emulated';
+  imageOverrides: Partial<Record<Role, string>>;
+  masters: { count: 1 | 3 | 5 };
+  agents: {
+    count: number;
+    resources: { cpus: number; mem: number; disk: number; ports: PortRange[] };
+    publishPorts: PortRange[];
+    containerizers: Array<'mesos' | 'docker'>;
+  };
+  marathon: { localPortMin: number; localPortMax: number; args: string[] };
+  ports: { master: number; marathon: number; zookeeper: number };
+  timeouts: { upMs: number };
+}
+
+/** Cross-field checks that need the merged values; returns [path, message] pairs. */
+export function crossCheck(spec: ClusterSpec): Array<[Array<string | number>, string]> {
+  const problems: Array<[Array<string | number>, string]> = [];
+  const m = spec.marathon;
+  if (m.localPortMin > m.localPortMax)
+    problems.push([['marathon', 'localPortMax'], `must not be below localPortMin (${m.localPortMin})`]);
+  for (const r of spec.agents.publishPorts) {
+    if (!rangesContain(spec.agents.resources.ports, r))
+      problems.push([['agents', 'publishPorts'], `${r.begin}-${r.end} is not inside the agents' port resources; publish only ports the agents offer`]);
+  }
+  if (spec.agents.publishPorts.reduce((n, r) => n + r.end - r.begin + 1, 0) > 100)
+    problems.push([['agents', 'publishPorts'], 'publishes more than 100 ports per agent; Docker slows down badly with large port ranges']);
+  const fixed = (['master', 'marathon', 'zookeeper'] as const).filter((k) => spec.ports[k] !== 0);
+  for (let i = 0; i < fixed.length; i++)
+    for (let j = i + 1; j < fixed.length; j++)
+      if (spec.ports[fixed[i]!] === spec.ports[fixed[j]!])
+        problems.push([['ports', fixed[j]!], `is the same host port as ports.${fixed[i]} (${spec.ports[fixed[i]!]})`]);
+  return problems;
+}

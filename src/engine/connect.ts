@@ -1,0 +1,74 @@
+// Finding and reaching the Docker Engine: DOCKER_HOST, the current docker
+// context, or the default socket; fails fast with what to do.
+import Docker from 'dockerode';
+import { createHash } from 'node:crypto';
+import { existsSync, readFileSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { MesosUpError } from '../errors.js';
+
+export interface EngineEndpoint {
+  /** unix:///var/run/docker.sock, tcp://h:2375, ssh://user@h */
+  host: string;
+  /** where it came from, for messages */
+  source: 'DOCKER_HOST' | `context ${string}` | 'default';
+}
+
+/** The endpoint the docker CLI would use. */
+export function resolveEndpoint(env: NodeJS.ProcessEnv = process.env): EngineEndpoint {
+  if (env.DOCKER_HOST) return { host: env.DOCKER_HOST, source: 'DOCKER_HOST' };
+  const configDir = env.DOCKER_CONFIG ?? path.join(os.homedir(), '.docker');
+  const context = env.DOCKER_CONTEXT ?? readCurrentContext(configDir);
+  if (context && context !== 'default') {
+    const meta = path.join(configDir, 'contexts', 'meta', createHash('sha256').update(context).digest('hex'), 'meta.json');
+    if (existsSync(meta)) {
+      const data = JSON.parse(readFileSync(meta, 'utf8')) as { Endpoints?: { docker?: { Host?: string } } };
+      const host = data.Endpoints?.docker?.Host;
+      if (host) return { host, source: `context ${context}` };
+    }
+  }
+  return { host: 'unix:///var/run/docker.sock', source: 'default' };
+}
+
+function readCurrentContext(configDir: string): string | undefined {
+  try {
+    return (JSON.parse(readFileSync(path.join(configDir, 'config.json'), 'utf8')) as { currentContext?: string }).currentContext;
+  } catch {
+    return undefined;
+  }
+}
+
+function clientFor(ep: EngineEndpoint): Docker {
+  const url = new URL(ep.host);
+  if (url.protocol === 'unix:') return new Docker({ socketPath: url.pathname });
+  if (url.protocol === 'ssh:') {
+    return new Docker({ protocol: 'ssh', host: url.hostname, port: url.port || 22, username: url.username || undefined } as Docker.DockerOptions);
+  }
+  const tls = url.protocol === 'https:' || process.env.DOCKER_TLS_VERIFY === '1';
+  return new Docker({ protocol: tls ? 'https' : 'http', host: url.hostname, port: url.port || (tls ? 2376 : 2375) });
+}
+
+export const NO_ENGINE_HINT =
+  'install and start a Docker Engine (Debian/Ubuntu: apt-get install docker.io, then start dockerd, e.g. `systemctl start docker` or `dockerd &`), or point DOCKER_HOST at one';
+
+/** A connected client; throws ENGINE_UNREACHABLE within `timeoutMs`. */
+export async function connectEngine(opts: { timeoutMs?: number; env?: NodeJS.ProcessEnv } = {}): Promise<Docker> {
+  const ep = resolveEndpoint(opts.env);
+  const docker = clientFor(ep);
+  try {
+    await Promise.race([
+      docker.ping(),
+      new Promise((_, reject) => setTimeout(() => reject(new Error('no answer within 2s')), opts.timeoutMs ?? 2000).unref()),
+    ]);
+  } catch (err) {
+    const reason = (err as NodeJS.ErrnoException).code ?? (err as Error).message;
+    const denied = reason === 'EACCES';
+    throw new MesosUpError('ENGINE_UNREACHABLE', `No Docker Engine answered at ${ep.host} (${ep.source}): ${reason}`, {
+      hint: denied
+        ? `you may not use ${ep.host}: add yourself to the docker group (sudo usermod -aG docker $USER, then log in again) or run as root`
+        : NO_ENGINE_HINT,
+      cause: err,
+    });
+  }
+  return docker;
+}

@@ -1,0 +1,157 @@
+// The plan of a whole cluster: containers in the order they must start.
+// Pure: the same spec, images and addresses always give the same plan.
+import type { ClusterSpec } from '../config/schema.js';
+import { formatPortRanges } from '../config/port-ranges.js';
+import type { Addresses } from './addresses.js';
+import { baseLabels, containerName, LABEL, networkName } from './labels.js';
+import type { ContainerPlan, ImageSet, PortBinding, Role } from './types.js';
+
+export const ZK_PORT = 2181;
+export const MASTER_PORT = 5050;
+export const AGENT_PORT = 5051;
+export const MARATHON_PORT = 8080;
+/** where the agents keep sandboxes inside their containers */
+export const AGENT_WORK_DIR = '/var/lib/mesos/agent';
+export const MASTER_WORK_DIR = '/var/lib/mesos/master';
+export const DOCKER_SOCKET = '/var/run/docker.sock';
+
+export interface PlanContext {
+  spec: ClusterSpec;
+  images: ImageSet;
+  cliVersion: string;
+  runId: string;
+  /** bind address for published ports */
+  hostIp?: string;
+}
+
+export const zkUrl = (zkIp: string, chroot: 'mesos' | 'marathon'): string => `zk://${zkIp}:${ZK_PORT}/${chroot}`;
+
+export const quorum = (masters: number): number => Math.floor(masters / 2) + 1;
+
+/** Mesos' resource text for an agent: `cpus:2;mem:2048;disk:4096;ports(*):[8000-8100,31000-32000]`. */
+export function agentResources(spec: ClusterSpec): string {
+  const r = spec.agents.resources;
+  const ports = r.ports.map((p) => `${p.begin}-${p.end}`).join(',');
+  return `cpus:${r.cpus};mem:${r.mem};disk:${r.disk};ports(*):[${ports}]`;
+}
+
+function base(ctx: PlanContext, role: Role, index: number, image: string): Omit<ContainerPlan, 'cmd' | 'env' | 'ports' | 'binds' | 'readiness'> {
+  const name = containerName(ctx.spec.name, role, index);
+  return {
+    name,
+    role,
+    index,
+    image,
+    labels: {
+      ...baseLabels(ctx.spec.name, ctx.cliVersion, ctx.runId),
+      [LABEL.role]: role,
+      [LABEL.index]: String(index),
+      [LABEL.flavour]: ctx.images.flavour,
+    },
+    network: networkName(ctx.spec.name),
+    hostname: name,
+  };
+}
+
+const publish = (ctx: PlanContext, container: number, host = 0): PortBinding => ({ container, host, hostIp: ctx.hostIp ?? '127.0.0.1' });
+
+export function planZookeeper(ctx: PlanContext): ContainerPlan {
+  return {
+    ...base(ctx, 'zookeeper', 1, ctx.images.zookeeper),
+    cmd: [],
+    // The official image reads these; ruok must be whitelisted since ZooKeeper 3.5.
+    env: { ZOO_MY_ID: '1', ZOO_4LW_COMMANDS_WHITELIST: 'ruok,srvr,mntr,stat,conf' },
+    ports: [publish(ctx, ZK_PORT, ctx.spec.ports.zookeeper)],
+    binds: [],
+    readiness: "answers 'imok' to 'ruok' on 2181",
+  };
+}
+
+export function planMaster(ctx: PlanContext, index: number, zkIp: string, ip: string): ContainerPlan {
+  const n = ctx.spec.masters.count;
+  return {
+    ...base(ctx, 'master', index, ctx.images.master),
+    ip,
+    // mesosphere/mesos-master's CMD is --registry=in_memory; keep it explicit in env too.
+    cmd: [],
+    env: {
+      MESOS_ZK: zkUrl(zkIp, 'mesos'),
+      MESOS_QUORUM: String(quorum(n)),
+      MESOS_IP: ip,
+      MESOS_HOSTNAME: ip,
+      MESOS_PORT: String(MASTER_PORT),
+      MESOS_WORK_DIR: MASTER_WORK_DIR,
+      MESOS_REGISTRY: 'in_memory',
+      MESOS_CLUSTER: ctx.spec.name,
+    },
+    ports: [publish(ctx, MASTER_PORT, index === 1 ? ctx.spec.ports.master : 0)],
+    binds: [],
+    readiness: 'GET /health is 200; one master elected',
+  };
+}
+
+export function planAgent(ctx: PlanContext, index: number, zkIp: string, ip: string): ContainerPlan {
+  const a = ctx.spec.agents;
+  const docker = a.containerizers.includes('docker');
+  const published = a.publishPorts.flatMap((r) => Array.from({ length: r.end - r.begin + 1 }, (_, i) => publish(ctx, r.begin + i)));
+  return {
+    ...base(ctx, 'agent', index, ctx.images.agent),
+    ip,
+    cmd: [],
+    env: {
+      MESOS_MASTER: zkUrl(zkIp, 'mesos'),
+      MESOS_IP: ip,
+      MESOS_HOSTNAME: ip,
+      MESOS_PORT: String(AGENT_PORT),
+      MESOS_WORK_DIR: AGENT_WORK_DIR,
+      MESOS_RESOURCES: agentResources(ctx.spec),
+      MESOS_CONTAINERIZERS: a.containerizers.join(','),
+      // In a container: no systemd, no user switching, plain POSIX isolation.
+      MESOS_SYSTEMD_ENABLE_SUPPORT: 'false',
+      MESOS_SWITCH_USER: 'false',
+      MESOS_LAUNCHER: 'posix',
+      MESOS_ISOLATION: 'posix/cpu,posix/mem',
+      ...(docker ? { MESOS_DOCKER_SOCKET: DOCKER_SOCKET } : {}),
+    },
+    ports: [publish(ctx, AGENT_PORT), ...published],
+    // The Docker socket only where the docker containerizer needs it.
+    binds: docker ? [`${DOCKER_SOCKET}:${DOCKER_SOCKET}`] : [],
+    readiness: 'registered and active in the leading master',
+  };
+}
+
+export function planMarathon(ctx: PlanContext, zkIp: string, ip: string): ContainerPlan {
+  const m = ctx.spec.marathon;
+  return {
+    ...base(ctx, 'marathon', 1, ctx.images.marathon),
+    ip,
+    cmd: [
+      '--master', zkUrl(zkIp, 'mesos'),
+      '--zk', zkUrl(zkIp, 'marathon'),
+      '--hostname', ip,
+      '--http_port', String(MARATHON_PORT),
+      '--local_port_min', String(m.localPortMin),
+      '--local_port_max', String(m.localPortMax),
+      ...m.args,
+    ],
+    env: {},
+    ports: [publish(ctx, MARATHON_PORT, ctx.spec.ports.marathon)],
+    binds: [],
+    readiness: 'GET /v2/info has a frameworkId; its framework is active and receives offers',
+  };
+}
+
+/** Stages in start order; containers within a stage start concurrently. */
+export function planCluster(ctx: PlanContext, zkIp: string, addrs: Addresses): ContainerPlan[][] {
+  const { spec } = ctx;
+  return [
+    [planZookeeper(ctx)],
+    Array.from({ length: spec.masters.count }, (_, i) => planMaster(ctx, i + 1, zkIp, addrs.masters[i]!)),
+    [
+      ...Array.from({ length: spec.agents.count }, (_, i) => planAgent(ctx, i + 1, zkIp, addrs.agents[i]!)),
+      planMarathon(ctx, zkIp, addrs.marathon),
+    ],
+  ];
+}
+
+export { formatPortRanges };

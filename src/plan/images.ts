@@ -1,0 +1,27 @@
+// Which image each role runs, for both flavours; cluster.yaml may override any.
+import type { ClusterSpec, Role } from '../config/schema.js';
+import type { Flavour, ImageSet } from './types.js';
+
+/** The last published generation of the real images (see README). */
+export const OFFICIAL_IMAGES: Record<Role, string> = {
+  zookeeper: 'zookeeper:3.8',
+  master: 'mesosphere/mesos-master:1.7.1',
+  agent: 'mesosphere/mesos-slave:1.7.1',
+  marathon: 'mesosphere/marathon:v1.7.50',
+};
+
+/** Dockerfile target of emulator/Dockerfile for each role. */
+export const EMULATED_TARGETS: Record<Role, string> = {
+  zookeeper: 'zookeeper',
+  master: 'mesos-master',
+  agent: 'mesos-agent',
+  marathon: 'marathon',
+};
+
+export const emulatedImage = (role: Role, version: string): string => `mesos-up/${EMULATED_TARGETS[role]}:${version}`;
+
+export function imageSet(spec: ClusterSpec, flavour: Flavour, version: string): ImageSet {
+  const pick = (role: Role) =>
+    spec.imageOverrides[role] ?? (flavour === 'official' ? OFFICIAL_IMAGES[role] : emulatedImage(role, version));
+  return { flavour, zookeeper: pick('zookeeper'), master: pick('master'), agent: pick('agent'), marathon: pick('marathon') };
+}

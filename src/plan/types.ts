@@ -1,0 +1,46 @@
+// What a cluster is made of, as data: every container with its exact image,
+// environment, flags, ports and mounts. Built by pure functions in plan/.
+import type { Role } from '../config/schema.js';
+
+export type { Role };
+
+export interface PortBinding {
+  /** port inside the container */
+  container: number;
+  /** port on the host; 0 = a free one chosen by the engine */
+  host: number;
+  /** always 127.0.0.1 unless a user asks otherwise */
+  hostIp: string;
+}
+
+export interface ContainerPlan {
+  name: string;
+  role: Role;
+  /** 1-based index within its role */
+  index: number;
+  image: string;
+  /** undefined = the image's own entrypoint */
+  entrypoint?: string[];
+  cmd: string[];
+  env: Record<string, string>;
+  labels: Record<string, string>;
+  ports: PortBinding[];
+  /** host:container[:ro] bind mounts */
+  binds: string[];
+  network: string;
+  /** static address on the cluster network; undefined = assigned by the engine */
+  ip?: string;
+  hostname: string;
+  /** what must hold before the next stage starts, for --dry-run and errors */
+  readiness: string;
+}
+
+export type Flavour = 'official' | 'emulated';
+
+export interface ImageSet {
+  flavour: Flavour;
+  zookeeper: string;
+  master: string;
+  agent: string;
+  marathon: string;
+}

@@ -1,0 +1,25 @@
+// Once per run of the Docker tests: build the emulated images (cached by
+// content hash), and at the end fail if any io.mesos-up.* object survived.
+import { execFileSync } from 'node:child_process';
+import { connectEngine } from '../src/engine/connect.js';
+import { ensureEmulatedImages } from '../src/engine/emulated.js';
+import { version } from '../src/version.js';
+import { leftovers } from './support/leftovers.js';
+
+export async function setup(): Promise<void> {
+  execFileSync(process.execPath, ['emulator/build.mjs'], { stdio: 'inherit' });
+  const docker = await connectEngine({ timeoutMs: 5000 });
+  const t0 = Date.now();
+  await ensureEmulatedImages(docker, version, (line) => {
+    if (process.env.MESOS_UP_TEST_VERBOSE) console.log(line);
+  });
+  console.log(`emulated images ready in ${((Date.now() - t0) / 1000).toFixed(1)}s`);
+}
+
+export async function teardown(): Promise<void> {
+  const docker = await connectEngine({ timeoutMs: 5000 });
+  const left = await leftovers(docker);
+  if (left.length) {
+    throw new Error(`Docker objects labelled io.mesos-up.* survived the test run:\n  ${left.join('\n  ')}`);
+  }
+}
