@@ -1,0 +1,210 @@
+// up, down, status, ls, env, logs: the cluster's life on the command line.
+import type { Command } from 'commander';
+import { loadSpec, type Overrides } from '../config/load.js';
+import { parseDuration } from '../config/duration.js';
+import { MesosUpError } from '../errors.js';
+import { connectEngine } from '../engine/connect.js';
+import { readLogs } from '../engine/logs.js';
+import { describeCluster, describeView } from '../lifecycle/describe.js';
+import { discoverClusters } from '../lifecycle/discover.js';
+import { removeCluster } from '../lifecycle/remove.js';
+import { up } from '../lifecycle/up.js';
+import { placeholderAddresses } from '../plan/addresses.js';
+import { planCluster } from '../plan/cluster.js';
+import { imageSet } from '../plan/images.js';
+import { networkName } from '../plan/labels.js';
+import { version } from '../version.js';
+import { formatCluster, formatPlan, table } from './format.js';
+import { pickReporter } from './reporters.js';
+import { action, clusterNameFrom, interruptSignal } from './run.js';
+import { formatDuration } from '../config/duration.js';
+import type { ClusterInfo } from '../lifecycle/describe.js';
+
+const int = (flag: string) => (v: string) => {
+  const n = Number(v);
+  if (!Number.isInteger(n)) throw new MesosUpError('USAGE', `${flag} takes a whole number, not "${v}"`);
+  return n;
+};
+
+const print = (json: boolean | undefined, data: unknown, text: () => string) =>
+  process.stdout.write(`${json ? JSON.stringify(data, null, 2) : text()}\n`);
+
+export function envLines(c: ClusterInfo): string[] {
+  return [
+    ...(c.masterUrl ? [`export MESOS_MASTER_URL=${c.masterUrl}`] : []),
+    ...(c.marathonUrl ? [`export MARATHON_URL=${c.marathonUrl}`] : []),
+    ...(c.zkUrl ? [`export ZK_URL=${c.zkUrl}`] : []),
+  ];
+}
+
+export function registerClusterCommands(program: Command): void {
+  program
+    .command('up')
+    .description('start a cluster and wait until Marathon receives offers')
+    .option('-n, --name <name>', 'cluster name (default: name in cluster.yaml, else demo)')
+    .option('-f, --config <file>', 'cluster file (default: ./cluster.yaml when present)')
+    .option('--agents <n>', 'number of Mesos agents', int('--agents'))
+    .option('--masters <n>', 'number of Mesos masters: 1, 3 or 5', int('--masters'))
+    .option('--images <mode>', 'auto (official when a registry answers), official or emulated')
+    .option('--wait <duration>', 'deadline for the cluster to be ready, e.g. 3m (default 180s)')
+    .option('--canary', 'also wait for a tiny app to reach TASK_RUNNING')
+    .option('--retain', 'keep the containers when up fails, to look at them')
+    .option('--dry-run', 'print the plan (containers, env, flags, ports, mounts) and start nothing')
+    .option('--timings', 'print how long each stage took')
+    .option('--json', 'print one JSON document')
+    .action(
+      action(async (opts: { name?: string; config?: string; agents?: number; masters?: number; images?: string; wait?: string; canary?: boolean; retain?: boolean; dryRun?: boolean; timings?: boolean; json?: boolean }) => {
+        const overrides: Overrides = {};
+        if (opts.name !== undefined) overrides.name = opts.name;
+        if (opts.agents !== undefined) overrides.agents = opts.agents;
+        if (opts.masters !== undefined) overrides.masters = opts.masters;
+        if (opts.images !== undefined) overrides.images = opts.images;
+        if (opts.wait !== undefined) {
+          const ms = parseDuration(opts.wait);
+          if (!ms) throw new MesosUpError('USAGE', `--wait "${opts.wait}" is not a duration like 90s or 3m`);
+          overrides.waitMs = ms;
+        }
+        const { spec } = loadSpec(opts.config, overrides);
+        if (opts.dryRun) {
+          const flavour = spec.images === 'official' ? 'official' : spec.images === 'emulated' ? 'emulated' : 'official';
+          const stages = planCluster({ spec, images: imageSet(spec, flavour, version), cliVersion: version, runId: '<run-id>' }, '<zookeeper-ip>', placeholderAddresses(spec.masters.count, spec.agents.count));
+          const note = spec.images === 'auto' ? 'images: auto (official shown; emulated when no registry answers, with the same env, flags and ports)' : `images: ${spec.images}`;
+          print(opts.json, { spec, images: spec.images, network: networkName(spec.name), stages }, () => `${note}\n${formatPlan(stages, networkName(spec.name))}`);
+          return;
+        }
+        const docker = await connectEngine();
+        const notes: string[] = [];
+        const interrupt = interruptSignal();
+        const t0 = Date.now();
+        try {
+          const result = await up({ spec, docker, reporter: pickReporter(opts, notes), signal: interrupt.signal, retain: !!opts.retain, canary: !!opts.canary });
+          const elapsed = Date.now() - t0;
+          print(opts.json, { ...result.cluster, env: envLines(result.cluster), timings: result.timings.map((t) => ({ stage: t.title, ms: t.endMs - t.startMs })), notes }, () =>
+            [
+              ...notes,
+              '',
+              `${formatCluster(result.cluster)}`,
+              ...(opts.timings ? ['', table([['STAGE', 'TIME'], ...result.timings.map((t) => [t.title, formatDuration(t.endMs - t.startMs)])])] : []),
+              '',
+              `Ready in ${formatDuration(elapsed)}. Next: eval "$(mesos-up env${spec.name === 'demo' ? '' : ` --name ${spec.name}`})"; mesos-up status; mesos-up down${spec.name === 'demo' ? '' : ` --name ${spec.name}`}`,
+            ].join('\n'),
+          );
+        } catch (err) {
+          if (notes.length && !opts.json) process.stderr.write(`${notes.join('\n')}\n`);
+          throw err;
+        } finally {
+          interrupt.dispose();
+        }
+      }),
+    );
+
+  program
+    .command('down')
+    .description('remove a cluster: its containers, task containers, network and volumes')
+    .option('-n, --name <name>', 'cluster name (default: name in cluster.yaml, else demo)')
+    .option('-f, --config <file>', 'take the name from this cluster file')
+    .option('--all', 'remove every mesos-up cluster on this engine')
+    .option('--json', 'print one JSON document')
+    .action(
+      action(async (opts: { name?: string; config?: string; all?: boolean; json?: boolean }) => {
+        const docker = await connectEngine();
+        const names = opts.all ? [...(await discoverClusters(docker)).keys()] : [clusterNameFrom(opts)];
+        const results: Array<{ name: string } & Awaited<ReturnType<typeof removeCluster>>> = [];
+        for (const name of names) results.push({ name, ...(await removeCluster(docker, name)) });
+        print(opts.json, { removed: results }, () =>
+          results
+            .map((r) =>
+              r.containers.length + r.networks.length + r.volumes.length === 0
+                ? `No cluster named ${r.name}; nothing to remove.`
+                : `Removed cluster ${r.name}: ${r.containers.length} containers, ${r.networks.length} networks, ${r.volumes.length} volumes.`,
+            )
+            .join('\n') || 'No mesos-up clusters on this engine.',
+        );
+      }),
+    );
+
+  program
+    .command('status')
+    .description('show a cluster: containers, URLs, leader, agents, frameworks, offers')
+    .option('-n, --name <name>', 'cluster name (default: name in cluster.yaml, else demo)')
+    .option('-f, --config <file>', 'take the name from this cluster file')
+    .option('--json', 'print one JSON document')
+    .action(
+      action(async (opts: { name?: string; config?: string; json?: boolean }) => {
+        const docker = await connectEngine();
+        const info = await describeCluster(docker, clusterNameFrom(opts));
+        print(opts.json, info, () => formatCluster(info));
+        if (info.health !== 'running') process.exitCode = 1;
+      }),
+    );
+
+  program
+    .command('ls')
+    .description('list the mesos-up clusters on this engine')
+    .option('--json', 'print one JSON document')
+    .action(
+      action(async (opts: { json?: boolean }) => {
+        const docker = await connectEngine();
+        const views = [...(await discoverClusters(docker)).values()];
+        const infos = await Promise.all(views.map((v) => describeView(v)));
+        print(opts.json, { clusters: infos }, () =>
+          infos.length === 0
+            ? 'No mesos-up clusters on this engine. Start one with: mesos-up up'
+            : table([
+                ['NAME', 'STATE', 'IMAGES', 'CONTAINERS', 'LEADER', 'MARATHON'],
+                ...infos.map((c) => [c.name, c.health, c.flavour, `${c.containers.filter((m) => m.state === 'running').length}/${c.containers.length}`, c.leader ?? '-', c.marathonUrl ?? '-']),
+              ]),
+        );
+      }),
+    );
+
+  program
+    .command('env')
+    .description('print export lines for MESOS_MASTER_URL, MARATHON_URL and ZK_URL (eval "$(mesos-up env)")')
+    .option('-n, --name <name>', 'cluster name (default: name in cluster.yaml, else demo)')
+    .option('-f, --config <file>', 'take the name from this cluster file')
+    .option('--json', 'print one JSON document')
+    .action(
+      action(async (opts: { name?: string; config?: string; json?: boolean }) => {
+        const docker = await connectEngine();
+        const info = await describeCluster(docker, clusterNameFrom(opts));
+        print(opts.json, { MESOS_MASTER_URL: info.masterUrl, MARATHON_URL: info.marathonUrl, ZK_URL: info.zkUrl }, () => envLines(info).join('\n'));
+      }),
+    );
+
+  program
+    .command('logs [target]')
+    .description('print the logs of a role (zookeeper, master, agent, marathon) or a container; all when omitted')
+    .option('-n, --name <name>', 'cluster name (default: name in cluster.yaml, else demo)')
+    .option('-f, --follow', 'keep printing new lines')
+    .option('--tail <n>', 'only the last n lines of each', int('--tail'))
+    .action(
+      action(async (target: string | undefined, opts: { name?: string; follow?: boolean; tail?: number }) => {
+        const docker = await connectEngine();
+        const name = clusterNameFrom(opts);
+        const view = (await discoverClusters(docker, name)).get(name);
+        if (!view) throw new MesosUpError('NOT_FOUND', `No cluster named ${name}`, { hint: 'mesos-up ls lists the clusters' });
+        const picked = target
+          ? view.members.filter((m) => m.role === target || m.name === target || m.name === `${name}-${target}`)
+          : view.members.filter((m) => m.role !== 'task');
+        if (!picked.length) {
+          throw new MesosUpError('NOT_FOUND', `Cluster ${name} has no role or container "${target}"`, {
+            hint: `use one of: zookeeper, master, agent, marathon, ${view.members.map((m) => m.name).join(', ')}`,
+          });
+        }
+        const interrupt = interruptSignal();
+        try {
+          const prefix = picked.length > 1;
+          await Promise.all(
+            picked.map((m) =>
+              readLogs(docker, m.id, { follow: !!opts.follow, ...(opts.tail !== undefined ? { tail: opts.tail } : {}), signal: interrupt.signal }, (line) =>
+                process.stdout.write(`${prefix ? `${m.name.padEnd(18)}| ` : ''}${line}\n`),
+              ),
+            ),
+          );
+        } finally {
+          interrupt.dispose();
+        }
+      }),
+    );
+}

@@ -1,0 +1,50 @@
+// Text renderings for the terminal: cluster summaries, tables, the dry-run plan.
+import type { ClusterInfo } from '../lifecycle/describe.js';
+import type { ContainerPlan } from '../plan/types.js';
+
+export function table(rows: string[][]): string {
+  const widths = rows[0]!.map((_, i) => Math.max(...rows.map((r) => (r[i] ?? '').length)));
+  return rows.map((r) => r.map((c, i) => (i === r.length - 1 ? c : c.padEnd(widths[i]!))).join('  ')).join('\n');
+}
+
+export function formatCluster(c: ClusterInfo): string {
+  const lines: string[] = [];
+  lines.push(`Cluster ${c.name}: ${c.health}${c.flavour ? ` (${c.flavour} images)` : ''}`);
+  if (c.marathonUrl) lines.push(`  Marathon       ${c.marathonUrl}${c.marathon?.frameworkId ? `  (framework ${c.marathon.frameworkId})` : ''}`);
+  if (c.masterUrl) lines.push(`  Mesos master   ${c.masterUrl}${c.leader ? `  (leader ${c.leader})` : '  (no leader elected)'}`);
+  if (c.zkUrl) lines.push(`  ZooKeeper      ${c.zkUrl}`);
+  const rows: string[][] = [['  CONTAINER', 'ROLE', 'STATE', 'ADDRESS', 'HOST ACCESS']];
+  for (const m of c.masters) rows.push([`  ${m.name}`, m.leader ? 'master (leader)' : 'master', m.state, m.ip, m.url ?? '-']);
+  for (const a of c.agents) {
+    const ports = Object.entries(a.ports).map(([cp, hp]) => `${cp}→${hp}`);
+    const shown = ports.length > 3 ? `${ports.slice(0, 2).join(' ')} … ${ports[ports.length - 1]}` : ports.join(' ');
+    rows.push([`  ${a.name}`, a.active === undefined ? 'agent' : a.active ? 'agent (active)' : 'agent (inactive)', a.state, a.ip, `${a.url ?? '-'}${shown ? `  task ports ${shown}` : ''}`]);
+  }
+  if (c.marathon) rows.push([`  ${c.marathon.name}`, 'marathon', c.marathon.state, '', c.marathon.url ?? '-']);
+  if (c.zookeeper) rows.push([`  ${c.zookeeper.name}`, 'zookeeper', c.zookeeper.state, '', c.zookeeper.hostPort ?? '-']);
+  for (const t of c.tasks) rows.push([`  ${t.name}`, 'task container', t.state, '', t.image]);
+  lines.push(table(rows));
+  if (c.frameworks.length) {
+    lines.push('  Frameworks:');
+    for (const f of c.frameworks) lines.push(`    ${f.name} ${f.id} ${f.active ? 'active' : 'inactive'}, ${f.tasks} tasks, ${f.offersSent} offers sent`);
+  }
+  return lines.join('\n');
+}
+
+export function formatPlan(stages: ContainerPlan[][], network: string): string {
+  const out: string[] = [`network ${network} (bridge, subnet chosen by the engine; static addresses at .200 and up)`];
+  stages.forEach((stage, i) => {
+    out.push(`stage ${i + 1}: ${stage.map((p) => p.name).join(', ')}`);
+    for (const p of stage) {
+      out.push(`  ${p.name}  image ${p.image}${p.ip ? `  ip ${p.ip}` : ''}`);
+      if (p.entrypoint) out.push(`    entrypoint ${p.entrypoint.join(' ')}`);
+      if (p.cmd.length) out.push(`    args ${p.cmd.join(' ')}`);
+      for (const [k, v] of Object.entries(p.env)) out.push(`    env ${k}=${v}`);
+      const ports = p.ports.map((b) => `${b.hostIp}:${b.host || '(free)'}->${b.container}`);
+      if (ports.length) out.push(`    ports ${ports.length > 4 ? `${ports.slice(0, 3).join(', ')}, … ${ports.length} in all` : ports.join(', ')}`);
+      for (const b of p.binds) out.push(`    mount ${b}`);
+      out.push(`    ready when ${p.readiness}`);
+    }
+  });
+  return out.join('\n');
+}

@@ -1,0 +1,32 @@
+// `images build`: the emulated images, from the build context in this package.
+import type { Command } from 'commander';
+import { connectEngine } from '../engine/connect.js';
+import { ALL_ROLES, ensureEmulatedImages } from '../engine/emulated.js';
+import { emulatedImage } from '../plan/images.js';
+import { version } from '../version.js';
+import { action } from './run.js';
+
+export function registerImageCommands(program: Command): void {
+  const images = program.command('images').description('manage the emulated images');
+  images
+    .command('build')
+    .description('build the emulated images locally (offline: needs only debian:bookworm-slim and a Debian mirror)')
+    .option('--force', 'rebuild even when the images are up to date')
+    .option('--json', 'print one JSON document')
+    .action(
+      action(async (opts: { force?: boolean; json?: boolean }) => {
+        const docker = await connectEngine();
+        const t0 = Date.now();
+        const built = await ensureEmulatedImages(docker, version, (line) => {
+          if (!opts.json) process.stdout.write(`  ${line}\n`);
+        }, { force: !!opts.force });
+        const all = ALL_ROLES.map((r) => emulatedImage(r, version));
+        const seconds = (Date.now() - t0) / 1000;
+        process.stdout.write(
+          opts.json
+            ? `${JSON.stringify({ images: all, built, seconds }, null, 2)}\n`
+            : `${built.length ? `Built ${built.join(', ')}` : 'All emulated images are up to date'} (${seconds.toFixed(1)}s): ${all.join(', ')}\n`,
+        );
+      }),
+    );
+}

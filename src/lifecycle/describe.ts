@@ -1,0 +1,87 @@
+// What `up` prints and `status` shows: containers from labels, plus what the
+// live cluster says (leader, agents, frameworks, offers).
+import type Docker from 'dockerode';
+import { MesosUpError } from '../errors.js';
+import { getJson } from '../probes/http.js';
+import { masterState, metrics, offersSent } from '../probes/mesos.js';
+import { findLeader, type MarathonInfo } from '../probes/offers.js';
+import { discoverClusters, urlsOf, type ClusterView } from './discover.js';
+
+export interface ClusterInfo {
+  name: string;
+  flavour: string;
+  version: string;
+  /** running: every component container runs; degraded: some do not */
+  health: 'running' | 'degraded' | 'stopped';
+  masterUrl?: string;
+  marathonUrl?: string;
+  zkUrl?: string;
+  leader?: string;
+  masters: Array<{ name: string; url?: string; ip: string; state: string; leader: boolean }>;
+  agents: Array<{ name: string; url?: string; ip: string; state: string; active?: boolean; ports: Record<string, number> }>;
+  marathon?: { name: string; url?: string; state: string; frameworkId?: string | null; version?: string };
+  zookeeper?: { name: string; state: string; hostPort?: string };
+  frameworks: Array<{ id: string; name: string; active: boolean; tasks: number; offersSent: number }>;
+  tasks: Array<{ name: string; state: string; image: string }>;
+  containers: Array<{ name: string; role: string; state: string; status: string; image: string }>;
+}
+
+export async function describeView(view: ClusterView, opts: { probe?: boolean } = {}): Promise<ClusterInfo> {
+  const urls = urlsOf(view);
+  const stateOf = (name: string) => view.members.find((m) => m.name === name)?.state ?? 'missing';
+  const components = view.members.filter((m) => m.role !== 'task');
+  const running = components.filter((m) => m.state === 'running').length;
+  const info: ClusterInfo = {
+    name: view.name,
+    flavour: view.flavour,
+    version: view.version,
+    health: running === 0 ? 'stopped' : running === components.length ? 'running' : 'degraded',
+    masters: urls.masters.map((m) => ({ ...m, state: stateOf(m.name), leader: false })),
+    agents: urls.agents.map((a) => ({ name: a.name, ip: a.ip, ...(a.url ? { url: a.url } : {}), state: stateOf(a.name), ports: Object.fromEntries(a.published.map(([c, h]) => [String(c), h])) })),
+    frameworks: [],
+    tasks: view.members.filter((m) => m.role === 'task').map((m) => ({ name: m.name, state: m.state, image: m.image })),
+    containers: view.members.map((m) => ({ name: m.name, role: m.role, state: m.state, status: m.status, image: m.image })),
+    ...(urls.marathonUrl ? { marathonUrl: urls.marathonUrl } : {}),
+    ...(urls.zkHostPort ? { zkUrl: `zk://${urls.zkHostPort}` } : {}),
+  };
+  const mar = view.members.find((m) => m.role === 'marathon');
+  if (mar) info.marathon = { name: mar.name, state: mar.state, ...(urls.marathonUrl ? { url: urls.marathonUrl } : {}) };
+  const zk = view.members.find((m) => m.role === 'zookeeper');
+  if (zk) info.zookeeper = { name: zk.name, state: zk.state, ...(urls.zkHostPort ? { hostPort: urls.zkHostPort } : {}) };
+  if (opts.probe === false) return info;
+
+  const masters = urls.masters.filter((m): m is { name: string; url: string; ip: string } => !!m.url && stateOf(m.name) === 'running');
+  const { leader } = await findLeader(masters);
+  if (leader) {
+    info.leader = leader.name;
+    info.masterUrl = leader.url;
+    for (const m of info.masters) m.leader = m.name === leader.name;
+    try {
+      const [state, snap] = await Promise.all([masterState(leader.url), metrics(leader.url)]);
+      for (const a of info.agents) a.active = state.slaves.some((s) => s.active && s.pid.endsWith(`@${a.ip}:5051`));
+      info.frameworks = state.frameworks.map((f) => ({ id: f.id, name: f.name, active: f.active, tasks: f.tasks.length, offersSent: offersSent(snap, f.id) }));
+    } catch {
+      /* the leader went away between the two calls: report what we have */
+    }
+  } else if (masters[0]) {
+    info.masterUrl = masters[0].url;
+  }
+  if (info.marathon?.url && info.marathon.state === 'running') {
+    try {
+      const mi = await getJson<MarathonInfo>(`${info.marathon.url}/v2/info`);
+      info.marathon.frameworkId = mi.frameworkId;
+      info.marathon.version = mi.version;
+    } catch {
+      /* not answering: the state column says enough */
+    }
+  }
+  return info;
+}
+
+export async function describeCluster(docker: Docker, name: string, opts: { probe?: boolean } = {}): Promise<ClusterInfo> {
+  const view = (await discoverClusters(docker, name)).get(name);
+  if (!view) {
+    throw new MesosUpError('NOT_FOUND', `No cluster named ${name} on this Docker Engine`, { hint: 'mesos-up ls lists the clusters; mesos-up up starts one' });
+  }
+  return describeView(view, opts);
+}

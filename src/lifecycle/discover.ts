@@ -1,0 +1,93 @@
+// Rebuilds what a cluster is from the engine alone: containers and networks
+// carrying its labels. No state file anywhere.
+import type Docker from 'dockerode';
+import { listContainers } from '../engine/containers.js';
+import { listNetworks } from '../engine/network.js';
+import { LABEL } from '../plan/labels.js';
+import type { Role } from '../plan/types.js';
+import { MARATHON_PORT, MASTER_PORT, ZK_PORT, AGENT_PORT } from '../plan/cluster.js';
+
+export interface ClusterMember {
+  id: string;
+  name: string;
+  role: Role | 'task';
+  index: number;
+  /** Docker's state: running, exited, created, … */
+  state: string;
+  status: string;
+  image: string;
+  ip: string;
+  /** container port → host port (127.0.0.1) */
+  ports: Map<number, number>;
+}
+
+export interface ClusterView {
+  name: string;
+  flavour: string;
+  version: string;
+  members: ClusterMember[];
+  networks: string[];
+}
+
+function member(c: Docker.ContainerInfo): ClusterMember {
+  const ports = new Map<number, number>();
+  for (const p of c.Ports ?? []) if (p.PublicPort) ports.set(p.PrivatePort, p.PublicPort);
+  const nets = Object.values(c.NetworkSettings?.Networks ?? {});
+  return {
+    id: c.Id,
+    name: c.Names[0]?.replace(/^\//, '') ?? c.Id.slice(0, 12),
+    role: (c.Labels[LABEL.role] ?? 'task') as Role | 'task',
+    index: Number(c.Labels[LABEL.index] ?? 0),
+    state: c.State,
+    status: c.Status,
+    image: c.Image,
+    ip: nets[0]?.IPAddress ?? '',
+    ports,
+  };
+}
+
+const roleOrder: Record<string, number> = { zookeeper: 0, master: 1, agent: 2, marathon: 3, task: 4 };
+
+/** All clusters on this engine, by name. */
+export async function discoverClusters(docker: Docker, only?: string): Promise<Map<string, ClusterView>> {
+  const filter = only ? [`${LABEL.cluster}=${only}`] : [LABEL.cluster];
+  const [containers, networks] = await Promise.all([listContainers(docker, filter), listNetworks(docker, filter)]);
+  const clusters = new Map<string, ClusterView>();
+  const get = (name: string, labels: Record<string, string>) => {
+    let v = clusters.get(name);
+    if (!v) {
+      v = { name, flavour: labels[LABEL.flavour] ?? '', version: labels[LABEL.version] ?? '', members: [], networks: [] };
+      clusters.set(name, v);
+    }
+    if (!v.flavour && labels[LABEL.flavour]) v.flavour = labels[LABEL.flavour]!;
+    return v;
+  };
+  for (const c of containers) get(c.Labels[LABEL.cluster]!, c.Labels).members.push(member(c));
+  for (const n of networks) get(n.Labels![LABEL.cluster]!, n.Labels ?? {}).networks.push(n.Name);
+  for (const v of clusters.values()) {
+    v.members.sort((a, b) => roleOrder[a.role]! - roleOrder[b.role]! || a.index - b.index || a.name.localeCompare(b.name));
+  }
+  return clusters;
+}
+
+export const hostUrl = (m: ClusterMember | undefined, port: number): string | undefined =>
+  m?.ports.get(port) ? `http://127.0.0.1:${m.ports.get(port)}` : undefined;
+
+/** The URLs a user needs, from published ports. */
+export function urlsOf(view: ClusterView): { masters: Array<{ name: string; url?: string; ip: string }>; marathonUrl?: string; zkHostPort?: string; agents: Array<{ name: string; url?: string; ip: string; published: Array<[number, number]> }> } {
+  const byRole = (r: string) => view.members.filter((m) => m.role === r);
+  const zk = byRole('zookeeper')[0];
+  const marathonUrl = hostUrl(byRole('marathon')[0], MARATHON_PORT);
+  const zkPort = zk?.ports.get(ZK_PORT);
+  return {
+    masters: byRole('master').map((m) => ({ name: m.name, ip: m.ip, ...(hostUrl(m, MASTER_PORT) ? { url: hostUrl(m, MASTER_PORT)! } : {}) })),
+    ...(marathonUrl ? { marathonUrl } : {}),
+    ...(zkPort ? { zkHostPort: `127.0.0.1:${zkPort}` } : {}),
+    agents: byRole('agent').map((a) => ({
+      name: a.name,
+      ip: a.ip,
+      ...(hostUrl(a, AGENT_PORT) ? { url: hostUrl(a, AGENT_PORT)! } : {}),
+      published: [...a.ports.entries()].filter(([c]) => c !== AGENT_PORT).sort((x, y) => x[0] - y[0]),
+    })),
+  };
+}

@@ -1,0 +1,38 @@
+// Removes exactly what carries a cluster's labels: its containers (task
+// containers the agents started included), then its networks and volumes.
+import type Docker from 'dockerode';
+import { listContainers, removeContainer } from '../engine/containers.js';
+import { listNetworks, removeNetwork } from '../engine/network.js';
+import { LABEL } from '../plan/labels.js';
+
+export interface Removed {
+  containers: string[];
+  networks: string[];
+  volumes: string[];
+}
+
+const nameOf = (c: Docker.ContainerInfo) => c.Names[0]?.replace(/^\//, '') ?? c.Id.slice(0, 12);
+
+/**
+ * `runId` limits removal to what one run of `up` made (its rollback); task
+ * containers carry no run label and go whenever their cluster's agents went.
+ */
+export async function removeCluster(docker: Docker, cluster: string, opts: { runId?: string } = {}): Promise<Removed> {
+  const scope = [`${LABEL.cluster}=${cluster}`, ...(opts.runId ? [`${LABEL.run}=${opts.runId}`] : [])];
+  const removed: Removed = { containers: [], networks: [], volumes: [] };
+  // Components first, so no agent starts a task container while we clean up.
+  const components = await listContainers(docker, scope);
+  await Promise.all(components.map(async (c) => { await removeContainer(docker, c.Id); removed.containers.push(nameOf(c)); }));
+  const tasks = await listContainers(docker, [`${LABEL.cluster}=${cluster}`, `${LABEL.role}=task`]);
+  await Promise.all(tasks.map(async (c) => { await removeContainer(docker, c.Id); removed.containers.push(nameOf(c)); }));
+  for (const n of await listNetworks(docker, scope)) {
+    await removeNetwork(docker, n.Id);
+    removed.networks.push(n.Name);
+  }
+  const volumes = (await docker.listVolumes({ filters: { label: scope } })).Volumes ?? [];
+  for (const v of volumes) {
+    await docker.getVolume(v.Name).remove().catch(() => undefined);
+    removed.volumes.push(v.Name);
+  }
+  return removed;
+}

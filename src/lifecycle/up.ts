@@ -1,0 +1,238 @@
+// `up`: preflight, images, network, ZooKeeper, masters, agents and Marathon,
+// then wait until offers flow. On failure or interrupt, remove what this run made.
+import type Docker from 'dockerode';
+import { randomBytes } from 'node:crypto';
+import net from 'node:net';
+import type { ClusterSpec } from '../config/schema.js';
+import { MesosUpError } from '../errors.js';
+import { createContainer, startContainer, type RunningContainer } from '../engine/containers.js';
+import { createNetwork, type NetworkInfo } from '../engine/network.js';
+import { assignAddresses } from '../plan/addresses.js';
+import { MARATHON_PORT, MASTER_PORT, planAgent, planMarathon, planMaster, planZookeeper, ZK_PORT, type PlanContext } from '../plan/cluster.js';
+import { baseLabels, LABEL, networkName } from '../plan/labels.js';
+import type { ContainerPlan, ImageSet } from '../plan/types.js';
+import { offersFlowing } from '../probes/offers.js';
+import { waitUntil } from '../probes/wait.js';
+import { zkReady } from '../probes/zookeeper.js';
+import { version } from '../version.js';
+import type { Action, Reporter, Timing } from './actions.js';
+import { runCanary } from './canary.js';
+import { describeCluster, type ClusterInfo } from './describe.js';
+import { discoverClusters } from './discover.js';
+import { containersAlive } from './failfast.js';
+import { resolveImages } from './images.js';
+import { removeCluster } from './remove.js';
+
+export interface UpOptions {
+  spec: ClusterSpec;
+  docker: Docker;
+  reporter: Reporter;
+  signal: AbortSignal;
+  /** keep containers when up fails */
+  retain?: boolean;
+  /** also wait for a tiny app to reach TASK_RUNNING */
+  canary?: boolean;
+  /** extra labels on everything (fixtures: session id, config hash) */
+  labels?: Record<string, string>;
+}
+
+interface UpContext {
+  opts: UpOptions;
+  spec: ClusterSpec;
+  docker: Docker;
+  runId: string;
+  deadline: number;
+  images?: ImageSet;
+  network?: NetworkInfo;
+  zk?: RunningContainer;
+  started: Map<string, { plan: ContainerPlan; running: RunningContainer }>;
+  /** engine calls under way, awaited before cleanup so nothing appears after it */
+  inflight: Set<Promise<unknown>>;
+  createdAnything: boolean;
+}
+
+function track<T>(ctx: UpContext, p: Promise<T>): Promise<T> {
+  ctx.inflight.add(p);
+  void p.catch(() => undefined).finally(() => ctx.inflight.delete(p));
+  return p;
+}
+
+function checkAbort(ctx: UpContext): void {
+  if (ctx.opts.signal.aborted) throw new MesosUpError('INTERRUPTED', 'interrupted');
+}
+
+function planContext(ctx: UpContext): PlanContext {
+  return { spec: ctx.spec, images: ctx.images!, cliVersion: version, runId: ctx.runId };
+}
+
+async function startAll(ctx: UpContext, plans: ContainerPlan[]): Promise<void> {
+  checkAbort(ctx);
+  await Promise.all(
+    plans.map(async (plan) => {
+      plan.labels = { ...plan.labels, ...ctx.opts.labels };
+      ctx.createdAnything = true;
+      const container = await track(ctx, createContainer(ctx.docker, plan));
+      checkAbort(ctx);
+      const running = await track(ctx, startContainer(ctx.docker, container, plan));
+      ctx.started.set(plan.name, { plan, running });
+    }),
+  );
+}
+
+function portFree(port: number): Promise<boolean> {
+  return new Promise((resolve) => {
+    const srv = net.createServer();
+    srv.once('error', () => resolve(false));
+    srv.listen(port, '127.0.0.1', () => srv.close(() => resolve(true)));
+  });
+}
+
+const preflight: Action<UpContext> = {
+  title: 'Checking the engine, the name and the ports',
+  async run(ctx) {
+    const existing = (await discoverClusters(ctx.docker, ctx.spec.name)).get(ctx.spec.name);
+    if (existing) {
+      const broken = existing.members.filter((m) => m.role !== 'task' && m.state !== 'running');
+      throw new MesosUpError('NAME_IN_USE', `A cluster named ${ctx.spec.name} already exists (${existing.members.length} containers${broken.length ? `; not running: ${broken.map((m) => `${m.name} (${m.status})`).join(', ')}` : ''})`, {
+        hint: broken.length
+          ? `repair it by recreating it: mesos-up down --name ${ctx.spec.name} && mesos-up up --name ${ctx.spec.name}`
+          : `see it with mesos-up status --name ${ctx.spec.name}, remove it with mesos-up down --name ${ctx.spec.name}, or start another with --name`,
+      });
+    }
+    for (const [key, port] of Object.entries(ctx.spec.ports)) {
+      if (port !== 0 && !(await portFree(port))) {
+        throw new MesosUpError('PORT_IN_USE', `Host port ${port} (ports.${key}) is already in use on 127.0.0.1`, {
+          hint: `free it, or set ports.${key} to another port (0 picks a free one) in cluster.yaml`,
+        });
+      }
+    }
+  },
+};
+
+const ensureImages: Action<UpContext> = {
+  title: 'Ensuring images',
+  async run(ctx, step) {
+    ctx.images = await resolveImages(ctx.docker, ctx.spec, version, step, ctx.opts.signal);
+    step.note(`Images: ${ctx.images.flavour} (${[ctx.images.zookeeper, ctx.images.master, ctx.images.agent, ctx.images.marathon].join(', ')})`);
+  },
+};
+
+const createClusterNetwork: Action<UpContext> = {
+  title: 'Creating the network',
+  async run(ctx) {
+    checkAbort(ctx);
+    ctx.createdAnything = true;
+    ctx.network = await track(
+      ctx,
+      createNetwork(ctx.docker, networkName(ctx.spec.name), { ...baseLabels(ctx.spec.name, version, ctx.runId), ...ctx.opts.labels }),
+    );
+  },
+};
+
+const startZookeeper: Action<UpContext> = {
+  title: 'Starting ZooKeeper',
+  async run(ctx, step) {
+    const plan = planZookeeper(planContext(ctx));
+    await startAll(ctx, [plan]);
+    ctx.zk = ctx.started.get(plan.name)!.running;
+    step.progress(`${plan.name} at ${ctx.zk.ip}; waiting for 'imok'`);
+    const hostPort = ctx.zk.ports.get(ZK_PORT)!;
+    await waitUntil(async () => ({ ok: await zkReady('127.0.0.1', hostPort), detail: `${plan.name} does not answer ruok yet` }), {
+      deadline: ctx.deadline,
+      signal: ctx.opts.signal,
+      failFast: containersAlive(ctx.docker, ctx.spec.name),
+      what: 'ZooKeeper',
+      intervalMs: 200,
+    });
+  },
+};
+
+const addresses = (ctx: UpContext) => assignAddresses(ctx.network!.subnet, ctx.spec.masters.count, ctx.spec.agents.count);
+
+const startMasters: Action<UpContext> = {
+  title: 'Starting Mesos masters',
+  async run(ctx) {
+    const a = addresses(ctx);
+    await startAll(ctx, a.masters.map((ip, i) => planMaster(planContext(ctx), i + 1, ctx.zk!.ip, ip)));
+  },
+};
+
+const startAgentsAndMarathon: Action<UpContext> = {
+  title: 'Starting Mesos agents and Marathon',
+  async run(ctx) {
+    const a = addresses(ctx);
+    const pc = planContext(ctx);
+    await startAll(ctx, [...a.agents.map((ip, i) => planAgent(pc, i + 1, ctx.zk!.ip, ip)), planMarathon(pc, ctx.zk!.ip, a.marathon)]);
+  },
+};
+
+function endpoints(ctx: UpContext) {
+  const all = [...ctx.started.values()];
+  const masters = all
+    .filter((s) => s.plan.role === 'master')
+    .map((s) => ({ name: s.plan.name, ip: s.running.ip, url: `http://127.0.0.1:${s.running.ports.get(MASTER_PORT)}` }));
+  const marathon = all.find((s) => s.plan.role === 'marathon')!;
+  return { masters, marathonUrl: `http://127.0.0.1:${marathon.running.ports.get(MARATHON_PORT)}`, agents: ctx.spec.agents.count };
+}
+
+const waitForOffers: Action<UpContext> = {
+  title: 'Waiting until offers flow',
+  async run(ctx, step) {
+    await waitUntil(offersFlowing(endpoints(ctx)), {
+      deadline: ctx.deadline,
+      signal: ctx.opts.signal,
+      failFast: containersAlive(ctx.docker, ctx.spec.name),
+      onProgress: (d) => step.progress(d),
+      what: 'offers to flow',
+      intervalMs: 250,
+    });
+  },
+};
+
+const canary: Action<UpContext> = {
+  title: 'Running a canary task',
+  async run(ctx, step) {
+    await runCanary(endpoints(ctx).marathonUrl, {
+      deadline: ctx.deadline,
+      signal: ctx.opts.signal,
+      failFast: containersAlive(ctx.docker, ctx.spec.name),
+      onProgress: (d) => step.progress(d),
+    });
+  },
+};
+
+export interface UpResult {
+  cluster: ClusterInfo;
+  timings: Timing[];
+}
+
+export async function up(opts: UpOptions): Promise<UpResult> {
+  const ctx: UpContext = {
+    opts,
+    spec: opts.spec,
+    docker: opts.docker,
+    runId: randomBytes(6).toString('hex'),
+    deadline: Date.now() + opts.spec.timeouts.upMs,
+    started: new Map(),
+    inflight: new Set(),
+    createdAnything: false,
+  };
+  const actions = [preflight, ensureImages, createClusterNetwork, startZookeeper, startMasters, startAgentsAndMarathon, waitForOffers];
+  if (opts.canary) actions.push(canary);
+  try {
+    const timings = await opts.reporter.run(actions, ctx);
+    const cluster = await describeCluster(opts.docker, opts.spec.name);
+    return { cluster, timings };
+  } catch (err) {
+    const error = opts.signal.aborted && !(err instanceof MesosUpError && err.code !== 'INTERRUPTED')
+      ? new MesosUpError('INTERRUPTED', `Interrupted; removed what this run of up had created${opts.retain ? ' (kept: --retain)' : ''}`)
+      : err;
+    if (ctx.createdAnything && !opts.retain) {
+      await Promise.allSettled([...ctx.inflight]);
+      await removeCluster(opts.docker, opts.spec.name, { runId: ctx.runId });
+    }
+    throw error;
+  }
+}
+
+export { LABEL };
