@@ -1,0 +1,145 @@
+import { describe, expect, it } from 'vitest';
+import { defaultSpec } from '../../../src/config/defaults.js';
+import type { ClusterSpec } from '../../../src/config/schema.js';
+import { assignAddresses } from '../../../src/plan/addresses.js';
+import { planCluster, type PlanContext } from '../../../src/plan/cluster.js';
+import { imageSet } from '../../../src/plan/images.js';
+import type { ContainerPlan } from '../../../src/plan/types.js';
+
+function spec(patch: (s: ClusterSpec) => void = () => undefined): ClusterSpec {
+  const s = defaultSpec();
+  patch(s);
+  return s;
+}
+
+function plan(s: ClusterSpec, flavour: 'official' | 'emulated' = 'official'): ContainerPlan[][] {
+  const ctx: PlanContext = { spec: s, images: imageSet(s, flavour, '0.1.0'), cliVersion: '0.1.0', runId: 'run1' };
+  return planCluster(ctx, '172.20.0.2', assignAddresses('172.20.0.0/16', s.masters.count, s.agents.count));
+}
+
+const byName = (stages: ContainerPlan[][], name: string) => stages.flat().find((p) => p.name === name)!;
+
+describe('official flavour plan (what the real images expect)', () => {
+  const stages = plan(spec((s) => { s.name = 'demo'; s.masters.count = 3; s.agents.count = 2; }));
+
+  it('matches the golden plan', async () => {
+    await expect(JSON.stringify(stages, null, 2)).toMatchFileSnapshot('./golden/official-3-masters-2-agents.json');
+  });
+
+  it('starts ZooKeeper, then the masters, then agents and Marathon together', () => {
+    expect(stages.map((s) => s.map((p) => p.name))).toEqual([
+      ['demo-zookeeper'],
+      ['demo-master1', 'demo-master2', 'demo-master3'],
+      ['demo-agent1', 'demo-agent2', 'demo-marathon'],
+    ]);
+  });
+
+  it('configures mesosphere/mesos-master through MESOS_* env, keeping its entrypoint', () => {
+    const m = byName(stages, 'demo-master2');
+    expect(m.image).toBe('mesosphere/mesos-master:1.7.1');
+    expect(m.entrypoint).toBeUndefined();
+    expect(m.env).toEqual({
+      MESOS_ZK: 'zk://172.20.0.2:2181/mesos',
+      MESOS_QUORUM: '2',
+      MESOS_IP: m.ip,
+      MESOS_HOSTNAME: m.ip,
+      MESOS_PORT: '5050',
+      MESOS_WORK_DIR: '/var/lib/mesos/master',
+      MESOS_REGISTRY: 'in_memory',
+      MESOS_CLUSTER: 'demo',
+    });
+  });
+
+  it('configures mesosphere/mesos-slave with resources, containerizers and the Docker socket', () => {
+    const a = byName(stages, 'demo-agent1');
+    expect(a.image).toBe('mesosphere/mesos-slave:1.7.1');
+    expect(a.env).toMatchObject({
+      MESOS_MASTER: 'zk://172.20.0.2:2181/mesos',
+      MESOS_RESOURCES: 'cpus:2;mem:2048;disk:4096;ports(*):[8000-8100,31000-32000]',
+      MESOS_CONTAINERIZERS: 'mesos,docker',
+      MESOS_SYSTEMD_ENABLE_SUPPORT: 'false',
+      MESOS_WORK_DIR: '/var/lib/mesos/agent',
+      MESOS_PORT: '5051',
+    });
+    expect(a.binds).toEqual(['/var/run/docker.sock:/var/run/docker.sock']);
+    // 5051 plus the default published slice of task ports 8000-8009
+    expect(a.ports.map((p) => p.container)).toEqual([5051, 8000, 8001, 8002, 8003, 8004, 8005, 8006, 8007, 8008, 8009]);
+  });
+
+  it('passes Marathon its flags as arguments to the image entrypoint', () => {
+    const m = byName(stages, 'demo-marathon');
+    expect(m.image).toBe('mesosphere/marathon:v1.7.50');
+    expect(m.cmd).toEqual([
+      '--master', 'zk://172.20.0.2:2181/mesos',
+      '--zk', 'zk://172.20.0.2:2181/marathon',
+      '--hostname', m.ip,
+      '--http_port', '8080',
+      '--local_port_min', '8000',
+      '--local_port_max', '8100',
+    ]);
+  });
+
+  it('whitelists ruok on the official ZooKeeper image', () => {
+    expect(byName(stages, 'demo-zookeeper').env.ZOO_4LW_COMMANDS_WHITELIST).toContain('ruok');
+  });
+
+  it('publishes every port on 127.0.0.1 only and labels every container', () => {
+    for (const p of stages.flat()) {
+      for (const b of p.ports) expect(b.hostIp).toBe('127.0.0.1');
+      expect(p.labels).toMatchObject({ 'io.mesos-up.cluster': 'demo', 'io.mesos-up.run': 'run1', 'io.mesos-up.role': p.role });
+      expect(p.network).toBe('mesos-up-demo');
+    }
+  });
+
+  it('gives every container its own address', () => {
+    const ips = stages.flat().filter((p) => p.ip).map((p) => p.ip);
+    expect(new Set(ips).size).toBe(ips.length);
+    expect(ips).toHaveLength(6);
+  });
+});
+
+describe('plan variations', () => {
+  it('mounts the Docker socket only when the docker containerizer is on', () => {
+    const stages = plan(spec((s) => { s.agents.containerizers = ['mesos']; }));
+    const a = byName(stages, 'demo-agent1');
+    expect(a.binds).toEqual([]);
+    expect(a.env.MESOS_CONTAINERIZERS).toBe('mesos');
+    expect(a.env.MESOS_DOCKER_SOCKET).toBeUndefined();
+  });
+
+  it('uses the emulated images with the same env and flags', () => {
+    const s = spec();
+    const official = plan(s, 'official').flat();
+    const emulated = plan(s, 'emulated').flat();
+    expect(emulated.map((p) => p.image)).toEqual(['mesos-up/zookeeper:0.1.0', 'mesos-up/mesos-master:0.1.0', 'mesos-up/mesos-agent:0.1.0', 'mesos-up/marathon:0.1.0']);
+    expect(emulated.map((p) => [p.env, p.cmd])).toEqual(official.map((p) => [p.env, p.cmd]));
+  });
+
+  it('honours image overrides and fixed host ports', () => {
+    const stages = plan(spec((s) => { s.imageOverrides.master = 'registry.local/mesos-master:1.11.0'; s.ports.master = 5050; s.ports.marathon = 8080; s.masters.count = 3; }));
+    expect(byName(stages, 'demo-master1').image).toBe('registry.local/mesos-master:1.11.0');
+    expect(byName(stages, 'demo-master1').ports[0]!.host).toBe(5050);
+    expect(byName(stages, 'demo-master2').ports[0]!.host).toBe(0);
+    expect(byName(stages, 'demo-marathon').ports[0]!.host).toBe(8080);
+  });
+
+  it('computes quorum floor(n/2)+1', () => {
+    for (const [n, q] of [[1, '1'], [3, '2'], [5, '3']] as const) {
+      expect(byName(plan(spec((s) => { s.masters.count = n; })), 'demo-master1').env.MESOS_QUORUM).toBe(q);
+    }
+  });
+});
+
+describe('assignAddresses', () => {
+  it('places masters, agents and Marathon at fixed offsets in the subnet', () => {
+    expect(assignAddresses('192.168.48.0/20', 3, 2)).toEqual({
+      marathon: '192.168.48.200',
+      masters: ['192.168.48.201', '192.168.48.202', '192.168.48.203'],
+      agents: ['192.168.48.210', '192.168.48.211'],
+    });
+  });
+
+  it('refuses a subnet smaller than /24', () => {
+    expect(() => assignAddresses('10.1.2.0/26', 1, 1)).toThrow(/smaller than a \/24/);
+  });
+});
