@@ -3,6 +3,7 @@ import { Command, CommanderError } from 'commander';
 import { version } from '../version.js';
 import { registerClusterCommands } from './cluster-commands.js';
 import { registerImageCommands } from './image-commands.js';
+import { registerAppCommands } from './app-commands.js';
 
 export function buildProgram(): Command {
   const program = new Command('mesos-up')
@@ -12,6 +13,7 @@ export function buildProgram(): Command {
     .exitOverride();
   registerClusterCommands(program);
   registerImageCommands(program);
+  registerAppCommands(program);
   program.addHelpText(
     'after',
     `
