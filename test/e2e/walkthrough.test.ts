@@ -1,0 +1,160 @@
+// The classic Marathon walkthrough, step by step, through the mesos-up CLI on a
+// real Docker Engine with the emulated images. Host traffic goes to 127.0.0.1 only.
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import net from 'node:net';
+import os from 'node:os';
+import path from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { ClusterInfo } from '../../src/lifecycle/describe.js';
+import type { Task } from '../../src/marathon/types.js';
+import { cli, json, spawnCli } from '../support/cli.js';
+import { clusterObjects, docker } from '../support/docker.js';
+
+const NAME = 'e2e-walk';
+const TASK_IMAGE = 'mesos-up-test/nc:1';
+const dir = mkdtempSync(path.join(os.tmpdir(), 'mesos-up-walk-'));
+const CMD = 'echo "hello $MESOS_TASK_ID" | nc -l $PORT0';
+
+let cluster: ClusterInfo;
+const on = (...args: string[]) => [...args, '--name', NAME];
+
+/** Reads what a TCP server sends until it closes the connection. */
+function readFrom(port: number): Promise<string> {
+  return new Promise((resolve, reject) => {
+    const chunks: Buffer[] = [];
+    const s = net.connect({ host: '127.0.0.1', port });
+    s.setTimeout(10_000, () => s.destroy(new Error('no answer within 10 s')));
+    s.on('data', (c: Buffer) => {
+      chunks.push(c);
+      if (Buffer.concat(chunks).includes('\n')) s.end();
+    });
+    s.on('close', () => resolve(Buffer.concat(chunks).toString('utf8')));
+    s.on('error', reject);
+  });
+}
+
+async function eventuallyRead(port: number, pattern: RegExp): Promise<string> {
+  let last = '';
+  for (let i = 0; i < 60; i++) {
+    try {
+      last = await readFrom(port);
+      if (pattern.test(last)) return last;
+    } catch (err) {
+      last = (err as Error).message;
+    }
+    await new Promise((r) => setTimeout(r, 500));
+  }
+  throw new Error(`never read ${pattern} from 127.0.0.1:${port}; last: ${last}`);
+}
+
+async function buildTaskImage(): Promise<void> {
+  const d = await docker();
+  const ctx = path.join(dir, 'image');
+  await import('node:fs/promises').then((fs) => fs.mkdir(ctx));
+  writeFileSync(path.join(ctx, 'Dockerfile'), 'FROM debian:bookworm-slim\nRUN apt-get update && apt-get install -y --no-install-recommends netcat-openbsd && rm -rf /var/lib/apt/lists/*\n');
+  const stream = await d.buildImage({ context: ctx, src: ['Dockerfile'] }, { t: TASK_IMAGE });
+  await new Promise<void>((resolve, reject) => d.modem.followProgress(stream, (err: Error | null, out: Array<{ error?: string }>) => (err ? reject(err) : out.find((o) => o.error) ? reject(new Error(out.find((o) => o.error)!.error)) : resolve())));
+}
+
+beforeAll(async () => {
+  await buildTaskImage();
+  const r = await cli(['up', ...on('--images', 'emulated', '--json')]);
+  expect(r.exitCode, r.stdout + r.stderr).toBe(0);
+  cluster = json<ClusterInfo>(r);
+});
+
+afterAll(async () => {
+  await cli(on('down'));
+});
+
+describe('the Marathon walkthrough', () => {
+  let firstTask: Task;
+  let version: string;
+  const hostPort8000 = () => cluster.agents[0]!.ports['8000']!;
+
+  it('deploys marathon-nc from flags and waits until its task runs on port 8000', async () => {
+    const r = await cli(['app', 'deploy', ...on('--id', 'marathon-nc', '--cmd', CMD, '--cpus', '0.1', '--mem', '32', '--instances', '1', '--port', '8000', '--wait', '--json')]);
+    expect(r.exitCode, r.stdout + r.stderr).toBe(0);
+    const out = json<{ action: string; tasks: Task[] }>(r);
+    expect(out.action).toBe('created');
+    expect(out.tasks).toHaveLength(1);
+    firstTask = out.tasks[0]!;
+    expect(firstTask.state).toBe('TASK_RUNNING');
+    expect(firstTask.ports).toEqual([8000]);
+    expect(firstTask.id).toMatch(/^marathon-nc\.[0-9a-f-]{36}$/);
+  });
+
+  it('lists the versions and prints one as JSON to save as app.json', async () => {
+    const v = json<{ versions: string[] }>(await cli(['app', 'versions', ...on('marathon-nc', '--json')]));
+    expect(v.versions.length).toBeGreaterThanOrEqual(1);
+    version = v.versions[0]!;
+    expect(version).toMatch(/^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z$/);
+    const show = await cli(['app', 'show', ...on('marathon-nc', '--version', version)]);
+    expect(show.exitCode).toBe(0);
+    const doc = JSON.parse(show.stdout) as { id: string; cmd: string; version: string };
+    expect(doc).toMatchObject({ id: '/marathon-nc', cmd: CMD, version });
+    writeFileSync(path.join(dir, 'app.json'), show.stdout);
+  });
+
+  it('answers hello <task id> on the host port, then Marathon replaces the task on the same port', async () => {
+    const hello = await eventuallyRead(hostPort8000(), /hello/);
+    expect(hello.trim()).toBe(`hello ${firstTask.id}`);
+    const w = await cli(['app', 'wait', ...on('marathon-nc', '--replacing', firstTask.id, '--timeout', '60s', '--json')]);
+    expect(w.exitCode, w.stderr).toBe(0);
+    const next = json<{ tasks: Task[] }>(w).tasks[0]!;
+    expect(next.id).not.toBe(firstTask.id);
+    expect(next.ports).toEqual([8000]);
+    const tasks = json<{ tasks: Task[] }>(await cli(['app', 'tasks', ...on('marathon-nc', '--json')])).tasks;
+    expect(tasks.map((t) => t.id)).toContain(next.id);
+    expect((await eventuallyRead(hostPort8000(), /hello/)).trim()).toBe(`hello ${next.id}`);
+  });
+
+  it('lists apps, kills a task, restarts the app, and streams status updates', async () => {
+    const events = spawnCli(['events', ...on('--type', 'status_update_event', '--count', '1', '--json')]);
+    const list = json<{ apps: Array<{ id: string; instances: number }> }>(await cli(['app', 'list', ...on('--json')]));
+    expect(list.apps.map((a) => a.id)).toContain('/marathon-nc');
+    const before = json<{ tasks: Task[] }>(await cli(['app', 'tasks', ...on('marathon-nc', '--json')])).tasks.find((t) => t.state === 'TASK_RUNNING')!;
+    const kill = await cli(['app', 'kill-task', ...on(before.id, '--json')]);
+    expect(kill.exitCode, kill.stderr).toBe(0);
+    const ev = await events;
+    const first = JSON.parse(String(ev.stdout).split('\n')[0]!) as { eventType: string; appId: string; taskStatus: string };
+    expect(first).toMatchObject({ eventType: 'status_update_event', appId: '/marathon-nc' });
+    const restart = await cli(['app', 'restart', ...on('marathon-nc', '--json')]);
+    expect(restart.exitCode, restart.stderr).toBe(0);
+    expect(json<{ deploymentId: string }>(restart).deploymentId).toBeTruthy();
+    expect((await cli(['app', 'wait', ...on('marathon-nc', '--replacing', before.id, '--timeout', '60s')])).exitCode).toBe(0);
+  });
+
+  it('destroys the app and its task process is gone', async () => {
+    const r = await cli(['app', 'destroy', ...on('marathon-nc', '--wait')]);
+    expect(r.exitCode, r.stderr).toBe(0);
+    const agent = (await docker()).getContainer(`${NAME}-agent1`);
+    for (let i = 0; i < 40; i++) {
+      const exec = await agent.exec({ Cmd: ['sh', '-c', 'ps -eo args | grep -c "[n]c -l" || true'], AttachStdout: true });
+      const out = await new Promise<string>((resolve) => exec.start({}, (_e, s) => { let b = ''; s!.on('data', (c: Buffer) => (b += c.toString())); s!.on('end', () => resolve(b)); }));
+      if (/\b0\s*$/.test(out.replace(/[^\x20-\x7e\n]/g, ''))) return;
+      await new Promise((res) => setTimeout(res, 250));
+    }
+    throw new Error('the nc process is still running after destroy');
+  });
+
+  it('runs the same app as a Docker container with BRIDGE networking and port mappings', async () => {
+    writeFileSync(path.join(dir, 'container.json'), JSON.stringify({
+      container: { type: 'DOCKER', docker: { image: TASK_IMAGE, network: 'BRIDGE', portMappings: [{ hostPort: 8000, containerPort: 8000 }] } },
+    }));
+    const r = await cli(['app', 'deploy', path.join(dir, 'app.json'), '--merge', path.join(dir, 'container.json'), ...on('--wait', '--json')]);
+    expect(r.exitCode, r.stdout + r.stderr).toBe(0);
+    const task = json<{ tasks: Task[] }>(r).tasks[0]!;
+    const running = await (await docker()).listContainers({ filters: { label: [`io.mesos-up.cluster=${NAME}`, 'io.mesos-up.role=task'] } });
+    expect(running).toHaveLength(1);
+    expect(running[0]!.Image).toBe(TASK_IMAGE);
+    expect((await eventuallyRead(hostPort8000(), /hello/)).trim()).toBe(`hello ${task.id}`);
+  });
+
+  it('down removes the cluster, the Docker task container included', async () => {
+    const r = await cli(on('down'));
+    expect(r.exitCode).toBe(0);
+    expect(await clusterObjects(NAME)).toEqual([]);
+  });
+});
+
