@@ -6,7 +6,7 @@ import path from 'node:path';
 import { existsSync } from 'node:fs';
 
 const root = path.dirname(fileURLToPath(import.meta.url));
-const entries = { 'mesos-master': 'master/main.ts', 'mesos-agent': 'agent/main.ts', marathon: 'marathon/main.ts' };
+const entries = { 'mesos-master': 'master/main.ts', 'mesos-agent': 'agent/main.ts', marathon: 'marathon/main.ts', reaper: 'reaper/main.ts' };
 
 await Promise.all(
   Object.entries(entries).map(([name, entry]) =>

@@ -13,3 +13,9 @@ export { silentReporter, type Action, type Reporter, type Timing } from './lifec
 export { planCluster } from './plan/cluster.js';
 export { MarathonClient, MarathonApiError, appIdOfTask } from './marathon/client.js';
 export type * from './marathon/types.js';
+export { startCluster, type StartClusterOptions } from './testing/start-cluster.js';
+export { connectCluster, type ConnectOptions } from './testing/connect-cluster.js';
+export type { ClusterHandle, AgentHandle } from './testing/cluster-handle.js';
+export { pruneClusters } from './lifecycle/prune.js';
+export { marathonEvents, type EventStreamOptions } from './marathon/events.js';
+export { waitForApp, type AppWaitOptions } from './marathon/wait.js';

@@ -8,6 +8,7 @@ import { readLogs } from '../engine/logs.js';
 import { describeCluster, describeView } from '../lifecycle/describe.js';
 import { discoverClusters } from '../lifecycle/discover.js';
 import { removeCluster } from '../lifecycle/remove.js';
+import { pruneClusters } from '../lifecycle/prune.js';
 import { up } from '../lifecycle/up.js';
 import { placeholderAddresses } from '../plan/addresses.js';
 import { planCluster } from '../plan/cluster.js';
@@ -205,6 +206,20 @@ export function registerClusterCommands(program: Command): void {
         } finally {
           interrupt.dispose();
         }
+      }),
+    );
+}
+
+export function registerPruneCommand(program: Command): void {
+  program
+    .command('prune')
+    .description('remove clusters whose owning test process on this machine is gone (CLI-started clusters are kept)')
+    .option('--json', 'print one JSON document')
+    .action(
+      action(async (opts: { json?: boolean }) => {
+        const docker = await connectEngine();
+        const pruned = await pruneClusters(docker);
+        print(opts.json, { pruned }, () => (pruned.length ? pruned.map((p) => `Removed cluster ${p.name} (owner ${p.owner} is gone): ${p.containers.length} containers`).join('\n') : 'Nothing to prune.'));
       }),
     );
 }

@@ -1,7 +1,7 @@
 // The mesos-up command line.
 import { Command, CommanderError } from 'commander';
 import { version } from '../version.js';
-import { registerClusterCommands } from './cluster-commands.js';
+import { registerClusterCommands, registerPruneCommand } from './cluster-commands.js';
 import { registerImageCommands } from './image-commands.js';
 import { registerAppCommands } from './app-commands.js';
 
@@ -12,6 +12,7 @@ export function buildProgram(): Command {
     .showHelpAfterError('(run mesos-up --help for usage)')
     .exitOverride();
   registerClusterCommands(program);
+  registerPruneCommand(program);
   registerImageCommands(program);
   registerAppCommands(program);
   program.addHelpText(

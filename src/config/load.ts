@@ -163,6 +163,18 @@ function applyOverrides(spec: ClusterSpec, o: Overrides): ClusterSpec {
   return out;
 }
 
+/** The spec from a cluster document given as an object (the programmatic API), validated like a file. */
+export function specFromObject(doc: unknown, overrides: Overrides = {}, label = 'config object'): ClusterSpec {
+  const parsed = clusterSchema.safeParse(doc ?? {});
+  if (!parsed.success) {
+    throw configError(label, parsed.error.issues.flatMap(describeIssue).map((d) => `${[...d.path, ...(d.key ? [d.key] : [])].join('.') || '(top level)'}: ${d.message}`));
+  }
+  const spec = merge(parsed.data);
+  const problems = crossCheck(spec).map(([p, msg]) => `${p.join('.')} ${msg}`);
+  if (problems.length) throw configError(label, problems);
+  return applyOverrides(spec, overrides);
+}
+
 /**
  * The spec for a run: `configPath` if given (must exist), else ./cluster.yaml when
  * present, else the defaults; then CLI overrides.

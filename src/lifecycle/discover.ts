@@ -27,6 +27,8 @@ export interface ClusterView {
   version: string;
   members: ClusterMember[];
   networks: string[];
+  /** labels of its first component container (config hash, session, owner, …) */
+  labels: Record<string, string>;
 }
 
 function member(c: Docker.ContainerInfo): ClusterMember {
@@ -56,10 +58,11 @@ export async function discoverClusters(docker: Docker, only?: string): Promise<M
   const get = (name: string, labels: Record<string, string>) => {
     let v = clusters.get(name);
     if (!v) {
-      v = { name, flavour: labels[LABEL.flavour] ?? '', version: labels[LABEL.version] ?? '', members: [], networks: [] };
+      v = { name, flavour: labels[LABEL.flavour] ?? '', version: labels[LABEL.version] ?? '', members: [], networks: [], labels: {} };
       clusters.set(name, v);
     }
     if (!v.flavour && labels[LABEL.flavour]) v.flavour = labels[LABEL.flavour]!;
+    if (!Object.keys(v.labels).length && labels[LABEL.role]) v.labels = { ...labels };
     return v;
   };
   for (const c of containers) get(c.Labels[LABEL.cluster]!, c.Labels).members.push(member(c));

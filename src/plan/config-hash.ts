@@ -1,0 +1,17 @@
+// A stable hash of what a cluster is (everything but its name), so a reusable
+// cluster is found again only when it was started with the same configuration.
+import { createHash } from 'node:crypto';
+import type { ClusterSpec } from '../config/schema.js';
+
+function canonical(v: unknown): string {
+  if (Array.isArray(v)) return `[${v.map(canonical).join(',')}]`;
+  if (v && typeof v === 'object') {
+    return `{${Object.keys(v).sort().map((k) => `${JSON.stringify(k)}:${canonical((v as Record<string, unknown>)[k])}`).join(',')}}`;
+  }
+  return JSON.stringify(v);
+}
+
+export function configHash(spec: ClusterSpec, cliVersion: string): string {
+  const { name: _name, timeouts: _t, ...rest } = spec;
+  return createHash('sha256').update(canonical({ ...rest, cliVersion })).digest('hex').slice(0, 16);
+}

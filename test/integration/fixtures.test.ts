@@ -1,0 +1,149 @@
+// The programmatic API as a user's test suite uses it: imported by package name.
+import { execa } from 'execa';
+import path from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { connectCluster, MarathonClient, startCluster } from 'mesos-up';
+import { cli, json } from '../support/cli.js';
+import { clusterObjects } from '../support/docker.js';
+
+const ROOT = path.resolve(import.meta.dirname, '../..');
+
+/** A child Node process that starts a cluster through the public API and then just waits. */
+function childWithCluster(name: string, env: Record<string, string> = {}) {
+  const script = `
+    import { startCluster } from 'mesos-up';
+    const c = await startCluster({ name: ${JSON.stringify(name)}, images: 'emulated' });
+    console.log('READY ' + c.name);
+    setInterval(() => {}, 1000);
+  `;
+  return execa(process.execPath, ['--input-type=module', '-e', script], { cwd: ROOT, reject: false, env: { ...env }, buffer: true });
+}
+
+async function waitForLine(child: ReturnType<typeof childWithCluster>, text: string, timeoutMs = 240_000): Promise<void> {
+  await new Promise<void>((resolve, reject) => {
+    const t = setTimeout(() => reject(new Error(`child did not print ${text}`)), timeoutMs);
+    child.stdout!.on('data', (c: Buffer) => { if (c.toString().includes(text)) { clearTimeout(t); resolve(); } });
+    void child.then((r) => reject(new Error(`child exited early: ${r.stderr}`)));
+  });
+}
+
+async function eventuallyGone(name: string, timeoutMs: number): Promise<number> {
+  const t0 = Date.now();
+  while (Date.now() - t0 < timeoutMs) {
+    if ((await clusterObjects(name)).length === 0) return Date.now() - t0;
+    await new Promise((r) => setTimeout(r, 500));
+  }
+  throw new Error(`${name} still has ${(await clusterObjects(name)).join(', ')}`);
+}
+
+describe('startCluster', () => {
+  it('works with await using, and the cluster is gone when the scope ends', async () => {
+    let name = '';
+    {
+      await using cluster = await startCluster({ images: 'emulated' });
+      name = cluster.name;
+      expect(name).toMatch(/^t-[0-9a-f]{8}$/);
+      expect(cluster.env).toEqual({ MESOS_MASTER_URL: cluster.masterUrl, MARATHON_URL: cluster.marathonUrl, ZK_URL: cluster.zkUrl });
+      expect((await cluster.marathon.info()).frameworkId).toBeTruthy();
+      expect(cluster.agents).toHaveLength(1);
+      expect(cluster.agents[0]!.ports['8000']).toBeGreaterThan(0);
+      expect(await cluster.logs('master')).not.toBe('');
+    }
+    expect(await clusterObjects(name)).toEqual([]);
+  });
+
+  it('starts three clusters concurrently from one process and removes each', async () => {
+    const clusters = await Promise.all([1, 2, 3].map(() => startCluster({ images: 'emulated' })));
+    expect(new Set(clusters.map((c) => c.name)).size).toBe(3);
+    expect(new Set(clusters.map((c) => c.marathonUrl)).size).toBe(3);
+    await Promise.all(clusters.map(async (c) => expect((await c.marathon.info()).frameworkId).toBeTruthy()));
+    await Promise.all(clusters.map((c) => c.stop()));
+    for (const c of clusters) expect(await clusterObjects(c.name)).toEqual([]);
+  });
+
+  it('reuse returns the running cluster started with the same configuration', async () => {
+    const a = await startCluster({ images: 'emulated', reuse: true, agents: 1 });
+    const t0 = Date.now();
+    const b = await startCluster({ images: 'emulated', reuse: true, agents: 1 });
+    expect(b.name).toBe(a.name);
+    expect(b.marathonUrl).toBe(a.marathonUrl);
+    expect(Date.now() - t0).toBeLessThan(5000);
+    await b.stop(); // a reused cluster outlives its handles
+    expect((await clusterObjects(a.name)).length).toBeGreaterThan(0);
+    expect((await cli(['down', '--name', a.name])).exitCode).toBe(0);
+  });
+});
+
+describe('crash safety', () => {
+  it('removes the clusters of a SIGKILLed process (reaper)', async () => {
+    const child = childWithCluster('fx-killed');
+    await waitForLine(child, 'READY fx-killed');
+    expect((await clusterObjects('fx-killed')).length).toBeGreaterThan(0);
+    child.kill('SIGKILL');
+    await child;
+    const ms = await eventuallyGone('fx-killed', 30_000);
+    expect(ms).toBeLessThan(30_000);
+  });
+
+  it('mesos-up prune removes clusters whose owner is gone when there is no reaper', async () => {
+    const child = childWithCluster('fx-orphan', { MESOS_UP_REAPER: 'off' });
+    await waitForLine(child, 'READY fx-orphan');
+    child.kill('SIGKILL');
+    await child;
+    await new Promise((r) => setTimeout(r, 1000));
+    expect((await clusterObjects('fx-orphan')).length).toBeGreaterThan(0);
+    const r = await cli(['prune', '--json']);
+    expect(r.exitCode).toBe(0);
+    expect(json<{ pruned: Array<{ name: string }> }>(r).pruned.map((p) => p.name)).toContain('fx-orphan');
+    expect(await clusterObjects('fx-orphan')).toEqual([]);
+  });
+
+  it('SIGTERM removes the clusters at once', async () => {
+    const child = childWithCluster('fx-term');
+    await waitForLine(child, 'READY fx-term');
+    child.kill('SIGTERM');
+    const r = await child;
+    expect(r.exitCode).toBe(143);
+    expect(await clusterObjects('fx-term')).toEqual([]);
+  });
+});
+
+describe('connectCluster', () => {
+  it('connects to a cluster started by the CLI and stop() removes only the apps it deployed', async () => {
+    const upR = await cli(['up', '--name', 'fx-cli', '--images', 'emulated', '--json']);
+    expect(upR.exitCode, upR.stderr).toBe(0);
+    const info = json<{ masterUrl: string; marathonUrl: string; zkUrl: string }>(upR);
+    try {
+      const mine = new MarathonClient(info.marathonUrl);
+      await mine.createApp({ id: '/not-the-fixtures', cmd: 'sleep 600', cpus: 0.01, mem: 16 });
+      const handle = await connectCluster({ masterUrl: info.masterUrl, marathonUrl: info.marathonUrl, zkUrl: info.zkUrl });
+      expect(handle.agents).toHaveLength(1);
+      await handle.marathon.createApp({ id: '/fixture-app', cmd: 'sleep 600', cpus: 0.01, mem: 16 });
+      await handle.stop();
+      const ids = (await mine.listApps()).map((a) => a.id);
+      expect(ids).toContain('/not-the-fixtures');
+      expect(ids).not.toContain('/fixture-app');
+      expect((await clusterObjects('fx-cli')).length).toBe(4);
+      // and from the environment variables
+      process.env.MESOS_UP_MASTER_URL = info.masterUrl;
+      process.env.MESOS_UP_MARATHON_URL = info.marathonUrl;
+      const fromEnv = await connectCluster();
+      expect(fromEnv.marathonUrl).toBe(info.marathonUrl);
+    } finally {
+      delete process.env.MESOS_UP_MASTER_URL;
+      delete process.env.MESOS_UP_MARATHON_URL;
+      await cli(['down', '--name', 'fx-cli']);
+    }
+  });
+});
+
+describe('mesos-up/vitest', () => {
+  it('a user project with clusterGlobalSetup gets its cluster through inject, and it is removed after', async () => {
+    const r = await execa('npx', ['vitest', 'run', '--config', 'test/fixtures-user/vitest.config.ts'], {
+      cwd: ROOT, reject: false, env: { FIXTURE_CLUSTER_NAME: 'fx-global', CI: 'true' },
+    });
+    expect(r.exitCode, `${r.stdout}\n${r.stderr}`).toBe(0);
+    expect(r.stdout).toMatch(/1 passed/);
+    expect(await clusterObjects('fx-global')).toEqual([]);
+  });
+});
