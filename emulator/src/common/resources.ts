@@ -54,7 +54,14 @@ export function normalize(ranges: Range[]): Range[] {
 export function parseResourceText(text: string, defaults: Resources): Resources {
   const out: Resources = { ...defaults, ports: [...defaults.ports] };
   const trimmed = text.trim();
-  if (trimmed.startsWith('[')) return { ...out, ...fromV1(JSON.parse(trimmed) as V1Resource[]) };
+  if (trimmed.startsWith('[')) {
+    // Only the resources the JSON names replace the defaults.
+    const list = JSON.parse(trimmed) as V1Resource[];
+    const given = fromV1(list);
+    for (const name of ['cpus', 'gpus', 'mem', 'disk'] as const) if (list.some((r) => r.name === name)) out[name] = given[name];
+    if (list.some((r) => r.name === 'ports')) out.ports = given.ports;
+    return out;
+  }
   for (const part of trimmed.split(';')) {
     if (!part.trim()) continue;
     const colon = part.indexOf(':');
