@@ -11,7 +11,7 @@ const BIN = path.resolve(import.meta.dirname, '../../../bin/mesos-up.js');
 const expected = JSON.parse(readFileSync(path.join(DIR, 'expected.json'), 'utf8')) as Record<string, string>;
 const files = readdirSync(DIR).filter((f) => f.endsWith('.yaml')).sort();
 
-describe('bad cluster.yaml corpus', () => {
+describe.concurrent('bad cluster.yaml corpus', () => {
   it('has at least 40 cases, each with an expected message', () => {
     expect(files.length).toBeGreaterThanOrEqual(40);
     expect(files.map((f) => f.replace(/\.yaml$/, '')).sort()).toEqual(Object.keys(expected).sort());

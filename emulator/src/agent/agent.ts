@@ -1,0 +1,564 @@
+// The agent's bookkeeping: frameworks, executors and tasks as src/slave/slave.cpp
+// keeps them, the status updates they produce, and the /state and
+// /metrics/snapshot views of them (src/slave/http.cpp, src/slave/metrics.cpp).
+import { randomUUID } from 'node:crypto';
+import fs from 'node:fs';
+import os from 'node:os';
+import { add, empty, fromV1, toStateJson, toV1, type Resources } from '../common/resources.js';
+import { makeLogger } from '../common/log.js';
+import { BUILD_DATE, BUILD_TIME, BUILD_USER, MESOS_VERSION, sortedFlags, type AgentConfig } from './config.js';
+import { DockerExecutor, type DockerSupport } from './docker-executor.js';
+import { CommandExecutor, type ExecutorContext, type ExecutorUpdate, type TaskExecutor } from './executor.js';
+import { createSandbox, executorRunPath, lookupUser, type UserInfo } from './sandbox.js';
+import { isTerminal, type FrameworkInfo, type Label, type TaskInfo, type TaskState, type TaskStatus } from './types.js';
+import { nowSecs, sleep, statusUuid } from './util.js';
+
+const log = makeLogger('slave.cpp:2000');
+
+const AGENT_CAPABILITIES = ['HIERARCHICAL_ROLE', 'MULTI_ROLE', 'RESERVATION_REFINEMENT', 'RESOURCE_PROVIDER', 'RESIZE_VOLUME'];
+const MAX_COMPLETED_FRAMEWORKS = 50;
+const MAX_COMPLETED_TASKS_PER_EXECUTOR = 200;
+/** The command/docker executor's own allowance (getExecutorInfo in src/slave/slave.cpp). */
+const EXECUTOR_OVERHEAD: Resources = { cpus: 0.1, gpus: 0, mem: 32, disk: 0, ports: [] };
+
+export interface TaskRecord {
+  frameworkId: string;
+  info: TaskInfo;
+  state: TaskState;
+  /** every status update the task produced, oldest first */
+  statuses: TaskStatus[];
+}
+
+type ExecutorPhase = 'registering' | 'running' | 'terminating';
+
+export interface ExecutorRecord {
+  id: string;
+  name: string;
+  source: string;
+  containerId: string;
+  directory: string;
+  resources: Resources;
+  role: string;
+  labels?: Label[];
+  task: TaskRecord;
+  runner?: TaskExecutor;
+  phase: ExecutorPhase;
+}
+
+export interface FrameworkRecord {
+  id: string;
+  info: FrameworkInfo;
+  executors: Map<string, ExecutorRecord>;
+  completedExecutors: ExecutorRecord[];
+}
+
+export interface RegisteredTask {
+  framework_id: string;
+  framework_info: FrameworkInfo;
+  task: TaskInfo;
+  state: TaskState;
+  statuses: TaskStatus[];
+}
+
+const hasCapability = (fw: FrameworkInfo, type: string) => (fw.capabilities ?? []).some((c) => c.type === type);
+
+/** The role a task's resources are allocated to (MESOS-6636: one per task). */
+function taskRole(task: TaskInfo, fw: FrameworkInfo): string {
+  const r = task.resources?.find((x) => x.allocation_info?.role)?.allocation_info?.role;
+  return r ?? fw.roles?.[0] ?? fw.role ?? '*';
+}
+
+/** "Command Executor (Task: t) (Command: sh -c 'echo hello...')" as getExecutorInfo names it. */
+function executorName(task: TaskInfo): string {
+  const cmd = task.command ?? {};
+  let name = `(Task: ${task.task_id.value}) `;
+  if (cmd.shell ?? true) {
+    if (!cmd.value) name += '(Command: NO COMMAND)';
+    else name += cmd.value.length > 15 ? `(Command: sh -c '${cmd.value.slice(0, 12)}...')` : `(Command: sh -c '${cmd.value}')`;
+  } else if (!cmd.value) {
+    name += '(Command: NO EXECUTABLE)';
+  } else {
+    const args = `${cmd.value}, ${(cmd.arguments ?? []).join(', ')}`;
+    name += args.length > 15 ? `(Command: [${args.slice(0, 12)}...])` : `(Command: [${args}])`;
+  }
+  return `Command Executor ${name}`;
+}
+
+/** The short form of a status in Task.statuses of /state. */
+function statusJson(s: TaskStatus): Record<string, unknown> {
+  return {
+    state: s.state,
+    timestamp: s.timestamp,
+    ...(s.labels ? { labels: s.labels.labels ?? [] } : {}),
+    ...(s.container_status ? { container_status: s.container_status } : {}),
+    ...(s.healthy !== undefined ? { healthy: s.healthy } : {}),
+  };
+}
+
+export class Agent {
+  readonly startTime = nowSecs();
+  agentId = '';
+  registered = false;
+  masterHostname: string | undefined;
+  readonly frameworks = new Map<string, FrameworkRecord>();
+  readonly completedFrameworks: FrameworkRecord[] = [];
+  /** virtual or real path → sandbox directory, for /files */
+  readonly attached = new Map<string, string>();
+  /** receives every status update to forward to the master */
+  onStatus: (frameworkId: string, status: TaskStatus) => void = () => undefined;
+  private shuttingDown = false;
+  private readonly counters = {
+    tasks_finished: 0, tasks_failed: 0, tasks_killed: 0, tasks_lost: 0, tasks_gone: 0,
+    executors_terminated: 0, valid_status_updates: 0, container_launch_errors: 0,
+    fetches_succeeded: 0, fetches_failed: 0,
+  };
+
+  constructor(
+    readonly cfg: AgentConfig,
+    readonly docker: DockerSupport | undefined,
+  ) {}
+
+  get pid(): string {
+    return `slave(1)@${this.cfg.ip}:${this.cfg.advertisedPort}`;
+  }
+
+  get endpoint(): string {
+    return `${this.cfg.ip}:${this.cfg.advertisedPort}`;
+  }
+
+  // ---- launching, killing ---------------------------------------------------
+
+  launch(frameworkId: string, info: FrameworkInfo, task: TaskInfo): void {
+    const taskId = task.task_id.value;
+    if (this.shuttingDown) {
+      log.warn(`Ignoring run task ${taskId} of framework ${frameworkId} because the agent is terminating`);
+      return;
+    }
+    let fw = this.frameworks.get(frameworkId);
+    if (!fw) {
+      const idx = this.completedFrameworks.findIndex((f) => f.id === frameworkId);
+      if (idx >= 0) this.completedFrameworks.splice(idx, 1);
+      fw = { id: frameworkId, info: { ...info, id: { value: frameworkId } }, executors: new Map(), completedExecutors: [] };
+      this.frameworks.set(frameworkId, fw);
+    } else {
+      fw.info = { ...info, id: { value: frameworkId } };
+    }
+    // Command executors are named after their task: a second launch is a retransmission.
+    if (fw.executors.has(taskId)) {
+      log.warn(`Ignoring run task ${taskId} of framework ${frameworkId}: the task is already running`);
+      return;
+    }
+    log.info(`Got assigned task '${taskId}' for framework ${frameworkId}`);
+
+    const containerId = randomUUID();
+    const agentId = this.agentId || task.agent_id?.value || '';
+    const directory = executorRunPath(this.cfg.workDir!, agentId, frameworkId, taskId, containerId);
+    const role = taskRole(task, fw.info);
+    const exec: ExecutorRecord = {
+      id: taskId,
+      name: executorName(task),
+      source: taskId,
+      containerId,
+      directory,
+      resources: add(fromV1(task.resources ?? []), EXECUTOR_OVERHEAD),
+      role,
+      labels: task.labels?.labels,
+      task: { frameworkId, info: task, state: 'TASK_STAGING', statuses: [] },
+      phase: 'registering',
+    };
+    fw.executors.set(taskId, exec);
+
+    // The user the task runs as, when the agent switches users.
+    let user: UserInfo | undefined;
+    const userName = task.command?.user ?? info.user;
+    if (this.cfg.switchUser && userName && userName !== os.userInfo().username) {
+      user = lookupUser(userName);
+      if (!user) {
+        const state: TaskState = hasCapability(fw.info, 'PARTITION_AWARE') ? 'TASK_DROPPED' : 'TASK_LOST';
+        this.failWithoutExecutor(fw, exec, state, 'REASON_EXECUTOR_TERMINATED',
+          `Failed to create executor directory '${directory}': Failed to chown directory to '${userName}': No such user '${userName}'`);
+        return;
+      }
+    }
+    try {
+      createSandbox(directory, user);
+    } catch (err) {
+      const state: TaskState = hasCapability(fw.info, 'PARTITION_AWARE') ? 'TASK_DROPPED' : 'TASK_LOST';
+      this.failWithoutExecutor(fw, exec, state, 'REASON_EXECUTOR_TERMINATED',
+        `Failed to create executor directory '${directory}': ${(err as Error).message}`);
+      return;
+    }
+    this.attached.set(directory, directory);
+    this.attached.set(`/frameworks/${frameworkId}/executors/${taskId}/runs/latest`, directory);
+    log.info(`Launching container ${containerId} for executor '${taskId}' of framework ${frameworkId} in work directory '${directory}'`);
+
+    const ctx: ExecutorContext = {
+      frameworkId,
+      framework: fw.info,
+      task,
+      executorId: taskId,
+      containerId,
+      directory,
+      agentId,
+      agentPid: this.pid,
+      agentEndpoint: this.endpoint,
+      cfg: this.cfg,
+      user,
+      emit: (u) => this.update(fw!, exec, u),
+      log: (m) => log.info(m),
+    };
+
+    const containerizers = this.cfg.containerizers;
+    const type = task.container?.type;
+    const mesosImage = type === 'MESOS' && task.container?.mesos?.image;
+    let runner: TaskExecutor | undefined;
+    let failure: string | undefined;
+    if (task.executor) {
+      failure = 'Abnormal executor termination: custom executors are not supported by this agent';
+    } else if (type === 'DOCKER') {
+      if (containerizers.includes('docker') && this.docker) runner = new DockerExecutor(ctx, this.docker);
+      else failure = 'Abnormal executor termination: unknown container';
+    } else if (mesosImage) {
+      // The Mesos containerizer would provision the image; Docker runs it here.
+      if (!containerizers.includes('mesos')) failure = 'Abnormal executor termination: unknown container';
+      else if (this.docker) runner = new DockerExecutor(ctx, this.docker, true);
+      else failure = 'Failed to launch container: container images need the Docker socket in this agent';
+    } else if (containerizers.includes('mesos')) {
+      runner = new CommandExecutor(ctx);
+    } else {
+      failure = 'Abnormal executor termination: unknown container';
+    }
+    if (!runner) {
+      this.counters.container_launch_errors++;
+      const launchFailed = failure!.startsWith('Failed to launch');
+      this.failWithoutExecutor(fw, exec, 'TASK_FAILED', launchFailed ? 'REASON_CONTAINER_LAUNCH_FAILED' : 'REASON_EXECUTOR_TERMINATED', failure!);
+      return;
+    }
+    exec.runner = runner;
+    void runner.done.then(() => this.executorTerminated(fw!, exec));
+    void runner.run();
+  }
+
+  /** A task that never got an executor: report it from the agent and forget the executor. */
+  private failWithoutExecutor(fw: FrameworkRecord, exec: ExecutorRecord, state: TaskState, reason: string, message: string): void {
+    log.error(`Failed to launch task ${exec.id} of framework ${fw.id}: ${message}`);
+    this.update(fw, exec, { state, source: 'SOURCE_AGENT', reason, message });
+    setTimeout(() => this.executorTerminated(fw, exec), 0);
+  }
+
+  kill(frameworkId: string, taskId: string, graceMs?: number): void {
+    log.info(`Asked to kill task ${taskId} of framework ${frameworkId}`);
+    const fw = this.frameworks.get(frameworkId);
+    const exec = fw?.executors.get(taskId);
+    if (exec?.runner && !isTerminal(exec.task.state)) {
+      exec.phase = 'terminating';
+      exec.runner.kill(graceMs);
+      return;
+    }
+    if (exec && isTerminal(exec.task.state)) return;
+    log.warn(`Cannot kill task ${taskId} of framework ${frameworkId} because no corresponding executor is running`);
+    const state: TaskState = fw && hasCapability(fw.info, 'PARTITION_AWARE') ? 'TASK_DROPPED' : 'TASK_LOST';
+    this.onStatus(frameworkId, {
+      task_id: { value: taskId },
+      state,
+      source: 'SOURCE_AGENT',
+      reason: 'REASON_EXECUTOR_TERMINATED',
+      message: 'Cannot find executor',
+      agent_id: { value: this.agentId },
+      timestamp: nowSecs(),
+      uuid: statusUuid(),
+    });
+  }
+
+  shutdownFramework(frameworkId: string): void {
+    const fw = this.frameworks.get(frameworkId);
+    if (!fw) {
+      log.warn(`Cannot shut down unknown framework ${frameworkId}`);
+      return;
+    }
+    log.info(`Asked to shut down framework ${frameworkId}`);
+    // The command executor's shutdown leaves itself a second plus the reap interval.
+    const grace = Math.max(0, this.cfg.executorShutdownGraceMs - 2000);
+    for (const exec of fw.executors.values()) {
+      exec.phase = 'terminating';
+      exec.runner?.kill(grace);
+    }
+  }
+
+  /** On SIGTERM: every task process group and task container goes. */
+  async shutdown(maxWaitMs = 15_000): Promise<void> {
+    this.shuttingDown = true;
+    const all: Array<Promise<void>> = [];
+    for (const fw of this.frameworks.values()) {
+      for (const exec of fw.executors.values()) {
+        if (!exec.runner) continue;
+        exec.phase = 'terminating';
+        exec.runner.kill(Math.min(this.cfg.executorShutdownGraceMs, 3000));
+        all.push(exec.runner.done);
+      }
+    }
+    if (all.length) log.info(`Killing ${all.length} task(s) before exiting`);
+    await Promise.race([Promise.all(all), sleep(maxWaitMs)]);
+  }
+
+  // ---- status updates ---------------------------------------------------------
+
+  /** Turns an executor's update into a full TaskStatus, books it, and forwards it. */
+  private update(fw: FrameworkRecord, exec: ExecutorRecord, u: ExecutorUpdate): void {
+    const task = exec.task;
+    const last = task.statuses[task.statuses.length - 1];
+    const base: Partial<TaskStatus> = u.basedOnLast && last ? { ...last } : {};
+    delete base.reason;
+    const status: TaskStatus = {
+      ...base,
+      task_id: { value: task.info.task_id.value },
+      state: u.state,
+      source: u.source ?? 'SOURCE_EXECUTOR',
+      agent_id: { value: this.agentId || task.info.agent_id?.value || '' },
+      executor_id: { value: exec.id },
+      timestamp: nowSecs(),
+      uuid: statusUuid(),
+    };
+    if (u.message !== undefined) status.message = u.message;
+    if (u.reason) status.reason = u.reason;
+    if (u.healthy !== undefined) status.healthy = u.healthy;
+    if (u.data !== undefined) status.data = u.data;
+    if (status.source === 'SOURCE_EXECUTOR') {
+      this.counters.valid_status_updates++;
+      // The agent adds the container, and its own address when the executor gave none.
+      status.container_status = {
+        container_id: { value: exec.containerId },
+        network_infos: u.networkInfos ?? (u.basedOnLast ? base.container_status?.network_infos : undefined) ?? [
+          { ip_addresses: [{ protocol: 'IPv4', ip_address: this.cfg.ip }] },
+        ],
+      };
+      if (exec.phase === 'registering') exec.phase = 'running';
+    }
+    if (u.reason === 'REASON_CONTAINER_LAUNCH_FAILED') this.counters.container_launch_errors++;
+    const wasTerminal = isTerminal(task.state);
+    task.state = u.state;
+    task.statuses.push(status);
+    if (!wasTerminal && isTerminal(u.state)) {
+      exec.phase = 'terminating';
+      switch (u.state) {
+        case 'TASK_FINISHED': this.counters.tasks_finished++; break;
+        case 'TASK_FAILED': case 'TASK_ERROR': this.counters.tasks_failed++; break;
+        case 'TASK_KILLED': this.counters.tasks_killed++; break;
+        case 'TASK_LOST': case 'TASK_DROPPED': this.counters.tasks_lost++; break;
+        case 'TASK_GONE': case 'TASK_GONE_BY_OPERATOR': this.counters.tasks_gone++; break;
+        default: break;
+      }
+    }
+    log.info(
+      `Handling status update ${u.state}${u.healthy !== undefined ? ` (healthy: ${u.healthy})` : ''} for task ${task.info.task_id.value} of framework ${fw.id}${u.message ? `: ${u.message}` : ''}`,
+    );
+    this.onStatus(fw.id, status);
+  }
+
+  private executorTerminated(fw: FrameworkRecord, exec: ExecutorRecord): void {
+    if (fw.executors.get(exec.id) !== exec) return;
+    if (!isTerminal(exec.task.state)) {
+      this.update(fw, exec, { state: 'TASK_FAILED', source: 'SOURCE_AGENT', reason: 'REASON_EXECUTOR_TERMINATED', message: 'Executor terminated' });
+    }
+    if (exec.runner) this.counters.executors_terminated++;
+    log.info(`Executor '${exec.id}' of framework ${fw.id} has terminated`);
+    fw.executors.delete(exec.id);
+    exec.runner = undefined;
+    fw.completedExecutors.push(exec);
+    while (fw.completedExecutors.length > this.cfg.maxCompletedExecutors) fw.completedExecutors.shift();
+    if (fw.executors.size === 0) {
+      log.info(`Cleaning up framework ${fw.id}`);
+      this.frameworks.delete(fw.id);
+      this.completedFrameworks.push(fw);
+      while (this.completedFrameworks.length > MAX_COMPLETED_FRAMEWORKS) this.completedFrameworks.shift();
+    }
+  }
+
+  /** Tasks to report when (re-)registering, so a new master can adopt them. */
+  reportedTasks(pending: (frameworkId: string, taskId: string) => boolean): RegisteredTask[] {
+    const out: RegisteredTask[] = [];
+    const add = (fw: FrameworkRecord, exec: ExecutorRecord) =>
+      out.push({ framework_id: fw.id, framework_info: fw.info, task: exec.task.info, state: exec.task.state, statuses: exec.task.statuses });
+    for (const fw of [...this.frameworks.values(), ...this.completedFrameworks]) {
+      for (const exec of fw.executors.values()) add(fw, exec);
+      for (const exec of fw.completedExecutors) if (pending(fw.id, exec.id)) add(fw, exec);
+    }
+    return out;
+  }
+
+  // ---- views --------------------------------------------------------------------
+
+  private liveExecutors(): ExecutorRecord[] {
+    return [...this.frameworks.values()].flatMap((fw) => [...fw.executors.values()]);
+  }
+
+  usedResources(): Resources {
+    let used = empty();
+    for (const exec of this.liveExecutors()) used = add(used, exec.resources);
+    return used;
+  }
+
+  private taskJson(t: TaskRecord, fw: FrameworkRecord): Record<string, unknown> {
+    const info = t.info;
+    return {
+      id: info.task_id.value,
+      name: info.name,
+      framework_id: t.frameworkId,
+      executor_id: '',
+      slave_id: this.agentId || info.agent_id?.value || '',
+      state: t.state,
+      resources: toStateJson(fromV1(info.resources ?? [])),
+      role: taskRole(info, fw.info),
+      statuses: t.statuses.map(statusJson),
+      ...(info.command?.user ? { user: info.command.user } : {}),
+      ...(info.labels ? { labels: info.labels.labels ?? [] } : {}),
+      ...(info.discovery ? { discovery: info.discovery } : {}),
+      ...(info.container ? { container: info.container } : {}),
+    };
+  }
+
+  /** A task the executor has not received yet: shown as the TaskInfo it is. */
+  private queuedTaskJson(t: TaskRecord, fw: FrameworkRecord): Record<string, unknown> {
+    const info = t.info;
+    return {
+      id: info.task_id.value,
+      name: info.name,
+      slave_id: this.agentId || info.agent_id?.value || '',
+      resources: toStateJson(fromV1(info.resources ?? [])),
+      role: taskRole(info, fw.info),
+      ...(info.command ? { command: { ...(info.command.shell !== undefined ? { shell: info.command.shell } : {}), ...(info.command.value !== undefined ? { value: info.command.value } : {}), argv: info.command.arguments ?? [], ...(info.command.environment ? { environment: info.command.environment } : {}), uris: (info.command.uris ?? []).map((u) => ({ value: u.value, executable: u.executable ?? false })) } } : {}),
+      ...(info.discovery ? { discovery: info.discovery } : {}),
+    };
+  }
+
+  private executorJson(exec: ExecutorRecord, fw: FrameworkRecord): Record<string, unknown> {
+    const t = exec.task;
+    const queued = t.state === 'TASK_STAGING' && t.statuses.length === 0;
+    const live = !queued && !isTerminal(t.state);
+    const completed = t.statuses.length > 0 && isTerminal(t.state);
+    return {
+      id: exec.id,
+      name: exec.name,
+      source: exec.source,
+      container: exec.containerId,
+      directory: exec.directory,
+      resources: toStateJson(exec.resources),
+      role: exec.role,
+      ...(exec.labels ? { labels: exec.labels } : {}),
+      tasks: live ? [this.taskJson(t, fw)] : [],
+      queued_tasks: queued ? [this.queuedTaskJson(t, fw)] : [],
+      completed_tasks: completed ? [this.taskJson(t, fw)].slice(0, MAX_COMPLETED_TASKS_PER_EXECUTOR) : [],
+    };
+  }
+
+  private frameworkJson(fw: FrameworkRecord): Record<string, unknown> {
+    const info = fw.info;
+    return {
+      id: fw.id,
+      name: info.name ?? '',
+      user: info.user ?? '',
+      failover_timeout: info.failover_timeout ?? 0,
+      checkpoint: info.checkpoint ?? false,
+      hostname: info.hostname ?? '',
+      ...(info.principal !== undefined ? { principal: info.principal } : {}),
+      ...(hasCapability(info, 'MULTI_ROLE') ? { roles: info.roles ?? [] } : { role: info.role ?? '*' }),
+      executors: [...fw.executors.values()].map((e) => this.executorJson(e, fw)),
+      completed_executors: fw.completedExecutors.map((e) => this.executorJson(e, fw)),
+    };
+  }
+
+  state(): Record<string, unknown> {
+    const total = this.cfg.resources;
+    const used = this.usedResources();
+    return {
+      version: MESOS_VERSION,
+      git_tag: MESOS_VERSION,
+      build_date: BUILD_DATE,
+      build_time: BUILD_TIME,
+      build_user: BUILD_USER,
+      start_time: this.startTime,
+      id: this.agentId,
+      pid: this.pid,
+      hostname: this.cfg.hostname,
+      capabilities: AGENT_CAPABILITIES,
+      resources: toStateJson(total),
+      reserved_resources: {},
+      unreserved_resources: toStateJson(total),
+      reserved_resources_full: {},
+      unreserved_resources_full: toV1(total),
+      reserved_resources_allocated: {},
+      unreserved_resources_allocated: toStateJson(used),
+      attributes: this.cfg.attributes,
+      ...(this.masterHostname ? { master_hostname: this.masterHostname } : {}),
+      ...(this.cfg.logDir ? { log_dir: this.cfg.logDir } : {}),
+      ...(this.cfg.externalLogFile ? { external_log_file: this.cfg.externalLogFile } : {}),
+      flags: sortedFlags(this.cfg),
+      frameworks: [...this.frameworks.values()].map((fw) => this.frameworkJson(fw)),
+      completed_frameworks: this.completedFrameworks.map((fw) => this.frameworkJson(fw)),
+    };
+  }
+
+  metrics(): Record<string, number> {
+    const execs = this.liveExecutors();
+    const tasksIn = (s: TaskState) => execs.filter((e) => e.task.state === s).length;
+    const total = this.cfg.resources;
+    const used = this.usedResources();
+    const out: Record<string, number> = {
+      'slave/uptime_secs': nowSecs() - this.startTime,
+      'slave/registered': this.registered ? 1 : 0,
+      'slave/recovery_errors': 0,
+      'slave/recovery_time_secs': 0,
+      'slave/frameworks_active': this.frameworks.size,
+      'slave/tasks_staging': tasksIn('TASK_STAGING'),
+      'slave/tasks_starting': tasksIn('TASK_STARTING'),
+      'slave/tasks_running': tasksIn('TASK_RUNNING'),
+      'slave/tasks_killing': tasksIn('TASK_KILLING'),
+      'slave/tasks_finished': this.counters.tasks_finished,
+      'slave/tasks_failed': this.counters.tasks_failed,
+      'slave/tasks_killed': this.counters.tasks_killed,
+      'slave/tasks_lost': this.counters.tasks_lost,
+      'slave/tasks_gone': this.counters.tasks_gone,
+      'slave/executors_registering': execs.filter((e) => e.phase === 'registering').length,
+      'slave/executors_running': execs.filter((e) => e.phase === 'running').length,
+      'slave/executors_terminating': execs.filter((e) => e.phase === 'terminating').length,
+      'slave/executors_terminated': this.counters.executors_terminated,
+      'slave/executors_preempted': 0,
+      'slave/valid_status_updates': this.counters.valid_status_updates,
+      'slave/invalid_status_updates': 0,
+      'slave/valid_framework_messages': 0,
+      'slave/invalid_framework_messages': 0,
+      'slave/container_launch_errors': this.counters.container_launch_errors,
+      'slave/executor_directory_max_allowed_age_secs': this.maxSandboxAgeSecs(),
+      'containerizer/fetcher/cache_size_total_bytes': 2 * 1024 ** 3,
+      'containerizer/fetcher/cache_size_used_bytes': 0,
+      'containerizer/mesos/container_destroy_errors': 0,
+      'system/cpus_total': os.cpus().length,
+      'system/load_1min': os.loadavg()[0] ?? 0,
+      'system/load_5min': os.loadavg()[1] ?? 0,
+      'system/load_15min': os.loadavg()[2] ?? 0,
+      'system/mem_total_bytes': os.totalmem(),
+      'system/mem_free_bytes': os.freemem(),
+    };
+    for (const name of ['cpus', 'gpus', 'mem', 'disk'] as const) {
+      out[`slave/${name}_total`] = total[name];
+      out[`slave/${name}_used`] = used[name];
+      out[`slave/${name}_percent`] = total[name] > 0 ? used[name] / total[name] : 0;
+      out[`slave/${name}_revocable_total`] = 0;
+      out[`slave/${name}_revocable_used`] = 0;
+      out[`slave/${name}_revocable_percent`] = 0;
+    }
+    return Object.fromEntries(Object.entries(out).sort(([a], [b]) => (a < b ? -1 : 1)));
+  }
+
+  /** gc_delay scaled by the free share of the work_dir disk, as the agent's GC computes it. */
+  private maxSandboxAgeSecs(): number {
+    let usage = 0;
+    try {
+      const st = fs.statfsSync(this.cfg.workDir!);
+      usage = 1 - st.bavail / st.blocks;
+    } catch {
+      /* unknown: assume empty */
+    }
+    return (this.cfg.gcDelayMs / 1000) * Math.max(0, 1 - this.cfg.gcDiskHeadroom - usage);
+  }
+}

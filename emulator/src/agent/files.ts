@@ -1,0 +1,153 @@
+// The agent's /files endpoints (src/files/files.cpp): browse, read and
+// download inside attached sandbox directories only.
+import fs from 'node:fs';
+import path from 'node:path';
+import type { Request } from '../common/http.js';
+import { sendJson, sendText } from '../common/http.js';
+
+/** Cap of one read: 16 pages. */
+const MAX_READ = 16 * 4096;
+
+type Resolved = { ok: true; path: string } | { ok: false; status: 400 | 404; message: string };
+
+/** Longest attached prefix wins; the rest of the path must stay inside it. */
+export function resolvePath(attached: Map<string, string>, requested: string): Resolved {
+  const tokens = requested.replace(/\/+$/, '').split('/');
+  const suffix: string[] = [];
+  while (tokens.length) {
+    const prefix = tokens.join('/') || '/';
+    const root = attached.get(prefix);
+    if (root === undefined) {
+      suffix.unshift(tokens.pop()!);
+      continue;
+    }
+    let stat: fs.Stats;
+    try {
+      stat = fs.statSync(root);
+    } catch {
+      return { ok: false, status: 404, message: '' };
+    }
+    if (!stat.isDirectory()) return suffix.length ? { ok: false, status: 404, message: '' } : { ok: true, path: root };
+    const joined = path.join(root, ...suffix);
+    let real: string;
+    try {
+      real = fs.realpathSync(joined);
+    } catch {
+      return { ok: false, status: 404, message: '' };
+    }
+    const realRoot = fs.realpathSync(root);
+    if (real !== realRoot && !real.startsWith(`${realRoot}/`)) return { ok: false, status: 400, message: `'${joined}' is inaccessible.\n` };
+    return { ok: true, path: real };
+  }
+  return { ok: false, status: 404, message: '' };
+}
+
+function mode(st: fs.Stats): string {
+  const type = st.isDirectory() ? 'd' : st.isCharacterDevice() ? 'c' : st.isBlockDevice() ? 'b' : st.isFIFO() ? 'p' : st.isSymbolicLink() ? 'l' : st.isSocket() ? 's' : '-';
+  const bits = 'rwxrwxrwx';
+  let perms = '';
+  for (let i = 0; i < 9; i++) perms += st.mode & (1 << (8 - i)) ? bits[i] : '-';
+  return type + perms;
+}
+
+/** id → name from /etc/passwd or /etc/group, as FileInfo carries owner names. */
+function nameOf(file: string, id: number): string {
+  try {
+    for (const line of fs.readFileSync(file, 'utf8').split('\n')) {
+      const f = line.split(':');
+      if (f[2] === String(id) && f[0]) return f[0];
+    }
+  } catch {
+    /* no database */
+  }
+  return String(id);
+}
+
+function fileInfo(virtualPath: string, st: fs.Stats): Record<string, unknown> {
+  return {
+    gid: nameOf('/etc/group', st.gid),
+    mode: mode(st),
+    mtime: st.mtimeMs / 1000,
+    nlink: st.nlink,
+    path: virtualPath,
+    size: st.size,
+    uid: nameOf('/etc/passwd', st.uid),
+  };
+}
+
+function fail(r: Request, res: Extract<Resolved, { ok: false }>): void {
+  if (res.status === 404) r.res.writeHead(404).end();
+  else sendText(r.res, res.status, res.message);
+}
+
+export async function browse(r: Request, attached: Map<string, string>): Promise<void> {
+  const p = r.query.get('path');
+  if (!p) return sendText(r.res, 400, "Expecting 'path=value' in query.\n");
+  const resolved = resolvePath(attached, p);
+  if (!resolved.ok) return fail(r, resolved);
+  const st = fs.statSync(resolved.path);
+  if (!st.isDirectory()) return sendJson(r.res, 200, [fileInfo(p, st)]);
+  const list = fs.readdirSync(resolved.path).sort().flatMap((name) => {
+    try {
+      return [fileInfo(path.posix.join(p, name), fs.lstatSync(path.join(resolved.path, name)))];
+    } catch {
+      return [];
+    }
+  });
+  sendJson(r.res, 200, list);
+}
+
+export async function read(r: Request, attached: Map<string, string>): Promise<void> {
+  const p = r.query.get('path');
+  if (!p) return sendText(r.res, 400, "Expecting 'path=value' in query.\n");
+  let offset = -1;
+  const o = r.query.get('offset');
+  if (o !== null) {
+    if (!/^-?\d+$/.test(o)) return sendText(r.res, 400, `Failed to parse offset: Failed to convert '${o}' to number.\n`);
+    offset = Number(o);
+    if (offset < -1) return sendText(r.res, 400, `Negative offset provided: ${offset}.\n`);
+  }
+  let length: number | undefined;
+  const l = r.query.get('length');
+  if (l !== null) {
+    if (!/^-?\d+$/.test(l)) return sendText(r.res, 400, `Failed to parse length: Failed to convert '${l}' to number.\n`);
+    const n = Number(l);
+    if (n < -1) return sendText(r.res, 400, `Negative length provided: ${n}.\n`);
+    if (n > -1) length = n;
+  }
+  const resolved = resolvePath(attached, p);
+  if (!resolved.ok) return fail(r, resolved);
+  if (fs.statSync(resolved.path).isDirectory()) return sendText(r.res, 400, 'Cannot read a directory.\n');
+  const size = fs.statSync(resolved.path).size;
+  // offset=-1 asks for the size only (the web UI's pailer does this first).
+  const start = offset === -1 ? 0 : offset;
+  if (offset === -1) length = 0;
+  let data = '';
+  if (start < size && length !== 0) {
+    const n = Math.min(length ?? size - start, MAX_READ, size - start);
+    const buf = Buffer.alloc(n);
+    const fd = fs.openSync(resolved.path, 'r');
+    try {
+      fs.readSync(fd, buf, 0, n, start);
+    } finally {
+      fs.closeSync(fd);
+    }
+    data = buf.toString('utf8');
+  }
+  sendJson(r.res, 200, { data, offset: offset === -1 ? size : offset });
+}
+
+export async function download(r: Request, attached: Map<string, string>): Promise<void> {
+  const p = r.query.get('path');
+  if (!p) return sendText(r.res, 400, "Expecting 'path=value' in query.\n");
+  const resolved = resolvePath(attached, p);
+  if (!resolved.ok) return fail(r, resolved);
+  if (fs.statSync(resolved.path).isDirectory()) return sendText(r.res, 400, 'Cannot download a directory.\n');
+  const body = fs.readFileSync(resolved.path);
+  r.res.writeHead(200, {
+    'Content-Type': 'application/octet-stream',
+    'Content-Disposition': `attachment; filename=${path.basename(resolved.path)}`,
+    'Content-Length': body.length,
+  });
+  r.res.end(body);
+}

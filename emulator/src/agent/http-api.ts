@@ -1,0 +1,81 @@
+// The agent's HTTP endpoints: the public ones of a 1.7 agent (libprocess
+// delegate `slave(1)`, so `/state` ≡ `/slave(1)/state`), and the master-facing
+// `/mesos-up/…` calls of emulator/PROTOCOL.md.
+import { Router, sendJson, sendText, type Request } from '../common/http.js';
+import type { Agent } from './agent.js';
+import { BUILD_DATE, BUILD_TIME, BUILD_USER, MESOS_VERSION, sortedFlags } from './config.js';
+import * as files from './files.js';
+import type { FrameworkInfo, KillPolicy, TaskInfo } from './types.js';
+
+async function jsonBody<T>(r: Request): Promise<T | undefined> {
+  try {
+    return JSON.parse(await r.body()) as T;
+  } catch {
+    return undefined;
+  }
+}
+
+export function agentRouter(agent: Agent): Router {
+  const router = new Router();
+  const both = (method: string, path: string, h: (r: Request) => void | Promise<void>) => {
+    router.on(method, path, h);
+    router.on(method, `/slave(1)${path}`, h);
+  };
+
+  both('*', '/health', (r) => {
+    r.res.writeHead(200, { 'Content-Length': 0 }).end();
+  });
+  for (const p of ['/state', '/state.json']) both('*', p, (r) => sendJson(r.res, 200, agent.state()));
+  for (const p of ['/flags', '/flags.json']) both('*', p, (r) => sendJson(r.res, 200, { flags: sortedFlags(agent.cfg) }));
+  for (const p of ['/monitor/statistics', '/monitor/statistics.json']) {
+    both('*', p, (r) => sendJson(r.res, 200, monitorStatistics(agent)));
+  }
+  router.on('*', '/metrics/snapshot', (r) => sendJson(r.res, 200, agent.metrics()));
+  router.on('*', '/version', (r) =>
+    sendJson(r.res, 200, { build_date: BUILD_DATE, build_time: BUILD_TIME, build_user: BUILD_USER, git_tag: MESOS_VERSION, version: MESOS_VERSION }),
+  );
+  for (const suffix of ['', '.json']) {
+    router.on('*', `/files/browse${suffix}`, (r) => files.browse(r, agent.attached));
+    router.on('*', `/files/read${suffix}`, (r) => files.read(r, agent.attached));
+    router.on('*', `/files/download${suffix}`, (r) => files.download(r, agent.attached));
+  }
+
+  // ---- master → agent (PROTOCOL.md) ----
+  router.on('POST', '/mesos-up/launch', async (r) => {
+    const body = await jsonBody<{ framework_id?: string; framework_info?: FrameworkInfo; task?: TaskInfo }>(r);
+    if (!body?.framework_id || !body.task?.task_id?.value) return sendText(r.res, 400, 'Expecting framework_id and task\n');
+    r.res.writeHead(202, { 'Content-Length': 0 }).end();
+    agent.launch(body.framework_id, body.framework_info ?? {}, body.task);
+  });
+  router.on('POST', '/mesos-up/kill', async (r) => {
+    const body = await jsonBody<{ framework_id?: string; task_id?: { value?: string }; kill_policy?: KillPolicy }>(r);
+    if (!body?.framework_id || !body.task_id?.value) return sendText(r.res, 400, 'Expecting framework_id and task_id\n');
+    r.res.writeHead(202, { 'Content-Length': 0 }).end();
+    const ns = body.kill_policy?.grace_period?.nanoseconds;
+    agent.kill(body.framework_id, body.task_id.value, ns !== undefined ? ns / 1e6 : undefined);
+  });
+  router.on('POST', '/mesos-up/shutdown-framework', async (r) => {
+    const body = await jsonBody<{ framework_id?: string }>(r);
+    if (!body?.framework_id) return sendText(r.res, 400, 'Expecting framework_id\n');
+    r.res.writeHead(202, { 'Content-Length': 0 }).end();
+    agent.shutdownFramework(body.framework_id);
+  });
+  return router;
+}
+
+/** Per-executor resource limits, as /monitor/statistics lists them (usage is not sampled). */
+function monitorStatistics(agent: Agent): unknown[] {
+  const out: unknown[] = [];
+  for (const fw of agent.frameworks.values()) {
+    for (const exec of fw.executors.values()) {
+      out.push({
+        executor_id: exec.id,
+        executor_name: exec.name,
+        framework_id: fw.id,
+        source: exec.source,
+        statistics: { timestamp: Date.now() / 1000, cpus_limit: exec.resources.cpus, mem_limit_bytes: exec.resources.mem * 1024 * 1024 },
+      });
+    }
+  }
+  return out;
+}
