@@ -1,0 +1,327 @@
+// The master's HTTP surface: the read-only endpoints, redirects and leader
+// checks of src/master/http.cpp, the v1 scheduler API, and the agent side of
+// the internal protocol (emulator/PROTOCOL.md).
+import { randomUUID } from 'node:crypto';
+import type http from 'node:http';
+import { Router, sendJson, sendText, type Request } from '../common/http.js';
+import { flagsObject } from './config.js';
+import {
+  frameworksJson, metricsJson, slavesJson, stateJson, stateSummaryJson, tasksJson, versionJson,
+} from './json.js';
+import { CALL_TYPES, glog, Master } from './master.js';
+import type { EventStream, Pb } from './types.js';
+
+const APPLICATION_JSON = 'application/json';
+const APPLICATION_PROTOBUF = 'application/x-protobuf';
+
+/** An OK response with a JSON body, wrapped as JSONP when `?jsonp=` asks for it. */
+function ok(r: Request, body: unknown): void {
+  const jsonp = r.query.get('jsonp');
+  if (jsonp) {
+    const text = `${jsonp}(${JSON.stringify(body)});`;
+    r.res.writeHead(200, { 'Content-Type': 'text/javascript', 'Content-Length': Buffer.byteLength(text) });
+    r.res.end(text);
+    return;
+  }
+  sendJson(r.res, 200, body);
+}
+
+function empty(res: http.ServerResponse, status: number, headers: http.OutgoingHttpHeaders = {}): void {
+  res.writeHead(status, { 'Content-Length': 0, ...headers });
+  res.end();
+}
+
+/** Does the Accept header allow `type` (libprocess Request::acceptsMediaType)? No header: anything goes. */
+function accepts(req: http.IncomingMessage, type: string): boolean {
+  const header = req.headers.accept;
+  if (header === undefined) return true;
+  const [major] = type.split('/');
+  return header.split(',').some((part) => {
+    const [range, ...params] = part.trim().split(';').map((s) => s.trim());
+    const q = params.find((p) => p.startsWith('q='));
+    if (q !== undefined && Number(q.slice(2)) <= 0) return false;
+    return range === type || range === `${major}/*` || range === '*/*';
+  });
+}
+
+/** Required protobuf fields a JSON call lacks, in the dotted form protobuf reports them. */
+function missingRequired(call: Pb): string[] {
+  const missing: string[] = [];
+  const need = (obj: Pb, field: string, path: string) => {
+    if (obj?.[field] === undefined) missing.push(path);
+  };
+  const id = (obj: Pb, path: string) => {
+    if (obj !== undefined && typeof obj?.value !== 'string') missing.push(`${path}.value`);
+  };
+  const resources = (list: Pb, path: string) => {
+    (Array.isArray(list) ? list : []).forEach((r: Pb, i: number) => {
+      need(r, 'name', `${path}[${i}].name`);
+      need(r, 'type', `${path}[${i}].type`);
+    });
+  };
+  id(call.framework_id, 'framework_id');
+  if (call.subscribe !== undefined) {
+    need(call.subscribe, 'framework_info', 'subscribe.framework_info');
+    const fi = call.subscribe?.framework_info;
+    if (fi !== undefined) {
+      need(fi, 'user', 'subscribe.framework_info.user');
+      need(fi, 'name', 'subscribe.framework_info.name');
+      id(fi.id, 'subscribe.framework_info.id');
+    }
+  }
+  if (call.accept !== undefined) {
+    (Array.isArray(call.accept?.offer_ids) ? call.accept.offer_ids : []).forEach((o: Pb, i: number) => id(o ?? {}, `accept.offer_ids[${i}]`));
+    (Array.isArray(call.accept?.operations) ? call.accept.operations : []).forEach((op: Pb, i: number) => {
+      (Array.isArray(op?.launch?.task_infos) ? op.launch.task_infos : []).forEach((t: Pb, j: number) => {
+        const p = `accept.operations[${i}].launch.task_infos[${j}]`;
+        need(t, 'name', `${p}.name`);
+        need(t, 'task_id', `${p}.task_id`);
+        id(t?.task_id, `${p}.task_id`);
+        need(t, 'agent_id', `${p}.agent_id`);
+        id(t?.agent_id, `${p}.agent_id`);
+        resources(t?.resources, `${p}.resources`);
+      });
+    });
+  }
+  if (call.decline !== undefined) {
+    (Array.isArray(call.decline?.offer_ids) ? call.decline.offer_ids : []).forEach((o: Pb, i: number) => id(o ?? {}, `decline.offer_ids[${i}]`));
+  }
+  if (call.kill !== undefined) {
+    need(call.kill, 'task_id', 'kill.task_id');
+    id(call.kill?.task_id, 'kill.task_id');
+  }
+  if (call.acknowledge !== undefined) {
+    for (const f of ['agent_id', 'task_id', 'uuid']) need(call.acknowledge, f, `acknowledge.${f}`);
+  }
+  if (call.shutdown !== undefined) {
+    for (const f of ['executor_id', 'agent_id']) need(call.shutdown, f, `shutdown.${f}`);
+  }
+  if (call.message !== undefined) {
+    for (const f of ['agent_id', 'executor_id', 'data']) need(call.message, f, `message.${f}`);
+  }
+  return missing;
+}
+
+/** validation::scheduler::call::validate */
+function validateCall(call: Pb): string | undefined {
+  if (call.type === undefined) return "Expecting 'type' to be present";
+  if (call.type === 'SUBSCRIBE') {
+    if (call.subscribe === undefined) return "Expecting 'subscribe' to be present";
+    const a = call.subscribe.framework_info?.id?.value;
+    const b = call.framework_id?.value;
+    if (a !== b) return "'framework_id' differs from 'subscribe.framework_info.id'";
+    return undefined;
+  }
+  if (call.framework_id === undefined) return "Expecting 'framework_id' to be present";
+  const field = String(call.type).toLowerCase();
+  if (['ACCEPT', 'DECLINE', 'ACCEPT_INVERSE_OFFERS', 'DECLINE_INVERSE_OFFERS', 'KILL', 'SHUTDOWN', 'ACKNOWLEDGE', 'ACKNOWLEDGE_OPERATION_STATUS', 'RECONCILE', 'RECONCILE_OPERATIONS', 'MESSAGE', 'REQUEST'].includes(call.type)) {
+    if (call[field] === undefined) return `Expecting '${field}' to be present`;
+  }
+  if (call.type === 'ACKNOWLEDGE' || call.type === 'ACKNOWLEDGE_OPERATION_STATUS') {
+    const raw = String(call[field].uuid ?? '');
+    const bytes = /^[A-Za-z0-9+/]*={0,2}$/.test(raw) ? Buffer.from(raw, 'base64') : Buffer.alloc(0);
+    if (bytes.length !== 16) return `Invalid UUID '${raw}': not 16 bytes`;
+    if (call.type === 'ACKNOWLEDGE_OPERATION_STATUS') {
+      if (call[field].agent_id === undefined) return "Expecting 'agent_id' to be present";
+      if (call[field].resource_provider_id === undefined) return "Expecting 'resource_provider_id' to be present";
+    }
+  }
+  return undefined;
+}
+
+export function buildRouter(master: Master): Router {
+  const router = new Router();
+
+  /** Master::Http::redirect */
+  const redirect = (r: Request): void => {
+    const leader = master.leader;
+    if (!leader) {
+      glog('http.cpp:2280').warn(`Current master is not elected as leader, and leader information is unavailable. Failed to redirect the request url: ${r.req.url}`);
+      sendText(r.res, 503, 'No leader elected');
+      return;
+    }
+    const base = `//${leader.hostname}:${leader.port}`;
+    if (r.path === '/redirect' || r.path === '/master/redirect') return empty(r.res, 307, { Location: base });
+    if (r.path.startsWith('/redirect/') || r.path.startsWith('/master/redirect/')) return empty(r.res, 404);
+    glog('http.cpp:2296').info(`Redirecting request for ${r.req.url} to the leading master ${leader.hostname}`);
+    empty(r.res, 307, { Location: `${base}${r.req.url ?? r.path}` });
+  };
+
+  const leaderOnly = (handler: (r: Request) => void | Promise<void>) => (r: Request) => {
+    if (!master.elected) return redirect(r);
+    return handler(r);
+  };
+
+  /** Every master path is served under /master/<x> and, through the delegate, /<x>. */
+  const both = (suffix: string, handler: (r: Request) => void | Promise<void>) => {
+    router.on('*', `/master${suffix}`, handler);
+    router.on('*', suffix, handler);
+  };
+
+  both('/health', (r) => empty(r.res, 200));
+  both('/flags', (r) => ok(r, { flags: flagsObject(master.cfg) }));
+  router.on('*', '/version', (r) => ok(r, versionJson()));
+  router.on('*', '/metrics/snapshot', (r) => ok(r, metricsJson(master)));
+  for (const p of ['/state', '/state.json']) both(p, leaderOnly((r) => ok(r, stateJson(master))));
+  both('/state-summary', leaderOnly((r) => ok(r, stateSummaryJson(master))));
+  both('/frameworks', leaderOnly((r) => ok(r, frameworksJson(master, r.query.get('framework_id')))));
+  both('/slaves', leaderOnly((r) => ok(r, slavesJson(master, r.query.get('slave_id')))));
+  for (const p of ['/tasks', '/tasks.json']) both(p, leaderOnly((r) => ok(r, tasksJson(master, r.query))));
+  both('/redirect', redirect);
+  both('/redirect/:rest*', redirect);
+  both('/teardown', leaderOnly((r) => teardownEndpoint(master, r)));
+  both('/api/v1/scheduler', (r) => scheduler(master, r, redirect));
+
+  // The internal agent protocol (PROTOCOL.md).
+  router.on('*', '/mesos-up/agent/:call', async (r) => {
+    if (!master.elected) return redirect(r);
+    if (r.method !== 'POST') return empty(r.res, 405, { Allow: 'POST' });
+    let body: Pb;
+    try {
+      body = JSON.parse((await r.body()) || '{}');
+    } catch (err) {
+      return sendText(r.res, 400, `Failed to parse body into JSON: ${(err as Error).message}`);
+    }
+    switch (r.params.call) {
+      case 'register':
+        return sendJson(r.res, 200, master.registerAgent(body));
+      case 'ping':
+        return master.pingAgent(String(body?.agent_id ?? '')) ? sendJson(r.res, 200, {}) : sendJson(r.res, 404, {});
+      case 'status':
+        return master.agentStatus(body) ? empty(r.res, 202) : sendJson(r.res, 404, {});
+      default:
+        return empty(r.res, 404);
+    }
+  });
+  return router;
+}
+
+/** POST /master/teardown `frameworkId=<id>` (the operator endpoint). */
+async function teardownEndpoint(master: Master, r: Request): Promise<void> {
+  if (r.method !== 'POST') {
+    return sendText(r.res, 405, `Expecting one of { 'POST' }, but received '${r.method}'`, { Allow: 'POST' });
+  }
+  const form = new URLSearchParams(await r.body());
+  const id = form.get('frameworkId');
+  if (!id) return sendText(r.res, 400, "Missing 'frameworkId' query parameter in the request body");
+  const fw = master.frameworks.get(id);
+  if (!fw) return sendText(r.res, 400, `No framework found with specified ID`);
+  master.removeFramework(fw);
+  empty(r.res, 200);
+}
+
+/** Master::Http::scheduler: POST /api/v1/scheduler. */
+async function scheduler(master: Master, r: Request, redirect: (r: Request) => void): Promise<void> {
+  const { req, res } = r;
+  if (!master.elected) return redirect(r);
+  if (r.method !== 'POST') {
+    return sendText(res, 405, `Expecting one of { 'POST' }, but received '${r.method}'`, { Allow: 'POST' });
+  }
+  const contentType = req.headers['content-type'];
+  if (contentType === undefined) return sendText(res, 400, "Expecting 'Content-Type' to be present");
+  const raw = await r.body();
+  if (contentType === APPLICATION_PROTOBUF) {
+    // Real masters take protobuf too; this stand-in only speaks JSON.
+    return sendText(res, 415, `Expecting 'Content-Type' of ${APPLICATION_JSON} (the emulated Mesos master does not decode ${APPLICATION_PROTOBUF})`);
+  }
+  if (contentType !== APPLICATION_JSON) {
+    return sendText(res, 415, `Expecting 'Content-Type' of ${APPLICATION_JSON} or ${APPLICATION_PROTOBUF}`);
+  }
+  let call: Pb;
+  try {
+    call = JSON.parse(raw);
+  } catch (err) {
+    return sendText(res, 400, `Failed to parse body into JSON: ${(err as Error).message}`);
+  }
+  if (!call || typeof call !== 'object' || Array.isArray(call)) {
+    return sendText(res, 400, 'Failed to convert JSON into Call protobuf: Expecting a JSON object');
+  }
+  if (call.type !== undefined && (typeof call.type !== 'string' || (call.type !== 'UNKNOWN' && !CALL_TYPES.includes(call.type)))) {
+    return sendText(res, 400, `Failed to convert JSON into Call protobuf: Failed to find enum for '${String(call.type)}'`);
+  }
+  const missing = missingRequired(call);
+  if (missing.length) return sendText(res, 400, `Failed to convert JSON into Call protobuf: Missing required fields: ${missing.join(', ')}`);
+  const invalid = validateCall(call);
+  if (invalid) return sendText(res, 400, `Failed to validate scheduler::Call: ${invalid}`);
+
+  if (call.type === 'SUBSCRIBE' || call.type === 'RECONCILE_OPERATIONS') {
+    if (!accepts(req, APPLICATION_JSON)) {
+      return sendText(res, 406, `Expecting 'Accept' to allow '${APPLICATION_PROTOBUF}' or '${APPLICATION_JSON}'`);
+    }
+  }
+
+  if (call.type === 'SUBSCRIBE') {
+    if (req.headers['mesos-stream-id'] !== undefined) {
+      return sendText(res, 400, "Subscribe calls should not include the 'Mesos-Stream-Id' header");
+    }
+    const stream: EventStream = { id: randomUUID(), res, closed: false };
+    res.writeHead(200, { 'Content-Type': APPLICATION_JSON, 'Mesos-Stream-Id': stream.id });
+    res.flushHeaders();
+    req.socket.setKeepAlive(true, 5000);
+    req.socket.setNoDelay(true);
+    master.subscribe(stream, call.subscribe);
+    return;
+  }
+
+  const fw = master.frameworks.get(call.framework_id.value);
+  if (!fw) return sendText(res, 400, 'Framework cannot be found');
+  master.fwCount(fw, 'calls');
+  if (call.type !== 'UNKNOWN') master.fwCount(fw, `calls/${String(call.type).toLowerCase()}`);
+  if (!fw.connected) return sendText(res, 403, 'Framework is not subscribed');
+  if (!fw.stream) return sendText(res, 403, 'Framework is not connected via HTTP');
+  const streamId = req.headers['mesos-stream-id'];
+  if (streamId === undefined) return sendText(res, 400, "All non-subscribe calls should include the 'Mesos-Stream-Id' header");
+  if (streamId !== fw.stream.id) {
+    return sendText(res, 400, `The stream ID '${String(streamId)}' included in this request didn't match the stream ID currently associated with framework ID ${fw.id}`);
+  }
+
+  switch (call.type) {
+    case 'TEARDOWN':
+      master.teardown(fw);
+      break;
+    case 'ACCEPT':
+      master.accept(fw, call.accept);
+      break;
+    case 'DECLINE':
+      master.decline(fw, call.decline);
+      break;
+    case 'ACCEPT_INVERSE_OFFERS':
+    case 'DECLINE_INVERSE_OFFERS':
+      // No maintenance schedules here, so no inverse offers exist to act on.
+      break;
+    case 'REVIVE':
+      master.revive(fw);
+      break;
+    case 'SUPPRESS':
+      master.suppress(fw);
+      break;
+    case 'KILL':
+      master.kill(fw, call.kill);
+      break;
+    case 'SHUTDOWN':
+      master.shutdown(fw, call.shutdown);
+      break;
+    case 'ACKNOWLEDGE':
+      master.acknowledge(fw, call.acknowledge);
+      break;
+    case 'ACKNOWLEDGE_OPERATION_STATUS':
+      master.count('master/messages_operation_status_update_acknowledgement');
+      break;
+    case 'RECONCILE':
+      master.reconcile(fw, call.reconcile);
+      break;
+    case 'RECONCILE_OPERATIONS':
+      master.count('master/messages_reconcile_operations');
+      return sendJson(res, 200, { type: 'RECONCILE_OPERATIONS', reconcile_operations: {} });
+    case 'MESSAGE':
+      master.message(fw, call.message);
+      break;
+    case 'REQUEST':
+      master.request(fw);
+      break;
+    default:
+      glog('http.cpp:1140').warn("Received 'UNKNOWN' call");
+      return empty(res, 501);
+  }
+  empty(res, 202);
+}

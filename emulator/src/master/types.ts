@@ -1,0 +1,123 @@
+// The master's in-memory books: agents, frameworks, tasks and offers, shaped
+// after the records src/master/master.hpp keeps.
+import type http from 'node:http';
+import type { Resources } from '../common/resources.js';
+
+/**
+ * Protobuf JSON passed through from schedulers and agents (TaskInfo,
+ * FrameworkInfo, TaskStatus, ContainerInfo, ...). The master reads a few
+ * fields and otherwise keeps these as they came.
+ */
+// eslint-disable-next-line @typescript-eslint/no-explicit-any
+export type Pb = any;
+
+export const TERMINAL_STATES = new Set([
+  'TASK_FINISHED', 'TASK_FAILED', 'TASK_KILLED', 'TASK_LOST', 'TASK_ERROR', 'TASK_DROPPED', 'TASK_GONE', 'TASK_GONE_BY_OPERATOR',
+]);
+/** TaskState enum values in declaration order (include/mesos/v1/mesos.proto). */
+export const TASK_STATES = [
+  'TASK_STAGING', 'TASK_STARTING', 'TASK_RUNNING', 'TASK_KILLING', 'TASK_FINISHED', 'TASK_FAILED', 'TASK_KILLED',
+  'TASK_ERROR', 'TASK_LOST', 'TASK_DROPPED', 'TASK_UNREACHABLE', 'TASK_GONE', 'TASK_GONE_BY_OPERATOR', 'TASK_UNKNOWN',
+];
+export const isTerminal = (state: string): boolean => TERMINAL_STATES.has(state);
+
+/** One entry of a task's `statuses` in /state. */
+export interface StatusEntry {
+  state: string;
+  timestamp: number;
+  labels?: Pb;
+  container_status?: Pb;
+  healthy?: boolean;
+}
+
+export interface Task {
+  id: string;
+  name: string;
+  frameworkId: string;
+  agentId: string;
+  /** "" for command tasks, as the real /state shows them */
+  executorId: string;
+  state: string;
+  resources: Resources;
+  role: string;
+  statuses: StatusEntry[];
+  /** the TaskInfo as launched (v1 JSON) */
+  info: Pb;
+  /** the latest status forwarded to the scheduler (v1 JSON) */
+  latest?: Pb;
+  /** uuid of `latest` while the scheduler has not acknowledged it */
+  unackedUuid?: string;
+}
+
+export interface Agent {
+  id: string;
+  hostname: string;
+  ip: string;
+  port: number;
+  pid: string;
+  attributes: Record<string, string | number>;
+  version: string;
+  capabilities: string[];
+  total: Resources;
+  registeredTime: number;
+  reregisteredTime?: number;
+  active: boolean;
+  lastPing: number;
+  /** key `<frameworkId>/<taskId>` */
+  tasks: Map<string, Task>;
+  offers: Set<string>;
+}
+
+export interface UnreachableAgent {
+  id: string;
+  hostname: string;
+  port: number;
+  attributes: Record<string, string | number>;
+  /** seconds since the epoch */
+  time: number;
+}
+
+export interface Filter {
+  agentId: string;
+  resources: Resources;
+  /** ms since the epoch */
+  expires: number;
+}
+
+export interface EventStream {
+  id: string;
+  res: http.ServerResponse;
+  closed: boolean;
+}
+
+export interface Framework {
+  id: string;
+  info: Pb;
+  /** name the per-framework metrics were registered under */
+  metricName: string;
+  stream?: EventStream;
+  active: boolean;
+  connected: boolean;
+  recovered: boolean;
+  suppressed: boolean;
+  registeredTime: number;
+  reregisteredTime: number;
+  unregisteredTime: number;
+  tasks: Map<string, Task>;
+  unreachableTasks: Map<string, Task>;
+  completedTasks: Task[];
+  offers: Set<string>;
+  filters: Filter[];
+  metrics: Map<string, number>;
+  heartbeat?: NodeJS.Timeout;
+  failoverTimer?: NodeJS.Timeout;
+}
+
+export interface Offer {
+  id: string;
+  frameworkId: string;
+  agentId: string;
+  resources: Resources;
+  role: string;
+  timer?: NodeJS.Timeout;
+}
