@@ -9,6 +9,7 @@ import { describeCluster, describeView } from '../lifecycle/describe.js';
 import { discoverClusters } from '../lifecycle/discover.js';
 import { removeCluster } from '../lifecycle/remove.js';
 import { pruneClusters } from '../lifecycle/prune.js';
+import { runDoctor } from '../lifecycle/doctor.js';
 import { up } from '../lifecycle/up.js';
 import { placeholderAddresses } from '../plan/addresses.js';
 import { planCluster } from '../plan/cluster.js';
@@ -220,6 +221,28 @@ export function registerPruneCommand(program: Command): void {
         const docker = await connectEngine();
         const pruned = await pruneClusters(docker);
         print(opts.json, { pruned }, () => (pruned.length ? pruned.map((p) => `Removed cluster ${p.name} (owner ${p.owner} is gone): ${p.containers.length} containers`).join('\n') : 'Nothing to prune.'));
+      }),
+    );
+}
+
+export function registerDoctorCommand(program: Command): void {
+  program
+    .command('doctor')
+    .description('check the engine (socket, DOCKER_HOST, context, version, cgroups), images and ports')
+    .option('-f, --config <file>', 'check the ports of this cluster file')
+    .option('--json', 'print one JSON document')
+    .action(
+      action(async (opts: { config?: string; json?: boolean }) => {
+        const { spec } = loadSpec(opts.config);
+        const checks = await runDoctor(spec);
+        const failed = checks.filter((c) => !c.ok && !c.warning);
+        print(opts.json, { ok: failed.length === 0, checks }, () =>
+          [
+            table([['CHECK', 'RESULT', 'DETAIL'], ...checks.map((c) => [c.check, c.ok ? 'ok' : c.warning ? 'warn' : 'FAIL', c.detail])]),
+            ...checks.filter((c) => !c.ok && c.hint).map((c) => `${c.check}: ${c.hint}`),
+          ].join('\n'),
+        );
+        if (failed.length) process.exitCode = 1;
       }),
     );
 }

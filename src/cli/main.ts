@@ -1,7 +1,7 @@
 // The mesos-up command line.
 import { Command, CommanderError } from 'commander';
 import { version } from '../version.js';
-import { registerClusterCommands, registerPruneCommand } from './cluster-commands.js';
+import { registerClusterCommands, registerDoctorCommand, registerPruneCommand } from './cluster-commands.js';
 import { registerImageCommands } from './image-commands.js';
 import { registerAppCommands } from './app-commands.js';
 
@@ -13,6 +13,7 @@ export function buildProgram(): Command {
     .exitOverride();
   registerClusterCommands(program);
   registerPruneCommand(program);
+  registerDoctorCommand(program);
   registerImageCommands(program);
   registerAppCommands(program);
   program.addHelpText(

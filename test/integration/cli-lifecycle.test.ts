@@ -47,6 +47,21 @@ describe('mesos-up up / status / env / ls / logs / down', () => {
     expect(text.stdout).toContain(`(leader ${A}-master1)`);
   });
 
+  it('binds every published port to 127.0.0.1, mounts the Docker socket only into agents, runs nothing privileged', async () => {
+    const d = await docker();
+    const containers = await d.listContainers({ all: true, filters: { label: [`io.mesos-up.cluster=${A}`] } });
+    expect(containers).toHaveLength(4);
+    for (const c of containers) {
+      const info = await d.getContainer(c.Id).inspect();
+      expect(info.HostConfig.Privileged, c.Names[0]).toBe(false);
+      for (const bindings of Object.values(info.HostConfig.PortBindings ?? {})) {
+        for (const b of bindings as Array<{ HostIp: string }>) expect(b.HostIp, c.Names[0]).toBe('127.0.0.1');
+      }
+      const socketMounted = (info.Mounts ?? []).some((m) => m.Source === '/var/run/docker.sock');
+      expect(socketMounted, c.Names[0]).toBe(c.Labels['io.mesos-up.role'] === 'agent');
+    }
+  });
+
   it('env prints export lines a shell can eval', async () => {
     const r = await cli(['env', '--name', A]);
     expect(r.stdout.split('\n')).toEqual([`export MESOS_MASTER_URL=${a.masterUrl}`, `export MARATHON_URL=${a.marathonUrl}`, `export ZK_URL=${a.zkUrl}`]);

@@ -1,0 +1,76 @@
+// `mesos-up doctor`: can a cluster start here, and if not, what to do.
+import { existsSync, accessSync, constants } from 'node:fs';
+import net from 'node:net';
+import type { ClusterSpec } from '../config/schema.js';
+import { MesosUpError } from '../errors.js';
+import { connectEngine, NO_ENGINE_HINT, resolveEndpoint } from '../engine/connect.js';
+import { ALL_ROLES } from '../engine/emulated.js';
+import { contextHash, emulatedImageFresh, imagePresent } from '../engine/images.js';
+import { engineFacts } from '../engine/info.js';
+import { emulatedImage, OFFICIAL_IMAGES } from '../plan/images.js';
+import { version } from '../version.js';
+
+export interface Check {
+  check: string;
+  ok: boolean;
+  /** ok: false but nothing breaks (e.g. images not built yet: up builds them) */
+  warning?: boolean;
+  detail: string;
+  hint?: string;
+}
+
+function portFree(port: number): Promise<boolean> {
+  return new Promise((resolve) => {
+    const srv = net.createServer();
+    srv.once('error', () => resolve(false));
+    srv.listen(port, '127.0.0.1', () => srv.close(() => resolve(true)));
+  });
+}
+
+export async function runDoctor(spec: ClusterSpec, env: NodeJS.ProcessEnv = process.env): Promise<Check[]> {
+  const checks: Check[] = [];
+  const ep = resolveEndpoint(env);
+  checks.push({ check: 'engine endpoint', ok: true, detail: `${ep.host} (from ${ep.source})` });
+  if (ep.host.startsWith('unix://')) {
+    const sock = new URL(ep.host).pathname;
+    if (!existsSync(sock)) {
+      checks.push({ check: 'engine socket', ok: false, detail: `${sock} does not exist`, hint: NO_ENGINE_HINT });
+    } else {
+      try {
+        accessSync(sock, constants.R_OK | constants.W_OK);
+        checks.push({ check: 'engine socket', ok: true, detail: `${sock} is readable and writable` });
+      } catch {
+        checks.push({ check: 'engine socket', ok: false, detail: `no permission on ${sock}`, hint: 'add yourself to the docker group (sudo usermod -aG docker $USER, then log in again) or run as root' });
+      }
+    }
+  }
+  let docker;
+  try {
+    docker = await connectEngine({ env });
+  } catch (err) {
+    const e = err as MesosUpError;
+    checks.push({ check: 'engine answers', ok: false, detail: e.message, ...(e.hint ? { hint: e.hint } : {}) });
+    return checks;
+  }
+  const facts = await engineFacts(docker);
+  checks.push({ check: 'engine answers', ok: true, detail: `Docker ${facts.serverVersion} (API ${facts.apiVersion}) on ${facts.os}${facts.rootless ? ', rootless' : ''}` });
+  checks.push({ check: 'cgroups', ok: true, detail: `v${facts.cgroupVersion}${facts.cgroupDriver ? ` (${facts.cgroupDriver} driver)` : ''}` });
+  const gib = facts.memBytes / 2 ** 30;
+  checks.push({ check: 'engine resources', ok: gib >= 2, ...(gib < 2 ? { warning: true } : {}), detail: `${facts.cpus} CPUs, ${gib.toFixed(1)} GiB`, ...(gib < 2 ? { hint: 'a cluster needs about 1 GiB; give the engine more memory' } : {}) });
+
+  const official = await Promise.all(ALL_ROLES.map(async (r) => [OFFICIAL_IMAGES[r], !!(await imagePresent(docker, OFFICIAL_IMAGES[r]))] as const));
+  const presentOfficial = official.filter(([, p]) => p).map(([i]) => i);
+  checks.push({ check: 'official images', ok: presentOfficial.length === 4, warning: presentOfficial.length !== 4, detail: presentOfficial.length === 4 ? 'all present' : `missing: ${official.filter(([, p]) => !p).map(([i]) => i).join(', ')}`, ...(presentOfficial.length !== 4 ? { hint: 'up pulls them when a registry answers, else uses the emulated images' } : {}) });
+  const hash = contextHash();
+  const fresh = await Promise.all(ALL_ROLES.map(async (r) => [emulatedImage(r, version), await emulatedImageFresh(docker, emulatedImage(r, version), hash)] as const));
+  const stale = fresh.filter(([, f]) => !f).map(([i]) => i);
+  checks.push({ check: 'emulated images', ok: stale.length === 0, warning: stale.length > 0, detail: stale.length ? `not built or out of date: ${stale.join(', ')}` : 'built and up to date', ...(stale.length ? { hint: 'mesos-up images build (up also builds them when needed)' } : {}) });
+  const base = !!(await imagePresent(docker, 'debian:bookworm-slim'));
+  checks.push({ check: 'base image', ok: base || stale.length === 0, warning: !base, detail: base ? 'debian:bookworm-slim present' : 'debian:bookworm-slim missing (needed to build the emulated images)', ...(!base ? { hint: 'docker pull debian:bookworm-slim, or make it with debootstrap (README, "Offline")' } : {}) });
+  for (const [key, port] of Object.entries(spec.ports)) {
+    if (port === 0) continue;
+    const free = await portFree(port);
+    checks.push({ check: `port ${port} (ports.${key})`, ok: free, detail: free ? 'free on 127.0.0.1' : 'in use on 127.0.0.1', ...(free ? {} : { hint: `free it, or set ports.${key} to 0 in cluster.yaml` }) });
+  }
+  return checks;
+}
