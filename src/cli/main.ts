@@ -9,6 +9,7 @@ export function buildProgram(): Command {
   const program = new Command('mesos-up')
     .description('Start a complete Apache Mesos + Marathon cluster on the local Docker Engine, and remove it again.')
     .version(version, '-V, --version')
+    .enablePositionalOptions()
     .showHelpAfterError('(run mesos-up --help for usage)')
     .exitOverride();
   registerClusterCommands(program);

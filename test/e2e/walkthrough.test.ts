@@ -113,7 +113,8 @@ describe('the Marathon walkthrough', () => {
     const events = spawnCli(['events', ...on('--type', 'status_update_event', '--count', '1', '--json')]);
     const list = json<{ apps: Array<{ id: string; instances: number }> }>(await cli(['app', 'list', ...on('--json')]));
     expect(list.apps.map((a) => a.id)).toContain('/marathon-nc');
-    const before = json<{ tasks: Task[] }>(await cli(['app', 'tasks', ...on('marathon-nc', '--json')])).tasks.find((t) => t.state === 'TASK_RUNNING')!;
+    // The previous step's read ended a task; wait for its replacement to run before killing it.
+    const before = json<{ tasks: Task[] }>(await cli(['app', 'wait', ...on('marathon-nc', '--timeout', '60s', '--json')])).tasks[0]!;
     const kill = await cli(['app', 'kill-task', ...on(before.id, '--json')]);
     expect(kill.exitCode, kill.stderr).toBe(0);
     const ev = await events;
@@ -139,8 +140,12 @@ describe('the Marathon walkthrough', () => {
   });
 
   it('runs the same app as a Docker container with BRIDGE networking and port mappings', async () => {
+    // Marathon 1.5+ writes `networks` into app.json, so BRIDGE is spelled as its
+    // successor, networks mode container/bridge, with container.portMappings.
     writeFileSync(path.join(dir, 'container.json'), JSON.stringify({
-      container: { type: 'DOCKER', docker: { image: TASK_IMAGE, network: 'BRIDGE', portMappings: [{ hostPort: 8000, containerPort: 8000 }] } },
+      container: { type: 'DOCKER', docker: { image: TASK_IMAGE }, portMappings: [{ hostPort: 8000, containerPort: 8000 }] },
+      networks: [{ mode: 'container/bridge' }],
+      portDefinitions: [],
     }));
     const r = await cli(['app', 'deploy', path.join(dir, 'app.json'), '--merge', path.join(dir, 'container.json'), ...on('--wait', '--json')]);
     expect(r.exitCode, r.stdout + r.stderr).toBe(0);

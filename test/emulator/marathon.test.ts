@@ -1,0 +1,490 @@
+// Contract tests of the emulated Marathon (1.7 API). First Marathon alone with
+// ZooKeeper (no Mesos master yet): flags, /ping, /v2/info, the app CRUD with
+// its exact bodies and error bodies, versions, deployments, queue, groups,
+// SSE, the ZooKeeper layout and persistence across a restart. Then a master
+// and an agent join and a task really runs: TASK_RUNNING via the API and the
+// event stream, a TCP connection to it through the agent's published port,
+// a replacement with a new id after it exits, health checks, and deletion.
+import net from 'node:net';
+import http from 'node:http';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { Zk } from '../../emulator/src/common/zk.js';
+import { eventually, TestNet, type TestContainer } from './harness.js';
+
+/* eslint-disable @typescript-eslint/no-explicit-any */
+type Json = any;
+
+interface Res {
+  status: number;
+  body: Json;
+  text: string;
+  headers: Headers;
+}
+
+async function call(method: string, url: string, body?: unknown, headers: Record<string, string> = {}): Promise<Res> {
+  const res = await fetch(url, {
+    method,
+    redirect: 'manual',
+    headers: { ...(body !== undefined ? { 'Content-Type': 'application/json' } : {}), ...headers },
+    body: body === undefined ? undefined : typeof body === 'string' ? body : JSON.stringify(body),
+    signal: AbortSignal.timeout(10_000),
+  });
+  const text = await res.text();
+  let parsed: Json = text;
+  try {
+    parsed = text ? JSON.parse(text) : undefined;
+  } catch {
+    /* not JSON */
+  }
+  return { status: res.status, body: parsed, text, headers: res.headers };
+}
+
+/** An SSE client on /v2/events collecting `{event, data}` frames. */
+class EventStream {
+  events: Array<{ event: string; data: Json }> = [];
+  raw = '';
+  private req: http.ClientRequest;
+  constructor(url: string) {
+    this.req = http.get(url, { headers: { Accept: 'text/event-stream' } }, (res) => {
+      let buf = '';
+      res.on('data', (c: Buffer) => {
+        this.raw += c.toString();
+        buf += c.toString();
+        let i: number;
+        while ((i = buf.indexOf('\r\n\r\n')) >= 0) {
+          const frame = buf.slice(0, i);
+          buf = buf.slice(i + 4);
+          const event = /^event: (.*)$/m.exec(frame)?.[1];
+          const data = /^data: (.*)$/m.exec(frame)?.[1];
+          if (event && data) this.events.push({ event: event.trim(), data: JSON.parse(data) });
+        }
+      });
+    });
+    this.req.on('error', () => undefined);
+  }
+  find(pred: (e: { event: string; data: Json }) => boolean) {
+    return this.events.find(pred);
+  }
+  close(): void {
+    this.req.destroy();
+  }
+}
+
+/** Connects through a published port and reads the first line the task sends. */
+function readLine(port: number): Promise<string> {
+  return new Promise((resolve, reject) => {
+    const sock = net.connect({ host: '127.0.0.1', port });
+    let data = '';
+    sock.setTimeout(3000, () => sock.destroy(new Error('timeout')));
+    sock.on('data', (c) => {
+      data += c.toString();
+      if (data.includes('\n')) {
+        sock.destroy();
+        resolve(data.trim());
+      }
+    });
+    sock.on('end', () => reject(new Error(`closed after ${JSON.stringify(data)}`)));
+    sock.on('error', reject);
+  });
+}
+
+// The app fields Marathon 1.7 writes for a plain command app (RAML writer rules).
+const APP_KEYS = [
+  'id', 'backoffFactor', 'backoffSeconds', 'cmd', 'cpus', 'disk', 'executor', 'instances', 'labels', 'maxLaunchDelaySeconds',
+  'mem', 'gpus', 'networks', 'portDefinitions', 'requirePorts', 'upgradeStrategy', 'version', 'versionInfo', 'killSelection',
+  'unreachableStrategy',
+];
+
+describe('emulated Marathon', () => {
+  let tnet: TestNet;
+  let zk: TestContainer;
+  let marathon: TestContainer;
+  let m: string;
+  let zkClient: Zk | undefined;
+
+  beforeAll(async () => {
+    tnet = await TestNet.create('marathon');
+    zk = await tnet.run({ name: 'zk', target: 'zookeeper', publish: [2181] });
+    marathon = await tnet.run({
+      name: 'marathon',
+      target: 'marathon',
+      cmd: ['--master', `zk://${zk.ip}:2181/mesos`, '--zk', `zk://${zk.ip}:2181/marathon`, '--decline_offer_duration', '5000'],
+      publish: [8080],
+    });
+    m = marathon.url(8080);
+    await eventually('Marathon answers /ping', async () => (await call('GET', `${m}/ping`)).status === 200, 60_000, 500);
+  });
+
+  afterAll(async () => {
+    zkClient?.close();
+    if (process.env.MESOS_UP_TEST_LOGS) console.log(await marathon?.logs());
+    await tnet?.cleanup();
+  });
+
+  describe('without a Mesos master', () => {
+    it('refuses to start without --master, like Scallop', async () => {
+      const bad = await tnet.run({ name: 'nomaster', target: 'marathon', cmd: ['--zk', `zk://${zk.ip}:2181/other`] });
+      const { StatusCode } = (await tnet.docker.getContainer(bad.id).wait()) as { StatusCode: number };
+      expect(StatusCode).toBe(1);
+      expect(await bad.logs()).toContain("Required option 'master' not found");
+    });
+
+    it('answers /ping with content negotiation', async () => {
+      const plain = await call('GET', `${m}/ping`);
+      expect(plain.text).toBe('pong');
+      expect(plain.headers.get('content-type')).toMatch(/^text\/plain/);
+      const asJson = await call('GET', `${m}/ping`, undefined, { Accept: 'application/json' });
+      expect(asJson.body).toBe('pong');
+      expect(asJson.headers.get('content-type')).toMatch(/^application\/json/);
+      expect(plain.headers.get('x-marathon-leader')).toBe(`http://${marathon.ip}:8080`);
+    });
+
+    it('serves /v2/info and /v2/leader before Mesos registration (frameworkId null)', async () => {
+      const info = await call('GET', `${m}/v2/info`);
+      expect(info.status).toBe(200);
+      expect(Object.keys(info.body)).toEqual(['name', 'version', 'buildref', 'elected', 'leader', 'frameworkId', 'marathon_config', 'zookeeper_config', 'http_config']);
+      expect(info.body).toMatchObject({ name: 'marathon', version: '1.7.50', elected: true, leader: `${marathon.ip}:8080`, frameworkId: null });
+      expect(info.body.marathon_config).toMatchObject({
+        master: `zk://${zk.ip}:2181/mesos`, framework_name: 'marathon', ha: true, hostname: marathon.ip, local_port_min: 10000,
+        local_port_max: 20000, decline_offer_duration: 5000, mesos_user: 'root', mesos_role: null, task_launch_timeout: 300000,
+      });
+      expect(info.body.zookeeper_config).toMatchObject({ zk: `zk://${zk.ip}:2181/marathon`, zk_max_versions: 50, zk_session_timeout: 10000 });
+      expect(info.body.http_config).toEqual({ http_port: 8080, https_port: 8443 });
+      expect((await call('GET', `${m}/v2/leader`)).body).toEqual({ leader: `${marathon.ip}:8080` });
+    });
+
+    it('creates an app: 201, headers, the normalized 1.7 body; unknown fields are ignored', async () => {
+      const res = await call('POST', `${m}/v2/apps`, { id: 'web', cmd: 'sleep 1000', cpus: 0.1, mem: 16, whatever: { x: 1 } });
+      expect(res.status).toBe(201);
+      const deploymentId = res.headers.get('marathon-deployment-id');
+      expect(deploymentId).toMatch(/^[0-9a-f-]{36}$/);
+      expect(res.headers.get('location')).toMatch(/\/web$/);
+      expect(res.body).not.toHaveProperty('whatever');
+      // Posted answer: no versionInfo yet, service port still 0, empty counts and tasks.
+      expect(Object.keys(res.body)).toEqual([...APP_KEYS.filter((k) => k !== 'versionInfo'), 'tasksStaged', 'tasksRunning', 'tasksHealthy', 'tasksUnhealthy', 'deployments', 'tasks']);
+      expect(res.body).toMatchObject({
+        id: '/web', cmd: 'sleep 1000', cpus: 0.1, mem: 16, disk: 0, gpus: 0, instances: 1, executor: '', backoffSeconds: 1, backoffFactor: 1.15,
+        maxLaunchDelaySeconds: 3600, networks: [{ mode: 'host' }], portDefinitions: [{ port: 0, name: 'default', protocol: 'tcp' }],
+        requirePorts: false, upgradeStrategy: { maximumOverCapacity: 1, minimumHealthCapacity: 1 }, killSelection: 'YOUNGEST_FIRST',
+        unreachableStrategy: { inactiveAfterSeconds: 0, expungeAfterSeconds: 0 }, labels: {},
+        tasksStaged: 0, tasksRunning: 0, tasksHealthy: 0, tasksUnhealthy: 0, deployments: [{ id: deploymentId }], tasks: [],
+      });
+
+      const shown = await call('GET', `${m}/v2/apps/web`);
+      expect(shown.status).toBe(200);
+      expect(Object.keys(shown.body)).toEqual(['app']);
+      const app = shown.body.app;
+      expect(Object.keys(app)).toEqual([...APP_KEYS, 'tasksStaged', 'tasksRunning', 'tasksHealthy', 'tasksUnhealthy', 'deployments', 'tasks']);
+      expect(app.portDefinitions).toEqual([{ port: 10000, name: 'default', protocol: 'tcp' }]);
+      expect(app.versionInfo).toEqual({ lastScalingAt: app.version, lastConfigChangeAt: app.version });
+      expect(app.version).toMatch(/^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z$/);
+
+      const list = await call('GET', `${m}/v2/apps`);
+      expect(list.body.apps.map((a: Json) => a.id)).toEqual(['/web']);
+      expect(list.body.apps[0]).toHaveProperty('tasksRunning', 0);
+      expect(list.body.apps[0]).toHaveProperty('deployments');
+      expect(list.body.apps[0]).not.toHaveProperty('tasks');
+      expect((await call('GET', `${m}/v2/apps?embed=apps.tasks`)).body.apps[0].tasks).toEqual([]);
+      expect((await call('GET', `${m}/v2/apps?id=nothing`)).body).toEqual({ apps: [] });
+    });
+
+    it('answers errors with the exact status codes and bodies', async () => {
+      expect(await call('POST', `${m}/v2/apps`, { id: '/web', cmd: 'sleep 1' })).toMatchObject({
+        status: 409, body: { message: 'An app with id [/web] already exists.' },
+      });
+      expect(await call('POST', `${m}/v2/apps`, { id: '/Bad_Id', cmd: 'sleep 1' })).toMatchObject({
+        status: 422, body: { message: 'Invalid JSON', details: [{ path: '/id', errors: ['error.pattern'] }] },
+      });
+      expect(await call('POST', `${m}/v2/apps`, { id: 5 })).toMatchObject({
+        status: 422, body: { message: 'Invalid JSON', details: [{ path: '/id', errors: ['error.expected.jsstring'] }] },
+      });
+      expect((await call('POST', `${m}/v2/apps`, { id: '/x', cmd: 'sleep 1', cpus: 0, instances: 'two' })).body).toEqual({
+        message: 'Invalid JSON',
+        details: [{ path: '/cpus', errors: ['error.min'] }, { path: '/instances', errors: ['error.expected.jsnumber'] }],
+      });
+      expect(await call('POST', `${m}/v2/apps`, { id: '/nocmd' })).toMatchObject({
+        status: 422,
+        body: { message: 'Object is not valid', details: [{ path: '/', errors: ["AppDefinition must either contain one of 'cmd' or 'args', and/or a 'container'."] }] },
+      });
+      const broken = await call('POST', `${m}/v2/apps`, '{"id": "/x",');
+      expect(broken.status).toBe(400);
+      expect(broken.body.message).toBe('Invalid JSON');
+      expect(await call('POST', `${m}/v2/apps`, '')).toMatchObject({ status: 400, body: { message: 'Please specify data in JSON format' } });
+      expect(await call('GET', `${m}/v2/apps/nope`)).toMatchObject({ status: 404, body: { message: "App '/nope' does not exist" } });
+      expect(await call('DELETE', `${m}/v2/apps/nope`)).toMatchObject({ status: 404, body: { message: "App '/nope' does not exist" } });
+      expect(await call('GET', `${m}/v2/apps/nope/versions`)).toMatchObject({ status: 404, body: { message: "App '/nope' does not exist" } });
+      expect(await call('DELETE', `${m}/v2/apps/web/tasks/web.nope`)).toMatchObject({ status: 404, body: { message: "Task 'web.nope' does not exist" } });
+      expect(await call('POST', `${m}/v2/info`)).toMatchObject({ status: 405, body: { message: 'Method Not Allowed' } });
+    });
+
+    it('locks an app while its deployment runs; ?force=true overrides; versions are kept', async () => {
+      // No master: the first deployment of /web cannot finish.
+      const locked = await call('PUT', `${m}/v2/apps/web`, { cmd: 'sleep 2000' });
+      expect(locked.status).toBe(409);
+      expect(locked.body.message).toBe(
+        "App is locked by one or more deployments. Override with the option '?force=true'. View details at '/v2/deployments/<DEPLOYMENT_ID>'.",
+      );
+      expect(locked.body.deployments).toHaveLength(1);
+      const forced = await call('PUT', `${m}/v2/apps/web?force=true`, { cmd: 'sleep 2000' });
+      expect(forced.status).toBe(200);
+      expect(Object.keys(forced.body)).toEqual(['version', 'deploymentId']);
+      expect(forced.headers.get('marathon-deployment-id')).toBe(forced.body.deploymentId);
+
+      const app = (await call('GET', `${m}/v2/apps/web`)).body.app;
+      expect(app.cmd).toBe('sleep 2000');
+      expect(app.version).toBe(forced.body.version);
+      expect(app.portDefinitions[0].port).toBe(10000);
+      const versions = (await call('GET', `${m}/v2/apps/web/versions`)).body.versions;
+      expect(versions).toHaveLength(2);
+      expect(versions[0]).toBe(forced.body.version);
+      const first = await call('GET', `${m}/v2/apps/web/versions/${versions[1]}`);
+      expect(first.body).toMatchObject({ id: '/web', cmd: 'sleep 1000', version: versions[1] });
+      expect(await call('GET', `${m}/v2/apps/web/versions/2000-01-01T00:00:00.000Z`)).toMatchObject({
+        status: 404, body: { message: "App '/web' does not exist in version 2000-01-01T00:00:00.000Z" },
+      });
+
+      const deployments = (await call('GET', `${m}/v2/deployments`)).body;
+      expect(Array.isArray(deployments)).toBe(true);
+      const d = deployments.find((x: Json) => x.id === forced.body.deploymentId);
+      expect(d).toMatchObject({
+        affectedApps: ['/web'], affectedPods: [], steps: [{ actions: [{ action: 'RestartApplication', app: '/web' }] }],
+        currentActions: [{ action: 'RestartApplication', app: '/web', readinessCheckResults: [] }], currentStep: 1, totalSteps: 1,
+      });
+      const queue = (await call('GET', `${m}/v2/queue`)).body.queue;
+      expect(queue[0]).toMatchObject({ count: 1, app: { id: '/web' }, delay: { timeLeftSeconds: 0 } });
+      expect(queue[0].processedOffersSummary).toMatchObject({ processedOffersCount: 0, unusedOffersCount: 0 });
+
+      // PUT creates a missing app (201); PATCH of a missing one is 404.
+      const created = await call('PUT', `${m}/v2/apps/group/sub`, { cmd: 'sleep 5', cpus: 0.01, mem: 8 });
+      expect(created.status).toBe(201);
+      expect(await call('PATCH', `${m}/v2/apps/group/missing`, { cpus: 1 })).toMatchObject({ status: 404 });
+      expect((await call('GET', `${m}/v2/apps/group/sub`)).body.app.portDefinitions[0].port).toBe(10001);
+      const groups = (await call('GET', `${m}/v2/groups`)).body;
+      expect(groups).toMatchObject({ id: '/', dependencies: [], pods: [] });
+      expect(groups.apps.map((a: Json) => a.id)).toEqual(['/web']);
+      expect(groups.groups.map((g: Json) => g.id)).toEqual(['/group']);
+
+      const cancel = await call('DELETE', `${m}/v2/deployments/${forced.body.deploymentId}?force=true`);
+      expect(cancel.status).toBe(202);
+      expect(await call('DELETE', `${m}/v2/deployments/nope`)).toMatchObject({ status: 404, body: { message: 'DeploymentPlan nope does not exist' } });
+    });
+
+    it('streams events only to clients accepting text/event-stream', async () => {
+      const refused = await call('GET', `${m}/v2/events`);
+      expect(refused.status).toBe(405);
+      const stream = new EventStream(`${m}/v2/events`);
+      await eventually('event_stream_attached', async () => stream.find((e) => e.event === 'event_stream_attached'), 10_000, 100);
+      const posted = await call('POST', `${m}/v2/apps`, { id: '/evented', cmd: 'sleep 10', cpus: 0.01, mem: 8 });
+      expect(posted.status).toBe(201);
+      const post = await eventually('api_post_event', async () => stream.find((e) => e.event === 'api_post_event'), 10_000, 100);
+      expect(Object.keys(post.data)).toEqual(['clientIp', 'uri', 'appDefinition', 'eventType', 'timestamp']);
+      expect(post.data).toMatchObject({ uri: '/v2/apps', eventType: 'api_post_event', appDefinition: { id: '/evented' } });
+      const info = await eventually('deployment_info', async () => stream.find((e) => e.event === 'deployment_info'), 10_000, 100);
+      expect(Object.keys(info.data)).toEqual(['plan', 'currentStep', 'eventType', 'timestamp']);
+      expect(info.data.plan).toMatchObject({ id: posted.headers.get('marathon-deployment-id'), original: { id: '/' }, target: { id: '/' } });
+      expect(info.data.currentStep).toEqual({ actions: [{ action: 'StartApplication', app: '/evented' }] });
+      const change = await eventually('group_change_success', async () => stream.find((e) => e.event === 'group_change_success'), 10_000, 100);
+      expect(change.data).toMatchObject({ groupId: '/', version: posted.body.version });
+      expect(stream.raw).toMatch(/^event: event_stream_attached\r\ndata: \{/);
+      stream.close();
+
+      const filtered = new EventStream(`${m}/v2/events?event_type=app_terminated_event`);
+      await new Promise((r) => setTimeout(r, 300));
+      expect((await call('DELETE', `${m}/v2/apps/evented`)).status).toBe(200);
+      const gone = await eventually('app_terminated_event', async () => filtered.find((e) => e.event === 'app_terminated_event'), 10_000, 100);
+      expect(gone.data).toMatchObject({ appId: '/evented', eventType: 'app_terminated_event' });
+      expect(filtered.events.every((e) => e.event === 'app_terminated_event')).toBe(true);
+      filtered.close();
+    });
+
+    it('keeps its state in ZooKeeper under <zk path>/state and leader-curator', async () => {
+      zkClient = await Zk.connect(`127.0.0.1:${zk.hostPort(2181)}`);
+      const latch = await zkClient.getChildren('/marathon/leader-curator');
+      expect(latch).toHaveLength(1);
+      expect(latch[0]).toMatch(/^_c_[0-9a-f-]{36}-latch-\d{10}$/);
+      expect((await zkClient.getData(`/marathon/leader-curator/${latch[0]}`))?.toString()).toBe(`${marathon.ip}:8080`);
+      expect(await zkClient.getChildren('/marathon/state')).toEqual(expect.arrayContaining(['apps', 'group', 'deployment']));
+      const buckets = await zkClient.getChildren('/marathon/state/apps');
+      const ids = (await Promise.all(buckets.map((b) => zkClient!.getChildren(`/marathon/state/apps/${b}`)))).flat();
+      expect(ids.sort()).toEqual(['group_sub', 'web']);
+    });
+
+    it('runs a standby that proxies to the leader and redirects /v2/events', async () => {
+      const standby = await tnet.run({
+        name: 'marathon2',
+        target: 'marathon',
+        cmd: ['--master', `zk://${zk.ip}:2181/mesos`, '--zk', `zk://${zk.ip}:2181/marathon`],
+        publish: [8080],
+      });
+      const s = standby.url(8080);
+      const leader = await eventually('standby proxies', async () => {
+        const r = await call('GET', `${s}/v2/leader`);
+        return r.status === 200 ? r : undefined;
+      }, 60_000, 500);
+      expect(leader.body).toEqual({ leader: `${marathon.ip}:8080` });
+      expect(leader.headers.get('x-marathon-via')).toBe(`1.1 ${standby.ip}:8080`);
+      expect(leader.headers.get('x-marathon-leader')).toBe(`http://${marathon.ip}:8080`);
+      const info = (await call('GET', `${s}/v2/info`)).body;
+      expect(info).toMatchObject({ elected: true, leader: `${marathon.ip}:8080` });
+      const events = await call('GET', `${s}/v2/events`, undefined, { Accept: 'text/event-stream' });
+      expect(events.status).toBe(302);
+      expect(events.headers.get('location')).toBe(`http://${marathon.ip}:8080/v2/events`);
+      await standby.stop();
+    });
+
+    it('keeps apps and versions across a restart', async () => {
+      const before = (await call('GET', `${m}/v2/apps/web`)).body.app;
+      await marathon.stop();
+      await marathon.start();
+      m = marathon.url(8080);
+      await eventually('Marathon back', async () => (await call('GET', `${m}/v2/apps/web`)).status === 200, 60_000, 500);
+      const after = (await call('GET', `${m}/v2/apps/web`)).body.app;
+      expect(after.version).toBe(before.version);
+      expect(after.versionInfo).toEqual(before.versionInfo);
+      expect(after.portDefinitions).toEqual(before.portDefinitions);
+      expect((await call('GET', `${m}/v2/apps/web/versions`)).body.versions).toHaveLength(2);
+      expect((await call('GET', `${m}/v2/apps`)).body.apps.map((a: Json) => a.id)).toEqual(['/group/sub', '/web']);
+      expect((await call('GET', `${m}/v2/info`)).body.frameworkId).toBeNull();
+      // Clean up: the apps would otherwise take resources of the agent below.
+      expect((await call('DELETE', `${m}/v2/apps/web`)).status).toBe(200);
+      expect((await call('DELETE', `${m}/v2/apps/group/sub`)).status).toBe(200);
+      expect((await call('GET', `${m}/v2/apps`)).body).toEqual({ apps: [] });
+    });
+  });
+
+  describe('with a master and an agent', () => {
+    let master: TestContainer;
+    let agent: TestContainer;
+
+    beforeAll(async () => {
+      master = await tnet.run({
+        name: 'master',
+        target: 'mesos-master',
+        env: { MESOS_ZK: `zk://${zk.ip}:2181/mesos`, MESOS_QUORUM: '1', MESOS_REGISTRY: 'in_memory', MESOS_WORK_DIR: '/var/lib/mesos/master' },
+        publish: [5050],
+      });
+      agent = await tnet.run({
+        name: 'agent',
+        target: 'mesos-agent',
+        env: {
+          MESOS_MASTER: `zk://${zk.ip}:2181/mesos`,
+          MESOS_WORK_DIR: '/var/lib/mesos/agent',
+          MESOS_RESOURCES: 'cpus:2;mem:1024;disk:2048;ports:[8000-8100,31000-31010]',
+          MESOS_SWITCH_USER: 'false',
+          MESOS_SYSTEMD_ENABLE_SUPPORT: 'false',
+        },
+        publish: [8000],
+      });
+    });
+
+    afterAll(async () => {
+      if (process.env.MESOS_UP_TEST_LOGS) {
+        console.log(await master?.logs());
+        console.log(await agent?.logs());
+      }
+    });
+
+    it('registers as framework "marathon" and reports its framework id', async () => {
+      const id = await eventually('frameworkId', async () => (await call('GET', `${m}/v2/info`)).body.frameworkId ?? undefined, 60_000, 500);
+      expect(id).toMatch(/-0000$/);
+      const fws = (await call('GET', `${master.url(5050)}/master/frameworks`)).body.frameworks;
+      const fw = fws.find((f: Json) => f.id === id);
+      expect(fw).toMatchObject({
+        name: 'marathon', active: true, user: 'root', failover_timeout: 604800, checkpoint: true, hostname: marathon.ip,
+        webui_url: `http://${marathon.ip}:8080`,
+      });
+      expect(fw.capabilities).toEqual(expect.arrayContaining(['PARTITION_AWARE', 'REGION_AWARE']));
+    });
+
+    it('runs a task, reaches it through the agent, replaces it after it exits, and removes it with the app', async () => {
+      const stream = new EventStream(`${m}/v2/events?event_type=status_update_event`);
+      await new Promise((r) => setTimeout(r, 300));
+      const res = await call('POST', `${m}/v2/apps`, {
+        id: '/marathon-nc',
+        cmd: 'echo "hello $MESOS_TASK_ID" | nc -l $PORT0',
+        cpus: 0.1,
+        mem: 32,
+        requirePorts: true,
+        portDefinitions: [{ port: 8000 }],
+      });
+      expect(res.status).toBe(201);
+
+      const running = await eventually(
+        'status_update_event TASK_RUNNING',
+        async () => stream.find((e) => e.data.appId === '/marathon-nc' && e.data.taskStatus === 'TASK_RUNNING'),
+        60_000,
+        200,
+      );
+      expect(Object.keys(running.data)).toEqual(['slaveId', 'taskId', 'taskStatus', 'message', 'appId', 'host', 'ipAddresses', 'ports', 'version', 'eventType', 'timestamp']);
+      expect(running.data.ports).toEqual([8000]);
+      const taskId: string = running.data.taskId;
+      expect(taskId).toMatch(/^marathon-nc\.[0-9a-f]{8}-[0-9a-f]{4}-1[0-9a-f]{3}-[0-9a-f]{4}-[0-9a-f]{12}$/);
+
+      const app = await eventually('tasksRunning 1', async () => {
+        const a = (await call('GET', `${m}/v2/apps/marathon-nc`)).body.app;
+        return a.tasksRunning === 1 && a.deployments.length === 0 ? a : undefined;
+      }, 30_000, 250);
+      const task = app.tasks[0];
+      expect(Object.keys(task)).toEqual(['appId', 'healthCheckResults', 'host', 'id', 'ipAddresses', 'ports', 'servicePorts', 'slaveId', 'state', 'stagedAt', 'startedAt', 'version', 'localVolumes']);
+      expect(task).toMatchObject({ id: taskId, appId: '/marathon-nc', state: 'TASK_RUNNING', ports: [8000], servicePorts: [], version: app.version, localVolumes: [] });
+      expect(task.slaveId).toMatch(/-S\d+$/);
+      const all = (await call('GET', `${m}/v2/tasks`)).body.tasks;
+      expect(all.find((t: Json) => t.id === taskId).servicePorts).toEqual([8000]);
+      const text = await call('GET', `${m}/v2/tasks`, undefined, { Accept: 'text/plain' });
+      expect(text.text).toBe(`marathon-nc\t8000\t${task.host}:8000\t\n`);
+
+      // The task's own greeting, through the agent's published port 8000.
+      const line = await eventually('the task answers', async () => readLine(agent.hostPort(8000)), 20_000, 250);
+      expect(line).toBe(`hello ${taskId}`);
+
+      // nc exits after the connection: a replacement with a new id takes over.
+      const replacement = await eventually('replacement task', async () => {
+        const a = (await call('GET', `${m}/v2/apps/marathon-nc`)).body.app;
+        const t = a.tasks.find((x: Json) => x.id !== taskId && x.state === 'TASK_RUNNING');
+        return t && a.tasks.length === 1 ? t : undefined;
+      }, 60_000, 250);
+      expect(replacement.id).toMatch(/^marathon-nc\./);
+      expect(stream.find((e) => e.data.taskId === taskId && e.data.taskStatus === 'TASK_FINISHED')).toBeDefined();
+
+      const del = await call('DELETE', `${m}/v2/apps/marathon-nc`);
+      expect(del.status).toBe(200);
+      await eventually('replacement killed', async () => stream.find((e) => e.data.taskId === replacement.id && e.data.taskStatus === 'TASK_KILLED'), 30_000, 250);
+      expect((await call('GET', `${m}/v2/apps/marathon-nc`)).status).toBe(404);
+      expect((await call('GET', `${m}/v2/tasks`)).body.tasks).toEqual([]);
+      const masterTasks = (await call('GET', `${master.url(5050)}/master/tasks`)).body.tasks;
+      expect(masterTasks.filter((t: Json) => t.state === 'TASK_RUNNING')).toEqual([]);
+      stream.close();
+    });
+
+    it('probes Marathon-side health checks and scales with a deployment', async () => {
+      const res = await call('POST', `${m}/v2/apps`, {
+        id: '/healthy',
+        cmd: 'while true; do nc -l -k $PORT0; done',
+        cpus: 0.05,
+        mem: 16,
+        healthChecks: [{ protocol: 'TCP', gracePeriodSeconds: 10, intervalSeconds: 1, timeoutSeconds: 1, maxConsecutiveFailures: 3 }],
+      });
+      expect(res.status).toBe(201);
+      const app = await eventually('healthy', async () => {
+        const a = (await call('GET', `${m}/v2/apps/healthy`)).body.app;
+        return a.tasksHealthy === 1 ? a : undefined;
+      }, 60_000, 250);
+      expect(app.healthChecks).toEqual([
+        { gracePeriodSeconds: 10, intervalSeconds: 1, maxConsecutiveFailures: 3, portIndex: 0, protocol: 'TCP', ipProtocol: 'IPv4', timeoutSeconds: 1, delaySeconds: 15 },
+      ]);
+      expect(app.tasks[0].healthCheckResults[0]).toMatchObject({ alive: true, consecutiveFailures: 0, instanceId: app.tasks[0].id.replace('.', '.marathon-') });
+
+      const scaled = await call('PUT', `${m}/v2/apps/healthy`, { instances: 2 });
+      expect(scaled.status).toBe(200);
+      const d = (await call('GET', `${m}/v2/deployments`)).body.find((x: Json) => x.id === scaled.body.deploymentId);
+      if (d) expect(d.steps).toEqual([{ actions: [{ action: 'ScaleApplication', app: '/healthy' }] }]);
+      const two = await eventually('two healthy', async () => {
+        const a = (await call('GET', `${m}/v2/apps/healthy`)).body.app;
+        return a.tasksHealthy === 2 && a.deployments.length === 0 ? a : undefined;
+      }, 60_000, 250);
+      expect(two.versionInfo.lastConfigChangeAt).toBe(app.versionInfo.lastConfigChangeAt);
+      expect(two.versionInfo.lastScalingAt).toBe(scaled.body.version);
+      expect((await call('DELETE', `${m}/v2/apps/healthy`)).status).toBe(200);
+    });
+  });
+});
