@@ -28,6 +28,10 @@ export class Router {
   notFound: Handler = (r) => {
     r.res.writeHead(404).end();
   };
+  /** called when a route matched the path but not the method */
+  methodNotAllowed: Handler = (r) => {
+    r.res.writeHead(405).end();
+  };
 
   /**
    * Pattern: `/v2/apps/:id*` style: `:name` matches one segment, `:name*` the rest
@@ -68,7 +72,7 @@ export class Router {
           return;
         }
         if (pathMatched) {
-          res.writeHead(405).end();
+          await this.methodNotAllowed({ req, res, method: req.method ?? 'GET', path, query: url.searchParams, params: {}, body });
           return;
         }
         await this.notFound({ req, res, method: req.method ?? 'GET', path, query: url.searchParams, params: {}, body });

@@ -1,0 +1,98 @@
+// /ping, /v2/info, /v2/leader, /metrics, /v2/deployments, /v2/queue,
+// /v2/groups and /v2/events.
+import type { Router } from '../../common/http.js';
+import { BUILDREF, MARATHON_VERSION, marathonConfigJson, zookeeperConfigJson } from '../config.js';
+import type { Marathon } from '../core.js';
+import { resolveEmbed } from '../core.js';
+import { groupJson } from '../deployments.js';
+import { notFound, unknownGroup } from '../errors.js';
+import { serveEvents } from '../events.js';
+import { canonicalId, timestamp } from '../util.js';
+import { boolParam, deploymentResult, json, selectVariant } from './respond.js';
+
+export function systemRoutes(router: Router, m: Marathon, abdicate: () => void): void {
+  router.on('GET', '/', (r) => {
+    r.res.writeHead(302, { Location: '/ui/' }).end();
+  });
+
+  router.on('GET', '/ping', (r) => {
+    // SystemResource.ping: text/plain first, JSON when preferred, 204 when nothing fits.
+    const v = selectVariant(r.req.headers.accept, ['text/plain', 'text/html', 'application/json', 'text/*']);
+    if (v === 'application/json') return json(r.res, 200, 'pong');
+    if (!v) return void r.res.writeHead(204).end();
+    const type = v === 'text/*' ? 'text/plain' : v;
+    r.res.writeHead(200, { 'Content-Type': type, 'Content-Length': 4 });
+    r.res.end('pong');
+  });
+
+  router.on('GET', '/v2/info', async (r) => {
+    json(r.res, 200, {
+      name: 'marathon',
+      version: MARATHON_VERSION,
+      buildref: BUILDREF,
+      elected: m.election.isLeader,
+      leader: m.election.leaderHostPort ?? null,
+      frameworkId: await m.frameworkId(),
+      marathon_config: marathonConfigJson(m.config, m.mesosLeaderUiUrl()),
+      zookeeper_config: zookeeperConfigJson(m.config),
+      http_config: { http_port: m.config.httpPort, https_port: m.config.httpsPort },
+    });
+  });
+
+  router.on('GET', '/v2/leader', (r) => {
+    const leader = m.election.leaderHostPort;
+    if (!leader) throw notFound('There is no leader');
+    json(r.res, 200, { leader });
+  });
+
+  router.on('DELETE', '/v2/leader', (r) => {
+    if (!m.election.isLeader) throw notFound('There is no leader');
+    json(r.res, 200, { message: 'Leadership abdicated' });
+    setTimeout(abdicate, 500);
+  });
+
+  router.on('GET', '/metrics', (r) => {
+    // The shape of 1.7's default (Kamon) snapshot; no metrics are recorded.
+    const now = timestamp();
+    json(r.res, 200, { start: now, end: now, counters: {}, gauges: {}, histograms: {}, 'min-max-counters': {} });
+  });
+
+  router.on('GET', '/v2/deployments', (r) => json(r.res, 200, m.deployments.listJson()));
+
+  router.on('DELETE', '/v2/deployments/:id', async (r) => {
+    const plan = await m.deployments.cancel(r.params.id!, boolParam(r.query, 'force', false));
+    if (!plan) return void r.res.writeHead(202).end();
+    deploymentResult(r.res, plan);
+  });
+
+  router.on('GET', '/v2/queue', (r) => json(r.res, 200, { queue: m.scheduler.queueJson() }));
+
+  router.on('DELETE', '/v2/queue/:id*/delay', (r) => {
+    const id = canonicalId(r.params.id!);
+    const app = m.state.apps.get(id);
+    if (!app || !m.scheduler.queue.has(id)) throw notFound(`Application ${id} not found in tasks queue.`);
+    m.scheduler.resetDelay(app);
+    r.res.writeHead(204).end();
+  });
+
+  const groupInfo = (id: string, embeds: string[]) => {
+    const embed = new Set(embeds.length ? embeds : ['group.apps', 'group.pods', 'group.groups']);
+    const appEmbed = resolveEmbed([...embed].filter((e) => e.startsWith('group.apps.')));
+    const build = (gid: string): Record<string, unknown> => {
+      const g = groupJson(m.state.apps, m.state.rootVersion, gid);
+      const out: Record<string, unknown> = { id: g.id, dependencies: g.dependencies, version: g.version };
+      if (embed.has('group.apps')) {
+        out.apps = [...m.state.apps.values()].filter((a) => (g.apps as Array<{ id: string }>).some((x) => x.id === a.id)).map((a) => m.appInfo(a, appEmbed));
+      }
+      if (embed.has('group.groups')) out.groups = (g.groups as Array<{ id: string }>).map((c) => build(c.id));
+      if (embed.has('group.pods')) out.pods = [];
+      return out;
+    };
+    if (id !== '/' && ![...m.state.apps.keys()].some((a) => a.startsWith(`${id}/`))) throw unknownGroup(id);
+    return build(id);
+  };
+  router.on('GET', '/v2/groups', (r) => json(r.res, 200, groupInfo('/', r.query.getAll('embed'))));
+  router.on('GET', '/v2/groups/:id*', (r) => json(r.res, 200, groupInfo(canonicalId(r.params.id!), r.query.getAll('embed'))));
+
+  router.on('GET', '/v2/events', (r) => serveEvents(m.bus, r.req, r.res, r.query));
+}

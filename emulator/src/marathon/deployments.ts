@@ -1,0 +1,452 @@
+// Root-group changes and the deployments that carry them out (GroupManagerImpl,
+// DeploymentPlan, DeploymentManager): versioning, service ports, plan steps
+// (Stop → Start → Scale/Restart in dependency order), app locking with
+// ?force=true, step execution with deployment events, cancel and rollback.
+import { randomUUID } from 'node:crypto';
+import { makeLogger } from '../common/log.js';
+import type { App } from './app/types.js';
+import { servicePorts } from './app/types.js';
+import { appJson } from './app/serialize.js';
+import type { MarathonConfig } from './config.js';
+import { ApiError, appLocked } from './errors.js';
+import type { EventBus } from './events.js';
+import type { HealthManager } from './health.js';
+import type { Scheduler } from './scheduler.js';
+import type { State } from './state.js';
+import type { StoredDeployment } from './storage.js';
+import { TERMINAL } from './tasks.js';
+import { nextVersionMs, parentId, timestamp } from './util.js';
+
+const log = makeLogger('Deployments');
+
+export type ActionName = 'StartApplication' | 'StopApplication' | 'ScaleApplication' | 'RestartApplication';
+export interface Action {
+  action: ActionName;
+  app: string;
+  scaleTo?: number;
+}
+
+export interface Plan {
+  id: string;
+  version: string;
+  /** the root group version before this plan */
+  originalVersion: string;
+  original: Map<string, App>;
+  target: Map<string, App>;
+  steps: Action[][];
+  /** app ids any action touches */
+  affected: Set<string>;
+  toKill: Map<string, string[]>;
+}
+
+interface Run {
+  plan: Plan;
+  /** 1-based index of the step in progress (0 before the first) */
+  currentStep: number;
+  cancelled: boolean;
+}
+
+class Cancelled extends Error {}
+
+/** Everything of an app definition except what a scale or a new version changes. */
+function configOf(app: App): string {
+  const { instances: _i, version: _v, versionInfo: _vi, ...rest } = app;
+  return JSON.stringify(rest);
+}
+
+export function isUpgrade(from: App, to: App): boolean {
+  return configOf(from) !== configOf(to);
+}
+
+export class Deployments {
+  readonly running = new Map<string, Run>();
+  private restartingApps = new Map<string, number>();
+  private waiters = new Set<() => void>();
+
+  constructor(
+    private readonly config: MarathonConfig,
+    private readonly state: State,
+    private readonly bus: EventBus,
+    private readonly health: HealthManager,
+    private readonly scheduler: () => Scheduler,
+  ) {}
+
+  restarting(appId: string): boolean {
+    return (this.restartingApps.get(appId) ?? 0) > 0;
+  }
+
+  /** Wakes every step waiting for a condition. */
+  changed(): void {
+    for (const w of [...this.waiters]) w();
+  }
+
+  /** Running deployments that touch an app. */
+  deploymentsOf(appId: string): string[] {
+    return [...this.running.values()].filter((r) => r.plan.affected.has(appId)).map((r) => r.plan.id);
+  }
+
+  /**
+   * Applies a change to the root group: versions and service ports for changed
+   * apps, a deployment plan, the lock check, persistence and the deployment start.
+   */
+  async updateRoot(
+    groupId: string,
+    change: (apps: Map<string, App>) => Map<string, App>,
+    opts: { version?: string; force: boolean; restart?: Set<string>; toKill?: Map<string, string[]> },
+  ): Promise<Plan> {
+    const version = opts.version ?? timestamp(nextVersionMs());
+    const original = new Map([...this.state.apps].map(([k, v]) => [k, structuredClone(v)]));
+    let target = change(new Map([...original].map(([k, v]) => [k, structuredClone(v)])));
+    target = this.assignServicePorts(original, target);
+    for (const [id, app] of target) target.set(id, this.versioned(original.get(id), app, version, opts.restart?.has(id) ?? false));
+
+    const plan = this.plan(original, target, version, opts.toKill ?? new Map());
+    const conflicts = [...this.running.values()].filter((r) => [...r.plan.affected].some((id) => plan.affected.has(id)));
+    if (conflicts.length && !opts.force) throw appLocked(conflicts.map((r) => r.plan.id));
+    if (this.running.size - conflicts.length >= this.config.maxRunningDeployments) {
+      throw new ApiError(403, {
+        message: `Max number (${this.config.maxRunningDeployments}) of running deployments is achieved. Wait for existing deployments to complete or cancel oneusing force=true parameter. You can increase max deployment number by using --max_running_deployments parameter but be advised that this can have negative effects on the performance.`,
+      });
+    }
+    for (const r of conflicts) this.stopRun(r, 'The deployment has been canceled by a newer deployment');
+
+    // Apply and persist. Sentenced tasks go first, before a scaling pass could pick others.
+    this.state.apps = target;
+    this.state.rootVersion = version;
+    for (const taskIds of plan.toKill.values()) {
+      for (const id of taskIds) {
+        const t = this.state.tasks.get(id);
+        if (t && !t.killing && !TERMINAL.has(t.state)) this.scheduler().kill(t);
+      }
+    }
+    const store = this.state.store;
+    for (const [id, app] of target) {
+      if (JSON.stringify(original.get(id)) !== JSON.stringify(app)) void this.state.persist(`app ${id}`, () => store.storeApp(app));
+    }
+    for (const id of original.keys()) {
+      if (!target.has(id)) {
+        void this.state.persist(`app ${id}`, () => store.deleteApp(id));
+        void this.state.persist(`failure ${id}`, () => store.deleteTaskFailure(id));
+        this.state.failures.delete(id);
+      }
+    }
+    void this.state.persist('root group', () => store.storeRootVersion(version, [...target.keys()]));
+    for (const app of target.values()) this.health.syncApp(app);
+    // Registered at once so a concurrent change sees the lock; run once stored.
+    const run = this.register(plan);
+    await this.state.flush();
+    void this.execute(run);
+    this.bus.emit('group_change_success', { groupId, version });
+    return plan;
+  }
+
+  private versioned(before: App | undefined, app: App, version: string, restart: boolean): App {
+    if (!before) return { ...app, version, versionInfo: { lastScalingAt: version, lastConfigChangeAt: version } };
+    const lastConfigChangeAt = before.versionInfo?.lastConfigChangeAt ?? before.version;
+    if (isUpgrade(before, app)) return { ...app, version, versionInfo: { lastScalingAt: version, lastConfigChangeAt: version } };
+    if (before.instances !== app.instances || restart) return { ...app, version, versionInfo: { lastScalingAt: version, lastConfigChangeAt } };
+    return { ...app, version: before.version, versionInfo: before.versionInfo };
+  }
+
+  /** AssignDynamicServiceLogic: service port 0 → the next free port of --local_port_min..max. */
+  private assignServicePorts(from: Map<string, App>, to: Map<string, App>): Map<string, App> {
+    const used = new Set<number>([...from.values(), ...to.values()].flatMap(servicePorts));
+    const min = this.config.localPortMin;
+    const max = this.config.localPortMax;
+    let next = min;
+    const fresh = () => {
+      while (next <= max && used.has(next)) next++;
+      if (next > max) throw new ApiError(500, { message: `All ports in the range [${min}-${max}) are already in use` });
+      used.add(next);
+      return next++;
+    };
+    for (const [id, app] of to) {
+      const old = from.get(id);
+      if (old && JSON.stringify(old) === JSON.stringify(app)) continue;
+      const ports = servicePorts(app);
+      if (!ports.includes(0)) continue;
+      const reusable = (old ? servicePorts(old) : []).filter((p) => p >= min && p <= max && !ports.includes(p));
+      const assigned = ports.map((p) => (p === 0 ? reusable.shift() ?? fresh() : p));
+      const updated = structuredClone(app);
+      if (updated.container?.portMappings?.length) {
+        updated.container.portMappings = updated.container.portMappings.map((m, i) => ({ ...m, servicePort: assigned[i]! }));
+      } else if (updated.portDefinitions) {
+        updated.portDefinitions = updated.portDefinitions.map((d, i) => ({ ...d, port: assigned[i]! }));
+      }
+      to.set(id, updated);
+    }
+    return to;
+  }
+
+  /** DeploymentPlan.apply */
+  private plan(original: Map<string, App>, target: Map<string, App>, version: string, toKill: Map<string, string[]>): Plan {
+    const steps: Action[][] = [];
+    steps.push([...original.keys()].filter((id) => !target.has(id)).map((app) => ({ action: 'StopApplication' as const, app })));
+    steps.push([...target.keys()].filter((id) => !original.has(id)).map((app) => ({ action: 'StartApplication' as const, app, scaleTo: 0 })));
+    const changed = [...target.values()].filter((a) => JSON.stringify(original.get(a.id)) !== JSON.stringify(a)).map((a) => a.id);
+    // Layers by longest dependency path, dependencies first.
+    const depth = (id: string, seen = new Set<string>()): number => {
+      const app = target.get(id);
+      if (!app || seen.has(id)) return 1;
+      seen.add(id);
+      const deps = app.dependencies.flatMap((d) => [...target.keys()].filter((k) => k === d || k.startsWith(`${d}/`)));
+      return 1 + Math.max(0, ...deps.map((d) => depth(d, new Set(seen))));
+    };
+    const layers = new Map<number, string[]>();
+    for (const id of changed) layers.set(depth(id), [...(layers.get(depth(id)) ?? []), id]);
+    for (const d of [...layers.keys()].sort((a, b) => a - b)) {
+      const actions: Action[] = [];
+      for (const id of layers.get(d)!) {
+        const now = target.get(id)!;
+        const before = original.get(id);
+        if (!before) actions.push({ action: 'ScaleApplication', app: id, scaleTo: now.instances });
+        else if ((!isUpgrade(before, now) && before.instances !== now.instances) || now.instances === 0) {
+          actions.push({ action: 'ScaleApplication', app: id, scaleTo: now.instances });
+        } else if (isUpgrade(before, now) || JSON.stringify(before.versionInfo) !== JSON.stringify(now.versionInfo)) {
+          actions.push({ action: 'RestartApplication', app: id });
+        }
+      }
+      steps.push(actions);
+    }
+    const filtered = steps.filter((s) => s.length);
+    const affected = new Set(filtered.flatMap((s) => s.map((a) => a.app)));
+    return { id: randomUUID(), version, originalVersion: this.state.rootVersion, original, target, steps: filtered, affected, toKill };
+  }
+
+  // ---- JSON ----
+
+  stepJson(step: Action[]): Record<string, unknown> {
+    return { actions: step.map((a) => ({ action: a.action, app: a.app })) };
+  }
+
+  planJson(plan: Plan, light: boolean): Record<string, unknown> {
+    if (light) return { id: plan.id, steps: plan.steps.map((s) => this.stepJson(s)), version: plan.version };
+    return {
+      id: plan.id,
+      original: groupJson(plan.original, plan.originalVersion),
+      target: groupJson(plan.target, plan.version),
+      steps: plan.steps.map((s) => this.stepJson(s)),
+      version: plan.version,
+    };
+  }
+
+  /** GET /v2/deployments entries (DeploymentStepInfoWrites). */
+  listJson(): Array<Record<string, unknown>> {
+    return [...this.running.values()].map((r) => {
+      const step = r.plan.steps[Math.max(0, r.currentStep - 1)] ?? [];
+      return {
+        id: r.plan.id,
+        version: r.plan.version,
+        affectedApps: [...r.plan.affected],
+        affectedPods: [],
+        steps: r.plan.steps.map((s) => this.stepJson(s)),
+        currentActions: step.map((a) => ({ action: a.action, app: a.app, readinessCheckResults: [] })),
+        currentStep: r.currentStep,
+        totalSteps: r.plan.steps.length,
+      };
+    });
+  }
+
+  // ---- execution ----
+
+  private register(plan: Plan): Run {
+    const run: Run = { plan, currentStep: 0, cancelled: false };
+    this.running.set(plan.id, run);
+    void this.state.persist(`deployment ${plan.id}`, () => this.state.store.storeDeployment(toStored(plan, 0)));
+    return run;
+  }
+
+  private async execute(run: Run): Promise<void> {
+    const { plan } = run;
+    try {
+      for (let i = 0; i < plan.steps.length; i++) {
+        if (run.cancelled) throw new Cancelled();
+        run.currentStep = i + 1;
+        const step = plan.steps[i]!;
+        this.bus.emit('deployment_info', { plan: this.planJson(plan, false), currentStep: this.stepJson(step) }, { plan: this.planJson(plan, true), currentStep: this.stepJson(step) });
+        await Promise.all(step.map((a) => this.runAction(run, a)));
+        if (run.cancelled) throw new Cancelled();
+        this.bus.emit('deployment_step_success', { plan: this.planJson(plan, false), currentStep: this.stepJson(step) }, { plan: this.planJson(plan, true), currentStep: this.stepJson(step) });
+      }
+      this.finish(run);
+      this.bus.emit('deployment_success', { id: plan.id, plan: this.planJson(plan, false) }, { id: plan.id, plan: this.planJson(plan, true) });
+      log.info(`Deployment ${plan.id} finished`);
+    } catch (err) {
+      if (!(err instanceof Cancelled)) {
+        log.error(`Deployment ${plan.id} failed: ${(err as Error).message}`);
+        this.finish(run);
+        this.bus.emit('deployment_failed', { id: plan.id, plan: this.planJson(plan, false) }, { id: plan.id, plan: this.planJson(plan, true) });
+      }
+    }
+  }
+
+  private finish(run: Run): void {
+    this.running.delete(run.plan.id);
+    void this.state.persist(`deployment ${run.plan.id}`, () => this.state.store.deleteDeployment(run.plan.id));
+  }
+
+  private stopRun(run: Run, reason: string): void {
+    run.cancelled = true;
+    this.finish(run);
+    this.changed();
+    this.bus.emit(
+      'deployment_failed',
+      { id: run.plan.id, plan: this.planJson(run.plan, false), reason },
+      { id: run.plan.id, plan: this.planJson(run.plan, true), reason },
+    );
+  }
+
+  private waitFor(run: Run, done: () => boolean): Promise<void> {
+    return new Promise((resolve, reject) => {
+      const check = () => {
+        if (run.cancelled) {
+          cleanup();
+          reject(new Cancelled());
+        } else if (done()) {
+          cleanup();
+          resolve();
+        }
+      };
+      const timer = setInterval(check, 1000);
+      const cleanup = () => {
+        clearInterval(timer);
+        this.waiters.delete(check);
+      };
+      this.waiters.add(check);
+      check();
+    });
+  }
+
+  private async runAction(run: Run, a: Action): Promise<void> {
+    const sched = this.scheduler();
+    switch (a.action) {
+      case 'StartApplication':
+        return;
+      case 'ScaleApplication': {
+        for (const taskId of run.plan.toKill.get(a.app) ?? []) {
+          const t = this.state.tasks.get(taskId);
+          if (t && !t.killing && !TERMINAL.has(t.state)) sched.kill(t);
+        }
+        sched.scheduleReconcile();
+        const n = a.scaleTo ?? 0;
+        await this.waitFor(run, () => {
+          if (!this.state.apps.has(a.app)) return true;
+          const live = this.state.liveTasksOf(a.app);
+          const active = live.filter((t) => !t.killing && t.state !== 'TASK_UNREACHABLE');
+          return active.length === n && active.filter((t) => sched.ready(t)).length === n && live.every((t) => !t.killing);
+        });
+        return;
+      }
+      case 'RestartApplication': {
+        this.restartingApps.set(a.app, (this.restartingApps.get(a.app) ?? 0) + 1);
+        sched.scheduleReconcile();
+        try {
+          await this.waitFor(run, () => {
+            const app = this.state.apps.get(a.app);
+            if (!app) return true;
+            const live = this.state.liveTasksOf(a.app);
+            const old = live.filter((t) => t.version !== app.version);
+            const fresh = live.filter((t) => t.version === app.version && !t.killing);
+            return old.length === 0 && fresh.length === app.instances && fresh.filter((t) => sched.ready(t)).length === app.instances;
+          });
+        } finally {
+          const n = (this.restartingApps.get(a.app) ?? 1) - 1;
+          if (n > 0) this.restartingApps.set(a.app, n);
+          else this.restartingApps.delete(a.app);
+          sched.scheduleReconcile();
+        }
+        return;
+      }
+      case 'StopApplication': {
+        sched.scheduleReconcile();
+        await this.waitFor(run, () => this.state.liveTasksOf(a.app).length === 0 || this.state.apps.has(a.app));
+        if (!this.state.apps.has(a.app)) {
+          this.health.stopApp(a.app);
+          this.bus.emit('app_terminated_event', { appId: a.app });
+        }
+        return;
+      }
+    }
+  }
+
+  /** DELETE /v2/deployments/{id}: ?force=true just stops it (202), otherwise a rollback deployment. */
+  async cancel(id: string, force: boolean): Promise<Plan | undefined> {
+    const run = this.running.get(id);
+    if (!run) throw new ApiError(404, { message: `DeploymentPlan ${id} does not exist` });
+    if (force) {
+      this.stopRun(run, 'The deployment has been canceled');
+      this.scheduler().scheduleReconcile();
+      return undefined;
+    }
+    const { original, target } = run.plan;
+    return this.updateRoot(
+      '/',
+      (apps) => {
+        for (const id of run.plan.affected) {
+          const before = original.get(id);
+          if (before) apps.set(id, structuredClone(before));
+          else if (target.has(id)) apps.delete(id);
+        }
+        return apps;
+      },
+      { force: true },
+    );
+  }
+
+  /** After winning the election: run stored deployments again from their first step. */
+  async resume(): Promise<void> {
+    for (const d of await this.state.store.loadDeployments()) {
+      const plan: Plan = {
+        id: d.id,
+        version: d.version,
+        originalVersion: this.state.rootVersion,
+        original: new Map(d.original.map((a) => [a.id, a])),
+        target: new Map(d.target.map((a) => [a.id, a])),
+        steps: d.steps.map((s) => s.actions.map((a) => ({ action: a.action as ActionName, app: a.app, scaleTo: this.state.apps.get(a.app)?.instances ?? 0 }))),
+        affected: new Set(d.steps.flatMap((s) => s.actions.map((a) => a.app))),
+        toKill: new Map(),
+      };
+      log.info(`Resuming deployment ${plan.id}`);
+      const run: Run = { plan, currentStep: 0, cancelled: false };
+      this.running.set(plan.id, run);
+      void this.execute(run);
+    }
+  }
+
+  stopAll(): void {
+    for (const r of this.running.values()) r.cancelled = true;
+    this.running.clear();
+    this.restartingApps.clear();
+    this.changed();
+  }
+}
+
+function toStored(plan: Plan, currentStep: number): StoredDeployment {
+  return {
+    id: plan.id,
+    version: plan.version,
+    original: [...plan.affected].map((id) => plan.original.get(id)).filter((a): a is App => !!a),
+    target: [...plan.affected].map((id) => plan.target.get(id)).filter((a): a is App => !!a),
+    steps: plan.steps.map((s) => ({ actions: s.map((a) => ({ action: a.action, app: a.app })) })),
+    currentStep,
+  };
+}
+
+/** raml Group of a set of apps: nested groups derived from the app ids. */
+export function groupJson(apps: Map<string, App>, version: string, id = '/'): Record<string, unknown> {
+  const depth = id === '/' ? 0 : id.split('/').filter(Boolean).length;
+  const direct = [...apps.values()].filter((a) => parentId(a.id) === id);
+  const childIds = new Set<string>();
+  for (const a of apps.values()) {
+    const segs = a.id.split('/').filter(Boolean);
+    if (segs.length > depth + 1 && (id === '/' || a.id.startsWith(`${id}/`))) childIds.add('/' + segs.slice(0, depth + 1).join('/'));
+  }
+  return {
+    id,
+    apps: direct.map(appJson),
+    pods: [],
+    groups: [...childIds].sort().map((g) => groupJson(apps, version, g)),
+    dependencies: [],
+    version,
+  };
+}

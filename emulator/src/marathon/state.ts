@@ -1,0 +1,81 @@
+// In-memory view of Marathon's state (apps = the root group, tasks, last task
+// failures), written through to the Store so a restarted Marathon resumes.
+import type { App } from './app/types.js';
+import { makeLogger } from '../common/log.js';
+import type { Store, TaskFailure } from './storage.js';
+import { isActive, isStaged, TERMINAL, type TaskRecord } from './tasks.js';
+import { timestamp } from './util.js';
+
+const log = makeLogger('State');
+
+export class State {
+  apps = new Map<string, App>();
+  tasks = new Map<string, TaskRecord>();
+  failures = new Map<string, TaskFailure>();
+  rootVersion: string = timestamp();
+  /** serializes store writes so their order is kept */
+  private writes: Promise<unknown> = Promise.resolve();
+
+  constructor(readonly store: Store) {}
+
+  async load(): Promise<void> {
+    this.apps = new Map((await this.store.loadApps()).map((a) => [a.id, a]));
+    this.tasks = new Map((await this.store.loadInstances<TaskRecord>()).filter((t) => t.taskId).map((t) => [t.taskId, t]));
+    this.failures = new Map((await this.store.loadTaskFailures()).map((f) => [f.appId, f]));
+    this.rootVersion = (await this.store.loadRootVersion()) ?? timestamp();
+    log.info(`Loaded ${this.apps.size} apps and ${this.tasks.size} tasks from the store`);
+  }
+
+  clear(): void {
+    this.apps.clear();
+    this.tasks.clear();
+    this.failures.clear();
+  }
+
+  /** Queues a store write; errors are logged, not thrown (the in-memory state is the truth while leading). */
+  persist(what: string, fn: () => Promise<unknown>): Promise<void> {
+    const p = this.writes.then(fn).catch((err) => log.error(`Persisting ${what} failed: ${(err as Error).message}`));
+    this.writes = p;
+    return p as Promise<void>;
+  }
+
+  flush(): Promise<unknown> {
+    return this.writes;
+  }
+
+  saveTask(t: TaskRecord): void {
+    this.tasks.set(t.taskId, t);
+    void this.persist(`task ${t.taskId}`, () => this.store.storeInstance(t.instanceId, t));
+  }
+
+  removeTask(t: TaskRecord): void {
+    this.tasks.delete(t.taskId);
+    void this.persist(`task ${t.taskId}`, () => this.store.deleteInstance(t.instanceId));
+  }
+
+  saveFailure(f: TaskFailure): void {
+    this.failures.set(f.appId, f);
+    void this.persist(`task failure of ${f.appId}`, () => this.store.storeTaskFailure(f));
+  }
+
+  tasksOf(appId: string): TaskRecord[] {
+    return [...this.tasks.values()].filter((t) => t.appId === appId);
+  }
+
+  /** Tasks that are not terminal (they show up in the API). */
+  liveTasksOf(appId: string): TaskRecord[] {
+    return this.tasksOf(appId).filter((t) => !TERMINAL.has(t.state));
+  }
+
+  activeTasksOf(appId: string): TaskRecord[] {
+    return this.tasksOf(appId).filter(isActive);
+  }
+
+  stagedCount(appId: string): number {
+    return this.liveTasksOf(appId).filter(isStaged).length;
+  }
+
+  runningCount(appId: string): number {
+    return this.liveTasksOf(appId).filter((t) => t.state === 'TASK_RUNNING').length;
+  }
+}

@@ -1,0 +1,228 @@
+// Persistent state under `<--zk path>/state/<category>/<hash bucket>/<id>[/<version>]`,
+// the layout of Marathon's ZkPersistenceStore (payloads are our own JSON, not
+// Marathon's protobuf). `--internal_store_backend mem` keeps it in memory.
+import type { Zk } from '../common/zk.js';
+import type { App } from './app/types.js';
+import { javaHashCode, safeId } from './util.js';
+
+/** A key/value tree: ZooKeeper, or a map for the in-memory backend. */
+export interface Tree {
+  put(path: string, data: Buffer): Promise<void>;
+  get(path: string): Promise<Buffer | undefined>;
+  children(path: string): Promise<string[]>;
+  remove(path: string): Promise<void>;
+}
+
+export class ZkTree implements Tree {
+  constructor(private readonly zk: Zk) {}
+  put(path: string, data: Buffer): Promise<void> {
+    return this.zk.put(path, data);
+  }
+  async get(path: string): Promise<Buffer | undefined> {
+    return this.zk.getData(path);
+  }
+  async children(path: string): Promise<string[]> {
+    try {
+      return await this.zk.getChildren(path);
+    } catch (err) {
+      if ((err as { getCode?: () => number }).getCode?.() === -101) return []; // NO_NODE
+      throw err;
+    }
+  }
+  remove(path: string): Promise<void> {
+    return this.zk.removeRecursive(path);
+  }
+}
+
+export class MemTree implements Tree {
+  private nodes = new Map<string, Buffer>();
+  async put(path: string, data: Buffer): Promise<void> {
+    this.nodes.set(path, data);
+  }
+  async get(path: string): Promise<Buffer | undefined> {
+    return this.nodes.get(path);
+  }
+  async children(path: string): Promise<string[]> {
+    const prefix = `${path}/`;
+    const out = new Set<string>();
+    for (const k of this.nodes.keys()) if (k.startsWith(prefix)) out.add(k.slice(prefix.length).split('/')[0]!);
+    return [...out];
+  }
+  async remove(path: string): Promise<void> {
+    for (const k of [...this.nodes.keys()]) if (k === path || k.startsWith(`${path}/`)) this.nodes.delete(k);
+  }
+}
+
+/** A tree whose backend arrives later (ZooKeeper connects after the HTTP server is up) and may be replaced. */
+export class SwitchableTree implements Tree {
+  private current: Promise<Tree>;
+  private resolveFirst!: (t: Tree) => void;
+  constructor() {
+    this.current = new Promise((r) => (this.resolveFirst = r));
+  }
+  set(tree: Tree): void {
+    this.resolveFirst(tree);
+    this.current = Promise.resolve(tree);
+  }
+  async put(path: string, data: Buffer): Promise<void> {
+    return (await this.current).put(path, data);
+  }
+  async get(path: string): Promise<Buffer | undefined> {
+    return (await this.current).get(path);
+  }
+  async children(path: string): Promise<string[]> {
+    return (await this.current).children(path);
+  }
+  async remove(path: string): Promise<void> {
+    return (await this.current).remove(path);
+  }
+}
+
+const bucket = (id: string) => Math.abs(javaHashCode(id) % 16).toString(16);
+
+export interface StoredDeployment {
+  id: string;
+  version: string;
+  /** app ids with the definitions before and after, so a restart can resume or revert */
+  original: App[];
+  target: App[];
+  steps: Array<{ actions: Array<{ action: string; app: string }> }>;
+  currentStep: number;
+}
+
+export interface TaskFailure {
+  appId: string;
+  host: string;
+  message: string;
+  state: string;
+  taskId: string;
+  timestamp: string;
+  version: string;
+  slaveId: string | null;
+}
+
+export class Store {
+  constructor(
+    private readonly tree: Tree,
+    /** `<zk path>/state` */
+    private readonly root: string,
+    private readonly maxVersions: number,
+  ) {}
+
+  private path(category: string, id: string, version?: string): string {
+    return `${this.root}/${category}/${bucket(id)}/${id}${version ? `/${version}` : ''}`;
+  }
+
+  private async list<T>(category: string): Promise<T[]> {
+    const out: T[] = [];
+    for (const b of await this.tree.children(`${this.root}/${category}`)) {
+      for (const id of await this.tree.children(`${this.root}/${category}/${b}`)) {
+        const data = await this.tree.get(`${this.root}/${category}/${b}/${id}`);
+        if (data && data.length) {
+          try {
+            out.push(JSON.parse(data.toString('utf8')) as T);
+          } catch {
+            /* not ours: ignore */
+          }
+        }
+      }
+    }
+    return out;
+  }
+
+  private put(path: string, value: unknown): Promise<void> {
+    return this.tree.put(path, Buffer.from(JSON.stringify(value)));
+  }
+
+  // apps: the current definition at <id>, every version below it
+  loadApps(): Promise<App[]> {
+    return this.list<App>('apps');
+  }
+
+  async storeApp(app: App): Promise<void> {
+    const id = safeId(app.id);
+    await this.put(this.path('apps', id, app.version), app);
+    await this.put(this.path('apps', id), app);
+    const versions = (await this.tree.children(this.path('apps', id))).sort();
+    for (const old of versions.slice(0, Math.max(0, versions.length - this.maxVersions))) {
+      await this.tree.remove(this.path('apps', id, old));
+    }
+  }
+
+  deleteApp(appId: string): Promise<void> {
+    return this.tree.remove(this.path('apps', safeId(appId)));
+  }
+
+  /** Stored versions, newest first. */
+  async appVersions(appId: string): Promise<string[]> {
+    return (await this.tree.children(this.path('apps', safeId(appId)))).sort().reverse();
+  }
+
+  async appVersion(appId: string, version: string): Promise<App | undefined> {
+    const data = await this.tree.get(this.path('apps', safeId(appId), version));
+    return data && data.length ? (JSON.parse(data.toString('utf8')) as App) : undefined;
+  }
+
+  // the root group's version
+  async loadRootVersion(): Promise<string | undefined> {
+    const data = await this.tree.get(this.path('group', 'root'));
+    return data && data.length ? (JSON.parse(data.toString('utf8')) as { version: string }).version : undefined;
+  }
+
+  async storeRootVersion(version: string, appIds: string[]): Promise<void> {
+    await this.put(this.path('group', 'root'), { id: '/', version, apps: appIds });
+  }
+
+  // deployments in flight
+  loadDeployments(): Promise<StoredDeployment[]> {
+    return this.list<StoredDeployment>('deployment');
+  }
+
+  storeDeployment(d: StoredDeployment): Promise<void> {
+    return this.put(this.path('deployment', d.id), d);
+  }
+
+  deleteDeployment(id: string): Promise<void> {
+    return this.tree.remove(this.path('deployment', id));
+  }
+
+  // the framework id Mesos gave us
+  async frameworkId(): Promise<string | undefined> {
+    const data = await this.tree.get(this.path('framework-id', 'id'));
+    return data && data.length ? (JSON.parse(data.toString('utf8')) as { value: string }).value : undefined;
+  }
+
+  storeFrameworkId(value: string): Promise<void> {
+    return this.put(this.path('framework-id', 'id'), { value });
+  }
+
+  deleteFrameworkId(): Promise<void> {
+    return this.tree.remove(this.path('framework-id', 'id'));
+  }
+
+  // instances (one task each for apps)
+  loadInstances<T>(): Promise<T[]> {
+    return this.list<T>('instance');
+  }
+
+  storeInstance(instanceId: string, value: unknown): Promise<void> {
+    return this.put(this.path('instance', instanceId), value);
+  }
+
+  deleteInstance(instanceId: string): Promise<void> {
+    return this.tree.remove(this.path('instance', instanceId));
+  }
+
+  // the last task failure per app
+  loadTaskFailures(): Promise<TaskFailure[]> {
+    return this.list<TaskFailure>('taskFailures');
+  }
+
+  storeTaskFailure(f: TaskFailure): Promise<void> {
+    return this.put(this.path('taskFailures', safeId(f.appId)), f);
+  }
+
+  deleteTaskFailure(appId: string): Promise<void> {
+    return this.tree.remove(this.path('taskFailures', safeId(appId)));
+  }
+}
