@@ -4,6 +4,7 @@ import { version } from '../version.js';
 import { registerClusterCommands, registerDoctorCommand, registerPruneCommand } from './cluster-commands.js';
 import { registerImageCommands } from './image-commands.js';
 import { registerAppCommands } from './app-commands.js';
+import { registerChaosCommands } from './chaos-commands.js';
 
 export function buildProgram(): Command {
   const program = new Command('mesos-up')
@@ -17,6 +18,7 @@ export function buildProgram(): Command {
   registerDoctorCommand(program);
   registerImageCommands(program);
   registerAppCommands(program);
+  registerChaosCommands(program);
   program.addHelpText(
     'after',
     `

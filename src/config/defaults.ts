@@ -8,13 +8,14 @@ export function defaultSpec(): ClusterSpec {
     name: DEFAULT_NAME,
     images: 'auto',
     imageOverrides: {},
-    masters: { count: 1 },
+    masters: { count: 1, flags: {} },
     agents: {
       count: 1,
       // Includes Marathon's local port range so requirePorts apps on 8000 can be offered.
       resources: { cpus: 2, mem: 2048, disk: 4096, ports: [{ begin: 8000, end: 8100 }, { begin: 31000, end: 32000 }] },
       publishPorts: [{ begin: 8000, end: 8009 }],
       containerizers: ['mesos', 'docker'],
+      flags: {},
     },
     marathon: { localPortMin: 8000, localPortMax: 8100, args: [] },
     ports: { master: 0, marathon: 0, zookeeper: 0 },

@@ -100,6 +100,9 @@ const ranges = (text: string | undefined, fallback: PortRange[]): PortRange[] =>
   return typeof r === 'string' ? fallback : r;
 };
 
+const flagText = (flags: Record<string, string | number | boolean> | undefined): Record<string, string> =>
+  Object.fromEntries(Object.entries(flags ?? {}).map(([k, v]) => [k, String(v)]));
+
 function merge(f: ClusterFile): ClusterSpec {
   const d = defaultSpec();
   return {
@@ -111,7 +114,7 @@ function merge(f: ClusterFile): ClusterSpec {
       ...(f.agents?.image ? { agent: f.agents.image } : {}),
       ...(f.marathon?.image ? { marathon: f.marathon.image } : {}),
     },
-    masters: { count: (f.masters?.count ?? d.masters.count) as 1 | 3 | 5 },
+    masters: { count: (f.masters?.count ?? d.masters.count) as 1 | 3 | 5, flags: flagText(f.masters?.flags) },
     agents: {
       count: f.agents?.count ?? d.agents.count,
       resources: {
@@ -122,6 +125,7 @@ function merge(f: ClusterFile): ClusterSpec {
       },
       publishPorts: ranges(f.agents?.publishPorts, d.agents.publishPorts),
       containerizers: f.agents?.containerizers ?? d.agents.containerizers,
+      flags: flagText(f.agents?.flags),
     },
     marathon: {
       localPortMin: f.marathon?.localPortMin ?? d.marathon.localPortMin,

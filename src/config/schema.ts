@@ -17,6 +17,13 @@ const hostPort = z
 
 const imageRef = z.string().min(1, 'must name an image, e.g. mesosphere/mesos-master:1.7.1');
 
+/** Extra Mesos flags, passed as MESOS_<NAME> environment variables. */
+const mesosFlags = z.record(
+  z.string().regex(/^[a-z][a-z0-9_]*$/, 'flag names are lowercase Mesos flag names like agent_ping_timeout'),
+  z.union([z.string(), z.number(), z.boolean()], { error: 'flag values must be strings, numbers or booleans' }),
+  { error: 'must be a mapping of Mesos flag names to values' },
+);
+
 const duration = z.string().refine((t) => parseDuration(t) !== undefined && parseDuration(t)! > 0, {
   message: 'must be a duration like 180s, 3m or 1m30s',
 });
@@ -43,6 +50,7 @@ export const clusterSchema = z
           })
           .optional(),
         image: imageRef.optional(),
+        flags: mesosFlags.optional(),
       })
       .optional(),
     agents: z
@@ -63,6 +71,7 @@ export const clusterSchema = z
           .refine((l) => new Set(l).size === l.length, { message: 'must not repeat a containerizer' })
           .optional(),
         image: imageRef.optional(),
+        flags: mesosFlags.optional(),
       })
       .optional(),
     marathon: z
@@ -86,12 +95,13 @@ export interface ClusterSpec {
   name: string;
   images: 'auto' | 'official' | 'emulated';
   imageOverrides: Partial<Record<Role, string>>;
-  masters: { count: 1 | 3 | 5 };
+  masters: { count: 1 | 3 | 5; flags: Record<string, string> };
   agents: {
     count: number;
     resources: { cpus: number; mem: number; disk: number; ports: PortRange[] };
     publishPorts: PortRange[];
     containerizers: Array<'mesos' | 'docker'>;
+    flags: Record<string, string>;
   };
   marathon: { localPortMin: number; localPortMax: number; args: string[] };
   ports: { master: number; marathon: number; zookeeper: number };

@@ -1,7 +1,6 @@
 // The plan of a whole cluster: containers in the order they must start.
 // Pure: the same spec, images and addresses always give the same plan.
 import type { ClusterSpec } from '../config/schema.js';
-import { formatPortRanges } from '../config/port-ranges.js';
 import type { Addresses } from './addresses.js';
 import { baseLabels, containerName, LABEL, networkName } from './labels.js';
 import type { ContainerPlan, ImageSet, PortBinding, Role } from './types.js';
@@ -27,6 +26,10 @@ export interface PlanContext {
 export const zkUrl = (zkIp: string, chroot: 'mesos' | 'marathon'): string => `zk://${zkIp}:${ZK_PORT}/${chroot}`;
 
 export const quorum = (masters: number): number => Math.floor(masters / 2) + 1;
+
+/** Extra flags from cluster.yaml as the MESOS_* variables the binaries read. */
+const flagEnv = (flags: Record<string, string>): Record<string, string> =>
+  Object.fromEntries(Object.entries(flags).map(([k, v]) => [`MESOS_${k.toUpperCase()}`, v]));
 
 /** Mesos' resource text for an agent: `cpus:2;mem:2048;disk:4096;ports(*):[8000-8100,31000-32000]`. */
 export function agentResources(spec: ClusterSpec): string {
@@ -83,6 +86,7 @@ export function planMaster(ctx: PlanContext, index: number, zkIp: string, ip: st
       MESOS_WORK_DIR: MASTER_WORK_DIR,
       MESOS_REGISTRY: 'in_memory',
       MESOS_CLUSTER: ctx.spec.name,
+      ...flagEnv(ctx.spec.masters.flags),
     },
     ports: [publish(ctx, MASTER_PORT, index === 1 ? ctx.spec.ports.master : 0)],
     binds: [],
@@ -112,6 +116,7 @@ export function planAgent(ctx: PlanContext, index: number, zkIp: string, ip: str
       MESOS_LAUNCHER: 'posix',
       MESOS_ISOLATION: 'posix/cpu,posix/mem',
       ...(docker ? { MESOS_DOCKER_SOCKET: DOCKER_SOCKET } : {}),
+      ...flagEnv(a.flags),
     },
     ports: [publish(ctx, AGENT_PORT), ...published],
     // The Docker socket only where the docker containerizer needs it.
@@ -154,4 +159,3 @@ export function planCluster(ctx: PlanContext, zkIp: string, addrs: Addresses): C
   ];
 }
 
-export { formatPortRanges };

@@ -123,6 +123,12 @@ describe('plan variations', () => {
     expect(byName(stages, 'demo-marathon').ports[0]!.host).toBe(8080);
   });
 
+  it('passes extra Mesos flags from cluster.yaml as MESOS_* variables', () => {
+    const stages = plan(spec((s) => { s.masters.flags = { agent_ping_timeout: '6secs' }; s.agents.flags = { attributes: 'rack:a' }; }));
+    expect(byName(stages, 'demo-master1').env.MESOS_AGENT_PING_TIMEOUT).toBe('6secs');
+    expect(byName(stages, 'demo-agent1').env.MESOS_ATTRIBUTES).toBe('rack:a');
+  });
+
   it('computes quorum floor(n/2)+1', () => {
     for (const [n, q] of [[1, '1'], [3, '2'], [5, '3']] as const) {
       expect(byName(plan(spec((s) => { s.masters.count = n; })), 'demo-master1').env.MESOS_QUORUM).toBe(q);

@@ -1,0 +1,69 @@
+// Faults on purpose, for users testing their frameworks' resilience: kill the
+// leading master, an agent, or a task's process (a crash, not a polite kill).
+import type Docker from 'dockerode';
+import { MesosUpError } from '../errors.js';
+import { execIn, killContainer } from '../engine/exec.js';
+import { listContainers } from '../engine/containers.js';
+import { MarathonClient } from '../marathon/client.js';
+import { findLeader } from '../probes/offers.js';
+import { getJson } from '../probes/http.js';
+import { LABEL } from '../plan/labels.js';
+import { describeCluster } from './describe.js';
+import { discoverClusters } from './discover.js';
+
+async function view(docker: Docker, cluster: string) {
+  const v = (await discoverClusters(docker, cluster)).get(cluster);
+  if (!v) throw new MesosUpError('NOT_FOUND', `No cluster named ${cluster}`, { hint: 'mesos-up ls lists the clusters' });
+  return v;
+}
+
+export async function killLeader(docker: Docker, cluster: string): Promise<{ killed: string }> {
+  const info = await describeCluster(docker, cluster, { probe: false });
+  const masters = info.masters.filter((m): m is typeof m & { url: string } => !!m.url && m.state === 'running');
+  const { leader, detail } = await findLeader(masters);
+  if (!leader) throw new MesosUpError('NOT_FOUND', `Cluster ${cluster} has no leading master to kill (${detail})`);
+  const member = (await view(docker, cluster)).members.find((m) => m.name === leader.name)!;
+  await killContainer(docker, member.id);
+  return { killed: leader.name };
+}
+
+export async function killAgent(docker: Docker, cluster: string, index: number): Promise<{ killed: string }> {
+  const agent = (await view(docker, cluster)).members.find((m) => m.role === 'agent' && m.index === index);
+  if (!agent) throw new MesosUpError('NOT_FOUND', `Cluster ${cluster} has no agent ${index}`, { hint: `mesos-up status --name ${cluster} lists the agents` });
+  if (agent.state !== 'running') throw new MesosUpError('NOT_FOUND', `${agent.name} is not running (${agent.status})`);
+  await killContainer(docker, agent.id);
+  return { killed: agent.name };
+}
+
+interface AgentState {
+  frameworks: Array<{ executors: Array<{ id: string; directory: string; tasks: Array<{ id: string }> }> }>;
+}
+
+/** SIGKILLs a task's processes: the task container for Docker tasks, else the processes in its sandbox. */
+export async function killTask(docker: Docker, cluster: string, opts: { taskId?: string; appId?: string }): Promise<{ killed: string; agent: string }> {
+  const info = await describeCluster(docker, cluster, { probe: false });
+  if (!info.marathonUrl) throw new MesosUpError('NOT_FOUND', `Cluster ${cluster} has no Marathon`);
+  const client = new MarathonClient(info.marathonUrl);
+  const tasks = (await client.tasks()).filter((t) => t.state === 'TASK_RUNNING' && (!opts.taskId || t.id === opts.taskId) && (!opts.appId || t.appId === `/${opts.appId.replace(/^\//, '')}`));
+  const task = tasks[Math.floor(Math.random() * tasks.length)];
+  if (!task) throw new MesosUpError('NOT_FOUND', `No running task${opts.taskId ? ` ${opts.taskId}` : ''}${opts.appId ? ` of app ${opts.appId}` : ''} in cluster ${cluster}`, { hint: 'mesos-up app tasks APP lists them' });
+  const agent = info.agents.find((a) => a.ip === task.host || a.name === task.host);
+  if (!agent?.url) throw new MesosUpError('NOT_FOUND', `Task ${task.id} runs on ${task.host}, which is not an agent of cluster ${cluster}`);
+  const containers = await listContainers(docker, [`${LABEL.cluster}=${cluster}`, `${LABEL.role}=task`], false);
+  for (const c of containers) {
+    const env = (await docker.getContainer(c.Id).inspect()).Config.Env ?? [];
+    if (env.includes(`MESOS_TASK_ID=${task.id}`)) {
+      await killContainer(docker, c.Id);
+      return { killed: task.id, agent: agent.name };
+    }
+  }
+  const state = await getJson<AgentState>(`${agent.url}/state`);
+  const dir = state.frameworks.flatMap((f) => f.executors).find((e) => e.id === task.id || e.tasks.some((t) => t.id === task.id))?.directory;
+  if (!dir) throw new MesosUpError('NOT_FOUND', `Agent ${agent.name} does not know task ${task.id}`);
+  const agentId = (await view(docker, cluster)).members.find((m) => m.name === agent.name)!.id;
+  // Every process whose working directory is the sandbox: the task's shell and its children.
+  const script = `for p in /proc/[0-9]*; do [ "$(readlink "$p/cwd")" = "$1" ] && kill -9 "\${p#/proc/}" 2>/dev/null && echo "\${p#/proc/}"; done; true`;
+  const r = await execIn(docker, agentId, ['sh', '-c', script, 'kill-task', dir]);
+  if (!r.output.trim()) throw new MesosUpError('NOT_FOUND', `No process of task ${task.id} found in ${dir} on ${agent.name}`);
+  return { killed: task.id, agent: agent.name };
+}

@@ -1,0 +1,76 @@
+// Failover with three masters, agent loss, and a crashed task, driven through
+// `mesos-up chaos` as a user testing a framework's resilience would.
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { ClusterInfo } from '../../src/lifecycle/describe.js';
+import { MarathonClient } from '../../src/marathon/client.js';
+import type { Task } from '../../src/marathon/types.js';
+import { cli, json } from '../support/cli.js';
+import { eventually } from '../emulator/harness.js';
+
+const NAME = 'it-failover';
+let cluster: ClusterInfo;
+let marathon: MarathonClient;
+
+const status = async () => json<ClusterInfo>(await cli(['status', '--name', NAME, '--json']));
+const running = async (): Promise<Task[]> => (await marathon.appTasks('sleeper')).filter((t) => t.state === 'TASK_RUNNING');
+
+beforeAll(async () => {
+  const file = path.join(mkdtempSync(path.join(os.tmpdir(), 'mesos-up-fo-')), 'cluster.yaml');
+  // Short agent ping timeouts so a lost agent is noticed in seconds rather than 75 s.
+  writeFileSync(file, `name: ${NAME}\nmasters:\n  count: 3\n  flags: { agent_ping_timeout: 6secs, max_agent_ping_timeouts: 2 }\nagents: { count: 2 }\n`);
+  const r = await cli(['up', '-f', file, '--images', 'emulated', '--json']);
+  expect(r.exitCode, r.stdout + r.stderr).toBe(0);
+  cluster = json<ClusterInfo>(r);
+  marathon = new MarathonClient(cluster.marathonUrl!);
+  await marathon.createApp({ id: '/sleeper', cmd: 'sleep 3600', cpus: 0.1, mem: 16, instances: 1 });
+  await eventually('the sleeper to run', async () => (await running()).length === 1, 60_000);
+});
+
+afterAll(async () => {
+  await cli(['down', '--name', NAME]);
+});
+
+describe('failover', () => {
+  it('elects a new leader when the leader is killed; agents, Marathon and running tasks carry on', async () => {
+    const before = (await running())[0]!;
+    const oldLeader = (await status()).leader!;
+    const k = await cli(['chaos', 'kill-leader', '--name', NAME, '--json']);
+    expect(k.exitCode, k.stderr).toBe(0);
+    expect(json<{ killed: string }>(k).killed).toBe(oldLeader);
+    const after = await eventually('a new leader with both agents and Marathon back', async () => {
+      const s = await status();
+      const fw = s.frameworks.find((f) => f.name === 'marathon');
+      return s.leader && s.leader !== oldLeader && s.agents.every((a) => a.active) && fw?.active ? s : undefined;
+    }, 60_000, 1000);
+    expect(after.masters.find((m) => m.name === oldLeader)?.state).toBe('exited');
+    expect(after.health).toBe('degraded');
+    const text = await cli(['status', '--name', NAME]);
+    expect(text.stdout).toContain(`(leader ${after.leader})`);
+    const still = await running();
+    expect(still.map((t) => t.id)).toEqual([before.id]);
+  });
+
+  it('replaces the tasks of a killed agent on the other agent', async () => {
+    const task = (await running())[0]!;
+    const s = await status();
+    const victim = s.agents.find((a) => a.ip === task.host)!;
+    const other = s.agents.find((a) => a !== victim)!;
+    const index = Number(victim.name.slice(`${NAME}-agent`.length));
+    expect((await cli(['chaos', 'kill-agent', String(index), '--name', NAME])).exitCode).toBe(0);
+    const replacement = await eventually('a replacement on the other agent', async () => (await running()).find((t) => t.id !== task.id && t.host === other.ip), 90_000, 1000);
+    expect(replacement.host).toBe(other.ip);
+  });
+
+  it('chaos kill-task crashes a task and Marathon starts a new one', async () => {
+    const task = (await running())[0]!;
+    const r = await cli(['chaos', 'kill-task', task.id, '--name', NAME, '--json']);
+    expect(r.exitCode, r.stderr).toBe(0);
+    await eventually('a new task after the crash', async () => (await running()).find((t) => t.id !== task.id), 60_000, 500);
+    const app = await marathon.getApp('sleeper', 'apps.lastTaskFailure');
+    expect(app.lastTaskFailure?.taskId).toBe(task.id);
+    expect(app.lastTaskFailure?.state).toMatch(/TASK_FAILED|TASK_KILLED/);
+  });
+});
