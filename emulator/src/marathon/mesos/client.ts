@@ -63,6 +63,8 @@ export class MesosClient {
   private streamId: string | undefined;
   private endpoint: string | undefined;
   private req: http.ClientRequest | undefined;
+  /** the master a SUBSCRIBE is being sent to, before it answered */
+  private connectingTo: string | undefined;
   private watchdog: NodeJS.Timeout | undefined;
   private lastEventAt = 0;
   private heartbeatMs = 15_000;
@@ -88,6 +90,9 @@ export class MesosClient {
       const newId = leader?.info?.id !== undefined && leader.info.id !== this.master?.info?.id;
       if (this.subscribed && (leader?.endpoint !== this.endpoint || newId)) {
         log.info(`Leading master changed to ${leader?.endpoint ?? 'none'}; reconnecting`);
+        this.abort();
+      } else if (!this.subscribed && this.req && leader?.endpoint !== this.connectingTo) {
+        // Still connecting to a master that is no longer the leader (often a dead address): give up on it.
         this.abort();
       }
       this.wake?.();
@@ -186,13 +191,20 @@ export class MesosClient {
         },
       );
       this.req = req;
+      this.connectingTo = endpoint;
       req.on('error', reject);
-      req.setTimeout(15_000, () => {
-        // only the connect/headers phase: the stream itself is watched by the heartbeat watchdog
-        if (!this.subscribed) req.destroy(new Error('SUBSCRIBE timed out'));
+      // The connect and headers phase only (req.setTimeout starts after connecting, and a
+      // dead master's address just swallows SYNs); the stream is watched by the heartbeat watchdog.
+      const connectTimer = setTimeout(() => req.destroy(new Error('SUBSCRIBE timed out')), 5000);
+      req.on('response', () => clearTimeout(connectTimer));
+      req.on('close', () => {
+        clearTimeout(connectTimer);
+        // destroyed before any response (abort()): settle, or the loop would wait forever
+        reject(new Error('connection closed'));
       });
       req.end(body);
     }).finally(() => {
+      this.connectingTo = undefined;
       this.stopWatchdog();
       this.req = undefined;
       this.streamId = undefined;
