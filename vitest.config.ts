@@ -6,7 +6,7 @@ import { defineConfig } from 'vitest/config';
 export default defineConfig({
   test: {
     projects: [
-      { test: { name: 'unit', include: ['test/unit/**/*.test.ts'] } },
+      { test: { name: 'unit', include: ['test/unit/**/*.test.ts'], sequence: { groupOrder: 0 } } },
       {
         test: {
           name: 'docker',
@@ -17,6 +17,8 @@ export default defineConfig({
           // Clusters are heavy for a 2-core machine: a few files at a time.
           maxWorkers: 3,
           fileParallelism: true,
+          // after the unit tests: a broken config or plan fails fast, before clusters start
+          sequence: { groupOrder: 1 },
         },
       },
     ],

@@ -18,7 +18,12 @@ export async function setup(): Promise<void> {
 
 export async function teardown(): Promise<void> {
   const docker = await connectEngine({ timeoutMs: 5000 });
-  const left = await leftovers(docker);
+  // A reaper removes a session's leftovers a few seconds after its process ended: allow for that.
+  let left = await leftovers(docker);
+  for (let i = 0; i < 20 && left.length; i++) {
+    await new Promise((r) => setTimeout(r, 1000));
+    left = await leftovers(docker);
+  }
   if (left.length) {
     throw new Error(`Docker objects labelled io.mesos-up.* survived the test run:\n  ${left.join('\n  ')}`);
   }
