@@ -25,6 +25,8 @@ export async function teardown(): Promise<void> {
     left = await leftovers(docker);
   }
   if (left.length) {
+    // vitest reports an error thrown from teardown but still exits 0: set the status ourselves.
+    process.exitCode = 1;
     throw new Error(`Docker objects labelled io.mesos-up.* survived the test run:\n  ${left.join('\n  ')}`);
   }
 }
