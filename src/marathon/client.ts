@@ -1,5 +1,7 @@
 // A typed client for Marathon's REST API, used by the CLI and by fixture users.
+import type { IncomingHttpHeaders } from 'node:http';
 import { MesosUpError } from '../errors.js';
+import { httpRequest, type HttpAnswer } from '../probes/http.js';
 import type { App, AppDefinition, Deployment, DeploymentResult, Info, Task } from './types.js';
 
 export class MarathonApiError extends MesosUpError {
@@ -24,30 +26,24 @@ export class MarathonClient {
     private readonly opts: { timeoutMs?: number } = {},
   ) {}
 
-  async request<T>(method: string, path: string, body?: unknown, query: Record<string, string | boolean | undefined> = {}): Promise<{ body: T; headers: Headers; status: number }> {
+  async request<T>(method: string, path: string, body?: unknown, query: Record<string, string | boolean | undefined> = {}): Promise<{ body: T; headers: IncomingHttpHeaders; status: number }> {
     const qs = Object.entries(query)
       .filter(([, v]) => v !== undefined && v !== false)
       .map(([k, v]) => `${encodeURIComponent(k)}=${encodeURIComponent(String(v))}`)
       .join('&');
     const url = `${this.baseUrl.replace(/\/$/, '')}${path}${qs ? `?${qs}` : ''}`;
-    let res: Response;
+    let res: HttpAnswer;
     try {
-      res = await fetch(url, {
-        method,
-        headers: { Accept: 'application/json', ...(body === undefined ? {} : { 'Content-Type': 'application/json' }) },
-        ...(body === undefined ? {} : { body: JSON.stringify(body) }),
-        signal: AbortSignal.timeout(this.opts.timeoutMs ?? 15_000),
-      });
+      res = await httpRequest(url, { method, ...(body === undefined ? {} : { body: JSON.stringify(body) }), timeoutMs: this.opts.timeoutMs ?? 15_000 });
     } catch (err) {
       throw new MesosUpError('MARATHON', `Cannot reach Marathon at ${this.baseUrl}: ${(err as Error).message}`, {
         hint: 'is the cluster up? mesos-up status',
         cause: err,
       });
     }
-    const text = await res.text();
-    let parsed: unknown = text;
+    let parsed: unknown = res.text;
     try {
-      parsed = text ? JSON.parse(text) : undefined;
+      parsed = res.text ? JSON.parse(res.text) : undefined;
     } catch {
       /* plain text answer */
     }

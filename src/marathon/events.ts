@@ -1,5 +1,6 @@
 // Marathon's /v2/events as an async stream of typed events, reconnecting when
 // the connection drops (Marathon restarts, leader changes).
+import http from 'node:http';
 import { createParser } from 'eventsource-parser';
 import type { MarathonEvent } from './types.js';
 
@@ -31,11 +32,19 @@ export async function* marathonEvents(baseUrl: string, opts: EventStreamOptions 
       onRetry: (ms) => (retryMs = ms),
     });
     try {
-      const res = await fetch(url, { headers: { Accept: 'text/event-stream' }, ...(opts.signal ? { signal: opts.signal } : {}) });
-      if (res.status !== 200 || !res.body) throw new Error(`GET ${url} answered ${res.status}`);
-      const decoder = new TextDecoder();
-      for await (const chunk of res.body as unknown as AsyncIterable<Uint8Array>) {
-        parser.feed(decoder.decode(chunk, { stream: true }));
+      // node:http, not fetch: the stream must keep the process alive while it waits (see probes/http.ts).
+      const res = await new Promise<http.IncomingMessage>((resolve, reject) => {
+        const req = http.get(url, { headers: { Accept: 'text/event-stream' } }, resolve);
+        req.on('error', reject);
+        opts.signal?.addEventListener('abort', () => req.destroy(new Error('aborted')), { once: true });
+      });
+      if (res.statusCode !== 200) {
+        res.resume();
+        throw new Error(`GET ${url} answered ${res.statusCode}`);
+      }
+      res.setEncoding('utf8');
+      for await (const chunk of res as AsyncIterable<string>) {
+        parser.feed(chunk);
         while (queue.length) yield queue.shift()!;
       }
     } catch (err) {

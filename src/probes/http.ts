@@ -1,24 +1,77 @@
-// HTTP for probes: short timeouts, no redirects followed (a 307 from a standby
-// master is an answer, not a hop), bodies parsed as JSON when they are JSON.
+// HTTP for probes and the Marathon client, on node:http rather than fetch: under
+// load, Node 20's fetch can leave a request to a just-published port pending with
+// nothing keeping the process alive (its timeout timer is unref'd), and the CLI
+// then exits with status 13 in the middle of a wait. Here every request has a
+// ref'd deadline, and redirects are answers, not hops (a standby master's 307).
+import http from 'node:http';
 
 export interface HttpAnswer {
   status: number;
   body: unknown;
-  headers: Headers;
+  text: string;
+  headers: http.IncomingHttpHeaders;
 }
 
-export async function httpGet(url: string, opts: { timeoutMs?: number; signal?: AbortSignal; accept?: string } = {}): Promise<HttpAnswer> {
-  const signals = [AbortSignal.timeout(opts.timeoutMs ?? 2000), ...(opts.signal ? [opts.signal] : [])];
-  const res = await fetch(url, {
-    redirect: 'manual',
-    headers: { Accept: opts.accept ?? 'application/json' },
-    signal: AbortSignal.any(signals),
-  });
-  const text = await res.text();
-  let body: unknown = text;
-  if (text && /json/.test(res.headers.get('content-type') ?? '')) body = JSON.parse(text);
-  return { status: res.status, body, headers: res.headers };
+export interface RequestOptions {
+  method?: string;
+  body?: string;
+  headers?: Record<string, string>;
+  timeoutMs?: number;
+  signal?: AbortSignal;
+  accept?: string;
 }
+
+export function httpRequest(url: string, opts: RequestOptions = {}): Promise<HttpAnswer> {
+  return new Promise((resolve, reject) => {
+    const u = new URL(url);
+    const timeoutMs = opts.timeoutMs ?? 2000;
+    const req = http.request(
+      {
+        host: u.hostname,
+        port: u.port || 80,
+        path: `${u.pathname}${u.search}`,
+        method: opts.method ?? 'GET',
+        headers: {
+          Accept: opts.accept ?? 'application/json',
+          ...(opts.body !== undefined ? { 'Content-Type': 'application/json', 'Content-Length': String(Buffer.byteLength(opts.body)) } : {}),
+          ...opts.headers,
+        },
+      },
+      (res) => {
+        const chunks: Buffer[] = [];
+        res.on('data', (c: Buffer) => chunks.push(c));
+        res.on('end', () => {
+          clearTimeout(timer);
+          const text = Buffer.concat(chunks).toString('utf8');
+          let body: unknown = text;
+          if (text && /json/.test(res.headers['content-type'] ?? '')) {
+            try {
+              body = JSON.parse(text);
+            } catch {
+              /* keep the text */
+            }
+          }
+          resolve({ status: res.statusCode ?? 0, body, text, headers: res.headers });
+        });
+        res.on('error', fail);
+      },
+    );
+    const timer = setTimeout(() => req.destroy(new Error(`no answer from ${u.host} within ${timeoutMs} ms`)), timeoutMs);
+    function fail(err: Error) {
+      clearTimeout(timer);
+      reject(err);
+    }
+    req.on('error', fail);
+    req.on('close', () => fail(new Error(`connection to ${u.host} closed before an answer`)));
+    if (opts.signal) {
+      if (opts.signal.aborted) req.destroy(new Error('aborted'));
+      else opts.signal.addEventListener('abort', () => req.destroy(new Error('aborted')), { once: true });
+    }
+    req.end(opts.body);
+  });
+}
+
+export const httpGet = (url: string, opts: Omit<RequestOptions, 'method' | 'body'> = {}): Promise<HttpAnswer> => httpRequest(url, opts);
 
 export async function getJson<T>(url: string, opts: { timeoutMs?: number; signal?: AbortSignal } = {}): Promise<T> {
   const a = await httpGet(url, opts);
