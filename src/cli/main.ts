@@ -5,6 +5,7 @@ import { registerClusterCommands, registerDoctorCommand, registerPruneCommand } 
 import { registerImageCommands } from './image-commands.js';
 import { registerAppCommands } from './app-commands.js';
 import { registerChaosCommands } from './chaos-commands.js';
+import { registerUiCommand } from './ui-command.js';
 
 export function buildProgram(): Command {
   const program = new Command('mesos-up')
@@ -19,6 +20,7 @@ export function buildProgram(): Command {
   registerImageCommands(program);
   registerAppCommands(program);
   registerChaosCommands(program);
+  registerUiCommand(program);
   program.addHelpText(
     'after',
     `

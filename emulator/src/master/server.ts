@@ -10,6 +10,7 @@ import {
 } from './json.js';
 import { CALL_TYPES, glog, Master } from './master.js';
 import type { EventStream, Pb } from './types.js';
+import { uiRoutes } from '../ui/master/serve.js';
 
 const APPLICATION_JSON = 'application/json';
 const APPLICATION_PROTOBUF = 'application/x-protobuf';
@@ -171,6 +172,7 @@ export function buildRouter(master: Master): Router {
   both('/redirect/:rest*', redirect);
   both('/teardown', leaderOnly((r) => teardownEndpoint(master, r)));
   both('/api/v1/scheduler', (r) => scheduler(master, r, redirect));
+  uiRoutes(router);
 
   // The internal agent protocol (PROTOCOL.md).
   router.on('*', '/mesos-up/agent/:call', async (r) => {

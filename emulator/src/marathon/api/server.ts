@@ -11,6 +11,7 @@ import { appRoutes } from './apps.js';
 import { json } from './respond.js';
 import { systemRoutes } from './system.js';
 import { taskRoutes } from './tasks.js';
+import { uiRoutes } from '../../ui/marathon/serve.js';
 
 const log = makeLogger('HttpService');
 
@@ -29,6 +30,7 @@ export function createHttpServer(m: Marathon, abdicate: () => void): http.Server
   taskRoutes(router, m);
   appRoutes(router, m);
   systemRoutes(router, m, abdicate);
+  uiRoutes(router);
   // Jersey's NotFoundException goes through MarathonExceptionMapper.
   router.notFound = (r) => json(r.res, 500, { message: 'URI not found' });
   router.methodNotAllowed = (r) => json(r.res, 405, { message: 'Method Not Allowed' });

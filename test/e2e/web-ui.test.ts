@@ -1,0 +1,238 @@
+// The web UIs in a real browser: headless Chromium from Debian's chromium
+// package, driven by playwright-core, against a cluster the test starts with
+// the CLI. Through Marathon's page it creates the walkthrough app with the
+// form, watches its task come up, and destroys it; then it reads the master's
+// page. Browser and test traffic go to 127.0.0.1 only.
+import { existsSync, mkdirSync } from 'node:fs';
+import net from 'node:net';
+import path from 'node:path';
+import { chromium, type Browser, type BrowserContext, type Page } from 'playwright-core';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { ClusterInfo } from '../../src/lifecycle/describe.js';
+import { cli, json } from '../support/cli.js';
+
+const NAME = 'e2e-ui';
+const CMD = 'echo "hello $MESOS_TASK_ID" | nc -l $PORT0';
+const OUT = path.resolve(import.meta.dirname, '../../test-output');
+const CHROMIUM = '/usr/bin/chromium';
+// A developer without Debian's chromium skips this file; CI installs it and always runs it
+// (a missing browser there fails the launch loudly).
+const RUN = existsSync(CHROMIUM) || !!process.env.CI;
+
+let cluster: ClusterInfo;
+let urls: { marathon: string; master: string };
+let browser: Browser | undefined;
+let context: BrowserContext;
+let page: Page;
+/** page errors, failed console messages and requests that left 127.0.0.1: each fails the test */
+const problems: string[] = [];
+const screenshots: string[] = [];
+
+async function screenshot(p: Page, name: string): Promise<void> {
+  const file = path.join(OUT, `web-ui-${name}.png`);
+  await p.screenshot({ path: file, fullPage: true });
+  screenshots.push(path.relative(process.cwd(), file));
+  console.log(`screenshot: ${path.relative(process.cwd(), file)}`);
+}
+
+function watch(p: Page): void {
+  p.on('pageerror', (err) => problems.push(`page error: ${err.message}`));
+  p.on('console', (m) => {
+    if (m.type() === 'error') problems.push(`console error: ${m.text()}`);
+  });
+  p.on('request', (r) => {
+    const u = new URL(r.url());
+    if (!['http:', 'https:', 'ws:', 'wss:'].includes(u.protocol)) return;
+    if (u.hostname !== '127.0.0.1') problems.push(`request to ${r.url()}`);
+  });
+}
+
+/** What a TCP server sends until it closes the connection. */
+function readFrom(port: number): Promise<string> {
+  return new Promise((resolve, reject) => {
+    const chunks: Buffer[] = [];
+    const s = net.connect({ host: '127.0.0.1', port });
+    s.setTimeout(10_000, () => s.destroy(new Error('no answer within 10 s')));
+    s.on('data', (c: Buffer) => {
+      chunks.push(c);
+      if (Buffer.concat(chunks).includes('\n')) s.end();
+    });
+    s.on('close', () => resolve(Buffer.concat(chunks).toString('utf8')));
+    s.on('error', reject);
+  });
+}
+
+async function marathonApi<T>(p: string): Promise<T> {
+  const res = await fetch(`${cluster.marathonUrl}${p}`, { headers: { Accept: 'application/json' } });
+  return (await res.json()) as T;
+}
+
+beforeAll(async () => {
+  if (!RUN) return;
+  mkdirSync(OUT, { recursive: true });
+  const up = await cli(['up', '--name', NAME, '--images', 'emulated', '--json']);
+  expect(up.exitCode, up.stdout + up.stderr).toBe(0);
+  cluster = json<ClusterInfo>(up);
+  // The URLs the way a user gets them.
+  const ui = await cli(['ui', '--name', NAME, '--json']);
+  expect(ui.exitCode, ui.stdout + ui.stderr).toBe(0);
+  urls = json<{ marathon: string; master: string }>(ui);
+  expect(urls.marathon).toBe(`${cluster.marathonUrl}/ui/`);
+  expect(urls.master).toBe(`${cluster.masterUrl}/`);
+  expect(new URL(urls.marathon).hostname).toBe('127.0.0.1');
+  // Without a display there is no browser to open: it prints the URLs and says so.
+  const text = await cli(['ui', '--name', NAME], { env: { DISPLAY: '', WAYLAND_DISPLAY: '' } });
+  expect(text.exitCode, text.stderr).toBe(0);
+  expect(text.stdout).toContain(`Marathon       ${urls.marathon}`);
+  expect(text.stdout).toContain(`Mesos master   ${urls.master}`);
+  expect(text.stdout).toMatch(/No browser to open them here/);
+
+  browser = await chromium.launch({
+    executablePath: CHROMIUM,
+    headless: true,
+    args: [
+      '--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking',
+      '--disable-component-update', '--disable-sync',
+      // Nothing but 127.0.0.1 resolves: the browser cannot talk to anything else.
+      '--host-resolver-rules=MAP * ~NOTFOUND, EXCLUDE 127.0.0.1',
+    ],
+  });
+  context = await browser.newContext({ viewport: { width: 1360, height: 860 } });
+  page = await context.newPage();
+  watch(page);
+});
+
+afterAll(async () => {
+  if (!RUN) return;
+  await browser?.close();
+  const down = await cli(['down', '--name', NAME]);
+  expect(down.exitCode, down.stderr).toBe(0);
+  if (screenshots.length) console.log(`web UI screenshots:\n  ${screenshots.join('\n  ')}`);
+});
+
+describe.runIf(RUN)('the web UIs in a browser', () => {
+  let taskId: string;
+  let finishedTaskId: string;
+
+  it("serves Marathon's UI: / redirects to /ui/, which lists no apps and follows /v2/events", async () => {
+    await page.goto(cluster.marathonUrl!);
+    expect(new URL(page.url()).pathname).toBe('/ui/');
+    await page.getByRole('heading', { name: 'Applications', exact: true }).waitFor();
+    await page.getByText('No applications yet').waitFor();
+    await page.locator('#live.on', { hasText: 'Live' }).waitFor({ timeout: 15_000 });
+    await expect(page.locator('#info').textContent()).resolves.toMatch(/Marathon\s+1\.7\.\d+/);
+  });
+
+  it('creates the walkthrough app through the form', async () => {
+    await page.getByRole('button', { name: 'Create application' }).click();
+    const form = page.getByRole('dialog', { name: 'Create application' });
+    await form.waitFor();
+    await form.getByLabel('ID', { exact: true }).fill('marathon-nc');
+    await form.getByLabel('Command', { exact: true }).fill(CMD);
+    await form.getByLabel('CPUs', { exact: true }).fill('0.1');
+    await form.getByLabel('Memory (MB)', { exact: true }).fill('32');
+    await form.getByLabel('Instances', { exact: true }).fill('1');
+    await form.getByLabel('Ports', { exact: true }).fill('8000');
+    await form.locator('details.preview summary').click();
+    // The preview is exactly what the form will POST.
+    const preview = JSON.parse((await form.locator('#create-preview').textContent())!) as Record<string, unknown>;
+    expect(preview).toEqual({ id: '/marathon-nc', cmd: CMD, cpus: 0.1, mem: 32, instances: 1, portDefinitions: [{ port: 8000 }], requirePorts: true });
+    await screenshot(page, 'marathon-create');
+    await form.getByRole('button', { name: 'Create application' }).click();
+    await form.waitFor({ state: 'hidden' });
+    await page.waitForURL(/#\/apps\/marathon-nc$/);
+    await page.getByRole('heading', { name: '/marathon-nc' }).waitFor();
+  });
+
+  it('shows the task running on port 8000, live from the event stream', async () => {
+    const row = page.getByRole('table', { name: 'Tasks' }).getByRole('row').filter({ hasText: 'TASK_RUNNING' });
+    await row.waitFor({ timeout: 90_000 });
+    const tasks = (await marathonApi<{ tasks: Array<{ id: string; host: string; ports: number[]; state: string }> }>('/v2/apps/marathon-nc/tasks')).tasks;
+    expect(tasks).toHaveLength(1);
+    taskId = tasks[0]!.id;
+    const cells = (await row.getByRole('cell').allTextContents()).map((c) => c.trim());
+    expect(cells.slice(0, 4)).toEqual([taskId, tasks[0]!.host, '8000', 'TASK_RUNNING']);
+    expect(cells[4]).toMatch(/\d+s ago|min ago/); // started at
+    await page.getByRole('heading', { name: /\/marathon-nc\s+Running/ }).waitFor({ timeout: 30_000 });
+    await page.getByText('1 of 1 running').waitFor();
+    await screenshot(page, 'marathon-app');
+  });
+
+  it('answers on port 8000, and the page shows the replacement Marathon starts when that task ends', async () => {
+    // The walkthrough's task answers once on the agent's published port 8000, then exits.
+    const hostPort = cluster.agents[0]!.ports['8000']!;
+    expect((await readFrom(hostPort)).trim()).toBe(`hello ${taskId}`);
+    const first = taskId;
+    const next = page.getByRole('table', { name: 'Tasks' }).getByRole('row').filter({ hasText: 'TASK_RUNNING' }).filter({ hasNotText: first });
+    await next.waitFor({ timeout: 60_000 });
+    taskId = (await next.getByRole('cell').first().textContent())!.trim();
+    expect(taskId).toMatch(/^marathon-nc\.[0-9a-f-]{36}$/);
+    expect((await marathonApi<{ tasks: Array<{ id: string }> }>('/v2/apps/marathon-nc/tasks')).tasks.map((t) => t.id)).toEqual([taskId]);
+    finishedTaskId = first;
+  });
+
+  it("shows the app's configuration and versions", async () => {
+    await page.getByRole('link', { name: 'Configuration' }).click();
+    const config = page.locator('dl.kv');
+    await config.waitFor();
+    const text = (await config.textContent())!;
+    expect(text).toContain(CMD);
+    expect(text).toContain('8000 (required exactly)');
+    const versions = (await marathonApi<{ versions: string[] }>('/v2/apps/marathon-nc/versions')).versions;
+    await page.getByRole('link', { name: 'Versions' }).click();
+    const table = page.getByRole('table', { name: 'Versions' });
+    await table.getByRole('row').filter({ hasText: versions[0]! }).filter({ hasText: 'current' }).waitFor();
+    await page.getByRole('link', { name: 'Tasks' }).click();
+  });
+
+  it('lists the app with its counts and status', async () => {
+    await page.getByRole('link', { name: 'Applications' }).first().click();
+    const row = page.getByRole('table', { name: 'Applications' }).getByRole('row').filter({ hasText: '/marathon-nc' });
+    await row.filter({ hasText: 'Running' }).waitFor();
+    const cells = (await row.getByRole('cell').allTextContents()).map((c) => c.trim().replace(/\s+/g, ' '));
+    expect(cells.slice(1, 7)).toEqual(['Running', '1 / 1', '0', '–', '0.1', '32 MB']);
+    await screenshot(page, 'marathon-apps');
+  });
+
+  it("shows the leader, the agent, the marathon framework and the task on the master's page", async () => {
+    const master = await context.newPage();
+    watch(master);
+    await master.goto(urls.master);
+    const leader = cluster.masters.find((m) => m.leader)!;
+    await master.locator('#leader').getByText(`${leader.ip}:5050`).first().waitFor({ timeout: 15_000 });
+    const agents = master.getByRole('table', { name: 'Agents' });
+    await agents.getByRole('row').filter({ hasText: cluster.agents[0]!.ip }).filter({ hasText: 'active' }).waitFor();
+    const frameworks = master.getByRole('table', { name: 'Frameworks' });
+    const fw = frameworks.getByRole('row').filter({ hasText: 'marathon' });
+    await fw.filter({ hasText: 'active' }).waitFor();
+    const fwId = cluster.frameworks.find((f) => f.name === 'marathon')!.id;
+    await fw.locator(`[title="${fwId}"]`).waitFor();
+    await master.getByRole('table', { name: 'Active tasks' }).getByRole('row').filter({ hasText: taskId }).filter({ hasText: 'TASK_RUNNING' }).waitFor({ timeout: 15_000 });
+    await master.getByRole('table', { name: 'Completed tasks' }).getByRole('row').filter({ hasText: finishedTaskId }).filter({ hasText: 'TASK_FINISHED' }).waitFor();
+    await master.locator('#offers').waitFor();
+    await screenshot(master, 'mesos-master');
+    await master.close();
+  });
+
+  it('destroys the app with the Destroy button', async () => {
+    await page.getByRole('link', { name: '/marathon-nc' }).click();
+    await page.getByRole('heading', { name: /\/marathon-nc/ }).waitFor();
+    await page.getByRole('button', { name: 'Destroy' }).click();
+    const confirm = page.getByRole('dialog', { name: 'Destroy /marathon-nc?' });
+    await confirm.waitFor();
+    await confirm.getByRole('button', { name: 'Destroy' }).click();
+    await page.waitForURL(/#\/apps$/);
+    await page.getByText('No applications yet').waitFor({ timeout: 30_000 });
+    expect((await marathonApi<{ apps: unknown[] }>('/v2/apps')).apps).toEqual([]);
+    // The master saw the task end.
+    const master = await context.newPage();
+    watch(master);
+    await master.goto(urls.master);
+    await master.getByRole('table', { name: 'Completed tasks' }).getByRole('row').filter({ hasText: taskId }).filter({ hasText: 'TASK_KILLED' }).waitFor({ timeout: 30_000 });
+    await master.close();
+  });
+
+  it('had no page errors and talked to 127.0.0.1 only', () => {
+    expect(problems).toEqual([]);
+  });
+});
