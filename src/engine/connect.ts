@@ -66,7 +66,11 @@ export async function connectEngine(opts: { timeoutMs?: number; env?: NodeJS.Pro
     throw new MesosUpError('ENGINE_UNREACHABLE', `No Docker Engine answered at ${ep.host} (${ep.source}): ${reason}`, {
       hint: denied
         ? `you may not use ${ep.host}: add yourself to the docker group (sudo usermod -aG docker $USER, then log in again) or run as root`
-        : NO_ENGINE_HINT,
+        : /^unix:\/\/\/run\/user\/\d+\//.test(ep.host)
+          ? 'that is a rootless Docker socket: start the rootless daemon (systemctl --user start docker, or dockerd-rootless.sh), or unset DOCKER_HOST to use the system engine'
+          : ep.host.startsWith('ssh://')
+            ? `check that ${ep.host} is reachable with ssh and runs dockerd (docker -H ${ep.host} info), or ${NO_ENGINE_HINT}`
+            : NO_ENGINE_HINT,
       cause: err,
     });
   }

@@ -1,0 +1,103 @@
+// Reaching the engine: every way a user points mesos-up at Docker either works
+// or fails within 2 s with what to do.
+import { createHash } from 'node:crypto';
+import { mkdirSync, mkdtempSync, writeFileSync, chmodSync } from 'node:fs';
+import net from 'node:net';
+import os from 'node:os';
+import path from 'node:path';
+import { execa } from 'execa';
+import { describe, expect, it } from 'vitest';
+import { BIN, cli } from '../support/cli.js';
+
+async function closedPort(): Promise<number> {
+  const srv = net.createServer().listen(0, '127.0.0.1');
+  await new Promise((r) => srv.once('listening', r));
+  const port = (srv.address() as net.AddressInfo).port;
+  await new Promise((r) => srv.close(r));
+  return port;
+}
+
+/** A docker CLI config dir whose current context points at `host`. */
+function contextConfig(name: string, host: string): string {
+  const dir = mkdtempSync(path.join(os.tmpdir(), 'mesos-up-ctx-'));
+  writeFileSync(path.join(dir, 'config.json'), JSON.stringify({ currentContext: name }));
+  const meta = path.join(dir, 'contexts', 'meta', createHash('sha256').update(name).digest('hex'));
+  mkdirSync(meta, { recursive: true });
+  writeFileSync(path.join(meta, 'meta.json'), JSON.stringify({ Name: name, Endpoints: { docker: { Host: host, SkipTLSVerify: false } } }));
+  chmodSync(dir, 0o755);
+  return dir;
+}
+
+const FAST_MS = 2000 + 1500; // the engine check's 2 s, plus starting Node
+
+describe('reaching the Docker Engine', () => {
+  it('DOCKER_HOST=tcp:// with nothing listening: fails fast and says what to do', async () => {
+    const port = await closedPort();
+    const r = await cli(['status', '--name', 'x'], { env: { DOCKER_HOST: `tcp://127.0.0.1:${port}` } });
+    expect(r.exitCode).toBe(1);
+    expect(r.stderr).toContain(`No Docker Engine answered at tcp://127.0.0.1:${port} (DOCKER_HOST): ECONNREFUSED`);
+    expect(r.stderr).toContain('apt-get install docker.io');
+    expect(r.ms).toBeLessThan(FAST_MS);
+  });
+
+  it('DOCKER_HOST=ssh:// that does not answer: fails fast and names ssh', async () => {
+    const port = await closedPort();
+    const r = await cli(['status', '--name', 'x'], { env: { DOCKER_HOST: `ssh://nobody@127.0.0.1:${port}` } });
+    expect(r.exitCode).toBe(1);
+    expect(r.stderr).toContain(`No Docker Engine answered at ssh://nobody@127.0.0.1:${port} (DOCKER_HOST)`);
+    expect(r.stderr).toContain('reachable with ssh');
+    expect(r.ms).toBeLessThan(FAST_MS);
+  });
+
+  it('a rootless socket that is not running: says how to start the rootless daemon', async () => {
+    const r = await cli(['status', '--name', 'x'], { env: { DOCKER_HOST: 'unix:///run/user/4242/docker.sock' } });
+    expect(r.exitCode).toBe(1);
+    expect(r.stderr).toContain('No Docker Engine answered at unix:///run/user/4242/docker.sock (DOCKER_HOST): ENOENT');
+    expect(r.stderr).toContain('systemctl --user start docker');
+    expect(r.ms).toBeLessThan(FAST_MS);
+  });
+
+  it('a socket without permission: says to join the docker group', async () => {
+    // A socket nobody may open, and the CLI run as root without the capabilities that
+    // let root ignore file permissions: the same EACCES a user outside the docker group gets.
+    const sock = path.join(mkdtempSync(path.join(os.tmpdir(), 'mesos-up-sock-')), 'docker.sock');
+    const srv = net.createServer().listen(sock);
+    await new Promise((r) => srv.once('listening', r));
+    chmodSync(sock, 0o000);
+    try {
+      const t0 = Date.now();
+      const r = await execa('setpriv', ['--bounding-set', '-dac_override,-dac_read_search', '--', process.execPath, BIN, 'status', '--name', 'x'], {
+        reject: false, env: { CI: 'true', DOCKER_HOST: `unix://${sock}` },
+      });
+      expect(r.exitCode).toBe(1);
+      expect(r.stderr).toContain(`No Docker Engine answered at unix://${sock} (DOCKER_HOST): EACCES`);
+      expect(r.stderr).toContain('add yourself to the docker group');
+      expect(Date.now() - t0).toBeLessThan(FAST_MS);
+    } finally {
+      srv.close();
+    }
+  });
+
+  it('follows the current docker context, working or failing fast', async () => {
+    const good = await cli(['status', '--name', 'no-such-cluster'], { env: { DOCKER_CONFIG: contextConfig('local', 'unix:///var/run/docker.sock') } });
+    expect(good.exitCode).toBe(1);
+    expect(good.stderr).toContain('No cluster named no-such-cluster'); // the engine answered
+    const port = await closedPort();
+    const bad = await cli(['status', '--name', 'x'], { env: { DOCKER_CONFIG: contextConfig('remote', `tcp://127.0.0.1:${port}`) } });
+    expect(bad.exitCode).toBe(1);
+    expect(bad.stderr).toContain(`No Docker Engine answered at tcp://127.0.0.1:${port} (context remote)`);
+    expect(bad.ms).toBeLessThan(FAST_MS);
+  });
+
+  it('doctor prints a table, and JSON, of what it checked', async () => {
+    const r = await cli(['doctor', '--json']);
+    expect(r.exitCode, r.stdout).toBe(0);
+    const d = JSON.parse(r.stdout) as { ok: boolean; checks: Array<{ check: string; ok: boolean; detail: string }> };
+    expect(d.ok).toBe(true);
+    expect(d.checks.map((c) => c.check)).toEqual(expect.arrayContaining(['engine endpoint', 'engine socket', 'engine answers', 'cgroups', 'emulated images', 'base image']));
+    const port = await closedPort();
+    const bad = await cli(['doctor'], { env: { DOCKER_HOST: `tcp://127.0.0.1:${port}` } });
+    expect(bad.exitCode).toBe(1);
+    expect(bad.stdout).toMatch(/engine answers\s+FAIL/);
+  });
+});
