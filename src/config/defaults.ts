@@ -19,6 +19,7 @@ export function defaultSpec(): ClusterSpec {
     },
     marathon: { localPortMin: 8000, localPortMax: 8100, args: [] },
     ports: { master: 0, marathon: 0, zookeeper: 0 },
+    network: {},
     timeouts: { upMs: 180_000 },
   };
 }

@@ -83,6 +83,15 @@ export const clusterSchema = z
       })
       .optional(),
     ports: z.strictObject({ master: hostPort.optional(), marathon: hostPort.optional(), zookeeper: hostPort.optional() }).optional(),
+    network: z
+      .strictObject({
+        subnet: z
+          .string()
+          .regex(/^(\d{1,3})\.(\d{1,3})\.(\d{1,3})\.(\d{1,3})\/(\d{1,2})$/, 'must be an IPv4 subnet like 172.30.0.0/24')
+          .refine((t) => Number(t.split('/')[1]) >= 8 && Number(t.split('/')[1]) <= 24, { message: 'must have a prefix from /8 to /24 (mesos-up needs room for 250 addresses)' })
+          .optional(),
+      })
+      .optional(),
     timeouts: z.strictObject({ up: duration.optional() }).optional(),
   });
 
@@ -105,6 +114,8 @@ export interface ClusterSpec {
   };
   marathon: { localPortMin: number; localPortMax: number; args: string[] };
   ports: { master: number; marathon: number; zookeeper: number };
+  /** undefined subnet: the engine picks a free one */
+  network: { subnet?: string };
   timeouts: { upMs: number };
 }
 

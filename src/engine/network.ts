@@ -29,7 +29,7 @@ export async function createNetwork(docker: Docker, name: string, labels: Record
       }
       if (/overlap|Pool overlaps/i.test(engineMessage(err))) {
         throw new MesosUpError('CONFIG', `Cannot create network ${name}: subnet ${ipam?.Subnet} overlaps another network (${engineMessage(err)})`, {
-          hint: 'choose a free subnet, or let the engine pick one',
+          hint: 'choose a free subnet under network.subnet in cluster.yaml (docker network inspect shows the ones in use), or remove network.subnet to let the engine pick one',
         });
       }
       throw err;

@@ -124,7 +124,7 @@ const createClusterNetwork: Action<UpContext> = {
     ctx.createdAnything = true;
     ctx.network = await track(
       ctx,
-      createNetwork(ctx.docker, networkName(ctx.spec.name), { ...baseLabels(ctx.spec.name, version, ctx.runId), ...ctx.opts.labels }),
+      createNetwork(ctx.docker, networkName(ctx.spec.name), { ...baseLabels(ctx.spec.name, version, ctx.runId), ...ctx.opts.labels }, ctx.spec.network.subnet),
     );
   },
 };

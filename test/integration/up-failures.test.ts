@@ -64,6 +64,39 @@ describe('up failures', () => {
     expect(await clusterObjects('it-crash')).toEqual([]);
   });
 
+  it('fails within 5 s of a crash with the container, its exit code and its last log lines', async () => {
+    // A "master" that is really the agent image: it exits at once, saying it lacks --master.
+    const { version } = await import('../../src/version.js');
+    const file = clusterFile(`masters:\n  image: mesos-up/mesos-agent:${version}\n`);
+    const child = spawnCli(['up', '--name', 'it-crash2', '--images', 'emulated', '-f', file]);
+    let startedMastersAt = 0;
+    child.stdout!.on('data', (c: Buffer) => {
+      if (!startedMastersAt && c.toString().includes('✓ Starting Mesos masters')) startedMastersAt = Date.now();
+    });
+    const r = await child;
+    const failedAfter = Date.now() - startedMastersAt;
+    expect(r.exitCode).toBe(1);
+    expect(String(r.stderr)).toMatch(/Container it-crash2-master1 exited with code 1 while the cluster was starting/);
+    expect(String(r.stderr)).toMatch(/\| .*EXIT with status 1: Missing required option `--master`/);
+    expect(startedMastersAt).toBeGreaterThan(0);
+    expect(failedAfter).toBeLessThan(5000);
+    expect(await clusterObjects('it-crash2')).toEqual([]);
+  });
+
+  it('refuses a subnet that clashes with another network, creating nothing and touching nothing', async () => {
+    const d = await docker();
+    const other = await d.createNetwork({ Name: 'mesos-up-test-bystander-net', Labels: { 'io.mesos-up.test': 'bystander' }, IPAM: { Driver: 'default', Config: [{ Subnet: '172.31.254.0/24' }] } });
+    try {
+      const r = await cli(['up', '--name', 'it-subnet', '--images', 'emulated', '-f', clusterFile('network: { subnet: 172.31.254.0/24 }\n')]);
+      expect(r.exitCode).toBe(2);
+      expect(r.stderr).toContain('Cannot create network mesos-up-it-subnet: subnet 172.31.254.0/24 overlaps another network');
+      expect(await clusterObjects('it-subnet')).toEqual([]);
+      expect((await other.inspect()).Name).toBe('mesos-up-test-bystander-net');
+    } finally {
+      await other.remove();
+    }
+  });
+
   it('--retain keeps the containers of a failed run for a look', async () => {
     const file = clusterFile('agents:\n  image: debian:bookworm-slim\n');
     const r = await cli(['up', '--name', 'it-retain', '--images', 'emulated', '--retain', '-f', file]);
