@@ -1,12 +1,12 @@
 // The classic Marathon walkthrough, step by step, through the mesos-up CLI on a
 // real Docker Engine with the emulated images. Host traffic goes to 127.0.0.1 only.
 import { mkdtempSync, writeFileSync } from 'node:fs';
-import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { ClusterInfo } from '../../src/lifecycle/describe.js';
 import type { Task } from '../../src/marathon/types.js';
+import { readFrom } from '../support/tcp.js';
 import { cli, json, spawnCli } from '../support/cli.js';
 import { clusterObjects, docker } from '../support/docker.js';
 
@@ -18,20 +18,6 @@ const CMD = 'echo "hello $MESOS_TASK_ID" | nc -l $PORT0';
 let cluster: ClusterInfo;
 const on = (...args: string[]) => [...args, '--name', NAME];
 
-/** Reads what a TCP server sends until it closes the connection. */
-function readFrom(port: number): Promise<string> {
-  return new Promise((resolve, reject) => {
-    const chunks: Buffer[] = [];
-    const s = net.connect({ host: '127.0.0.1', port });
-    s.setTimeout(10_000, () => s.destroy(new Error('no answer within 10 s')));
-    s.on('data', (c: Buffer) => {
-      chunks.push(c);
-      if (Buffer.concat(chunks).includes('\n')) s.end();
-    });
-    s.on('close', () => resolve(Buffer.concat(chunks).toString('utf8')));
-    s.on('error', reject);
-  });
-}
 
 async function eventuallyRead(port: number, pattern: RegExp): Promise<string> {
   let last = '';

@@ -4,11 +4,11 @@
 // form, watches its task come up, and destroys it; then it reads the master's
 // page. Browser and test traffic go to 127.0.0.1 only.
 import { existsSync, mkdirSync } from 'node:fs';
-import net from 'node:net';
 import path from 'node:path';
 import { chromium, type Browser, type BrowserContext, type Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { ClusterInfo } from '../../src/lifecycle/describe.js';
+import { readFrom } from '../support/tcp.js';
 import { cli, json } from '../support/cli.js';
 
 const NAME = 'e2e-ui';
@@ -47,20 +47,6 @@ function watch(p: Page): void {
   });
 }
 
-/** What a TCP server sends until it closes the connection. */
-function readFrom(port: number): Promise<string> {
-  return new Promise((resolve, reject) => {
-    const chunks: Buffer[] = [];
-    const s = net.connect({ host: '127.0.0.1', port });
-    s.setTimeout(10_000, () => s.destroy(new Error('no answer within 10 s')));
-    s.on('data', (c: Buffer) => {
-      chunks.push(c);
-      if (Buffer.concat(chunks).includes('\n')) s.end();
-    });
-    s.on('close', () => resolve(Buffer.concat(chunks).toString('utf8')));
-    s.on('error', reject);
-  });
-}
 
 async function marathonApi<T>(p: string): Promise<T> {
   const res = await fetch(`${cluster.marathonUrl}${p}`, { headers: { Accept: 'application/json' } });

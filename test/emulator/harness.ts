@@ -4,6 +4,7 @@ import type Docker from 'dockerode';
 import { randomBytes } from 'node:crypto';
 import { connectEngine } from '../../src/engine/connect.js';
 import { describe as describeContainer, demux, removeContainer } from '../../src/engine/containers.js';
+import { execIn } from '../../src/engine/exec.js';
 import { emulatedImage, EMULATED_TARGETS } from '../../src/plan/images.js';
 import { version } from '../../src/version.js';
 import type { Role } from '../../src/config/schema.js';
@@ -49,17 +50,8 @@ export class TestContainer {
   }
 
   /** Runs a command inside the container; resolves with its output and exit code. */
-  async exec(cmd: string[]): Promise<{ output: string; exitCode: number }> {
-    const exec = await this.docker.getContainer(this.id).exec({ Cmd: cmd, AttachStdout: true, AttachStderr: true });
-    const stream = await exec.start({ hijack: true, stdin: false });
-    const chunks: Buffer[] = [];
-    await new Promise<void>((resolve, reject) => {
-      stream.on('data', (c: Buffer) => chunks.push(c));
-      stream.on('end', () => resolve());
-      stream.on('error', reject);
-    });
-    const info = await exec.inspect();
-    return { output: demux(Buffer.concat(chunks)), exitCode: info.ExitCode ?? -1 };
+  exec(cmd: string[]): Promise<{ output: string; exitCode: number }> {
+    return execIn(this.docker, this.id, cmd);
   }
 
   async stop(timeoutSec = 10): Promise<void> {

@@ -2,7 +2,7 @@
 // start-up refusals, and the same string rendering in `/flags` and `/state`.
 import fs from 'node:fs';
 import os from 'node:os';
-import { flagBool, parseDurationMs, type Flags } from '../common/flags.js';
+import { flagBool, FlagError, normaliseFlag, parseDurationMs, type Flags } from '../common/flags.js';
 import { fromV1, parseResourceText, type Resources, type V1Resource } from '../common/resources.js';
 
 export const MESOS_VERSION = '1.7.1';
@@ -117,39 +117,9 @@ const DURATION = new Set(
 );
 const INTEGER = new Set(['port', 'advertise_port', 'max_completed_executors_per_framework', 'logbufsecs']);
 
-export class FlagError extends Error {}
+export { FlagError };
 
-/** Stout prints a Duration in the largest unit it reaches (60secs → `1mins`). */
-export function stringifyDuration(ms: number): string {
-  const units: Array<[string, number]> = [
-    ['weeks', 604_800_000], ['days', 86_400_000], ['hrs', 3_600_000], ['mins', 60_000], ['secs', 1000], ['ms', 1], ['us', 1e-3], ['ns', 1e-6],
-  ];
-  for (const [name, size] of units) {
-    if (ms >= size || name === 'ns') return `${Number((ms / size).toPrecision(6))}${name}`;
-  }
-  return `${ms}ms`;
-}
-
-function normalise(name: string, value: string): string {
-  if (BOOLEAN.has(name)) {
-    if (value === 'true' || value === '1') return 'true';
-    if (value === 'false' || value === '0') return 'false';
-    throw new FlagError(`Failed to load flag '${name}': Failed to load value '${value}': Expecting a boolean (e.g., true or false)`);
-  }
-  if (DURATION.has(name)) {
-    try {
-      return stringifyDuration(parseDurationMs(value));
-    } catch {
-      throw new FlagError(`Failed to load flag '${name}': Failed to load value '${value}': Invalid duration '${value}'`);
-    }
-  }
-  if (INTEGER.has(name)) {
-    const n = Number(value);
-    if (!Number.isInteger(n)) throw new FlagError(`Failed to load flag '${name}': Failed to load value '${value}': Failed to convert into required integer`);
-    return String(n);
-  }
-  return value;
-}
+const normalise = (name: string, value: string): string => normaliseFlag({ boolean: BOOLEAN, duration: DURATION, integer: INTEGER }, name, value);
 
 export type AttributeValue = number | string;
 

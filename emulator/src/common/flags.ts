@@ -80,3 +80,45 @@ export function parseDurationMs(text: string): number {
   };
   return n * scale[unit]!;
 }
+
+/** A flag a real binary would refuse; the message is Mesos' own. */
+export class FlagError extends Error {}
+
+/** Stout prints a Duration in the largest unit it reaches (90secs → `1.5mins`, 60secs → `1mins`). */
+export function stringifyDuration(ms: number): string {
+  const units: Array<[string, number]> = [
+    ['weeks', 604_800_000], ['days', 86_400_000], ['hrs', 3_600_000], ['mins', 60_000], ['secs', 1000], ['ms', 1], ['us', 1e-3], ['ns', 1e-6],
+  ];
+  for (const [name, size] of units) {
+    if (ms >= size || name === 'ns') return `${Number((ms / size).toPrecision(6))}${name}`;
+  }
+  return `${ms}ms`;
+}
+
+export interface FlagKinds {
+  boolean: Set<string>;
+  duration: Set<string>;
+  integer: Set<string>;
+}
+
+/** A flag's value as Mesos renders it in /flags, or the FlagError Mesos would exit with. */
+export function normaliseFlag(kinds: FlagKinds, name: string, value: string): string {
+  if (kinds.boolean.has(name)) {
+    if (value === 'true' || value === '1') return 'true';
+    if (value === 'false' || value === '0') return 'false';
+    throw new FlagError(`Failed to load flag '${name}': Failed to load value '${value}': Expecting a boolean (e.g., true or false)`);
+  }
+  if (kinds.duration.has(name)) {
+    try {
+      return stringifyDuration(parseDurationMs(value));
+    } catch {
+      throw new FlagError(`Failed to load flag '${name}': Failed to load value '${value}': Invalid duration '${value}'`);
+    }
+  }
+  if (kinds.integer.has(name)) {
+    const n = Number(value);
+    if (!Number.isInteger(n)) throw new FlagError(`Failed to load flag '${name}': Failed to load value '${value}': Failed to convert into required integer`);
+    return String(n);
+  }
+  return value;
+}
