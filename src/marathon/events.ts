@@ -2,6 +2,7 @@
 // the connection drops (Marathon restarts, leader changes).
 import http from 'node:http';
 import { createParser } from 'eventsource-parser';
+import { sleep } from '../probes/wait.js';
 import type { MarathonEvent } from './types.js';
 
 export interface EventStreamOptions {
@@ -33,11 +34,14 @@ export async function* marathonEvents(baseUrl: string, opts: EventStreamOptions 
     });
     try {
       // node:http, not fetch: the stream must keep the process alive while it waits (see probes/http.ts).
+      let onAbort: (() => void) | undefined;
       const res = await new Promise<http.IncomingMessage>((resolve, reject) => {
         const req = http.get(url, { headers: { Accept: 'text/event-stream' } }, resolve);
         req.on('error', reject);
-        opts.signal?.addEventListener('abort', () => req.destroy(new Error('aborted')), { once: true });
+        onAbort = () => req.destroy(new Error('aborted'));
+        opts.signal?.addEventListener('abort', onAbort, { once: true });
       });
+      res.on('close', () => onAbort && opts.signal?.removeEventListener('abort', onAbort));
       if (res.statusCode !== 200) {
         res.resume();
         throw new Error(`GET ${url} answered ${res.statusCode}`);
@@ -51,9 +55,6 @@ export async function* marathonEvents(baseUrl: string, opts: EventStreamOptions 
       if (opts.signal?.aborted) return;
       opts.onError?.(err as Error);
     }
-    await new Promise<void>((resolve) => {
-      const t = setTimeout(resolve, retryMs);
-      opts.signal?.addEventListener('abort', () => { clearTimeout(t); resolve(); }, { once: true });
-    });
+    await sleep(retryMs, opts.signal);
   }
 }

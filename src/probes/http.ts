@@ -41,7 +41,7 @@ export function httpRequest(url: string, opts: RequestOptions = {}): Promise<Htt
         const chunks: Buffer[] = [];
         res.on('data', (c: Buffer) => chunks.push(c));
         res.on('end', () => {
-          clearTimeout(timer);
+          settle();
           const text = Buffer.concat(chunks).toString('utf8');
           let body: unknown = text;
           if (text && /json/.test(res.headers['content-type'] ?? '')) {
@@ -57,15 +57,21 @@ export function httpRequest(url: string, opts: RequestOptions = {}): Promise<Htt
       },
     );
     const timer = setTimeout(() => req.destroy(new Error(`no answer from ${u.host} within ${timeoutMs} ms`)), timeoutMs);
-    function fail(err: Error) {
+    const onAbort = () => req.destroy(new Error('aborted'));
+    // Waits share one signal across hundreds of requests: each removes its listener when done.
+    function settle() {
       clearTimeout(timer);
+      opts.signal?.removeEventListener('abort', onAbort);
+    }
+    function fail(err: Error) {
+      settle();
       reject(err);
     }
     req.on('error', fail);
     req.on('close', () => fail(new Error(`connection to ${u.host} closed before an answer`)));
     if (opts.signal) {
       if (opts.signal.aborted) req.destroy(new Error('aborted'));
-      else opts.signal.addEventListener('abort', () => req.destroy(new Error('aborted')), { once: true });
+      else opts.signal.addEventListener('abort', onAbort, { once: true });
     }
     req.end(opts.body);
   });
