@@ -1,6 +1,6 @@
 // up, down, status, ls, env, logs: the cluster's life on the command line.
 import type { Command } from 'commander';
-import { loadSpec, type Overrides } from '../config/load.js';
+import type { Overrides } from '../config/load.js';
 import { parseDuration } from '../config/duration.js';
 import { MesosUpError } from '../errors.js';
 import { connectEngine } from '../engine/connect.js';
@@ -66,6 +66,8 @@ export function registerClusterCommands(program: Command): void {
           if (!ms) throw new MesosUpError('USAGE', `--wait "${opts.wait}" is not a duration like 90s or 3m`);
           overrides.waitMs = ms;
         }
+        // The config schema (zod) is loaded only by the commands that read cluster files.
+        const { loadSpec } = await import('../config/load.js');
         const { spec } = loadSpec(opts.config, overrides);
         if (opts.dryRun) {
           const flavour = spec.images === 'official' ? 'official' : spec.images === 'emulated' ? 'emulated' : 'official';
@@ -233,6 +235,7 @@ export function registerDoctorCommand(program: Command): void {
     .option('--json', 'print one JSON document')
     .action(
       action(async (opts: { config?: string; json?: boolean }) => {
+        const { loadSpec } = await import('../config/load.js');
         const { spec } = loadSpec(opts.config);
         const checks = await runDoctor(spec);
         const failed = checks.filter((c) => !c.ok && !c.warning);

@@ -1,12 +1,13 @@
 // How `up` shows its steps: a listr2 task tree on a terminal, plain lines when
 // piped or in CI, nothing with --json (the result document says it all).
-import { Listr } from 'listr2';
 import { formatDuration } from '../config/duration.js';
 import { runSequence, silentReporter, type Action, type Reporter, type Timing } from '../lifecycle/actions.js';
 
 export function listrReporter(notes: string[]): Reporter {
   return {
     async run<C>(actions: Array<Action<C>>, ctx: C): Promise<Timing[]> {
+      // Loaded only for an interactive terminal.
+      const { Listr } = await import('listr2');
       const timings: Timing[] = [];
       const list = new Listr(
         actions.map((a) => ({

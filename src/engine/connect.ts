@@ -1,6 +1,6 @@
 // Finding and reaching the Docker Engine: DOCKER_HOST, the current docker
 // context, or the default socket; fails fast with what to do.
-import Docker from 'dockerode';
+import type Docker from 'dockerode';
 import { createHash } from 'node:crypto';
 import { existsSync, readFileSync } from 'node:fs';
 import os from 'node:os';
@@ -38,7 +38,10 @@ function readCurrentContext(configDir: string): string | undefined {
   }
 }
 
-function clientFor(ep: EngineEndpoint): Docker {
+// dockerode (with its gRPC and protobuf dependencies) is loaded on first use, so
+// `mesos-up --help` and config errors do not pay for it.
+async function clientFor(ep: EngineEndpoint): Promise<Docker> {
+  const { default: Docker } = await import('dockerode');
   const url = new URL(ep.host);
   if (url.protocol === 'unix:') return new Docker({ socketPath: url.pathname });
   if (url.protocol === 'ssh:') {
@@ -54,7 +57,7 @@ export const NO_ENGINE_HINT =
 /** A connected client; throws ENGINE_UNREACHABLE within `timeoutMs`. */
 export async function connectEngine(opts: { timeoutMs?: number; env?: NodeJS.ProcessEnv } = {}): Promise<Docker> {
   const ep = resolveEndpoint(opts.env);
-  const docker = clientFor(ep);
+  const docker = await clientFor(ep);
   try {
     await Promise.race([
       docker.ping(),
