@@ -20,16 +20,18 @@ const nameOf = (c: Docker.ContainerInfo) => c.Names[0]?.replace(/^\//, '') ?? c.
 export async function removeCluster(docker: Docker, cluster: string, opts: { runId?: string } = {}): Promise<Removed> {
   const scope = [`${LABEL.cluster}=${cluster}`, ...(opts.runId ? [`${LABEL.run}=${opts.runId}`] : [])];
   const removed: Removed = { containers: [], networks: [], volumes: [] };
+  // One round of listing, in parallel; nothing new gets these labels once the components are gone.
+  const [components, networks, volumeList] = await Promise.all([
+    listContainers(docker, scope),
+    listNetworks(docker, scope),
+    docker.listVolumes({ filters: { label: scope } }),
+  ]);
   // Components first, so no agent starts a task container while we clean up.
-  const components = await listContainers(docker, scope);
   await Promise.all(components.map(async (c) => { await removeContainer(docker, c.Id); removed.containers.push(nameOf(c)); }));
   const tasks = await listContainers(docker, [`${LABEL.cluster}=${cluster}`, `${LABEL.role}=task`]);
   await Promise.all(tasks.map(async (c) => { await removeContainer(docker, c.Id); removed.containers.push(nameOf(c)); }));
-  for (const n of await listNetworks(docker, scope)) {
-    await removeNetwork(docker, n.Id);
-    removed.networks.push(n.Name);
-  }
-  const volumes = (await docker.listVolumes({ filters: { label: scope } })).Volumes ?? [];
+  await Promise.all(networks.map(async (n) => { await removeNetwork(docker, n.Id); removed.networks.push(n.Name); }));
+  const volumes = volumeList.Volumes ?? [];
   for (const v of volumes) {
     await docker.getVolume(v.Name).remove().catch(() => undefined);
     removed.volumes.push(v.Name);

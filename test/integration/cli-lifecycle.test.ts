@@ -68,10 +68,14 @@ describe('mesos-up up / status / env / ls / logs / down', () => {
   });
 
   it('a second cluster starts beside the first with no port clash, and ls shows both', async () => {
-    const r = await cli(['up', '--name', B, '--images', 'emulated', '--agents', '2', '--json']);
+    // --canary also waits for a tiny app to run, and removes it again
+    const r = await cli(['up', '--name', B, '--images', 'emulated', '--agents', '2', '--canary', '--json']);
     expect(r.exitCode, r.stdout + r.stderr).toBe(0);
-    const b = json<ClusterInfo>(r);
+    const b = json<ClusterInfo & { timings: Array<{ stage: string }> }>(r);
     expect(b.agents).toHaveLength(2);
+    expect(b.timings.map((t) => t.stage)).toContain('Running a canary task');
+    const apps = (await (await fetch(`${b.marathonUrl}/v2/apps`)).json()) as { apps: unknown[] };
+    expect(apps.apps).toEqual([]);
     expect(b.marathonUrl).not.toBe(a.marathonUrl);
     const ls = json<{ clusters: ClusterInfo[] }>(await cli(['ls', '--json']));
     const names = ls.clusters.map((c) => c.name);
