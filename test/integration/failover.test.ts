@@ -51,6 +51,12 @@ describe('failover', () => {
     expect(text.stdout).toContain(`(leader ${after.leader})`);
     const still = await running();
     expect(still.map((t) => t.id)).toEqual([before.id]);
+    // up on a cluster with a dead container touches nothing and says how to repair it
+    const again = await cli(['up', '--name', NAME, '--images', 'emulated']);
+    expect(again.exitCode).toBe(1);
+    expect(again.stderr).toContain(`not running: ${oldLeader}`);
+    expect(again.stderr).toContain(`repair it by recreating it: mesos-up down --name ${NAME} && mesos-up up --name ${NAME}`);
+    expect((await status()).leader).toBe(after.leader);
   });
 
   it('replaces the tasks of a killed agent on the other agent', async () => {
