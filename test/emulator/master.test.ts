@@ -351,6 +351,13 @@ describe('emulated mesos-master (1.7 API)', () => {
     expect((await post(JSON.stringify({ type: 'REVIVE' }), { 'Content-Type': 'application/json' })).text).toBe(
       "Failed to validate scheduler::Call: Expecting 'framework_id' to be present",
     );
+    // JSON null is an unset field to stout's parser, at any depth (clients such as mesos-framework send them)
+    expect((await post(JSON.stringify({ type: 'REVIVE', framework_id: null }), { 'Content-Type': 'application/json' })).text).toBe(
+      "Failed to validate scheduler::Call: Expecting 'framework_id' to be present",
+    );
+    expect(await post(JSON.stringify({ type: 'REVIVE', framework_id: { value: 'nope' }, kill: null, subscribe: null }), { 'Content-Type': 'application/json' })).toEqual({
+      status: 400, text: 'Framework cannot be found',
+    });
   });
 
   it('runs a v1 scheduler: SUBSCRIBED, OFFERS, LAUNCH of `sleep 1`, TASK_RUNNING then TASK_FINISHED', async () => {

@@ -45,6 +45,22 @@ function accepts(req: http.IncomingMessage, type: string): boolean {
   });
 }
 
+/**
+ * stout's JSON → protobuf parser treats `null` as an unset field (protobuf.hpp,
+ * `Parser::operator()(const JSON::Null&)`), in arrays too: drop them all, so
+ * `{"framework_id": null}` means what it means to a real master.
+ */
+function withoutNulls(v: unknown): unknown {
+  if (Array.isArray(v)) return v.filter((x) => x !== null).map(withoutNulls);
+  if (v && typeof v === 'object') {
+    const out: Record<string, unknown> = {};
+    // no protobuf field is named __proto__: stout ignores unknown names
+    for (const [k, x] of Object.entries(v)) if (x !== null && k !== '__proto__') out[k] = withoutNulls(x);
+    return out;
+  }
+  return v;
+}
+
 /** Required protobuf fields a JSON call lacks, in the dotted form protobuf reports them. */
 function missingRequired(call: Pb): string[] {
   const missing: string[] = [];
@@ -238,6 +254,7 @@ async function scheduler(master: Master, r: Request, redirect: (r: Request) => v
   if (!call || typeof call !== 'object' || Array.isArray(call)) {
     return sendText(res, 400, 'Failed to convert JSON into Call protobuf: Expecting a JSON object');
   }
+  call = withoutNulls(call);
   if (call.type !== undefined && (typeof call.type !== 'string' || (call.type !== 'UNKNOWN' && !CALL_TYPES.includes(call.type)))) {
     return sendText(res, 400, `Failed to convert JSON into Call protobuf: Failed to find enum for '${String(call.type)}'`);
   }
