@@ -68,6 +68,11 @@ describe('failover', () => {
     expect((await cli(['chaos', 'kill-agent', String(index), '--name', NAME])).exitCode).toBe(0);
     const replacement = await eventually('a replacement on the other agent', async () => (await running()).find((t) => t.id !== task.id && t.host === other.ip), 90_000, 1000);
     expect(replacement.host).toBe(other.ip);
+    // the leader reports the lost task as unreachable to Marathon, which is partition-aware
+    const leader = (await status()).masterUrl!;
+    const state = (await (await fetch(`${leader}/master/state`)).json()) as { frameworks: Array<{ name: string; unreachable_tasks: Array<{ id: string; state: string }> }> };
+    const lost = state.frameworks.find((f) => f.name === 'marathon')!.unreachable_tasks.find((t) => t.id === task.id);
+    expect(lost?.state).toBe('TASK_UNREACHABLE');
   });
 
   it('chaos kill-task crashes a task and Marathon starts a new one', async () => {

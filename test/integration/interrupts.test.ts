@@ -61,6 +61,22 @@ describe('interrupting up', () => {
     expect(outcomes.filter((o) => o.endsWith('130')).length).toBeGreaterThanOrEqual(ROUNDS / 2);
   });
 
+  it('Ctrl-C during an image build leaves usable images and nothing labelled behind', async () => {
+    for (const ms of delays(seed + 1, 3, 1500)) {
+      const child = spawnCli(['images', 'build', '--force']);
+      await new Promise((r) => setTimeout(r, ms));
+      child.kill('SIGINT');
+      const r = await child;
+      expect(r.exitCode === 130 || r.signal === 'SIGINT' || r.exitCode === 0, `images build at ${ms} ms: ${String(r.stderr)}`).toBe(true);
+    }
+    // the next build repairs whatever the interrupted one left half done
+    const again = await cli(['images', 'build', '--json']);
+    expect(again.exitCode, again.stderr).toBe(0);
+    const d = await (await import('../support/docker.js')).docker();
+    const labelled = await d.listContainers({ all: true, filters: { label: ['io.mesos-up.context'] } });
+    expect(labelled.filter((c) => !c.Labels['io.mesos-up.cluster'])).toEqual([]);
+  });
+
   it('a second Ctrl-C during cleanup still ends with nothing left; a third leaves at once and down clears the rest', async () => {
     const twice = await interruptAt('it-int-twice', 1500, 2);
     expect(twice.exitCode).toBe(130);
