@@ -20,8 +20,8 @@ export function formatCluster(c: ClusterInfo): string {
     const shown = ports.length > 3 ? `${ports.slice(0, 2).join(' ')} … ${ports[ports.length - 1]}` : ports.join(' ');
     rows.push([`  ${a.name}`, a.active === undefined ? 'agent' : a.active ? 'agent (active)' : 'agent (inactive)', a.state, a.ip, `${a.url ?? '-'}${shown ? `  task ports ${shown}` : ''}`]);
   }
-  if (c.marathon) rows.push([`  ${c.marathon.name}`, 'marathon', c.marathon.state, '', c.marathon.url ?? '-']);
-  if (c.zookeeper) rows.push([`  ${c.zookeeper.name}`, 'zookeeper', c.zookeeper.state, '', c.zookeeper.hostPort ?? '-']);
+  if (c.marathon) rows.push([`  ${c.marathon.name}`, 'marathon', c.marathon.state, c.marathon.ip, c.marathon.url ?? '-']);
+  if (c.zookeeper) rows.push([`  ${c.zookeeper.name}`, 'zookeeper', c.zookeeper.state, c.zookeeper.ip, c.zookeeper.hostPort ?? '-']);
   for (const t of c.tasks) rows.push([`  ${t.name}`, 'task container', t.state, '', t.image]);
   lines.push(table(rows));
   if (c.frameworks.length) {

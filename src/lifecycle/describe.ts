@@ -19,8 +19,8 @@ export interface ClusterInfo {
   leader?: string;
   masters: Array<{ name: string; url?: string; ip: string; state: string; leader: boolean }>;
   agents: Array<{ name: string; url?: string; ip: string; state: string; active?: boolean; ports: Record<string, number> }>;
-  marathon?: { name: string; url?: string; state: string; frameworkId?: string | null; version?: string };
-  zookeeper?: { name: string; state: string; hostPort?: string };
+  marathon?: { name: string; ip: string; url?: string; state: string; frameworkId?: string | null; version?: string };
+  zookeeper?: { name: string; ip: string; state: string; hostPort?: string };
   frameworks: Array<{ id: string; name: string; active: boolean; tasks: number; offersSent: number }>;
   tasks: Array<{ name: string; state: string; image: string }>;
   containers: Array<{ name: string; role: string; state: string; status: string; image: string }>;
@@ -45,9 +45,9 @@ export async function describeView(view: ClusterView, opts: { probe?: boolean } 
     ...(urls.zkHostPort ? { zkUrl: `zk://${urls.zkHostPort}` } : {}),
   };
   const mar = view.members.find((m) => m.role === 'marathon');
-  if (mar) info.marathon = { name: mar.name, state: mar.state, ...(urls.marathonUrl ? { url: urls.marathonUrl } : {}) };
+  if (mar) info.marathon = { name: mar.name, ip: mar.ip, state: mar.state, ...(urls.marathonUrl ? { url: urls.marathonUrl } : {}) };
   const zk = view.members.find((m) => m.role === 'zookeeper');
-  if (zk) info.zookeeper = { name: zk.name, state: zk.state, ...(urls.zkHostPort ? { hostPort: urls.zkHostPort } : {}) };
+  if (zk) info.zookeeper = { name: zk.name, ip: zk.ip, state: zk.state, ...(urls.zkHostPort ? { hostPort: urls.zkHostPort } : {}) };
   if (opts.probe === false) return info;
 
   const masters = urls.masters.filter((m): m is { name: string; url: string; ip: string } => !!m.url && stateOf(m.name) === 'running');

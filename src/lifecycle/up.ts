@@ -9,7 +9,7 @@ import { createContainer, startContainer, type RunningContainer } from '../engin
 import { createNetwork, type NetworkInfo } from '../engine/network.js';
 import { assignAddresses } from '../plan/addresses.js';
 import { MARATHON_PORT, MASTER_PORT, planAgent, planMarathon, planMaster, planZookeeper, ZK_PORT, type PlanContext } from '../plan/cluster.js';
-import { baseLabels, LABEL, networkName } from '../plan/labels.js';
+import { baseLabels, networkName } from '../plan/labels.js';
 import type { ContainerPlan, ImageSet } from '../plan/types.js';
 import { offersFlowing } from '../probes/offers.js';
 import { waitUntil } from '../probes/wait.js';
@@ -235,4 +235,3 @@ export async function up(opts: UpOptions): Promise<UpResult> {
   }
 }
 
-export { LABEL };
