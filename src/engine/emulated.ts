@@ -2,6 +2,7 @@
 import type Docker from 'dockerode';
 import type { Role } from '../config/schema.js';
 import { EMULATED_TARGETS, emulatedImage } from '../plan/images.js';
+import { ensureBaseImage } from './base-image.js';
 import { buildTarget, contextHash, emulatedImageFresh, type Progress } from './images.js';
 
 export const ALL_ROLES: Role[] = ['zookeeper', 'master', 'agent', 'marathon'];
@@ -19,6 +20,7 @@ export async function ensureEmulatedImages(
   for (const role of opts.roles ?? ALL_ROLES) {
     const ref = emulatedImage(role, version);
     if (!opts.force && (await emulatedImageFresh(docker, ref, hash))) continue;
+    if (!built.length) await ensureBaseImage(docker, progress);
     progress(`building ${ref}`);
     await buildTarget(docker, EMULATED_TARGETS[role], ref, hash, progress);
     built.push(ref);
