@@ -1,12 +1,11 @@
 // mesos-up ui: the web UIs of a cluster (Marathon's /ui/ and the leading
 // master's page), opened in a browser when there is one, else printed.
 import { spawn } from 'node:child_process';
-import { accessSync, constants } from 'node:fs';
-import path from 'node:path';
 import type { Command } from 'commander';
 import { connectEngine } from '../engine/connect.js';
 import { MesosUpError } from '../errors.js';
 import { describeCluster, type ClusterInfo } from '../lifecycle/describe.js';
+import { onPath } from '../util/on-path.js';
 import { action, clusterNameFrom } from './run.js';
 
 export interface UiUrls {
@@ -25,17 +24,6 @@ export function uiUrls(c: ClusterInfo): UiUrls {
   };
 }
 
-function onPath(cmd: string, env: NodeJS.ProcessEnv): boolean {
-  for (const dir of (env.PATH ?? '').split(path.delimiter).filter(Boolean)) {
-    try {
-      accessSync(path.join(dir, cmd), constants.X_OK);
-      return true;
-    } catch {
-      /* not here */
-    }
-  }
-  return false;
-}
 
 /** How to open a URL here: open on macOS, start on Windows, xdg-open with a display elsewhere; undefined when no browser can show it. */
 export function browserOpener(platform: NodeJS.Platform = process.platform, env: NodeJS.ProcessEnv = process.env): ((url: string) => [string, string[]]) | undefined {

@@ -7,6 +7,7 @@ import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node
 import os from 'node:os';
 import path from 'node:path';
 import { MesosUpError } from '../errors.js';
+import { onPath } from '../util/on-path.js';
 import { imagePresent, pullImage, type Progress } from './images.js';
 
 export const BASE_IMAGE = 'debian:bookworm-slim';
@@ -27,8 +28,6 @@ export function aptMirror(): string {
   }
   return 'http://deb.debian.org/debian';
 }
-
-const onPath = (cmd: string) => (process.env.PATH ?? '/usr/sbin:/usr/bin:/sbin:/bin').split(':').concat(['/usr/sbin', '/sbin']).some((d) => existsSync(path.join(d, cmd)));
 
 export async function ensureBaseImage(docker: Docker, progress: Progress, ref = BASE_IMAGE): Promise<'present' | 'pulled' | 'debootstrapped'> {
   if (await imagePresent(docker, ref)) return 'present';

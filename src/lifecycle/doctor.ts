@@ -1,6 +1,5 @@
 // `mesos-up doctor`: can a cluster start here, and if not, what to do.
 import { existsSync, accessSync, constants } from 'node:fs';
-import net from 'node:net';
 import type { ClusterSpec } from '../config/schema.js';
 import { MesosUpError } from '../errors.js';
 import { connectEngine, NO_ENGINE_HINT, resolveEndpoint } from '../engine/connect.js';
@@ -8,6 +7,7 @@ import { ALL_ROLES } from '../engine/emulated.js';
 import { contextHash, emulatedImageFresh, imagePresent } from '../engine/images.js';
 import { engineFacts } from '../engine/info.js';
 import { emulatedImage, OFFICIAL_IMAGES } from '../plan/images.js';
+import { portFree } from '../probes/ports.js';
 import { version } from '../version.js';
 
 export interface Check {
@@ -19,13 +19,6 @@ export interface Check {
   hint?: string;
 }
 
-function portFree(port: number): Promise<boolean> {
-  return new Promise((resolve) => {
-    const srv = net.createServer();
-    srv.once('error', () => resolve(false));
-    srv.listen(port, '127.0.0.1', () => srv.close(() => resolve(true)));
-  });
-}
 
 export async function runDoctor(spec: ClusterSpec, env: NodeJS.ProcessEnv = process.env): Promise<Check[]> {
   const checks: Check[] = [];

@@ -2,7 +2,6 @@
 // then wait until offers flow. On failure or interrupt, remove what this run made.
 import type Docker from 'dockerode';
 import { randomBytes } from 'node:crypto';
-import net from 'node:net';
 import type { ClusterSpec } from '../config/schema.js';
 import { MesosUpError } from '../errors.js';
 import { createContainer, startContainer, type RunningContainer } from '../engine/containers.js';
@@ -14,6 +13,7 @@ import type { ContainerPlan, ImageSet } from '../plan/types.js';
 import { offersFlowing } from '../probes/offers.js';
 import { waitUntil } from '../probes/wait.js';
 import { zkReady } from '../probes/zookeeper.js';
+import { portFree } from '../probes/ports.js';
 import { version } from '../version.js';
 import type { Action, Reporter, Timing } from './actions.js';
 import { runCanary } from './canary.js';
@@ -79,13 +79,6 @@ async function startAll(ctx: UpContext, plans: ContainerPlan[]): Promise<void> {
   );
 }
 
-function portFree(port: number): Promise<boolean> {
-  return new Promise((resolve) => {
-    const srv = net.createServer();
-    srv.once('error', () => resolve(false));
-    srv.listen(port, '127.0.0.1', () => srv.close(() => resolve(true)));
-  });
-}
 
 const preflight: Action<UpContext> = {
   title: 'Checking the engine, the name and the ports',
