@@ -1,5 +1,5 @@
 // up, down, status, ls, env, logs: the cluster's life on the command line.
-import type { Command } from 'commander';
+import { Option, type Command } from 'commander';
 import type { Overrides } from '../config/load.js';
 import { parseDuration } from '../config/duration.js';
 import { MesosUpError } from '../errors.js';
@@ -28,6 +28,11 @@ const int = (flag: string) => (v: string) => {
   return n;
 };
 
+// Options most commands share, defined once so their help reads the same everywhere.
+const nameOption = () => new Option('-n, --name <name>', 'cluster name (default: name in cluster.yaml, else demo)');
+const configNameOption = () => new Option('-f, --config <file>', 'take the name from this cluster file');
+const jsonOption = () => new Option('--json', 'print one JSON document');
+
 const print = (json: boolean | undefined, data: unknown, text: () => string) =>
   process.stdout.write(`${json ? JSON.stringify(data, null, 2) : text()}\n`);
 
@@ -43,7 +48,7 @@ export function registerClusterCommands(program: Command): void {
   program
     .command('up')
     .description('start a cluster and wait until Marathon receives offers')
-    .option('-n, --name <name>', 'cluster name (default: name in cluster.yaml, else demo)')
+    .addOption(nameOption())
     .option('-f, --config <file>', 'cluster file (default: ./cluster.yaml when present)')
     .option('--agents <n>', 'number of Mesos agents', int('--agents'))
     .option('--masters <n>', 'number of Mesos masters: 1, 3 or 5', int('--masters'))
@@ -105,8 +110,7 @@ export function registerClusterCommands(program: Command): void {
   program
     .command('down')
     .description('remove a cluster: its containers, task containers, network and volumes')
-    .option('-n, --name <name>', 'cluster name (default: name in cluster.yaml, else demo)')
-    .option('-f, --config <file>', 'take the name from this cluster file')
+    .addOption(nameOption()).addOption(configNameOption())
     .option('--all', 'remove every mesos-up cluster on this engine')
     .option('--json', 'print one JSON document')
     .action(
@@ -130,9 +134,7 @@ export function registerClusterCommands(program: Command): void {
   program
     .command('status')
     .description('show a cluster: containers, URLs, leader, agents, frameworks, offers')
-    .option('-n, --name <name>', 'cluster name (default: name in cluster.yaml, else demo)')
-    .option('-f, --config <file>', 'take the name from this cluster file')
-    .option('--json', 'print one JSON document')
+    .addOption(nameOption()).addOption(configNameOption()).addOption(jsonOption())
     .action(
       action(async (opts: { name?: string; config?: string; json?: boolean }) => {
         const docker = await connectEngine();
@@ -165,9 +167,7 @@ export function registerClusterCommands(program: Command): void {
   program
     .command('env')
     .description('print export lines for MESOS_MASTER_URL, MARATHON_URL and ZK_URL (eval "$(mesos-up env)")')
-    .option('-n, --name <name>', 'cluster name (default: name in cluster.yaml, else demo)')
-    .option('-f, --config <file>', 'take the name from this cluster file')
-    .option('--json', 'print one JSON document')
+    .addOption(nameOption()).addOption(configNameOption()).addOption(jsonOption())
     .action(
       action(async (opts: { name?: string; config?: string; json?: boolean }) => {
         const docker = await connectEngine();
@@ -179,7 +179,7 @@ export function registerClusterCommands(program: Command): void {
   program
     .command('logs [target]')
     .description('print the logs of a role (zookeeper, master, agent, marathon) or a container; all when omitted')
-    .option('-n, --name <name>', 'cluster name (default: name in cluster.yaml, else demo)')
+    .addOption(nameOption())
     .option('-f, --follow', 'keep printing new lines')
     .option('--tail <n>', 'only the last n lines of each', int('--tail'))
     .action(
