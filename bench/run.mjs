@@ -83,7 +83,7 @@ if (!existsSync(path.join(ROOT, 'dist', 'index.js')) || !existsSync(path.join(RO
 }
 const imp = (rel) => import(pathToFileURL(path.join(ROOT, rel)).href);
 const [api, offersMod, waitMod, imagesMod] = await Promise.all([imp('dist/index.js'), imp('dist/probes/offers.js'), imp('dist/probes/wait.js'), imp('dist/engine/images.js')]);
-const dist = { removeCluster: api.removeCluster, offersFlowing: offersMod.offersFlowing, waitUntil: waitMod.waitUntil, contextHash: imagesMod.contextHash };
+const dist = { removeCluster: api.removeCluster, offersFlowing: offersMod.offersFlowing, waitUntil: waitMod.waitUntil, contextHash: imagesMod.contextHash, contextFiles: imagesMod.contextFiles };
 const docker = await api.connectEngine();
 const runId = randomBytes(2).toString('hex');
 const ctx = {

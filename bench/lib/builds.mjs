@@ -13,24 +13,9 @@
 //   cached: `mesos-up images build --force` (every step a cache hit).
 //   check:  `mesos-up images build` when the images are up to date (a hash of the
 //           build context and four image inspects).
-import { readdirSync, statSync, existsSync } from 'node:fs';
 import path from 'node:path';
 import { runOk } from './proc.mjs';
 
-function contextFiles(dir) {
-  const out = [];
-  const walk = (rel) => {
-    if (!existsSync(path.join(dir, rel))) return;
-    for (const entry of readdirSync(path.join(dir, rel)).sort()) {
-      const r = rel ? `${rel}/${entry}` : entry;
-      if (statSync(path.join(dir, r)).isDirectory()) walk(r);
-      else out.push(r);
-    }
-  };
-  walk('rootfs');
-  walk('dist');
-  return ['Dockerfile', ...out];
-}
 
 function follow(docker, stream) {
   return new Promise((resolve, reject) => {
@@ -56,7 +41,8 @@ export const COLD_TARGETS = [
 export async function coldBuild(ctx, runId, log) {
   const dir = path.join(ctx.p.root, 'emulator');
   const hash = ctx.dist.contextHash(dir);
-  const files = contextFiles(dir);
+  // the same file list mesos-up itself sends to the engine
+  const files = ctx.dist.contextFiles(dir);
   const perTarget = [];
   const t0 = process.hrtime.bigint();
   for (const { target, nocache } of COLD_TARGETS) {

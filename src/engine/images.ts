@@ -69,7 +69,8 @@ export async function pullImage(docker: Docker, ref: string, progress: Progress,
 /** Directory with emulator/Dockerfile, rootfs/ and the bundled dist/*.cjs. */
 export const emulatorContext = (): string => path.join(packageRoot, 'emulator');
 
-function contextFiles(dir: string): string[] {
+/** Every file of the build context, in a stable order (the benchmark tars exactly these too). */
+export function contextFiles(dir: string): string[] {
   const out: string[] = [];
   const walk = (rel: string) => {
     if (!existsSync(path.join(dir, rel))) return;
