@@ -81,9 +81,14 @@ export class Scheduler implements SchedulerHandler {
   start(): void {
     this.running = true;
     this.timers.push(setInterval(() => this.housekeeping(), 1000));
-    this.timers.push(
-      setInterval(() => void this.reconcileTasks(), Math.max(this.config.reconciliationInterval, 1000)),
-    );
+    // As Marathon does: the first task reconciliation after --reconciliation_initial_delay,
+    // then every --reconciliation_interval; not at once on (re)subscription, when agents
+    // may not have re-registered with a new leader yet and it would answer TASK_UNKNOWN.
+    const initial = setTimeout(() => {
+      void this.reconcileTasks();
+      this.timers.push(setInterval(() => void this.reconcileTasks(), Math.max(this.config.reconciliationInterval, 1000)));
+    }, Math.max(this.config.reconciliationInitialDelay, 0));
+    this.timers.push(initial);
     this.scheduleReconcile();
   }
 
@@ -123,7 +128,6 @@ export class Scheduler implements SchedulerHandler {
     if (stored !== frameworkId) await this.state.store.storeFrameworkId(frameworkId);
     if (reregistered) this.bus.emit('scheduler_reregistered_event', { master: master.hostname });
     else this.bus.emit('scheduler_registered_event', { frameworkId, master: master.hostname });
-    await this.reconcileTasks();
     // Kills asked for while disconnected go out now.
     for (const t of this.state.tasks.values()) {
       if (t.killing && !TERMINAL.has(t.state)) void this.client.call('KILL', { task_id: { value: t.taskId }, agent_id: { value: t.agentId } });
