@@ -2,7 +2,6 @@
 // answers, else made from Debian packages with debootstrap (as CI does), so a
 // machine that reaches only a Debian mirror still gets a cluster.
 import type Docker from 'dockerode';
-import { execa } from 'execa';
 import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -46,6 +45,8 @@ export async function ensureBaseImage(docker: Docker, progress: Progress, ref = 
   }
   const mirror = aptMirror();
   progress(`No registry answered for ${ref}; making it from Debian packages with debootstrap from ${mirror} (about a minute)`);
+  // execa is loaded only here: most runs never make the base image.
+  const { execa } = await import('execa');
   const rootfs = mkdtempSync(path.join(os.tmpdir(), 'mesos-up-rootfs-'));
   try {
     const run = await execa('debootstrap', ['--variant=minbase', 'bookworm', rootfs, mirror], { reject: false, all: true });
