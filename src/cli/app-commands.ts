@@ -2,17 +2,13 @@
 import type { Command } from 'commander';
 import { parseDuration, formatDuration } from '../config/duration.js';
 import { MesosUpError } from '../errors.js';
-import { connectEngine } from '../engine/connect.js';
-import { describeCluster } from '../lifecycle/describe.js';
-import { appIdOfTask, MarathonApiError, MarathonClient } from '../marathon/client.js';
-import { appFromFlags, readAppDocument } from '../marathon/app-file.js';
-import { marathonEvents } from '../marathon/events.js';
-import { deepMerge, shallowMerge } from '../marathon/merge.js';
+import type { MarathonClient } from '../marathon/client.js';
 import type { AppDefinition } from '../marathon/types.js';
-import { waitForApp } from '../marathon/wait.js';
-import { sandboxTail } from '../probes/sandbox.js';
 import { table } from './format.js';
 import { action, clusterNameFrom, interruptSignal } from './run.js';
+
+// Loaded when a command runs, not for --help (see deferred.ts).
+const load = () => import('./deferred.js');
 
 interface Target {
   name?: string;
@@ -28,6 +24,7 @@ interface Resolved {
 
 /** --marathon URL, else the cluster named by --name, else $MARATHON_URL, else the default cluster. */
 async function resolve(opts: Target): Promise<Resolved> {
+  const { connectEngine, describeCluster, MarathonClient, sandboxTail } = await load();
   const url = opts.marathon ?? (opts.name ? undefined : process.env.MARATHON_URL);
   if (url) return { client: new MarathonClient(url) };
   const docker = await connectEngine();
@@ -92,6 +89,7 @@ export function registerAppCommands(program: Command): void {
       .option('--timeout <duration>', 'deadline for --wait (default 2m)'),
   ).action(
     action(async (file: string | undefined, opts: Target & { merge?: string[]; deep?: boolean; id?: string; cmd?: string; cpus?: number; mem?: number; instances?: number; port?: number[]; image?: string; force?: boolean; wait?: boolean; timeout?: string }) => {
+      const { appFromFlags, readAppDocument, MarathonApiError, deepMerge, shallowMerge, waitForApp } = await load();
       const docs = [...(file ? [readAppDocument(file)] : []), ...(opts.merge ?? []).map(readAppDocument), appFromFlags(opts) as Record<string, unknown>];
       const def = (opts.deep ? deepMerge(docs) : shallowMerge(docs)) as AppDefinition;
       if (typeof def.id !== 'string' || !def.id) throw new MesosUpError('USAGE', 'The app has no id', { hint: 'give --id, or an "id" in the app file' });
@@ -184,6 +182,7 @@ export function registerAppCommands(program: Command): void {
       .option('--timeout <duration>', 'deadline (default 2m)'),
   ).action(
     action(async (id: string, opts: Target & { replacing?: string[]; count?: number; timeout?: string }) => {
+      const { waitForApp } = await load();
       const { client, stderrOf } = await resolve(opts);
       const interrupt = interruptSignal();
       try {
@@ -221,6 +220,7 @@ export function registerAppCommands(program: Command): void {
 
   targetOptions(app.command('kill-task <taskId>').description('kill one task; Marathon starts a replacement unless --scale').option('--scale', 'also lower the instance count')).action(
     action(async (taskId: string, opts: Target & { scale?: boolean }) => {
+      const { appIdOfTask } = await load();
       const { client } = await resolve(opts);
       const r = await client.killTask(appIdOfTask(taskId), taskId, !!opts.scale);
       out(opts.json, r, () => `Killed ${taskId}`);
@@ -243,6 +243,7 @@ export function registerAppCommands(program: Command): void {
       .option('--count <n>', 'stop after n events', num('--count')),
   ).action(
     action(async (opts: Target & { type?: string[]; count?: number }) => {
+      const { marathonEvents } = await load();
       const { client } = await resolve(opts);
       const interrupt = interruptSignal();
       let seen = 0;

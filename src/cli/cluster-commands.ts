@@ -3,24 +3,14 @@ import { Option, type Command } from 'commander';
 import type { Overrides } from '../config/load.js';
 import { parseDuration } from '../config/duration.js';
 import { MesosUpError } from '../errors.js';
-import { connectEngine } from '../engine/connect.js';
-import { readLogs } from '../engine/logs.js';
-import { describeCluster, describeView } from '../lifecycle/describe.js';
-import { discoverClusters } from '../lifecycle/discover.js';
-import { removeCluster } from '../lifecycle/remove.js';
-import { pruneClusters } from '../lifecycle/prune.js';
-import { runDoctor } from '../lifecycle/doctor.js';
-import { up } from '../lifecycle/up.js';
-import { placeholderAddresses } from '../plan/addresses.js';
-import { planCluster } from '../plan/cluster.js';
-import { imageSet } from '../plan/images.js';
-import { networkName } from '../plan/labels.js';
 import { version } from '../version.js';
 import { formatCluster, formatPlan, table } from './format.js';
-import { pickReporter } from './reporters.js';
 import { action, clusterNameFrom, interruptSignal } from './run.js';
 import { formatDuration } from '../config/duration.js';
 import type { ClusterInfo } from '../lifecycle/describe.js';
+
+// Loaded when a command runs, not for --help (see deferred.ts).
+const load = () => import('./deferred.js');
 
 const int = (flag: string) => (v: string) => {
   const n = Number(v);
@@ -61,6 +51,7 @@ export function registerClusterCommands(program: Command): void {
     .option('--json', 'print one JSON document')
     .action(
       action(async (opts: { name?: string; config?: string; agents?: number; masters?: number; images?: string; wait?: string; canary?: boolean; retain?: boolean; dryRun?: boolean; timings?: boolean; json?: boolean }) => {
+        const { connectEngine, up, placeholderAddresses, planCluster, imageSet, networkName, pickReporter } = await load();
         const overrides: Overrides = {};
         if (opts.name !== undefined) overrides.name = opts.name;
         if (opts.agents !== undefined) overrides.agents = opts.agents;
@@ -115,6 +106,7 @@ export function registerClusterCommands(program: Command): void {
     .option('--json', 'print one JSON document')
     .action(
       action(async (opts: { name?: string; config?: string; all?: boolean; json?: boolean }) => {
+        const { connectEngine, discoverClusters, removeCluster } = await load();
         const docker = await connectEngine();
         const names = opts.all ? [...(await discoverClusters(docker)).keys()] : [clusterNameFrom(opts)];
         const results: Array<{ name: string } & Awaited<ReturnType<typeof removeCluster>>> = [];
@@ -137,6 +129,7 @@ export function registerClusterCommands(program: Command): void {
     .addOption(nameOption()).addOption(configNameOption()).addOption(jsonOption())
     .action(
       action(async (opts: { name?: string; config?: string; json?: boolean }) => {
+        const { connectEngine, describeCluster } = await load();
         const docker = await connectEngine();
         const info = await describeCluster(docker, clusterNameFrom(opts));
         print(opts.json, info, () => formatCluster(info));
@@ -150,6 +143,7 @@ export function registerClusterCommands(program: Command): void {
     .option('--json', 'print one JSON document')
     .action(
       action(async (opts: { json?: boolean }) => {
+        const { connectEngine, describeView, discoverClusters } = await load();
         const docker = await connectEngine();
         const views = [...(await discoverClusters(docker)).values()];
         const infos = await Promise.all(views.map((v) => describeView(v)));
@@ -170,6 +164,7 @@ export function registerClusterCommands(program: Command): void {
     .addOption(nameOption()).addOption(configNameOption()).addOption(jsonOption())
     .action(
       action(async (opts: { name?: string; config?: string; json?: boolean }) => {
+        const { connectEngine, describeCluster } = await load();
         const docker = await connectEngine();
         const info = await describeCluster(docker, clusterNameFrom(opts));
         print(opts.json, { MESOS_MASTER_URL: info.masterUrl, MARATHON_URL: info.marathonUrl, ZK_URL: info.zkUrl }, () => envLines(info).join('\n'));
@@ -184,6 +179,7 @@ export function registerClusterCommands(program: Command): void {
     .option('--tail <n>', 'only the last n lines of each', int('--tail'))
     .action(
       action(async (target: string | undefined, opts: { name?: string; follow?: boolean; tail?: number }) => {
+        const { connectEngine, readLogs, discoverClusters } = await load();
         const docker = await connectEngine();
         const name = clusterNameFrom(opts);
         const view = (await discoverClusters(docker, name)).get(name);
@@ -220,6 +216,7 @@ export function registerPruneCommand(program: Command): void {
     .option('--json', 'print one JSON document')
     .action(
       action(async (opts: { json?: boolean }) => {
+        const { connectEngine, pruneClusters } = await load();
         const docker = await connectEngine();
         const pruned = await pruneClusters(docker);
         print(opts.json, { pruned }, () => (pruned.length ? pruned.map((p) => `Removed cluster ${p.name} (owner ${p.owner} is gone): ${p.containers.length} containers`).join('\n') : 'Nothing to prune.'));
@@ -235,6 +232,7 @@ export function registerDoctorCommand(program: Command): void {
     .option('--json', 'print one JSON document')
     .action(
       action(async (opts: { config?: string; json?: boolean }) => {
+        const { runDoctor } = await load();
         const { loadSpec } = await import('../config/load.js');
         const { spec } = loadSpec(opts.config);
         const checks = await runDoctor(spec);

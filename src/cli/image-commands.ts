@@ -1,10 +1,10 @@
 // `images build`: the emulated images, from the build context in this package.
 import type { Command } from 'commander';
-import { connectEngine } from '../engine/connect.js';
-import { ALL_ROLES, ensureEmulatedImages } from '../engine/emulated.js';
-import { emulatedImage } from '../plan/images.js';
 import { version } from '../version.js';
 import { action } from './run.js';
+
+// Loaded when a command runs, not for --help (see deferred.ts).
+const load = () => import('./deferred.js');
 
 export function registerImageCommands(program: Command): void {
   const images = program.command('images').description('manage the emulated images');
@@ -15,6 +15,7 @@ export function registerImageCommands(program: Command): void {
     .option('--json', 'print one JSON document')
     .action(
       action(async (opts: { force?: boolean; json?: boolean }) => {
+        const { connectEngine, ALL_ROLES, ensureEmulatedImages, emulatedImage } = await load();
         const docker = await connectEngine();
         const t0 = Date.now();
         const built = await ensureEmulatedImages(docker, version, (line) => {

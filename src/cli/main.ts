@@ -36,6 +36,13 @@ Exit codes: 0 ok, 1 the cluster failed, 2 usage or config error, 130 interrupted
 }
 
 export async function main(argv: string[]): Promise<void> {
+  // `mesos-up status | head`: a reader that stops early is not an error.
+  for (const stream of [process.stdout, process.stderr]) {
+    stream.on('error', (err: NodeJS.ErrnoException) => {
+      if (err.code !== 'EPIPE') throw err;
+      process.exit(process.exitCode ?? 0);
+    });
+  }
   const program = buildProgram();
   try {
     await program.parseAsync(argv);

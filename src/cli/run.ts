@@ -2,7 +2,7 @@
 // Ctrl-C into an AbortSignal.
 import { existsSync, readFileSync } from 'node:fs';
 import path from 'node:path';
-import { parse } from 'yaml';
+import { parseYaml } from '../util/parse-yaml.js';
 import { DEFAULT_NAME } from '../config/defaults.js';
 import { exitCodeFor, MesosUpError } from '../errors.js';
 
@@ -12,7 +12,7 @@ export function clusterNameFrom(opts: { name?: string; config?: string }): strin
   const file = opts.config ? path.resolve(opts.config) : path.resolve('cluster.yaml');
   if (existsSync(file)) {
     try {
-      const doc = parse(readFileSync(file, 'utf8')) as { name?: unknown } | null;
+      const doc = parseYaml(readFileSync(file, 'utf8')) as { name?: unknown } | null;
       if (doc && typeof doc.name === 'string') return doc.name;
     } catch {
       /* unreadable file: the default name it is */

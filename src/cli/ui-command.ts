@@ -2,11 +2,13 @@
 // master's page), opened in a browser when there is one, else printed.
 import { spawn } from 'node:child_process';
 import type { Command } from 'commander';
-import { connectEngine } from '../engine/connect.js';
 import { MesosUpError } from '../errors.js';
-import { describeCluster, type ClusterInfo } from '../lifecycle/describe.js';
+import type { ClusterInfo } from '../lifecycle/describe.js';
 import { onPath } from '../util/on-path.js';
 import { action, clusterNameFrom } from './run.js';
+
+// Loaded when a command runs, not for --help (see deferred.ts).
+const load = () => import('./deferred.js');
 
 export interface UiUrls {
   name: string;
@@ -67,6 +69,7 @@ export function registerUiCommand(program: Command): void {
     .option('--json', 'print one JSON document (and open nothing)')
     .action(
       action(async (opts: { name?: string; config?: string; open?: boolean; json?: boolean }) => {
+        const { connectEngine, describeCluster } = await load();
         const name = clusterNameFrom(opts);
         const docker = await connectEngine();
         const urls = uiUrls(await describeCluster(docker, name));

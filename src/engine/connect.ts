@@ -38,10 +38,10 @@ function readCurrentContext(configDir: string): string | undefined {
   }
 }
 
-// dockerode (with its gRPC and protobuf dependencies) is loaded on first use, so
-// `mesos-up --help` and config errors do not pay for it.
+// dockerode is loaded on first use, so `mesos-up --help` and config errors do not
+// pay for it.
 async function clientFor(ep: EngineEndpoint): Promise<Docker> {
-  const { default: Docker } = await import('dockerode');
+  const Docker = (await import('./dockerode.js')).loadDockerode();
   const url = new URL(ep.host);
   if (url.protocol === 'unix:') return new Docker({ socketPath: url.pathname });
   if (url.protocol === 'ssh:') {

@@ -1,6 +1,6 @@
 // App definitions from files (JSON or YAML) or from flags.
 import { readFileSync } from 'node:fs';
-import { parse } from 'yaml';
+import { parseYaml } from '../util/parse-yaml.js';
 import { MesosUpError } from '../errors.js';
 import type { AppDefinition } from './types.js';
 
@@ -14,7 +14,7 @@ export function readAppDocument(file: string): Record<string, unknown> {
   let doc: unknown;
   try {
     // YAML is a superset of JSON, so one parser reads both.
-    doc = parse(text);
+    doc = parseYaml(text);
   } catch (err) {
     throw new MesosUpError('USAGE', `${file} is neither JSON nor YAML: ${(err as Error).message.split('\n')[0]}`, { hint: 'fix the syntax of the app file' });
   }
