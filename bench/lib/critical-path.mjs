@@ -99,7 +99,6 @@ export function analyse(run) {
     cursor += s.ms;
   }
   const stageOf = (re) => stages.find((s) => re.test(s.title));
-  const zkStage = stageOf(/ZooKeeper/);
   const offersStage = stageOf(/offers/i);
 
   // Component waits.
@@ -112,7 +111,8 @@ export function analyse(run) {
   const zkTrueReady = [zkLogReady, okRuok?.end].filter((x) => x !== undefined).reduce((a, b) => Math.min(a, b), Infinity);
   const component = [];
   const zk = { waitStart: firstRuok?.start, trueReady: Number.isFinite(zkTrueReady) ? zkTrueReady : undefined, seen: okRuok?.end, probes: ruoks.length };
-  if (zkStage && firstRuok && zk.trueReady !== undefined) component.push([firstRuok.start, Math.min(zk.trueReady, zkStage.end)]);
+  // The ruok wait runs inside the stage that starts masters and agents (Marathon waits on it).
+  if (firstRuok && zk.trueReady !== undefined) component.push([firstRuok.start, Math.min(zk.trueReady, okRuok?.end ?? Infinity)]);
   const offers = { waitStart: offersStage?.start, trueReady: ready.offersFlowing, seen: offersStage?.end };
   if (offersStage && ready.offersFlowing !== undefined) component.push([offersStage.start, Math.min(ready.offersFlowing, offersStage.end)]);
   // If the log did not show it (should not happen), count the whole wait as component time.

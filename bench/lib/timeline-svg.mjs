@@ -103,9 +103,8 @@ export function upTimeline(run, cp) {
       .replace('Checking the engine, the name and the ports', 'checks')
       .replace('Ensuring images', 'images')
       .replace('Creating the network', 'network')
-      .replace('Starting ZooKeeper', 'ZooKeeper + ruok wait')
-      .replace('Starting Mesos masters', 'masters')
-      .replace('Starting Mesos agents and Marathon', 'agents + Marathon')
+      .replace('Starting ZooKeeper', 'ZooKeeper')
+      .replace('Starting Mesos masters, agents and Marathon', 'masters + agents; ruok, Marathon')
       .replace('Waiting until offers flow', 'wait: offers flow');
   rows.push({
     label: 'mesos-up up (stages)',

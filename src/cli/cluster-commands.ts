@@ -1,6 +1,7 @@
 // up, down, status, ls, env, logs: the cluster's life on the command line.
 import { Option, type Command } from 'commander';
-import type { Overrides } from '../config/load.js';
+import type { Overrides } from '../config/overrides.js';
+import type { ClusterSpec } from '../config/schema.js';
 import { parseDuration } from '../config/duration.js';
 import { MesosUpError } from '../errors.js';
 import { version } from '../version.js';
@@ -22,6 +23,15 @@ const int = (flag: string) => (v: string) => {
 const nameOption = () => new Option('-n, --name <name>', 'cluster name (default: name in cluster.yaml, else demo)');
 const configNameOption = () => new Option('-f, --config <file>', 'take the name from this cluster file');
 const jsonOption = () => new Option('--json', 'print one JSON document');
+
+/** The cluster file's spec; without a file, the defaults, sparing the YAML parser and the schema (zod). */
+async function specFor(configPath: string | undefined, overrides: Overrides = {}): Promise<ClusterSpec> {
+  const { applyOverrides, findClusterFile } = await import('../config/overrides.js');
+  const file = findClusterFile(configPath);
+  if (file) return (await import('../config/load.js')).loadSpec(file, overrides).spec;
+  const { defaultSpec } = await import('../config/defaults.js');
+  return applyOverrides(defaultSpec(), overrides);
+}
 
 const print = (json: boolean | undefined, data: unknown, text: () => string) =>
   process.stdout.write(`${json ? JSON.stringify(data, null, 2) : text()}\n`);
@@ -62,9 +72,7 @@ export function registerClusterCommands(program: Command): void {
           if (!ms) throw new MesosUpError('USAGE', `--wait "${opts.wait}" is not a duration like 90s or 3m`);
           overrides.waitMs = ms;
         }
-        // The config schema (zod) is loaded only by the commands that read cluster files.
-        const { loadSpec } = await import('../config/load.js');
-        const { spec } = loadSpec(opts.config, overrides);
+        const spec = await specFor(opts.config, overrides);
         if (opts.dryRun) {
           const flavour = spec.images === 'official' ? 'official' : spec.images === 'emulated' ? 'emulated' : 'official';
           const stages = planCluster({ spec, images: imageSet(spec, flavour, version), cliVersion: version, runId: '<run-id>' }, '<zookeeper-ip>', placeholderAddresses(spec.masters.count, spec.agents.count));
@@ -233,8 +241,7 @@ export function registerDoctorCommand(program: Command): void {
     .action(
       action(async (opts: { config?: string; json?: boolean }) => {
         const { runDoctor } = await load();
-        const { loadSpec } = await import('../config/load.js');
-        const { spec } = loadSpec(opts.config);
+        const spec = await specFor(opts.config);
         const checks = await runDoctor(spec);
         const failed = checks.filter((c) => !c.ok && !c.warning);
         print(opts.json, { ok: failed.length === 0, checks }, () =>

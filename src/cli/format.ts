@@ -1,5 +1,6 @@
 // Text renderings for the terminal: cluster summaries, tables, the dry-run plan.
 import type { ClusterInfo } from '../lifecycle/describe.js';
+import { STAGE_STARTS } from '../plan/cluster.js';
 import type { ContainerPlan } from '../plan/types.js';
 
 export function table(rows: string[][]): string {
@@ -32,9 +33,9 @@ export function formatCluster(c: ClusterInfo): string {
 }
 
 export function formatPlan(stages: ContainerPlan[][], network: string): string {
-  const out: string[] = [`network ${network} (bridge, subnet chosen by the engine; static addresses at .200 and up)`];
+  const out: string[] = [`network ${network} (bridge, on the first free default pool unless network.subnet names one; static addresses at .200 and up)`];
   stages.forEach((stage, i) => {
-    out.push(`stage ${i + 1}: ${stage.map((p) => p.name).join(', ')}`);
+    out.push(`stage ${i + 1}: ${stage.map((p) => p.name).join(', ')}${STAGE_STARTS[i] ? ` (${STAGE_STARTS[i]})` : ''}`);
     for (const p of stage) {
       out.push(`  ${p.name}  image ${p.image}${p.ip ? `  ip ${p.ip}` : ''}`);
       if (p.entrypoint) out.push(`    entrypoint ${p.entrypoint.join(' ')}`);

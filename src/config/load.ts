@@ -1,6 +1,6 @@
 // Reads cluster.yaml, validates it strictly and merges defaults and CLI flags
 // into a ClusterSpec. Every error names file:line:col.
-import { readFileSync, existsSync } from 'node:fs';
+import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { LineCounter, parseDocument, isMap, isPair, isScalar, type Node, type Document } from 'yaml';
 import type { z } from 'zod';
@@ -8,16 +8,10 @@ import { MesosUpError } from '../errors.js';
 import { parseDuration } from './duration.js';
 import { parsePortRanges, type PortRange } from './port-ranges.js';
 import { defaultSpec } from './defaults.js';
-import { clusterSchema, crossCheck, type ClusterFile, type ClusterSpec, clusterName } from './schema.js';
+import { applyOverrides, findClusterFile, type Overrides } from './overrides.js';
+import { clusterSchema, crossCheck, type ClusterFile, type ClusterSpec } from './schema.js';
 
-/** Values from the command line; they beat the file. */
-export interface Overrides {
-  name?: string;
-  agents?: number;
-  masters?: number;
-  images?: string;
-  waitMs?: number;
-}
+export type { Overrides } from './overrides.js';
 
 interface Source {
   file: string;
@@ -142,32 +136,6 @@ function merge(f: ClusterFile): ClusterSpec {
   };
 }
 
-function applyOverrides(spec: ClusterSpec, o: Overrides): ClusterSpec {
-  const out = structuredClone(spec);
-  if (o.name !== undefined) {
-    const r = clusterName.safeParse(o.name);
-    if (!r.success) throw new MesosUpError('USAGE', `--name "${o.name}" ${r.error.issues[0]!.message}`, { hint: 'pick a name like demo or ci-1' });
-    out.name = o.name;
-  }
-  if (o.masters !== undefined) {
-    if (o.masters !== 1 && o.masters !== 3 && o.masters !== 5)
-      throw new MesosUpError('USAGE', `--masters ${o.masters} is not possible: use 1, 3 or 5 (quorum = floor(n/2)+1)`);
-    out.masters.count = o.masters;
-  }
-  if (o.agents !== undefined) {
-    if (!Number.isInteger(o.agents) || o.agents < 1 || o.agents > 32)
-      throw new MesosUpError('USAGE', `--agents ${o.agents} is not possible: use a whole number from 1 to 32`);
-    out.agents.count = o.agents;
-  }
-  if (o.images !== undefined) {
-    if (o.images !== 'auto' && o.images !== 'official' && o.images !== 'emulated')
-      throw new MesosUpError('USAGE', `--images ${o.images} is not one of auto, official, emulated`);
-    out.images = o.images;
-  }
-  if (o.waitMs !== undefined) out.timeouts.upMs = o.waitMs;
-  return out;
-}
-
 /** The spec from a cluster document given as an object (the programmatic API), validated like a file. */
 export function specFromObject(doc: unknown, overrides: Overrides = {}, label = 'config object'): ClusterSpec {
   const parsed = clusterSchema.safeParse(doc ?? {});
@@ -185,13 +153,7 @@ export function specFromObject(doc: unknown, overrides: Overrides = {}, label = 
  * present, else the defaults; then CLI overrides.
  */
 export function loadSpec(configPath: string | undefined, overrides: Overrides = {}, cwd = process.cwd()): { spec: ClusterSpec; file?: string } {
-  let file: string | undefined;
-  if (configPath !== undefined) {
-    file = path.resolve(cwd, configPath);
-    if (!existsSync(file)) throw new MesosUpError('CONFIG', `config file ${configPath} does not exist`, { hint: 'check the path given to -f/--config' });
-  } else if (existsSync(path.join(cwd, 'cluster.yaml'))) {
-    file = path.join(cwd, 'cluster.yaml');
-  }
+  const file = findClusterFile(configPath, cwd);
   let spec = defaultSpec();
   if (file) {
     const { file: parsed, source } = parseClusterFile(readFileSync(file, 'utf8'), file);

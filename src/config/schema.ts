@@ -1,6 +1,7 @@
 // cluster.yaml as a strict schema: unknown keys, wrong types and impossible
 // values are errors, each tied to the path it came from.
 import { z } from 'zod';
+import { CLUSTER_NAME_PATTERN, CLUSTER_NAME_RULE } from './name.js';
 import { parseDuration } from './duration.js';
 import { parsePortRanges, rangesContain, type PortRange } from './port-ranges.js';
 
@@ -28,9 +29,7 @@ const duration = z.string().refine((t) => parseDuration(t) !== undefined && pars
   message: 'must be a duration like 180s, 3m or 1m30s',
 });
 
-export const clusterName = z
-  .string()
-  .regex(/^[a-z0-9][a-z0-9-]{0,30}[a-z0-9]$|^[a-z0-9]$/, 'must be 1-32 lowercase letters, digits or dashes, not starting or ending with a dash');
+export const clusterName = z.string().regex(CLUSTER_NAME_PATTERN, CLUSTER_NAME_RULE);
 
 export const imagesMode = z.enum(['auto', 'official', 'emulated']);
 

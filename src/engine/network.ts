@@ -1,8 +1,12 @@
-// The per-cluster bridge network. It is created twice over: first to let the
-// engine pick a free subnet, then again with that subnet written down, because
-// the engine only honours static container addresses on user-configured subnets.
+// The per-cluster bridge network. Containers get static addresses, which the
+// engine honours only on networks created with a subnet, so `up` names one: the
+// first of the engine's default pools that is free (src/plan/subnets.ts). When
+// the engine does not use the default pools, it lets the engine pick instead:
+// create, read the subnet, remove, create again with that subnet written down.
 import type Docker from 'dockerode';
+import { readFileSync } from 'node:fs';
 import { MesosUpError } from '../errors.js';
+import { firstFreePool, looksLikeDefaultPools, routesFromProcNetRoute } from '../plan/subnets.js';
 import { engineMessage, statusOf } from './errors.js';
 
 export interface NetworkInfo {
@@ -11,8 +15,15 @@ export interface NetworkInfo {
   subnet: string;
 }
 
+type Ipam = { Subnet: string; Gateway?: string };
+
+const ipv4Subnets = (n: { IPAM?: { Config?: Array<{ Subnet?: string }> } | null }) =>
+  (n.IPAM?.Config ?? []).map((c) => c.Subnet).filter((s): s is string => !!s && !s.includes(':'));
+
+const isOverlap = (err: unknown) => /overlap/i.test(engineMessage(err));
+
 export async function createNetwork(docker: Docker, name: string, labels: Record<string, string>, subnet?: string): Promise<NetworkInfo> {
-  const create = async (ipam?: { Subnet: string; Gateway?: string }) => {
+  const create = async (ipam?: Ipam) => {
     try {
       return await docker.createNetwork({
         Name: name,
@@ -27,17 +38,35 @@ export async function createNetwork(docker: Docker, name: string, labels: Record
           hint: `remove the cluster that owns it (mesos-up down --name ${name.replace(/^mesos-up-/, '')}) or pick another --name`,
         });
       }
-      if (/overlap|Pool overlaps/i.test(engineMessage(err))) {
-        throw new MesosUpError('CONFIG', `Cannot create network ${name}: subnet ${ipam?.Subnet} overlaps another network (${engineMessage(err)})`, {
-          hint: 'choose a free subnet under network.subnet in cluster.yaml (docker network inspect shows the ones in use), or remove network.subnet to let the engine pick one',
-        });
-      }
       throw err;
     }
   };
   if (subnet) {
-    const net = await create({ Subnet: subnet });
-    return { id: net.id, name, subnet };
+    try {
+      const net = await create({ Subnet: subnet });
+      return { id: net.id, name, subnet };
+    } catch (err) {
+      if (!isOverlap(err)) throw err;
+      throw new MesosUpError('CONFIG', `Cannot create network ${name}: subnet ${subnet} overlaps another network (${engineMessage(err)})`, {
+        hint: 'choose a free subnet under network.subnet in cluster.yaml (docker network inspect shows the ones in use), or remove network.subnet to let mesos-up pick one',
+      });
+    }
+  }
+  // A pool another process took between our look and our create is skipped on the next try.
+  const lost: string[] = [];
+  for (let attempt = 0; attempt < 5; attempt++) {
+    const networks = await docker.listNetworks();
+    const bridge = networks.find((n) => n.Name === 'bridge' && n.Driver === 'bridge');
+    if (!bridge || !looksLikeDefaultPools(ipv4Subnets(bridge))) break;
+    const pool = firstFreePool([...networks.flatMap(ipv4Subnets), ...hostRoutes(docker), ...lost]);
+    if (!pool) break;
+    try {
+      const net = await create({ Subnet: pool });
+      return { id: net.id, name, subnet: pool };
+    } catch (err) {
+      if (!isOverlap(err)) throw err;
+      lost.push(pool);
+    }
   }
   const probe = await create();
   const info = (await probe.inspect()) as { IPAM?: { Config?: Array<{ Subnet?: string; Gateway?: string }> } };
@@ -46,6 +75,20 @@ export async function createNetwork(docker: Docker, name: string, labels: Record
   if (!cfg?.Subnet) throw new MesosUpError('INTERNAL', `The engine gave network ${name} no IPv4 subnet`);
   const net = await create({ Subnet: cfg.Subnet, ...(cfg.Gateway ? { Gateway: cfg.Gateway } : {}) });
   return { id: net.id, name, subnet: cfg.Subnet };
+}
+
+/**
+ * This machine's routes when the engine runs on it (a unix socket), so a subnet
+ * that a VPN or LAN route already covers is not taken; the engine itself does not
+ * check. Remote engines: none known.
+ */
+function hostRoutes(docker: Docker): string[] {
+  if (!(docker.modem as { socketPath?: string }).socketPath) return [];
+  try {
+    return routesFromProcNetRoute(readFileSync('/proc/net/route', 'utf8'));
+  } catch {
+    return [];
+  }
 }
 
 export async function listNetworks(docker: Docker, labelFilter: string[]): Promise<Docker.NetworkInspectInfo[]> {

@@ -7,7 +7,7 @@ import { MesosUpError } from '../errors.js';
 import { createContainer, startContainer, type RunningContainer } from '../engine/containers.js';
 import { createNetwork, type NetworkInfo } from '../engine/network.js';
 import { assignAddresses } from '../plan/addresses.js';
-import { MARATHON_PORT, MASTER_PORT, planAgent, planMarathon, planMaster, planZookeeper, ZK_PORT, type PlanContext } from '../plan/cluster.js';
+import { MARATHON_PORT, MASTER_PORT, planCluster, planZookeeper, ZK_PORT, type PlanContext } from '../plan/cluster.js';
 import { baseLabels, networkName } from '../plan/labels.js';
 import type { ContainerPlan, ImageSet } from '../plan/types.js';
 import { offersFlowing } from '../probes/offers.js';
@@ -122,40 +122,40 @@ const createClusterNetwork: Action<UpContext> = {
   },
 };
 
+// ZooKeeper first: its address, read from the inspect data, goes into every
+// other container's flags. It is not waited for here: masters and agents retry
+// ZooKeeper until it answers, so they start while it boots.
 const startZookeeper: Action<UpContext> = {
   title: 'Starting ZooKeeper',
   async run(ctx, step) {
     const plan = planZookeeper(planContext(ctx));
     await startAll(ctx, [plan]);
     ctx.zk = ctx.started.get(plan.name)!.running;
-    step.progress(`${plan.name} at ${ctx.zk.ip}; waiting for 'imok'`);
-    const hostPort = ctx.zk.ports.get(ZK_PORT)!;
-    await waitUntil(async () => ({ ok: await zkReady('127.0.0.1', hostPort), detail: `${plan.name} does not answer ruok yet` }), {
-      deadline: ctx.deadline,
-      signal: ctx.opts.signal,
-      failFast: containersAlive(ctx.docker, ctx.spec.name),
-      what: 'ZooKeeper',
-      intervalMs: 200,
-    });
+    step.progress(`${plan.name} at ${ctx.zk.ip}`);
   },
 };
 
 const addresses = (ctx: UpContext) => assignAddresses(ctx.network!.subnet, ctx.spec.masters.count, ctx.spec.agents.count);
 
-const startMasters: Action<UpContext> = {
-  title: 'Starting Mesos masters',
-  async run(ctx) {
-    const a = addresses(ctx);
-    await startAll(ctx, a.masters.map((ip, i) => planMaster(planContext(ctx), i + 1, ctx.zk!.ip, ip)));
-  },
-};
-
-const startAgentsAndMarathon: Action<UpContext> = {
-  title: 'Starting Mesos agents and Marathon',
-  async run(ctx) {
-    const a = addresses(ctx);
-    const pc = planContext(ctx);
-    await startAll(ctx, [...a.agents.map((ip, i) => planAgent(pc, i + 1, ctx.zk!.ip, ip)), planMarathon(pc, ctx.zk!.ip, a.marathon)]);
+// Stages 2 and 3 of planCluster: masters and agents at once, Marathon as soon as
+// ZooKeeper answers `ruok`.
+const startMesosAndMarathon: Action<UpContext> = {
+  title: 'Starting Mesos masters, agents and Marathon',
+  async run(ctx, step) {
+    const [[zk], mesos, marathon] = planCluster(planContext(ctx), ctx.zk!.ip, addresses(ctx)) as [[ContainerPlan], ContainerPlan[], ContainerPlan[]];
+    const hostPort = ctx.zk!.ports.get(ZK_PORT)!;
+    const afterZookeeper = async () => {
+      await waitUntil(async () => ({ ok: await zkReady('127.0.0.1', hostPort), detail: `${zk.name} does not answer ruok yet` }), {
+        deadline: ctx.deadline,
+        signal: ctx.opts.signal,
+        failFast: containersAlive(ctx.docker, ctx.spec.name),
+        onProgress: (d) => step.progress(d),
+        what: 'ZooKeeper',
+        intervalMs: 50,
+      });
+      await startAll(ctx, marathon);
+    };
+    await Promise.all([startAll(ctx, mesos), afterZookeeper()]);
   },
 };
 
@@ -177,7 +177,7 @@ const waitForOffers: Action<UpContext> = {
       failFast: containersAlive(ctx.docker, ctx.spec.name),
       onProgress: (d) => step.progress(d),
       what: 'offers to flow',
-      intervalMs: 250,
+      intervalMs: 100,
     });
   },
 };
@@ -210,7 +210,7 @@ export async function up(opts: UpOptions): Promise<UpResult> {
     inflight: new Set(),
     createdAnything: false,
   };
-  const actions = [preflight, ensureImages, createClusterNetwork, startZookeeper, startMasters, startAgentsAndMarathon, waitForOffers];
+  const actions = [preflight, ensureImages, createClusterNetwork, startZookeeper, startMesosAndMarathon, waitForOffers];
   if (opts.canary) actions.push(canary);
   try {
     const timings = await opts.reporter.run(actions, ctx);

@@ -146,16 +146,28 @@ export function planMarathon(ctx: PlanContext, zkIp: string, ip: string): Contai
   };
 }
 
-/** Stages in start order; containers within a stage start concurrently. */
+/**
+ * Stages in start order; containers within a stage start concurrently. Masters
+ * and agents start as soon as ZooKeeper's container runs (they retry ZooKeeper
+ * while it boots); Marathon starts once ZooKeeper answers `ruok`, because it
+ * gives up when ZooKeeper does not answer within --zk_connection_timeout.
+ */
 export function planCluster(ctx: PlanContext, zkIp: string, addrs: Addresses): ContainerPlan[][] {
   const { spec } = ctx;
   return [
     [planZookeeper(ctx)],
-    Array.from({ length: spec.masters.count }, (_, i) => planMaster(ctx, i + 1, zkIp, addrs.masters[i]!)),
     [
+      ...Array.from({ length: spec.masters.count }, (_, i) => planMaster(ctx, i + 1, zkIp, addrs.masters[i]!)),
       ...Array.from({ length: spec.agents.count }, (_, i) => planAgent(ctx, i + 1, zkIp, addrs.agents[i]!)),
-      planMarathon(ctx, zkIp, addrs.marathon),
     ],
+    [planMarathon(ctx, zkIp, addrs.marathon)],
   ];
 }
+
+/** When each stage of planCluster starts, for --dry-run. */
+export const STAGE_STARTS = [
+  'first; its address is read from the inspect data',
+  'once ZooKeeper runs, while it boots',
+  'once ZooKeeper answers ruok, alongside stage 2',
+] as const;
 

@@ -27,16 +27,19 @@ export interface MarathonInfo {
 
 /** The master that reports master/elected = 1, if exactly one does. */
 export async function findLeader(masters: MasterEndpoint[], signal?: AbortSignal): Promise<{ leader?: MasterEndpoint; detail: string }> {
-  const elected: MasterEndpoint[] = [];
-  for (const m of masters) {
-    try {
-      if ((await metrics(m.url, signal))['master/elected'] === 1) elected.push(m);
-    } catch {
-      /* not answering yet */
-    }
-  }
-  if (elected.length === 1) return { leader: elected[0]!, detail: `${elected[0]!.name} leads` };
-  return { detail: elected.length === 0 ? 'no master is elected yet' : `${elected.length} masters claim to lead` };
+  return leaderOf(masters, await Promise.all(masters.map((m) => isElected(m, signal))));
+}
+
+const isElected = (m: MasterEndpoint, signal?: AbortSignal) =>
+  metrics(m.url, signal).then(
+    (x) => x['master/elected'] === 1,
+    () => false, // not answering yet
+  );
+
+function leaderOf(masters: MasterEndpoint[], elected: boolean[]): { leader?: MasterEndpoint; detail: string } {
+  const leaders = masters.filter((_, i) => elected[i]);
+  if (leaders.length === 1) return { leader: leaders[0]!, detail: `${leaders[0]!.name} leads` };
+  return { detail: leaders.length === 0 ? 'no master is elected yet' : `${leaders.length} masters claim to lead` };
 }
 
 export interface ReadyFacts {
@@ -45,27 +48,32 @@ export interface ReadyFacts {
   frameworkId: string;
 }
 
+// The requests go out in two concurrent rounds (every master and Marathon, then
+// the leader's state and metrics), so `up` notices offers flowing one round trip
+// after they do, not after a string of sequential requests.
 export function offersFlowing(ep: ClusterEndpoints, onReady?: (facts: ReadyFacts) => void): Probe {
   return async (signal) => {
-    for (const m of ep.masters) {
-      if (!(await masterHealthy(m.url, signal))) return { ok: false, detail: `${m.name}: /health does not answer 200 yet` };
-    }
-    const { leader, detail } = await findLeader(ep.masters, signal);
+    const [healthy, elected, marathon] = await Promise.all([
+      Promise.all(ep.masters.map((m) => masterHealthy(m.url, signal))),
+      Promise.all(ep.masters.map((m) => isElected(m, signal))),
+      getJson<MarathonInfo>(`${ep.marathonUrl}/v2/info`, { signal }).then(
+        (info) => ({ info }),
+        (err: Error) => ({ error: err.message }),
+      ),
+    ]);
+    const sick = ep.masters.find((_, i) => !healthy[i]);
+    if (sick) return { ok: false, detail: `${sick.name}: /health does not answer 200 yet` };
+    const { leader, detail } = leaderOf(ep.masters, elected);
     if (!leader) return { ok: false, detail };
-    const state = await masterState(leader.url, signal);
+    const [state, leaderMetrics] = await Promise.all([masterState(leader.url, signal), metrics(leader.url, signal)]);
     const active = state.slaves.filter((s) => s.active).length;
     if (active < ep.agents) return { ok: false, detail: `${active} of ${ep.agents} agents active in the leading master ${leader.name}` };
-    let info: MarathonInfo;
-    try {
-      info = await getJson<MarathonInfo>(`${ep.marathonUrl}/v2/info`, { signal });
-    } catch (err) {
-      return { ok: false, detail: `Marathon does not answer /v2/info yet (${(err as Error).message})` };
-    }
+    if ('error' in marathon) return { ok: false, detail: `Marathon does not answer /v2/info yet (${marathon.error})` };
+    const { info } = marathon;
     if (!info.frameworkId) return { ok: false, detail: 'Marathon has not registered with Mesos yet (/v2/info frameworkId is null)' };
     const fw = state.frameworks.find((f) => f.id === info.frameworkId);
     if (!fw?.active) return { ok: false, detail: `Marathon's framework ${info.frameworkId} is not active in ${leader.name}` };
-    const sent = offersSent(await metrics(leader.url, signal), info.frameworkId);
-    if (sent < 1) return { ok: false, detail: `no offers sent to Marathon (${info.frameworkId}) yet` };
+    if (offersSent(leaderMetrics, info.frameworkId) < 1) return { ok: false, detail: `no offers sent to Marathon (${info.frameworkId}) yet` };
     onReady?.({ leader, state, frameworkId: info.frameworkId });
     return { ok: true, detail: `offers flowing to Marathon from ${leader.name}` };
   };

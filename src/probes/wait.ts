@@ -28,15 +28,24 @@ export async function waitUntil(probe: Probe, opts: WaitOptions): Promise<void> 
   let last = 'not checked yet';
   for (;;) {
     if (opts.signal.aborted) throw new MesosUpError('INTERRUPTED', 'interrupted');
-    await opts.failFast?.();
+    // The fail-fast check runs beside the probe, not before it; its verdict wins.
+    const failed = opts.failFast?.().then(
+      () => undefined,
+      (err: unknown) => err,
+    );
+    let result: ProbeResult | undefined;
     try {
-      const r = await probe(opts.signal);
-      if (r.ok) return;
-      if (r.detail !== last) opts.onProgress?.(r.detail);
-      last = r.detail;
+      result = await probe(opts.signal);
     } catch (err) {
       if (opts.signal.aborted) throw new MesosUpError('INTERRUPTED', 'interrupted');
       last = (err as Error).message;
+    }
+    const failure = await failed;
+    if (failure) throw failure;
+    if (result?.ok) return;
+    if (result) {
+      if (result.detail !== last) opts.onProgress?.(result.detail);
+      last = result.detail;
     }
     if (Date.now() >= opts.deadline) {
       throw new MesosUpError('DEADLINE', `Gave up waiting for ${opts.what} after ${formatDuration(Date.now() - started)}: ${last}`, {

@@ -68,17 +68,20 @@ describe('up failures', () => {
     // A "master" that is really the agent image: it exits at once, saying it lacks --master.
     const { version } = await import('../../src/version.js');
     const file = clusterFile(`masters:\n  image: mesos-up/mesos-agent:${version}\n`);
-    const child = spawnCli(['up', '--name', 'it-crash2', '--images', 'emulated', '-f', file]);
-    let startedMastersAt = 0;
-    child.stdout!.on('data', (c: Buffer) => {
-      if (!startedMastersAt && c.toString().includes('✓ Starting Mesos masters')) startedMastersAt = Date.now();
+    // The crash's moment is the engine's "die" event; the CLI must have given up within 5 s of it.
+    const d = await docker();
+    const events = (await d.getEvents({ filters: { type: ['container'], event: ['die'], label: ['io.mesos-up.cluster=it-crash2'] } })) as NodeJS.ReadableStream & { destroy(): void };
+    let diedAt = 0;
+    events.on('data', (c: Buffer) => {
+      if (!diedAt && c.toString().includes('it-crash2-master1')) diedAt = Date.now();
     });
-    const r = await child;
-    const failedAfter = Date.now() - startedMastersAt;
+    const r = await spawnCli(['up', '--name', 'it-crash2', '--images', 'emulated', '-f', file]);
+    const failedAfter = Date.now() - diedAt;
+    events.destroy();
     expect(r.exitCode).toBe(1);
     expect(String(r.stderr)).toMatch(/Container it-crash2-master1 exited with code 1 while the cluster was starting/);
     expect(String(r.stderr)).toMatch(/\| .*EXIT with status 1: Missing required option `--master`/);
-    expect(startedMastersAt).toBeGreaterThan(0);
+    expect(diedAt).toBeGreaterThan(0);
     expect(failedAfter).toBeLessThan(5000);
     expect(await clusterObjects('it-crash2')).toEqual([]);
   });
@@ -95,6 +98,35 @@ describe('up failures', () => {
     } finally {
       await other.remove();
     }
+  });
+
+  it('creates its network once, on a free default pool, stepping around a network that holds the first', async () => {
+    const d = await docker();
+    const { firstFreePool, overlaps, parseCidr, routesFromProcNetRoute } = await import('../../src/plan/subnets.js');
+    const { readFileSync } = await import('node:fs');
+    const subnetsOf = (n: { IPAM?: { Config?: Array<{ Subnet?: string }> } | null }) => (n.IPAM?.Config ?? []).map((c) => c.Subnet!).filter(Boolean);
+    const taken = [...(await d.listNetworks()).flatMap(subnetsOf), ...routesFromProcNetRoute(readFileSync('/proc/net/route', 'utf8'))];
+    const first = firstFreePool(taken)!;
+    const bystander = await d.createNetwork({ Name: 'mesos-up-test-pool-holder', Labels: { 'io.mesos-up.test': 'bystander' }, IPAM: { Driver: 'default', Config: [{ Subnet: first }] } });
+    try {
+      const events: string[] = [];
+      const stream = (await d.getEvents({ filters: { type: ['network'], event: ['create', 'destroy'] } })) as NodeJS.ReadableStream;
+      stream.on('data', (c: Buffer) => events.push(...c.toString().trim().split('\n')));
+      const r = await cli(['up', '--name', 'it-pool', '--images', 'emulated', '--json']);
+      (stream as unknown as { destroy(): void }).destroy();
+      expect(r.exitCode, r.stderr).toBe(0);
+      const [net] = await d.listNetworks({ filters: { name: ['mesos-up-it-pool'] } });
+      const subnet = subnetsOf(net!)[0]!;
+      expect(overlaps(parseCidr(subnet)!, parseCidr(first)!)).toBe(false);
+      // one create of our network, no probe network made and removed
+      const ours = events.map((e) => JSON.parse(e) as { Action: string; Actor: { Attributes: { name: string } } }).filter((e) => e.Actor.Attributes.name === 'mesos-up-it-pool');
+      expect(ours.map((e) => e.Action)).toEqual(['create']);
+      expect(subnetsOf(await bystander.inspect())).toEqual([first]);
+    } finally {
+      await cli(['down', '--name', 'it-pool']);
+      await bystander.remove();
+    }
+    expect(await clusterObjects('it-pool')).toEqual([]);
   });
 
   it('--retain keeps the containers of a failed run for a look', async () => {

@@ -29,7 +29,7 @@ export class Zk {
   static async connect(connect: string, opts: { sessionTimeout?: number; timeoutMs?: number } = {}): Promise<Zk> {
     const deadline = Date.now() + (opts.timeoutMs ?? 60_000);
     for (;;) {
-      const client = zookeeper.createClient(connect, { sessionTimeout: opts.sessionTimeout ?? 10_000, spinDelay: 500, retries: 0 });
+      const client = zookeeper.createClient(connect, { sessionTimeout: opts.sessionTimeout ?? 10_000, spinDelay: 100, retries: 0 });
       const ok = await new Promise<boolean>((resolve) => {
         const timer = setTimeout(() => resolve(false), 5000);
         client.once('connected', () => { clearTimeout(timer); resolve(true); });
@@ -38,7 +38,7 @@ export class Zk {
       if (ok) return new Zk(client);
       client.close();
       if (Date.now() > deadline) throw new Error(`Could not connect to ZooKeeper at ${connect}`);
-      await new Promise((r) => setTimeout(r, 500));
+      await new Promise((r) => setTimeout(r, 100));
     }
   }
 

@@ -26,11 +26,11 @@ describe('official flavour plan (what the real images expect)', () => {
     await expect(JSON.stringify(stages, null, 2)).toMatchFileSnapshot('./golden/official-3-masters-2-agents.json');
   });
 
-  it('starts ZooKeeper, then the masters, then agents and Marathon together', () => {
+  it('starts ZooKeeper, then masters and agents together, then Marathon', () => {
     expect(stages.map((s) => s.map((p) => p.name))).toEqual([
       ['demo-zookeeper'],
-      ['demo-master1', 'demo-master2', 'demo-master3'],
-      ['demo-agent1', 'demo-agent2', 'demo-marathon'],
+      ['demo-master1', 'demo-master2', 'demo-master3', 'demo-agent1', 'demo-agent2'],
+      ['demo-marathon'],
     ]);
   });
 
