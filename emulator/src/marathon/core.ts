@@ -73,6 +73,7 @@ export class Marathon {
 
   startLeadership(): void {
     this.leading = true;
+    this.store.forgetCached();
     const term = ++this.term;
     this.ready = (async () => {
       await this.state.load();
@@ -92,6 +93,7 @@ export class Marathon {
 
   stopLeadership(): void {
     this.leading = false;
+    this.store.forgetCached();
     this.term++;
     this.client.stop();
     this.scheduler.stop();

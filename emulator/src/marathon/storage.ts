@@ -186,18 +186,32 @@ export class Store {
     return this.tree.remove(this.path('deployment', id));
   }
 
-  // the framework id Mesos gave us
+  // The framework id Mesos gave us. Marathon reads it through its caching store
+  // (LazyCachingPersistenceStore); here too, so /v2/info, which every client polls,
+  // does not wait on a ZooKeeper read. Only the leader writes it, through this store.
+  private frameworkIdCache?: { value: string | undefined };
+
   async frameworkId(): Promise<string | undefined> {
+    if (this.frameworkIdCache) return this.frameworkIdCache.value;
     const data = await this.tree.get(this.path('framework-id', 'id'));
-    return data && data.length ? (JSON.parse(data.toString('utf8')) as { value: string }).value : undefined;
+    const value = data && data.length ? (JSON.parse(data.toString('utf8')) as { value: string }).value : undefined;
+    this.frameworkIdCache ??= { value };
+    return this.frameworkIdCache.value;
   }
 
-  storeFrameworkId(value: string): Promise<void> {
-    return this.put(this.path('framework-id', 'id'), { value });
+  async storeFrameworkId(value: string): Promise<void> {
+    await this.put(this.path('framework-id', 'id'), { value });
+    this.frameworkIdCache = { value };
   }
 
-  deleteFrameworkId(): Promise<void> {
-    return this.tree.remove(this.path('framework-id', 'id'));
+  /** Forget what was read, e.g. on gaining leadership after another Marathon led. */
+  forgetCached(): void {
+    this.frameworkIdCache = undefined;
+  }
+
+  async deleteFrameworkId(): Promise<void> {
+    this.frameworkIdCache = { value: undefined };
+    await this.tree.remove(this.path('framework-id', 'id'));
   }
 
   // instances (one task each for apps)
