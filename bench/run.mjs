@@ -12,12 +12,13 @@
 // cold image build and the docker-compose install reach the Debian mirror, as
 // `mesos-up images build` and apt-get do.
 import { randomBytes } from 'node:crypto';
-import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { coldBuild, cachedBuild, checkBuild, imageSizes, removeBenchImages } from './lib/builds.mjs';
 import { analyse } from './lib/critical-path.mjs';
+import { engineFloor } from './lib/engine-floor.mjs';
 import { baselineRun, bareRemove, composeDown, ensureGone, members, mesosUpDown, mesosUpRun, paths } from './lib/cluster-runs.mjs';
 import { memoryOf } from './lib/memory.mjs';
 import { children, run, runOk, signalChildren, sleep } from './lib/proc.mjs';
@@ -90,7 +91,10 @@ const ctx = {
   docker,
   dist,
   p: paths(ROOT),
-  workDir: ROOT,
+  // The CLI runs where `npx mesos-up up` usually does: a directory without a
+  // cluster.yaml (the repository's example one would add YAML parsing and the
+  // schema, about 80 ms, to every run).
+  workDir: mkdtempSync(path.join(os.tmpdir(), 'mesos-up-bench-cwd-')),
   subnet: process.env.BENCH_SUBNET ?? '10.213.42',
   created: new Set(),
   composeProjects: new Set(),
@@ -378,6 +382,21 @@ async function scaling() {
     }
   }
   rmSync(onePortFile, { force: true });
+  // The engine's floor for the same containers, 1 and 8 agents, interleaved the same way.
+  const floor = { 1: [], 8: [] };
+  for (let i = 0; i < opts.scaleRounds; i++) {
+    for (const agents of i % 2 ? [8, 1] : [1, 8]) {
+      const name = clusterName('f');
+      await waitQuiet();
+      await guarded('scale', name, async () => {
+        ctx.created.add(name);
+        floor[agents].push(await engineFloor(docker, name, agents));
+        await ensureGone(ctx, name);
+        log(`  engine floor, ${agents} agent(s): ${(floor[agents].at(-1) / 1000).toFixed(2)} s`);
+      });
+    }
+  }
+  if (floor[1].length && floor[8].length) results.scalingFloor = { one: summary(floor[1]), eight: summary(floor[8]), ratio: median(floor[8]) / median(floor[1]) };
   results.scaling = [...byConfig.entries()].filter(([, runs]) => runs.length).map(([key, runs]) => ({
     key,
     masters: runs[0].masters,
@@ -442,6 +461,7 @@ try {
   log(`bench failed: ${err.stack ?? err}`);
 } finally {
   await cleanup();
+  rmSync(ctx.workDir, { recursive: true, force: true });
 }
 results.benchMinutes = +((Date.now() - started) / 60000).toFixed(1);
 results.quietWaitMinutes = +(quietWaited.ms / 60000).toFixed(1);

@@ -5,8 +5,10 @@
 //   master:    "Elected as the leading master" (leader only)
 //   agent:     "Registered with master"
 //   marathon:  "Subscribed as framework"
-// and, from the leading master's log, when the offers-flowing condition first held:
-// the last of {all agents registered, the framework added, the first offers sent}.
+// and when the offers-flowing condition first held: the last of {all agents
+// registered, the framework added, the first offers sent} from the leading
+// master's log, and Marathon's "Stored framework ID" (its /v2/info reports the
+// framework id from then on, as Marathon's does once its repository has it).
 import { demux } from './demux.mjs';
 
 const PATTERNS = {
@@ -65,5 +67,10 @@ export async function readiness(docker, members, agentsExpected) {
       offersFlowing = Math.max(registered[agentsExpected - 1], fwAdded, offered);
     }
   }
+  const stored = members
+    .filter((x) => x.role === 'marathon')
+    .map((m) => (logs[m.name] ?? []).find((l) => /Stored framework ID/.test(l.line))?.t)
+    .find((t) => t !== undefined);
+  if (offersFlowing !== undefined && stored !== undefined) offersFlowing = Math.max(offersFlowing, stored);
   return { perContainer, offersFlowing };
 }

@@ -51,8 +51,13 @@ export async function describeView(view: ClusterView, opts: { probe?: boolean } 
   if (opts.probe === false) return info;
 
   const masters = urls.masters.filter((m): m is { name: string; url: string; ip: string } => !!m.url && stateOf(m.name) === 'running');
-  const { leader } = await findLeader(masters);
-  if (leader) {
+  // The masters and Marathon are asked at the same time.
+  const fromMasters = async () => {
+    const { leader } = await findLeader(masters);
+    if (!leader) {
+      if (masters[0]) info.masterUrl = masters[0].url;
+      return;
+    }
     info.leader = leader.name;
     info.masterUrl = leader.url;
     for (const m of info.masters) m.leader = m.name === leader.name;
@@ -63,10 +68,9 @@ export async function describeView(view: ClusterView, opts: { probe?: boolean } 
     } catch {
       /* the leader went away between the two calls: report what we have */
     }
-  } else if (masters[0]) {
-    info.masterUrl = masters[0].url;
-  }
-  if (info.marathon?.url && info.marathon.state === 'running') {
+  };
+  const fromMarathon = async () => {
+    if (!info.marathon?.url || info.marathon.state !== 'running') return;
     try {
       const mi = await getJson<MarathonInfo>(`${info.marathon.url}/v2/info`);
       info.marathon.frameworkId = mi.frameworkId;
@@ -74,7 +78,8 @@ export async function describeView(view: ClusterView, opts: { probe?: boolean } 
     } catch {
       /* not answering: the state column says enough */
     }
-  }
+  };
+  await Promise.all([fromMasters(), fromMarathon()]);
   return info;
 }
 

@@ -177,7 +177,9 @@ const waitForOffers: Action<UpContext> = {
       failFast: containersAlive(ctx.docker, ctx.spec.name),
       onProgress: (d) => step.progress(d),
       what: 'offers to flow',
-      intervalMs: 100,
+      // One round is a handful of small requests; polling often keeps the lag
+      // between offers flowing and `up` returning small.
+      intervalMs: 50,
     });
   },
 };

@@ -23,11 +23,27 @@ export interface WaitOptions {
   what: string;
 }
 
+/**
+ * Rounds overlap: one waiting on a slow answer does not hold up the next. A
+ * connection to a port whose container is still setting up its network can sit
+ * unanswered for a second (a dropped SYN is retried after 1 s), which would
+ * otherwise delay noticing a component that is ready by that long.
+ */
+const MAX_ROUNDS_IN_FLIGHT = 3;
+
 export async function waitUntil(probe: Probe, opts: WaitOptions): Promise<void> {
   const started = Date.now();
+  const interval = opts.intervalMs ?? 250;
   let last = 'not checked yet';
-  for (;;) {
-    if (opts.signal.aborted) throw new MesosUpError('INTERRUPTED', 'interrupted');
+  let outcome: { ok: true } | { error: unknown } | undefined;
+  let wake = () => undefined as void;
+  // Rounds still running when the wait ends are cut off, so their requests keep nothing alive.
+  const rounds = new AbortController();
+  const stopRounds = () => rounds.abort();
+  opts.signal.addEventListener('abort', stopRounds, { once: true });
+  let inFlight = 0;
+  const round = async () => {
+    inFlight++;
     // The fail-fast check runs beside the probe, not before it; its verdict wins.
     const failed = opts.failFast?.().then(
       () => undefined,
@@ -35,24 +51,42 @@ export async function waitUntil(probe: Probe, opts: WaitOptions): Promise<void> 
     );
     let result: ProbeResult | undefined;
     try {
-      result = await probe(opts.signal);
+      result = await probe(rounds.signal);
     } catch (err) {
-      if (opts.signal.aborted) throw new MesosUpError('INTERRUPTED', 'interrupted');
-      last = (err as Error).message;
+      if (!rounds.signal.aborted) last = (err as Error).message;
     }
     const failure = await failed;
-    if (failure) throw failure;
-    if (result?.ok) return;
-    if (result) {
+    inFlight--;
+    if (outcome) return;
+    if (failure) outcome = { error: failure };
+    else if (result?.ok) outcome = { ok: true };
+    else if (result) {
       if (result.detail !== last) opts.onProgress?.(result.detail);
       last = result.detail;
     }
-    if (Date.now() >= opts.deadline) {
-      throw new MesosUpError('DEADLINE', `Gave up waiting for ${opts.what} after ${formatDuration(Date.now() - started)}: ${last}`, {
-        hint: 'look at the logs (mesos-up logs ROLE), or give it longer with --wait 5m; --retain keeps the containers for a look',
+    if (outcome) wake();
+  };
+  try {
+    for (;;) {
+      if (inFlight < MAX_ROUNDS_IN_FLIGHT) void round();
+      await new Promise<void>((resolve) => {
+        wake = resolve;
+        void sleep(interval, opts.signal).then(resolve);
       });
+      if (opts.signal.aborted) throw new MesosUpError('INTERRUPTED', 'interrupted');
+      if (outcome) {
+        if ('error' in outcome) throw outcome.error;
+        return;
+      }
+      if (Date.now() >= opts.deadline) {
+        throw new MesosUpError('DEADLINE', `Gave up waiting for ${opts.what} after ${formatDuration(Date.now() - started)}: ${last}`, {
+          hint: 'look at the logs (mesos-up logs ROLE), or give it longer with --wait 5m; --retain keeps the containers for a look',
+        });
+      }
     }
-    await sleep(opts.intervalMs ?? 250, opts.signal);
+  } finally {
+    opts.signal.removeEventListener('abort', stopRounds);
+    stopRounds();
   }
 }
 

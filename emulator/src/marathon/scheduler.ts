@@ -125,7 +125,11 @@ export class Scheduler implements SchedulerHandler {
 
   async onSubscribed(frameworkId: string, master: LeaderAddress, reregistered: boolean): Promise<void> {
     const stored = await this.state.store.frameworkId();
-    if (stored !== frameworkId) await this.state.store.storeFrameworkId(frameworkId);
+    if (stored !== frameworkId) {
+      await this.state.store.storeFrameworkId(frameworkId);
+      // From here /v2/info reports it (bench/ reads this line as the moment).
+      log.info(`Stored framework ID ${frameworkId}`);
+    }
     if (reregistered) this.bus.emit('scheduler_reregistered_event', { master: master.hostname });
     else this.bus.emit('scheduler_registered_event', { frameworkId, master: master.hostname });
     // Kills asked for while disconnected go out now.
