@@ -95,7 +95,7 @@ async function mesosUpOnce(ctx, name, { agents = 1, masters = 1, config } = {}) 
 
 /**
  * The baseline: `docker-compose up -d` on bench/baseline/compose.yaml, then the same
- * offers-flowing probe mesos-up uses, polled from the host every 250 ms.
+ * offers-flowing probe mesos-up uses, polled from the host every 50 ms, as mesos-up polls.
  */
 export async function baselineRun(ctx, name) {
   const { docker, p, dist } = ctx;
@@ -125,7 +125,7 @@ export async function baselineRun(ctx, name) {
         polls.push({ at: Date.now(), ok: res.ok, detail: res.detail });
         return res;
       },
-      { deadline: Date.now() + 180_000, signal: controller.signal, intervalMs: 250, what: 'offers to flow (baseline)' },
+      { deadline: Date.now() + 180_000, signal: controller.signal, intervalMs: 50, what: 'offers to flow (baseline)' },
     );
   } finally {
     ctx.aborts.delete(controller);

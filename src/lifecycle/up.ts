@@ -46,6 +46,12 @@ interface UpContext {
   network?: NetworkInfo;
   zk?: RunningContainer;
   started: Map<string, { plan: ContainerPlan; running: RunningContainer }>;
+  /**
+   * Aborted on Ctrl-C and as soon as any part of a stage fails, so a part still
+   * running beside it (Marathon waiting on ZooKeeper, say) neither starts a
+   * container after the rollback nor keeps waiting until the deadline.
+   */
+  halt: AbortController;
   /** engine calls under way, awaited before cleanup so nothing appears after it */
   inflight: Set<Promise<unknown>>;
   createdAnything: boolean;
@@ -58,7 +64,7 @@ function track<T>(ctx: UpContext, p: Promise<T>): Promise<T> {
 }
 
 function checkAbort(ctx: UpContext): void {
-  if (ctx.opts.signal.aborted) throw new MesosUpError('INTERRUPTED', 'interrupted');
+  if (ctx.halt.signal.aborted) throw new MesosUpError('INTERRUPTED', 'interrupted');
 }
 
 function planContext(ctx: UpContext): PlanContext {
@@ -105,7 +111,7 @@ const preflight: Action<UpContext> = {
 const ensureImages: Action<UpContext> = {
   title: 'Ensuring images',
   async run(ctx, step) {
-    ctx.images = await resolveImages(ctx.docker, ctx.spec, version, step, ctx.opts.signal);
+    ctx.images = await resolveImages(ctx.docker, ctx.spec, version, step, ctx.halt.signal);
     step.note(`Images: ${ctx.images.flavour} (${[ctx.images.zookeeper, ctx.images.master, ctx.images.agent, ctx.images.marathon].join(', ')})`);
   },
 };
@@ -145,9 +151,9 @@ const startMesosAndMarathon: Action<UpContext> = {
     const [[zk], mesos, marathon] = planCluster(planContext(ctx), ctx.zk!.ip, addresses(ctx)) as [[ContainerPlan], ContainerPlan[], ContainerPlan[]];
     const hostPort = ctx.zk!.ports.get(ZK_PORT)!;
     const afterZookeeper = async () => {
-      await waitUntil(async () => ({ ok: await zkReady('127.0.0.1', hostPort), detail: `${zk.name} does not answer ruok yet` }), {
+      await waitUntil(async (signal) => ({ ok: await zkReady('127.0.0.1', hostPort, signal), detail: `${zk.name} does not answer ruok yet` }), {
         deadline: ctx.deadline,
-        signal: ctx.opts.signal,
+        signal: ctx.halt.signal,
         failFast: containersAlive(ctx.docker, ctx.spec.name),
         onProgress: (d) => step.progress(d),
         what: 'ZooKeeper',
@@ -173,7 +179,7 @@ const waitForOffers: Action<UpContext> = {
   async run(ctx, step) {
     await waitUntil(offersFlowing(endpoints(ctx)), {
       deadline: ctx.deadline,
-      signal: ctx.opts.signal,
+      signal: ctx.halt.signal,
       failFast: containersAlive(ctx.docker, ctx.spec.name),
       onProgress: (d) => step.progress(d),
       what: 'offers to flow',
@@ -189,7 +195,7 @@ const canary: Action<UpContext> = {
   async run(ctx, step) {
     await runCanary(endpoints(ctx).marathonUrl, {
       deadline: ctx.deadline,
-      signal: ctx.opts.signal,
+      signal: ctx.halt.signal,
       failFast: containersAlive(ctx.docker, ctx.spec.name),
       onProgress: (d) => step.progress(d),
     });
@@ -211,7 +217,10 @@ export async function up(opts: UpOptions): Promise<UpResult> {
     started: new Map(),
     inflight: new Set(),
     createdAnything: false,
+    halt: new AbortController(),
   };
+  const halt = () => ctx.halt.abort();
+  opts.signal.addEventListener('abort', halt, { once: true });
   const actions = [preflight, ensureImages, createClusterNetwork, startZookeeper, startMesosAndMarathon, waitForOffers];
   if (opts.canary) actions.push(canary);
   try {
@@ -219,6 +228,7 @@ export async function up(opts: UpOptions): Promise<UpResult> {
     const cluster = await describeCluster(opts.docker, opts.spec.name);
     return { cluster, timings };
   } catch (err) {
+    halt();
     const error = opts.signal.aborted && !(err instanceof MesosUpError && err.code !== 'INTERRUPTED')
       ? new MesosUpError('INTERRUPTED', `Interrupted; removed what this run of up had created${opts.retain ? ' (kept: --retain)' : ''}`)
       : err;
@@ -227,6 +237,8 @@ export async function up(opts: UpOptions): Promise<UpResult> {
       await removeCluster(opts.docker, opts.spec.name, { runId: ctx.runId });
     }
     throw error;
+  } finally {
+    opts.signal.removeEventListener('abort', halt);
   }
 }
 
