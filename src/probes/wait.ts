@@ -1,5 +1,6 @@
 // One way to wait: poll a probe until it holds, the deadline passes, a
 // fail-fast check trips (e.g. a container exited) or the run is interrupted.
+import { setMaxListeners } from 'node:events';
 import { MesosUpError } from '../errors.js';
 import { formatDuration } from '../config/duration.js';
 
@@ -39,6 +40,8 @@ export async function waitUntil(probe: Probe, opts: WaitOptions): Promise<void> 
   let wake = () => undefined as void;
   // Rounds still running when the wait ends are cut off, so their requests keep nothing alive.
   const rounds = new AbortController();
+  // Overlapping rounds to several masters hold more than Node's default of 10 abort listeners.
+  setMaxListeners(100, rounds.signal);
   const stopRounds = () => rounds.abort();
   opts.signal.addEventListener('abort', stopRounds, { once: true });
   let inFlight = 0;
