@@ -61,7 +61,6 @@ export function registerClusterCommands(program: Command): void {
     .option('--json', 'print one JSON document')
     .action(
       action(async (opts: { name?: string; config?: string; agents?: number; masters?: number; images?: string; wait?: string; canary?: boolean; retain?: boolean; dryRun?: boolean; timings?: boolean; json?: boolean }) => {
-        const { connectEngine, up, placeholderAddresses, planCluster, imageSet, networkName, pickReporter } = await load();
         const overrides: Overrides = {};
         if (opts.name !== undefined) overrides.name = opts.name;
         if (opts.agents !== undefined) overrides.agents = opts.agents;
@@ -73,6 +72,8 @@ export function registerClusterCommands(program: Command): void {
           overrides.waitMs = ms;
         }
         const spec = await specFor(opts.config, overrides);
+        // The command's modules load after the flags and the cluster file have been checked.
+        const { connectEngine, up, placeholderAddresses, planCluster, imageSet, networkName, pickReporter } = await load();
         if (opts.dryRun) {
           const flavour = spec.images === 'official' ? 'official' : spec.images === 'emulated' ? 'emulated' : 'official';
           const stages = planCluster({ spec, images: imageSet(spec, flavour, version), cliVersion: version, runId: '<run-id>' }, '<zookeeper-ip>', placeholderAddresses(spec.masters.count, spec.agents.count));

@@ -3,27 +3,20 @@
 // ZooKeeper and task containers take engine-assigned addresses from the bottom
 // of the subnet; ours sit at fixed offsets near .200 out of their way.
 
+import { parseCidr, toIp } from './subnets.js';
+
 export interface Addresses {
   marathon: string;
   masters: string[];
   agents: string[];
 }
 
-function toInt(ip: string): number {
-  return ip.split('.').reduce((n, part) => n * 256 + Number(part), 0) >>> 0;
-}
-
-function toIp(n: number): string {
-  return [n >>> 24, (n >>> 16) & 255, (n >>> 8) & 255, n & 255].join('.');
-}
-
 /** Addresses in `subnet` (a.b.c.d/len, len ≤ 24) for the given counts. */
 export function assignAddresses(subnet: string, masters: number, agents: number): Addresses {
-  const m = /^(\d+\.\d+\.\d+\.\d+)\/(\d+)$/.exec(subnet);
-  if (!m) throw new Error(`cannot read subnet "${subnet}"`);
-  const prefix = Number(m[2]);
-  if (prefix > 24) throw new Error(`subnet ${subnet} is smaller than a /24; mesos-up needs room for 250 addresses`);
-  const base = (toInt(m[1]!) & (prefix === 0 ? 0 : (~0 << (32 - prefix)) >>> 0)) >>> 0;
+  const cidr = parseCidr(subnet);
+  if (!cidr) throw new Error(`cannot read subnet "${subnet}"`);
+  if (cidr.prefix > 24) throw new Error(`subnet ${subnet} is smaller than a /24; mesos-up needs room for 250 addresses`);
+  const base = cidr.base;
   return {
     marathon: toIp(base + 200),
     masters: Array.from({ length: masters }, (_, i) => toIp(base + 201 + i)),

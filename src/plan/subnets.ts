@@ -6,13 +6,13 @@
 // 172.31.0.0/16, then 192.168.0.0/16 cut into /20s; it takes the first pool that
 // overlaps no network it has.
 
-interface Cidr {
+export interface Cidr {
   base: number;
   prefix: number;
 }
 
 const toInt = (ip: string) => ip.split('.').reduce((n, part) => n * 256 + Number(part), 0) >>> 0;
-const toIp = (n: number) => [n >>> 24, (n >>> 16) & 255, (n >>> 8) & 255, n & 255].join('.');
+export const toIp = (n: number): string => [n >>> 24, (n >>> 16) & 255, (n >>> 8) & 255, n & 255].join('.');
 const maskOf = (prefix: number) => (prefix === 0 ? 0 : (~0 << (32 - prefix)) >>> 0);
 
 export function parseCidr(text: string): Cidr | undefined {
