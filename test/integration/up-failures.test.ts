@@ -105,9 +105,20 @@ describe('up failures', () => {
     const { firstFreePool, overlaps, parseCidr, routesFromProcNetRoute } = await import('../../src/plan/subnets.js');
     const { readFileSync } = await import('node:fs');
     const subnetsOf = (n: { IPAM?: { Config?: Array<{ Subnet?: string }> } | null }) => (n.IPAM?.Config ?? []).map((c) => c.Subnet!).filter(Boolean);
-    const taken = [...(await d.listNetworks()).flatMap(subnetsOf), ...routesFromProcNetRoute(readFileSync('/proc/net/route', 'utf8'))];
-    const first = firstFreePool(taken)!;
-    const bystander = await d.createNetwork({ Name: 'mesos-up-test-pool-holder', Labels: { 'io.mesos-up.test': 'bystander' }, IPAM: { Driver: 'default', Config: [{ Subnet: first }] } });
+    // Clusters of other test files take pools meanwhile: the bystander takes whichever is first when it gets there.
+    let first = '';
+    let bystander: Awaited<ReturnType<typeof d.createNetwork>> | undefined;
+    for (let attempt = 0; !bystander && attempt < 5; attempt++) {
+      const taken = [...(await d.listNetworks()).flatMap(subnetsOf), ...routesFromProcNetRoute(readFileSync('/proc/net/route', 'utf8'))];
+      first = firstFreePool(taken)!;
+      bystander = await d
+        .createNetwork({ Name: 'mesos-up-test-pool-holder', Labels: { 'io.mesos-up.test': 'bystander' }, IPAM: { Driver: 'default', Config: [{ Subnet: first }] } })
+        .catch((err: Error) => {
+          if (!/overlap/i.test(err.message)) throw err;
+          return undefined;
+        });
+    }
+    if (!bystander) throw new Error('could not take a free pool for the bystander network');
     try {
       const events: string[] = [];
       const stream = (await d.getEvents({ filters: { type: ['network'], event: ['create', 'destroy'] } })) as NodeJS.ReadableStream;
