@@ -25,7 +25,7 @@ const configNameOption = () => new Option('-f, --config <file>', 'take the name 
 const jsonOption = () => new Option('--json', 'print one JSON document');
 
 /** The cluster file's spec; without a file, the defaults, sparing the YAML parser and the schema (zod). */
-async function specFor(configPath: string | undefined, overrides: Overrides = {}): Promise<ClusterSpec> {
+export async function specFor(configPath: string | undefined, overrides: Overrides = {}): Promise<ClusterSpec> {
   const { applyOverrides, findClusterFile } = await import('../config/overrides.js');
   const file = findClusterFile(configPath);
   if (file) return (await import('../config/load.js')).loadSpec(file, overrides).spec;
@@ -33,7 +33,7 @@ async function specFor(configPath: string | undefined, overrides: Overrides = {}
   return applyOverrides(defaultSpec(), overrides);
 }
 
-const print = (json: boolean | undefined, data: unknown, text: () => string) =>
+export const print = (json: boolean | undefined, data: unknown, text: () => string) =>
   process.stdout.write(`${json ? JSON.stringify(data, null, 2) : text()}\n`);
 
 export function envLines(c: ClusterInfo): string[] {
@@ -81,7 +81,7 @@ export function registerClusterCommands(program: Command): void {
           print(opts.json, { spec, images: spec.images, network: networkName(spec.name), stages }, () => `${note}\n${formatPlan(stages, networkName(spec.name))}`);
           return;
         }
-        const docker = await connectEngine();
+        const docker = await (await import('./setup-commands.js')).engineOrSetup(!!opts.json, connectEngine);
         const notes: string[] = [];
         const interrupt = interruptSignal();
         const t0 = Date.now();
@@ -229,29 +229,6 @@ export function registerPruneCommand(program: Command): void {
         const docker = await connectEngine();
         const pruned = await pruneClusters(docker);
         print(opts.json, { pruned }, () => (pruned.length ? pruned.map((p) => `Removed cluster ${p.name} (owner ${p.owner} is gone): ${p.containers.length} containers`).join('\n') : 'Nothing to prune.'));
-      }),
-    );
-}
-
-export function registerDoctorCommand(program: Command): void {
-  program
-    .command('doctor')
-    .description('check the engine (socket, DOCKER_HOST, context, version, cgroups), images and ports')
-    .option('-f, --config <file>', 'check the ports of this cluster file')
-    .option('--json', 'print one JSON document')
-    .action(
-      action(async (opts: { config?: string; json?: boolean }) => {
-        const { runDoctor } = await load();
-        const spec = await specFor(opts.config);
-        const checks = await runDoctor(spec);
-        const failed = checks.filter((c) => !c.ok && !c.warning);
-        print(opts.json, { ok: failed.length === 0, checks }, () =>
-          [
-            table([['CHECK', 'RESULT', 'DETAIL'], ...checks.map((c) => [c.check, c.ok ? 'ok' : c.warning ? 'warn' : 'FAIL', c.detail])]),
-            ...checks.filter((c) => !c.ok && c.hint).map((c) => `${c.check}: ${c.hint}`),
-          ].join('\n'),
-        );
-        if (failed.length) process.exitCode = 1;
       }),
     );
 }

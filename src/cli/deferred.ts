@@ -23,3 +23,4 @@ export { emulatedImage, imageSet } from '../plan/images.js';
 export { networkName } from '../plan/labels.js';
 export { sandboxTail } from '../probes/sandbox.js';
 export { pickReporter } from './reporters.js';
+export { ask, currentSetupPlan, runSetup } from '../setup/run-setup.js';

@@ -1,7 +1,8 @@
 // The mesos-up command line.
 import { Command, CommanderError } from 'commander';
 import { version } from '../version.js';
-import { registerClusterCommands, registerDoctorCommand, registerPruneCommand } from './cluster-commands.js';
+import { registerClusterCommands, registerPruneCommand } from './cluster-commands.js';
+import { registerDoctorCommand } from './setup-commands.js';
 import { registerImageCommands } from './image-commands.js';
 import { registerAppCommands } from './app-commands.js';
 import { registerChaosCommands } from './chaos-commands.js';

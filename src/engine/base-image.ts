@@ -3,6 +3,7 @@
 // machine that reaches only a Debian mirror still gets a cluster.
 import type Docker from 'dockerode';
 import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
+import type { LogFile } from '../util/log-file.js';
 import os from 'node:os';
 import path from 'node:path';
 import { MesosUpError } from '../errors.js';
@@ -28,7 +29,12 @@ export function aptMirror(): string {
   return 'http://deb.debian.org/debian';
 }
 
-export async function ensureBaseImage(docker: Docker, progress: Progress, ref = BASE_IMAGE): Promise<'present' | 'pulled' | 'debootstrapped'> {
+/** argv as root: directly when we are root, else through sudo (already validated by doctor --fix). */
+function rootArgv(argv: string[]): [string, string[]] {
+  return process.getuid?.() === 0 ? [argv[0]!, argv.slice(1)] : ['sudo', ['-n', ...argv]];
+}
+
+export async function ensureBaseImage(docker: Docker, progress: Progress, ref = BASE_IMAGE, log?: LogFile): Promise<'present' | 'pulled' | 'debootstrapped'> {
   if (await imagePresent(docker, ref)) return 'present';
   let pullError: string;
   try {
@@ -38,34 +44,46 @@ export async function ensureBaseImage(docker: Docker, progress: Progress, ref = 
     pullError = (err as Error).message.split('\n')[0]!;
   }
   const debootstrap = onPath('debootstrap');
-  if (!debootstrap || process.getuid?.() !== 0) {
+  const root = process.getuid?.() === 0;
+  // debootstrap needs root; without it, sudo when it answers without a prompt.
+  const { execa } = await import('execa');
+  const sudo = !root && onPath('sudo') && (await execa('sudo', ['-n', 'true'], { reject: false })).exitCode === 0;
+  if (!debootstrap || !(root || sudo)) {
     throw new MesosUpError('IMAGE', `${ref} is missing and cannot be pulled (${pullError})`, {
-      hint: `${debootstrap ? 'run mesos-up images build as root' : 'install debootstrap (apt-get install debootstrap) and run mesos-up images build as root'} to make it from Debian packages, or load it with docker load`,
+      hint: `mesos-up doctor --fix ${debootstrap ? 'makes it' : 'installs debootstrap and makes it'} from Debian packages (it needs root or sudo), or load it with docker load`,
     });
   }
   const mirror = aptMirror();
   progress(`No registry answered for ${ref}; making it from Debian packages with debootstrap from ${mirror} (about a minute)`);
-  // execa is loaded only here: most runs never make the base image.
-  const { execa } = await import('execa');
   const rootfs = mkdtempSync(path.join(os.tmpdir(), 'mesos-up-rootfs-'));
+  const rm = () => (root ? rmSync(rootfs, { recursive: true, force: true }) : execa(...rootArgv(['rm', '-rf', rootfs]), { reject: false }));
   try {
-    const run = await execa('debootstrap', ['--variant=minbase', 'bookworm', rootfs, mirror], { reject: false, all: true });
-    if (run.exitCode !== 0) {
-      throw new MesosUpError('IMAGE', `debootstrap of ${ref} from ${mirror} failed: ${String(run.all).split('\n').slice(-5).join(' | ')}`, {
-        hint: 'check that this machine reaches the Debian mirror (apt-get update)',
+    const tail: string[] = [];
+    const run = execa(...rootArgv(['debootstrap', '--variant=minbase', 'bookworm', rootfs, mirror]), { reject: false, all: true });
+    for await (const line of run.iterable({ from: 'all' })) {
+      log?.write(line);
+      tail.push(line);
+      if (tail.length > 5) tail.shift();
+      // "I: Retrieving libc6 2.36-9", "I: Extracting …", "I: Installing core packages…"
+      const m = /^I: (Retrieving|Validating|Extracting|Unpacking|Configuring|Installing|Base system)\b(.*)$/.exec(line);
+      if (m) progress(`debootstrap: ${m[1]}${m[2]}`);
+    }
+    const done = await run;
+    if (done.exitCode !== 0) {
+      throw new MesosUpError('IMAGE', `debootstrap of ${ref} from ${mirror} failed: ${tail.join(' | ')}`, {
+        hint: `check that this machine reaches the Debian mirror (apt-get update)${log ? `; the full output is in ${log.path}` : ''}`,
       });
     }
-    // Slim it like the official image: no package lists, docs or man pages.
-    for (const dir of ['var/lib/apt/lists', 'usr/share/doc', 'usr/share/man']) {
-      for (const entry of readdirSync(path.join(rootfs, dir))) rmSync(path.join(rootfs, dir, entry), { recursive: true, force: true });
-    }
+    // Slim it like the official image: no downloaded packages (debootstrap keeps
+    // them: 60 MB), package lists, docs, man pages or translations.
+    await execa(...rootArgv(['sh', '-c', 'rm -rf "$0"/var/cache/apt/archives/*.deb "$0"/var/cache/apt/*.bin "$0"/var/lib/apt/lists/* "$0"/usr/share/doc/* "$0"/usr/share/man/* "$0"/usr/share/info/* "$0"/usr/share/locale/*', rootfs]));
     const [repo, tag] = ref.split(':') as [string, string | undefined];
-    const tar = execa('tar', ['-C', rootfs, '-c', '.'], { buffer: false });
+    const tar = execa(...rootArgv(['tar', '-C', rootfs, '-c', '.']), { buffer: false });
     const stream = await docker.importImage(tar.stdout!, { repo, tag: tag ?? 'latest', changes: ['CMD ["bash"]'] } as object);
     await new Promise<void>((resolve, reject) => docker.modem.followProgress(stream, (err: Error | null) => (err ? reject(err) : resolve())));
     await tar;
   } finally {
-    rmSync(rootfs, { recursive: true, force: true });
+    await rm();
   }
   if (!(await imagePresent(docker, ref))) throw new MesosUpError('IMAGE', `importing ${ref} did not produce the image`);
   return 'debootstrapped';

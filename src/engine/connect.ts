@@ -52,7 +52,7 @@ async function clientFor(ep: EngineEndpoint): Promise<Docker> {
 }
 
 export const NO_ENGINE_HINT =
-  'install and start a Docker Engine (Debian/Ubuntu: apt-get install docker.io, then start dockerd, e.g. `systemctl start docker` or `dockerd &`), or point DOCKER_HOST at one';
+  'mesos-up doctor --fix installs and starts one (Debian/Ubuntu, as root or with sudo; it asks first, --yes for scripts) or prints the steps for this platform; or point DOCKER_HOST at a running engine';
 
 /** A connected client; throws ENGINE_UNREACHABLE within `timeoutMs`. */
 export async function connectEngine(opts: { timeoutMs?: number; env?: NodeJS.ProcessEnv } = {}): Promise<Docker> {

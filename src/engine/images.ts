@@ -82,7 +82,7 @@ export function contextFiles(dir: string): string[] {
   };
   walk('rootfs');
   walk('dist');
-  return ['Dockerfile', ...out];
+  return ['Dockerfile', 'zookeeper.Dockerfile', ...out];
 }
 
 /** A hash of everything in the build context, so a stale image is rebuilt. */
@@ -99,7 +99,10 @@ export async function emulatedImageFresh(docker: Docker, ref: string, hash: stri
   return info?.Config?.Labels?.[CONTEXT_LABEL] === hash;
 }
 
-/** Builds one target of emulator/Dockerfile as `ref`. */
+/** ZooKeeper has its own Dockerfile (so it builds beside the Node targets); the rest share one. */
+export const dockerfileFor = (target: string): string => (target === 'zookeeper' ? 'zookeeper.Dockerfile' : 'Dockerfile');
+
+/** Builds one target of emulator/Dockerfile (or zookeeper.Dockerfile) as `ref`. */
 export async function buildTarget(
   docker: Docker,
   target: string,
@@ -116,19 +119,24 @@ export async function buildTarget(
   try {
     stream = await docker.buildImage(
       { context: dir, src: contextFiles(dir) },
-      { t: ref, target, labels: { [CONTEXT_LABEL]: hash }, rm: true, forcerm: true, ...(opts.base ? { buildargs: { BASE: opts.base } } : {}) },
+      { t: ref, target, dockerfile: dockerfileFor(target), labels: { [CONTEXT_LABEL]: hash }, rm: true, forcerm: true, ...(opts.base ? { buildargs: { BASE: opts.base } } : {}) },
     );
   } catch (err) {
     throw new MesosUpError('IMAGE', `Cannot build ${ref}: ${engineMessage(err)}`, { cause: err });
   }
+  const tail: string[] = [];
   try {
     await follow(docker, stream, (e) => {
-      const line = e.stream?.trim();
-      if (line) progress(line);
+      for (const line of (e.stream ?? '').split('\n').map((l) => l.trimEnd()).filter(Boolean)) {
+        tail.push(line);
+        if (tail.length > 15) tail.shift();
+        progress(line);
+      }
     });
   } catch (err) {
     const msg = (err as Error).message;
     throw new MesosUpError('IMAGE', `Building ${ref} failed: ${msg}`, {
+      logs: tail.join('\n'),
       hint: /debian:bookworm-slim|pull access denied|not found/i.test(msg)
         ? 'the base image debian:bookworm-slim is missing and no registry answered: create it locally with debootstrap (see README, "Offline")'
         : 'the build needs Debian package mirrors (apt-get); check network access to them',
