@@ -15,19 +15,31 @@ export async function ensureEmulatedImages(
   docker: Docker,
   version: string,
   progress: Progress,
-  opts: { roles?: Role[]; force?: boolean; log?: LogFile } = {},
+  opts: {
+    roles?: Role[];
+    force?: boolean;
+    log?: LogFile;
+    /** build FROM this image instead of debian:bookworm-slim, as these tags (the bench's cold build: no layer cache applies) */
+    cold?: { base: string; refFor: (role: Role) => string };
+  } = {},
 ): Promise<string[]> {
+  const refOf = (role: Role) => opts.cold?.refFor(role) ?? emulatedImage(role, version);
+  const base = opts.cold ? { base: opts.cold.base } : {};
   const hash = contextHash();
   const stale: Role[] = [];
   for (const role of opts.roles ?? ALL_ROLES) {
-    if (opts.force || !(await emulatedImageFresh(docker, emulatedImage(role, version), hash))) stale.push(role);
+    if (opts.force || opts.cold || !(await emulatedImageFresh(docker, refOf(role), hash))) stale.push(role);
   }
   if (!stale.length) return [];
   // The full output goes to a file; the terminal gets one progress line.
   const log = opts.log ?? openLog('build');
   try {
-    await ensureBaseImage(docker, progress, undefined, log);
+    if (!opts.cold) await ensureBaseImage(docker, progress, undefined, log);
     const bar = new BuildProgress(progress, log);
+    // Both Dockerfiles start with the same slim-base stage. Built first, once, so
+    // both chains reuse that one layer: racing, each made its own copy and the
+    // later Node targets missed node-base's cache (apt-get install again).
+    await buildTarget(docker, 'slim-base', 'slim-base', hash, bar.target('slim-base'), { untagged: true, ...base });
     // Two chains at once: ZooKeeper's JRE, and node-base with the targets that
     // reuse it (one after another, so they share its cached layers).
     const chains = [stale.filter((r) => r === 'zookeeper'), stale.filter((r) => r !== 'zookeeper')].filter((c) => c.length);
@@ -35,14 +47,14 @@ export async function ensureEmulatedImages(
     await Promise.all(
       chains.map(async (chain) => {
         for (const role of chain) {
-          const ref = emulatedImage(role, version);
-          await buildTarget(docker, EMULATED_TARGETS[role], ref, hash, bar.target(EMULATED_TARGETS[role]));
+          const ref = refOf(role);
+          await buildTarget(docker, EMULATED_TARGETS[role], ref, hash, bar.target(EMULATED_TARGETS[role]), base);
           bar.done(EMULATED_TARGETS[role]);
           built.push(ref);
         }
       }),
     );
-    return (opts.roles ?? ALL_ROLES).map((r) => emulatedImage(r, version)).filter((ref) => built.includes(ref));
+    return (opts.roles ?? ALL_ROLES).map(refOf).filter((ref) => built.includes(ref));
   } catch (err) {
     if (err instanceof MesosUpError) {
       throw new MesosUpError(err.code, err.message, { hint: `${err.hint ? `${err.hint}; ` : ''}the full build log is in ${log.path}`, ...(err.logs ? { logs: err.logs } : {}), cause: err });

@@ -109,17 +109,24 @@ export async function buildTarget(
   ref: string,
   hash: string,
   progress: Progress,
-  opts: { base?: string } = {},
+  opts: { base?: string; untagged?: boolean } = {},
 ): Promise<void> {
   const dir = emulatorContext();
-  if (target !== 'zookeeper' && !existsSync(path.join(dir, 'dist', `${target}.cjs`))) {
+  if (!opts.untagged && target !== 'zookeeper' && !existsSync(path.join(dir, 'dist', `${target}.cjs`))) {
     throw new MesosUpError('IMAGE', `The emulator bundle ${target}.cjs is missing in ${dir}/dist`, { hint: 'run npm run build in the mesos-up checkout' });
   }
   let stream: NodeJS.ReadableStream;
   try {
     stream = await docker.buildImage(
       { context: dir, src: contextFiles(dir) },
-      { t: ref, target, dockerfile: dockerfileFor(target), labels: { [CONTEXT_LABEL]: hash }, rm: true, forcerm: true, ...(opts.base ? { buildargs: { BASE: opts.base } } : {}) },
+      {
+        ...(opts.untagged ? {} : { t: ref, labels: { [CONTEXT_LABEL]: hash } }),
+        target,
+        dockerfile: dockerfileFor(target),
+        rm: true,
+        forcerm: true,
+        ...(opts.base ? { buildargs: { BASE: opts.base } } : {}),
+      },
     );
   } catch (err) {
     throw new MesosUpError('IMAGE', `Cannot build ${ref}: ${engineMessage(err)}`, { cause: err });
