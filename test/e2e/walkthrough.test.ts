@@ -5,7 +5,9 @@ import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { ClusterInfo } from '../../src/lifecycle/describe.js';
+import { marathonEvents } from '../../src/marathon/events.js';
 import type { Task } from '../../src/marathon/types.js';
+import { eventually } from '../emulator/harness.js';
 import { readFrom } from '../support/tcp.js';
 import { cli, json, spawnCli } from '../support/cli.js';
 import { clusterObjects, docker } from '../support/docker.js';
@@ -31,6 +33,20 @@ async function eventuallyRead(port: number, pattern: RegExp): Promise<string> {
     await new Promise((r) => setTimeout(r, 500));
   }
   throw new Error(`never read ${pattern} from 127.0.0.1:${port}; last: ${last}`);
+}
+
+/**
+ * Counts Marathon's event_stream_attached events: Marathon tells every /v2/events
+ * client when another attaches, so the count says when a subscriber is really
+ * listening (our own attachment is the first).
+ */
+function watchAttachments(marathonUrl: string): { count(): number; stop(): Promise<void> } {
+  const ac = new AbortController();
+  let n = 0;
+  const loop = (async () => {
+    for await (const e of marathonEvents(marathonUrl, { types: ['event_stream_attached'], signal: ac.signal })) if (e.eventType === 'event_stream_attached') n++;
+  })().catch(() => undefined);
+  return { count: () => n, stop: async () => { ac.abort(); await loop; } };
 }
 
 async function buildTaskImage(): Promise<void> {
@@ -63,7 +79,7 @@ describe('the Marathon walkthrough', () => {
     expect(r.exitCode, r.stdout + r.stderr).toBe(0);
     const out = json<{ action: string; tasks: Task[] }>(r);
     expect(out.action).toBe('created');
-    expect(out.tasks).toHaveLength(1);
+    expect(out.tasks, JSON.stringify(out.tasks)).toHaveLength(1);
     firstTask = out.tasks[0]!;
     expect(firstTask.state).toBe('TASK_RUNNING');
     expect(firstTask.ports).toEqual([8000]);
@@ -72,7 +88,7 @@ describe('the Marathon walkthrough', () => {
 
   it('lists the versions and prints one as JSON to save as app.json', async () => {
     const v = json<{ versions: string[] }>(await cli(['app', 'versions', ...on('marathon-nc', '--json')]));
-    expect(v.versions.length).toBeGreaterThanOrEqual(1);
+    expect(v.versions, JSON.stringify(v)).not.toEqual([]);
     version = v.versions[0]!;
     expect(version).toMatch(/^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z$/);
     const show = await cli(['app', 'show', ...on('marathon-nc', '--version', version)]);
@@ -91,19 +107,39 @@ describe('the Marathon walkthrough', () => {
     expect(next.id).not.toBe(firstTask.id);
     expect(next.ports).toEqual([8000]);
     const tasks = json<{ tasks: Task[] }>(await cli(['app', 'tasks', ...on('marathon-nc', '--json')])).tasks;
-    expect(tasks.map((t) => t.id)).toContain(next.id);
+    expect(tasks.map((t) => t.id)).toEqual(expect.arrayContaining([next.id]));
     expect((await eventuallyRead(hostPort8000(), /hello/)).trim()).toBe(`hello ${next.id}`);
   });
 
   it('lists apps, kills a task, restarts the app, and streams status updates', async () => {
-    const events = spawnCli(['events', ...on('--type', 'status_update_event', '--count', '1', '--json')]);
+    // `events` only sees what happens after it attached: kill the task once Marathon
+    // says it has (starting Node can take seconds on a loaded machine).
+    const attached = watchAttachments(cluster.marathonUrl!);
+    let events: ReturnType<typeof spawnCli> | undefined;
+    try {
+      // (the 60 s bounds only guard against a hang)
+      await eventually('our own /v2/events watcher to attach', async () => attached.count() >= 1, 60_000);
+      events = spawnCli(['events', ...on('--type', 'status_update_event', '--count', '1', '--json')]);
+      const child = events;
+      let exited = '';
+      void child.then((r) => (exited = `mesos-up events exited (${r.exitCode ?? r.signal}): ${String(r.stderr)}`));
+      await eventually('mesos-up events to attach to /v2/events', async () => {
+        if (exited) throw new Error(exited);
+        return attached.count() >= 2;
+      }, 60_000);
+    } catch (err) {
+      events?.kill('SIGKILL');
+      throw err;
+    } finally {
+      await attached.stop();
+    }
     const list = json<{ apps: Array<{ id: string; instances: number }> }>(await cli(['app', 'list', ...on('--json')]));
-    expect(list.apps.map((a) => a.id)).toContain('/marathon-nc');
+    expect(list.apps.map((a) => a.id)).toEqual(expect.arrayContaining(['/marathon-nc']));
     // The previous step's read ended a task; wait for its replacement to run before killing it.
     const before = json<{ tasks: Task[] }>(await cli(['app', 'wait', ...on('marathon-nc', '--timeout', '60s', '--json')])).tasks[0]!;
     const kill = await cli(['app', 'kill-task', ...on(before.id, '--json')]);
     expect(kill.exitCode, kill.stderr).toBe(0);
-    const ev = await events;
+    const ev = await events!;
     const first = JSON.parse(String(ev.stdout).split('\n')[0]!) as { eventType: string; appId: string; taskStatus: string };
     expect(first).toMatchObject({ eventType: 'status_update_event', appId: '/marathon-nc' });
     const restart = await cli(['app', 'restart', ...on('marathon-nc', '--json')]);
@@ -116,13 +152,16 @@ describe('the Marathon walkthrough', () => {
     const r = await cli(['app', 'destroy', ...on('marathon-nc', '--wait')]);
     expect(r.exitCode, r.stderr).toBe(0);
     const agent = (await docker()).getContainer(`${NAME}-agent1`);
-    for (let i = 0; i < 40; i++) {
-      const exec = await agent.exec({ Cmd: ['sh', '-c', 'ps -eo args | grep -c "[n]c -l" || true'], AttachStdout: true });
+    let last = '';
+    // (60 s only guards against a hang; the kill is asynchronous to destroy --wait)
+    await eventually('the nc process to be gone after destroy', async () => {
+      const exec = await agent.exec({ Cmd: ['sh', '-c', 'ps -eo args | grep "[n]c -l"; true'], AttachStdout: true });
       const out = await new Promise<string>((resolve) => exec.start({}, (_e, s) => { let b = ''; s!.on('data', (c: Buffer) => (b += c.toString())); s!.on('end', () => resolve(b)); }));
-      if (/\b0\s*$/.test(out.replace(/[^\x20-\x7e\n]/g, ''))) return;
-      await new Promise((res) => setTimeout(res, 250));
-    }
-    throw new Error('the nc process is still running after destroy');
+      last = out.replace(/[^\x20-\x7e\n]/g, '').trim();
+      return last === '';
+    }, 60_000).catch((err: Error) => {
+      throw new Error(`${err.message}; still running: ${last}`);
+    });
   });
 
   it('runs the same app as a Docker container with BRIDGE networking and port mappings', async () => {
@@ -137,7 +176,7 @@ describe('the Marathon walkthrough', () => {
     expect(r.exitCode, r.stdout + r.stderr).toBe(0);
     const task = json<{ tasks: Task[] }>(r).tasks[0]!;
     const running = await (await docker()).listContainers({ filters: { label: [`io.mesos-up.cluster=${NAME}`, 'io.mesos-up.role=task'] } });
-    expect(running).toHaveLength(1);
+    expect(running.map((c) => `${c.Names[0]} ${c.Image}`)).toEqual([expect.stringContaining(` ${TASK_IMAGE}`)]);
     expect(running[0]!.Image).toBe(TASK_IMAGE);
     expect((await eventuallyRead(hostPort8000(), /hello/)).trim()).toBe(`hello ${task.id}`);
   });

@@ -47,6 +47,13 @@ function watch(p: Page): void {
   });
 }
 
+// EXPERIMENT: delay every response by ms (CDP network emulation) on the Marathon page
+async function slowNetwork(p: Page, ms: number): Promise<void> {
+  const cdp = await context.newCDPSession(p);
+  await cdp.send('Network.enable');
+  await cdp.send('Network.emulateNetworkConditions', { offline: false, latency: ms, downloadThroughput: -1, uploadThroughput: -1 });
+}
+
 
 async function marathonApi<T>(p: string): Promise<T> {
   const res = await fetch(`${cluster.marathonUrl}${p}`, { headers: { Accept: 'application/json' } });
@@ -203,6 +210,7 @@ describe.runIf(RUN)('the web UIs in a browser', () => {
   it('destroys the app with the Destroy button', async () => {
     await page.getByRole('link', { name: '/marathon-nc' }).click();
     await page.getByRole('heading', { name: /\/marathon-nc/ }).waitFor();
+    if (process.env.WEBUI_SLOW) await slowNetwork(page, Number(process.env.WEBUI_SLOW));
     await page.getByRole('button', { name: 'Destroy' }).click();
     const confirm = page.getByRole('dialog', { name: 'Destroy /marathon-nc?' });
     await confirm.waitFor();

@@ -27,7 +27,7 @@ async function call(method: string, url: string, body?: unknown, headers: Record
     redirect: 'manual',
     headers: { ...(body !== undefined ? { 'Content-Type': 'application/json' } : {}), ...headers },
     body: body === undefined ? undefined : typeof body === 'string' ? body : JSON.stringify(body),
-    signal: AbortSignal.timeout(10_000),
+    signal: AbortSignal.timeout(30_000), // only guards against a hang
   });
   const text = await res.text();
   let parsed: Json = text;
@@ -43,9 +43,21 @@ async function call(method: string, url: string, body?: unknown, headers: Record
 class EventStream {
   events: Array<{ event: string; data: Json }> = [];
   raw = '';
+  /**
+   * Resolves with the response: Marathon subscribes a client before it sends the
+   * headers, so from then on no event is missed (a sleep would be a race).
+   */
+  readonly ready: Promise<http.IncomingMessage>;
   private req: http.ClientRequest;
   constructor(url: string) {
+    let answered: (res: http.IncomingMessage) => void = () => undefined;
+    let failed: (err: Error) => void = () => undefined;
+    this.ready = new Promise((resolve, reject) => {
+      answered = resolve;
+      failed = reject;
+    });
     this.req = http.get(url, { headers: { Accept: 'text/event-stream' } }, (res) => {
+      answered(res);
       let buf = '';
       res.on('data', (c: Buffer) => {
         this.raw += c.toString();
@@ -60,7 +72,7 @@ class EventStream {
         }
       });
     });
-    this.req.on('error', () => undefined);
+    this.req.on('error', (err) => failed(err));
   }
   find(pred: (e: { event: string; data: Json }) => boolean) {
     return this.events.find(pred);
@@ -224,7 +236,7 @@ describe('emulated Marathon', () => {
       expect(locked.body.message).toBe(
         "App is locked by one or more deployments. Override with the option '?force=true'. View details at '/v2/deployments/<DEPLOYMENT_ID>'.",
       );
-      expect(locked.body.deployments).toHaveLength(1);
+      expect(locked.body.deployments, JSON.stringify(locked.body.deployments)).toHaveLength(1);
       const forced = await call('PUT', `${m}/v2/apps/web?force=true`, { cmd: 'sleep 2000' });
       expect(forced.status).toBe(200);
       expect(Object.keys(forced.body)).toEqual(['version', 'deploymentId']);
@@ -235,7 +247,7 @@ describe('emulated Marathon', () => {
       expect(app.version).toBe(forced.body.version);
       expect(app.portDefinitions[0].port).toBe(10000);
       const versions = (await call('GET', `${m}/v2/apps/web/versions`)).body.versions;
-      expect(versions).toHaveLength(2);
+      expect(versions, JSON.stringify(versions)).toHaveLength(2);
       expect(versions[0]).toBe(forced.body.version);
       const first = await call('GET', `${m}/v2/apps/web/versions/${versions[1]}`);
       expect(first.body).toMatchObject({ id: '/web', cmd: 'sleep 1000', version: versions[1] });
@@ -273,34 +285,34 @@ describe('emulated Marathon', () => {
       const refused = await call('GET', `${m}/v2/events`);
       expect(refused.status).toBe(405);
       const stream = new EventStream(`${m}/v2/events`);
-      await eventually('event_stream_attached', async () => stream.find((e) => e.event === 'event_stream_attached'), 10_000, 100);
+      await eventually('event_stream_attached', async () => stream.find((e) => e.event === 'event_stream_attached'), 60_000, 100);
       const posted = await call('POST', `${m}/v2/apps`, { id: '/evented', cmd: 'sleep 10', cpus: 0.01, mem: 8 });
       expect(posted.status).toBe(201);
-      const post = await eventually('api_post_event', async () => stream.find((e) => e.event === 'api_post_event'), 10_000, 100);
+      const post = await eventually('api_post_event', async () => stream.find((e) => e.event === 'api_post_event'), 60_000, 100);
       expect(Object.keys(post.data)).toEqual(['clientIp', 'uri', 'appDefinition', 'eventType', 'timestamp']);
       expect(post.data).toMatchObject({ uri: '/v2/apps', eventType: 'api_post_event', appDefinition: { id: '/evented' } });
-      const info = await eventually('deployment_info', async () => stream.find((e) => e.event === 'deployment_info'), 10_000, 100);
+      const info = await eventually('deployment_info', async () => stream.find((e) => e.event === 'deployment_info'), 60_000, 100);
       expect(Object.keys(info.data)).toEqual(['plan', 'currentStep', 'eventType', 'timestamp']);
       expect(info.data.plan).toMatchObject({ id: posted.headers.get('marathon-deployment-id'), original: { id: '/' }, target: { id: '/' } });
       expect(info.data.currentStep).toEqual({ actions: [{ action: 'StartApplication', app: '/evented' }] });
-      const change = await eventually('group_change_success', async () => stream.find((e) => e.event === 'group_change_success'), 10_000, 100);
+      const change = await eventually('group_change_success', async () => stream.find((e) => e.event === 'group_change_success'), 60_000, 100);
       expect(change.data).toMatchObject({ groupId: '/', version: posted.body.version });
       expect(stream.raw).toMatch(/^event: event_stream_attached\r\ndata: \{/);
       stream.close();
 
       const filtered = new EventStream(`${m}/v2/events?event_type=app_terminated_event`);
-      await new Promise((r) => setTimeout(r, 300));
+      expect((await filtered.ready).statusCode).toBe(200);
       expect((await call('DELETE', `${m}/v2/apps/evented`)).status).toBe(200);
-      const gone = await eventually('app_terminated_event', async () => filtered.find((e) => e.event === 'app_terminated_event'), 10_000, 100);
+      const gone = await eventually('app_terminated_event', async () => filtered.find((e) => e.event === 'app_terminated_event'), 60_000, 100);
       expect(gone.data).toMatchObject({ appId: '/evented', eventType: 'app_terminated_event' });
-      expect(filtered.events.every((e) => e.event === 'app_terminated_event')).toBe(true);
+      expect(filtered.events.map((e) => e.event).filter((e) => e !== 'app_terminated_event')).toEqual([]);
       filtered.close();
     });
 
     it('keeps its state in ZooKeeper under <zk path>/state and leader-curator', async () => {
       zkClient = await Zk.connect(`127.0.0.1:${zk.hostPort(2181)}`);
       const latch = await zkClient.getChildren('/marathon/leader-curator');
-      expect(latch).toHaveLength(1);
+      expect(latch, JSON.stringify(latch)).toHaveLength(1);
       expect(latch[0]).toMatch(/^_c_[0-9a-f-]{36}-latch-\d{10}$/);
       expect((await zkClient.getData(`/marathon/leader-curator/${latch[0]}`))?.toString()).toBe(`${marathon.ip}:8080`);
       expect(await zkClient.getChildren('/marathon/state')).toEqual(expect.arrayContaining(['apps', 'group', 'deployment']));
@@ -342,7 +354,8 @@ describe('emulated Marathon', () => {
       expect(after.version).toBe(before.version);
       expect(after.versionInfo).toEqual(before.versionInfo);
       expect(after.portDefinitions).toEqual(before.portDefinitions);
-      expect((await call('GET', `${m}/v2/apps/web/versions`)).body.versions).toHaveLength(2);
+      const versions = (await call('GET', `${m}/v2/apps/web/versions`)).body.versions;
+      expect(versions, JSON.stringify(versions)).toHaveLength(2);
       expect((await call('GET', `${m}/v2/apps`)).body.apps.map((a: Json) => a.id)).toEqual(['/group/sub', '/web']);
       expect((await call('GET', `${m}/v2/info`)).body.frameworkId).toBeNull();
       // Clean up: the apps would otherwise take resources of the agent below.
@@ -398,7 +411,7 @@ describe('emulated Marathon', () => {
 
     it('runs a task, reaches it through the agent, replaces it after it exits, and removes it with the app', async () => {
       const stream = new EventStream(`${m}/v2/events?event_type=status_update_event`);
-      await new Promise((r) => setTimeout(r, 300));
+      expect((await stream.ready).statusCode).toBe(200);
       const res = await call('POST', `${m}/v2/apps`, {
         id: '/marathon-nc',
         cmd: 'echo "hello $MESOS_TASK_ID" | nc -l $PORT0',
@@ -423,7 +436,7 @@ describe('emulated Marathon', () => {
       const app = await eventually('tasksRunning 1', async () => {
         const a = (await call('GET', `${m}/v2/apps/marathon-nc`)).body.app;
         return a.tasksRunning === 1 && a.deployments.length === 0 ? a : undefined;
-      }, 30_000, 250);
+      }, 60_000, 250);
       const task = app.tasks[0];
       expect(Object.keys(task)).toEqual(['appId', 'healthCheckResults', 'host', 'id', 'ipAddresses', 'ports', 'servicePorts', 'slaveId', 'state', 'stagedAt', 'startedAt', 'version', 'localVolumes']);
       expect(task).toMatchObject({ id: taskId, appId: '/marathon-nc', state: 'TASK_RUNNING', ports: [8000], servicePorts: [], version: app.version, localVolumes: [] });
@@ -434,7 +447,7 @@ describe('emulated Marathon', () => {
       expect(text.text).toBe(`marathon-nc\t8000\t${task.host}:8000\t\n`);
 
       // The task's own greeting, through the agent's published port 8000.
-      const line = await eventually('the task answers', async () => readLine(agent.hostPort(8000)), 20_000, 250);
+      const line = await eventually('the task answers', async () => readLine(agent.hostPort(8000)), 60_000, 250);
       expect(line).toBe(`hello ${taskId}`);
 
       // nc exits after the connection: a replacement with a new id takes over.
@@ -444,11 +457,11 @@ describe('emulated Marathon', () => {
         return t && a.tasks.length === 1 ? t : undefined;
       }, 60_000, 250);
       expect(replacement.id).toMatch(/^marathon-nc\./);
-      expect(stream.find((e) => e.data.taskId === taskId && e.data.taskStatus === 'TASK_FINISHED')).toBeDefined();
+      expect(stream.events.filter((e) => e.data.taskId === taskId).map((e) => e.data.taskStatus)).toEqual(expect.arrayContaining(['TASK_FINISHED']));
 
       const del = await call('DELETE', `${m}/v2/apps/marathon-nc`);
       expect(del.status).toBe(200);
-      await eventually('replacement killed', async () => stream.find((e) => e.data.taskId === replacement.id && e.data.taskStatus === 'TASK_KILLED'), 30_000, 250);
+      await eventually('replacement killed', async () => stream.find((e) => e.data.taskId === replacement.id && e.data.taskStatus === 'TASK_KILLED'), 60_000, 250);
       expect((await call('GET', `${m}/v2/apps/marathon-nc`)).status).toBe(404);
       expect((await call('GET', `${m}/v2/tasks`)).body.tasks).toEqual([]);
       const masterTasks = (await call('GET', `${master.url(5050)}/master/tasks`)).body.tasks;

@@ -1,5 +1,9 @@
 // Reaching the engine: every way a user points mesos-up at Docker either works
-// or fails within 2 s with what to do.
+// or fails with what to do. "Fails fast" is checked by its mechanism, not by a
+// clock: the reason in the message is the errno of the refused connection
+// (ECONNREFUSED, ENOENT, EACCES), so the engine check's 2 s timer, whose reason
+// reads "no answer within 2s", was not what ended the wait, and the process
+// exited by itself with status 1. How long that takes belongs in bench/.
 import { createHash } from 'node:crypto';
 import { mkdirSync, mkdtempSync, writeFileSync, chmodSync } from 'node:fs';
 import net from 'node:net';
@@ -28,33 +32,34 @@ function contextConfig(name: string, host: string): string {
   return dir;
 }
 
-const FAST_MS = 2000 + 1500; // the engine check's 2 s, plus starting Node
+/** The engine check gave up on a connection answered at once with `errno`, not on its timer. */
+function refusedAtOnce(stderr: string, endpoint: string, errno: string): void {
+  expect(stderr).toContain(`No Docker Engine answered at ${endpoint}: ${errno}`);
+  expect(stderr).not.toContain('no answer within');
+}
 
 describe('reaching the Docker Engine', () => {
   it('DOCKER_HOST=tcp:// with nothing listening: fails fast and says what to do', async () => {
     const port = await closedPort();
     const r = await cli(['status', '--name', 'x'], { env: { DOCKER_HOST: `tcp://127.0.0.1:${port}` } });
     expect(r.exitCode).toBe(1);
-    expect(r.stderr).toContain(`No Docker Engine answered at tcp://127.0.0.1:${port} (DOCKER_HOST): ECONNREFUSED`);
-    expect(r.stderr).toContain('apt-get install docker.io');
-    expect(r.ms).toBeLessThan(FAST_MS);
+    refusedAtOnce(r.stderr, `tcp://127.0.0.1:${port} (DOCKER_HOST)`, 'ECONNREFUSED');
+    expect(r.stderr).toContain('mesos-up doctor --fix');
   });
 
   it('DOCKER_HOST=ssh:// that does not answer: fails fast and names ssh', async () => {
     const port = await closedPort();
     const r = await cli(['status', '--name', 'x'], { env: { DOCKER_HOST: `ssh://nobody@127.0.0.1:${port}` } });
     expect(r.exitCode).toBe(1);
-    expect(r.stderr).toContain(`No Docker Engine answered at ssh://nobody@127.0.0.1:${port} (DOCKER_HOST)`);
+    refusedAtOnce(r.stderr, `ssh://nobody@127.0.0.1:${port} (DOCKER_HOST)`, 'ECONNREFUSED');
     expect(r.stderr).toContain('reachable with ssh');
-    expect(r.ms).toBeLessThan(FAST_MS);
   });
 
   it('a rootless socket that is not running: says how to start the rootless daemon', async () => {
     const r = await cli(['status', '--name', 'x'], { env: { DOCKER_HOST: 'unix:///run/user/4242/docker.sock' } });
     expect(r.exitCode).toBe(1);
-    expect(r.stderr).toContain('No Docker Engine answered at unix:///run/user/4242/docker.sock (DOCKER_HOST): ENOENT');
+    refusedAtOnce(r.stderr, 'unix:///run/user/4242/docker.sock (DOCKER_HOST)', 'ENOENT');
     expect(r.stderr).toContain('systemctl --user start docker');
-    expect(r.ms).toBeLessThan(FAST_MS);
   });
 
   it('a socket without permission: says to join the docker group', async () => {
@@ -65,14 +70,12 @@ describe('reaching the Docker Engine', () => {
     await new Promise((r) => srv.once('listening', r));
     chmodSync(sock, 0o000);
     try {
-      const t0 = Date.now();
       const r = await execa('setpriv', ['--bounding-set', '-dac_override,-dac_read_search', '--', process.execPath, BIN, 'status', '--name', 'x'], {
         reject: false, env: { CI: 'true', DOCKER_HOST: `unix://${sock}` },
       });
       expect(r.exitCode).toBe(1);
-      expect(r.stderr).toContain(`No Docker Engine answered at unix://${sock} (DOCKER_HOST): EACCES`);
+      refusedAtOnce(r.stderr, `unix://${sock} (DOCKER_HOST)`, 'EACCES');
       expect(r.stderr).toContain('add yourself to the docker group');
-      expect(Date.now() - t0).toBeLessThan(FAST_MS);
     } finally {
       srv.close();
     }
@@ -85,14 +88,15 @@ describe('reaching the Docker Engine', () => {
     const port = await closedPort();
     const bad = await cli(['status', '--name', 'x'], { env: { DOCKER_CONFIG: contextConfig('remote', `tcp://127.0.0.1:${port}`) } });
     expect(bad.exitCode).toBe(1);
-    expect(bad.stderr).toContain(`No Docker Engine answered at tcp://127.0.0.1:${port} (context remote)`);
-    expect(bad.ms).toBeLessThan(FAST_MS);
+    refusedAtOnce(bad.stderr, `tcp://127.0.0.1:${port} (context remote)`, 'ECONNREFUSED');
   });
 
   it('doctor prints a table, and JSON, of what it checked', async () => {
     const r = await cli(['doctor', '--json']);
     expect(r.exitCode, r.stdout).toBe(0);
-    const d = JSON.parse(r.stdout) as { ok: boolean; checks: Array<{ check: string; ok: boolean; detail: string }> };
+    const d = JSON.parse(r.stdout) as { ok: boolean; checks: Array<{ check: string; ok: boolean; warning?: boolean; detail: string }> };
+    // a failed check that is not a warning names itself here
+    expect(d.checks.filter((c) => !c.ok && !c.warning)).toEqual([]);
     expect(d.ok).toBe(true);
     expect(d.checks.map((c) => c.check)).toEqual(expect.arrayContaining(['engine endpoint', 'engine socket', 'engine answers', 'cgroups', 'emulated images', 'base image']));
     const port = await closedPort();

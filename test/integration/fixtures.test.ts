@@ -4,7 +4,7 @@ import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { connectCluster, MarathonClient, startCluster } from 'mesos-up';
 import { cli, json } from '../support/cli.js';
-import { clusterObjects } from '../support/docker.js';
+import { clusterObjects, describeEvent, docker, engineEvents } from '../support/docker.js';
 
 const ROOT = path.resolve(import.meta.dirname, '../..');
 
@@ -27,13 +27,24 @@ async function waitForLine(child: ReturnType<typeof childWithCluster>, text: str
   });
 }
 
-async function eventuallyGone(name: string, timeoutMs: number): Promise<number> {
+/** Waits until nothing labelled for `name` is left; `timeoutMs` only guards against a hang. */
+async function eventuallyGone(name: string, timeoutMs: number): Promise<void> {
   const t0 = Date.now();
   while (Date.now() - t0 < timeoutMs) {
-    if ((await clusterObjects(name)).length === 0) return Date.now() - t0;
+    if ((await clusterObjects(name)).length === 0) return;
     await new Promise((r) => setTimeout(r, 500));
   }
-  throw new Error(`${name} still has ${(await clusterObjects(name)).join(', ')}`);
+  throw new Error(`${name} still has ${(await clusterObjects(name)).join(', ')} after ${timeoutMs} ms`);
+}
+
+/** The test session (io.mesos-up.session) that owns a cluster's containers. */
+async function sessionOf(name: string): Promise<string> {
+  const d = await docker();
+  const containers = await d.listContainers({ all: true, filters: { label: [`io.mesos-up.cluster=${name}`] } });
+  const sessions = [...new Set(containers.map((c) => c.Labels['io.mesos-up.session']))];
+  expect(sessions, JSON.stringify(containers.map((c) => [c.Names[0], c.Labels]))).toHaveLength(1);
+  expect(sessions[0]).toBeTruthy();
+  return sessions[0]!;
 }
 
 describe('startCluster', () => {
@@ -45,7 +56,7 @@ describe('startCluster', () => {
       expect(name).toMatch(/^t-[0-9a-f]{8}$/);
       expect(cluster.env).toEqual({ MESOS_MASTER_URL: cluster.masterUrl, MARATHON_URL: cluster.marathonUrl, ZK_URL: cluster.zkUrl });
       expect((await cluster.marathon.info()).frameworkId).toBeTruthy();
-      expect(cluster.agents).toHaveLength(1);
+      expect(cluster.agents, JSON.stringify(cluster.agents)).toHaveLength(1);
       expect(cluster.agents[0]!.ports['8000']).toBeGreaterThan(0);
       expect(await cluster.logs('master')).not.toBe('');
     }
@@ -63,13 +74,18 @@ describe('startCluster', () => {
 
   it('reuse returns the running cluster started with the same configuration', async () => {
     const a = await startCluster({ images: 'emulated', reuse: true, agents: 1 });
-    const t0 = Date.now();
-    const b = await startCluster({ images: 'emulated', reuse: true, agents: 1 });
+    const before = await clusterObjects(a.name);
+    // Reuse is the same containers, not new ones: the engine creates, starts and
+    // removes nothing labelled for this cluster while the second call runs.
+    const watch = await engineEvents({ type: ['container', 'network'], label: [`io.mesos-up.cluster=${a.name}`] });
+    const b = await startCluster({ images: 'emulated', reuse: true, agents: 1 }).finally(() => watch.stop());
     expect(b.name).toBe(a.name);
     expect(b.marathonUrl).toBe(a.marathonUrl);
-    expect(Date.now() - t0).toBeLessThan(5000);
+    // (exec_* events would be probes run inside the containers, which reuse may do)
+    expect(watch.events.filter((e) => !e.Action.startsWith('exec_')).map(describeEvent)).toEqual([]);
+    expect(await clusterObjects(a.name)).toEqual(before);
     await b.stop(); // a reused cluster outlives its handles
-    expect((await clusterObjects(a.name)).length).toBeGreaterThan(0);
+    expect(await clusterObjects(a.name)).toEqual(before);
     expect((await cli(['down', '--name', a.name])).exitCode).toBe(0);
   });
 });
@@ -78,23 +94,42 @@ describe('crash safety', () => {
   it('removes the clusters of a SIGKILLed process (reaper)', async () => {
     const child = childWithCluster('fx-killed');
     await waitForLine(child, 'READY fx-killed');
-    expect((await clusterObjects('fx-killed')).length).toBeGreaterThan(0);
+    expect(await clusterObjects('fx-killed')).toEqual(expect.arrayContaining(['container /fx-killed-zookeeper']));
+    // The session's reaper is what removes them: follow its output from before the kill.
+    const session = await sessionOf('fx-killed');
+    const d = await docker();
+    const reapers = await d.listContainers({ filters: { label: [`io.mesos-up.reaper=${session}`] } });
+    expect(reapers.map((c) => c.State), JSON.stringify(reapers.map((c) => c.Names[0]))).toEqual(['running']);
+    const logs = (await d.getContainer(reapers[0]!.Id).logs({ follow: true, stdout: true, stderr: true })) as NodeJS.ReadableStream & { destroy(): void };
+    let said = '';
+    const ended = new Promise<void>((resolve) => {
+      logs.on('data', (c: Buffer) => (said += c.toString()));
+      logs.on('end', resolve);
+      logs.on('close', resolve);
+      logs.on('error', () => resolve());
+    });
     child.kill('SIGKILL');
     await child;
-    const ms = await eventuallyGone('fx-killed', 30_000);
-    expect(ms).toBeLessThan(30_000);
+    // The reaper waits 3 s after the last connection closed, then removes and exits.
+    // 60 s only guards against a hang on a loaded machine.
+    await eventuallyGone('fx-killed', 60_000);
+    await Promise.race([ended, new Promise((r) => setTimeout(r, 60_000))]);
+    logs.destroy();
+    expect(said).toContain(`reaped io.mesos-up.session=${session}`);
   });
 
   it('mesos-up prune removes clusters whose owner is gone when there is no reaper', async () => {
     const child = childWithCluster('fx-orphan', { MESOS_UP_REAPER: 'off' });
     await waitForLine(child, 'READY fx-orphan');
+    const session = await sessionOf('fx-orphan');
+    // no reaper for that session: nothing but prune will remove its clusters
+    expect((await (await docker()).listContainers({ all: true, filters: { label: [`io.mesos-up.reaper=${session}`] } })).map((c) => c.Names[0])).toEqual([]);
     child.kill('SIGKILL');
     await child;
-    await new Promise((r) => setTimeout(r, 1000));
-    expect((await clusterObjects('fx-orphan')).length).toBeGreaterThan(0);
+    expect(await clusterObjects('fx-orphan')).toEqual(expect.arrayContaining(['container /fx-orphan-zookeeper']));
     const r = await cli(['prune', '--json']);
     expect(r.exitCode).toBe(0);
-    expect(json<{ pruned: Array<{ name: string }> }>(r).pruned.map((p) => p.name)).toContain('fx-orphan');
+    expect(json<{ pruned: Array<{ name: string }> }>(r).pruned.map((p) => p.name)).toEqual(expect.arrayContaining(['fx-orphan']));
     expect(await clusterObjects('fx-orphan')).toEqual([]);
   });
 
@@ -117,13 +152,13 @@ describe('connectCluster', () => {
       const mine = new MarathonClient(info.marathonUrl);
       await mine.createApp({ id: '/not-the-fixtures', cmd: 'sleep 600', cpus: 0.01, mem: 16 });
       const handle = await connectCluster({ masterUrl: info.masterUrl, marathonUrl: info.marathonUrl, zkUrl: info.zkUrl });
-      expect(handle.agents).toHaveLength(1);
+      expect(handle.agents, JSON.stringify(handle.agents)).toHaveLength(1);
       await handle.marathon.createApp({ id: '/fixture-app', cmd: 'sleep 600', cpus: 0.01, mem: 16 });
       await handle.stop();
       const ids = (await mine.listApps()).map((a) => a.id);
-      expect(ids).toContain('/not-the-fixtures');
-      expect(ids).not.toContain('/fixture-app');
-      expect((await clusterObjects('fx-cli')).filter((o) => o.startsWith('container'))).toHaveLength(4);
+      expect(ids).toEqual(expect.arrayContaining(['/not-the-fixtures']));
+      expect(ids, JSON.stringify(ids)).not.toContain('/fixture-app');
+      expect((await clusterObjects('fx-cli')).filter((o) => o.startsWith('container')).sort()).toEqual(['container /fx-cli-agent1', 'container /fx-cli-marathon', 'container /fx-cli-master1', 'container /fx-cli-zookeeper']);
       // and from the environment variables
       process.env.MESOS_UP_MASTER_URL = info.masterUrl;
       process.env.MESOS_UP_MARATHON_URL = info.marathonUrl;

@@ -7,8 +7,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { clusterObjects } from '../support/docker.js';
-
-const ROOT = path.resolve(import.meta.dirname, '../..');
+import { npmInstall, packInto } from '../support/pack.js';
 const NAME = 'it-installed';
 let dir: string;
 let bin: string;
@@ -17,11 +16,9 @@ const run = (args: string[]) => execa(process.execPath, [bin, ...args], { cwd: d
 
 beforeAll(async () => {
   dir = mkdtempSync(path.join(os.tmpdir(), 'mesos-up-installed-'));
-  // The suite has built dist/ and the emulator bundles already; packing must not rebuild.
-  const pack = await execa('npm', ['pack', '--ignore-scripts', '--json', '--pack-destination', dir], { cwd: ROOT });
-  const tarball = path.join(dir, (JSON.parse(pack.stdout) as Array<{ filename: string }>)[0]!.filename);
+  const tarball = await packInto(dir);
   writeFileSync(path.join(dir, 'package.json'), JSON.stringify({ name: 'newcomer', version: '1.0.0', private: true }));
-  await execa('npm', ['install', '--omit=dev', '--omit=peer', '--prefer-offline', '--no-audit', '--no-fund', tarball], { cwd: dir });
+  await npmInstall(dir, ['--omit=dev', '--omit=peer', tarball]);
   bin = path.join(dir, 'node_modules', 'mesos-up', 'bin', 'mesos-up.js');
 }, 240_000);
 

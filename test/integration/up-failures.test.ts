@@ -1,13 +1,16 @@
-// up fails clearly and quickly, and leaves nothing behind: no engine, port in
-// use, name in use, a container that exits while starting, a deadline, bad
-// config, and Ctrl-C.
+// up fails clearly and leaves nothing behind: no engine, port in use, name in
+// use, a container that exits while starting, a deadline, bad config, and
+// Ctrl-C. "Quickly" is checked by which path ended the run (the error text
+// names it: a refused connection, a container that exited, the deadline), not
+// by a clock; how long each takes is measured in bench/.
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { cli, spawnCli } from '../support/cli.js';
-import { clusterObjects, docker } from '../support/docker.js';
+import { clusterObjects, docker, engineEvents } from '../support/docker.js';
+import { eventually } from '../emulator/harness.js';
 
 function clusterFile(text: string): string {
   const file = path.join(mkdtempSync(path.join(os.tmpdir(), 'mesos-up-it-')), 'cluster.yaml');
@@ -16,12 +19,14 @@ function clusterFile(text: string): string {
 }
 
 describe('up failures', () => {
-  it('says how to get a Docker Engine when none answers, within 2 s', async () => {
+  it('says how to get a Docker Engine when none answers, without waiting on it', async () => {
     const r = await cli(['up', '--name', 'it-noengine'], { env: { DOCKER_HOST: 'unix:///tmp/mesos-up-no-such.sock' } });
     expect(r.exitCode).toBe(1);
-    expect(r.stderr).toContain('No Docker Engine answered at unix:///tmp/mesos-up-no-such.sock (DOCKER_HOST)');
-    expect(r.stderr).toContain('apt-get install docker.io');
-    expect(r.ms).toBeLessThan(5000); // process start included; the engine check itself gives up after 2 s
+    // ENOENT: the missing socket was refused at once; the engine check's 2 s timer
+    // (reason "no answer within 2s") did not end it.
+    expect(r.stderr).toContain('No Docker Engine answered at unix:///tmp/mesos-up-no-such.sock (DOCKER_HOST): ENOENT');
+    expect(r.stderr).not.toContain('no answer within');
+    expect(r.stderr).toContain('mesos-up doctor --fix');
   });
 
   it('refuses a host port that is already in use, before starting anything', async () => {
@@ -55,34 +60,37 @@ describe('up failures', () => {
   it('names a container that exits while starting, shows its last lines, and removes what it made', async () => {
     // An "agent" that prints a line and exits: a stand-in for a crashing component.
     const file = clusterFile('agents:\n  image: debian:bookworm-slim\n');
-    const t0 = Date.now();
     const r = await cli(['up', '--name', 'it-crash', '--images', 'emulated', '-f', file]);
     expect(r.exitCode).toBe(1);
+    // the fail-fast check ended the wait, not the deadline
     expect(r.stderr).toMatch(/Container it-crash-agent1 exited with code \d+ while the cluster was starting/);
+    expect(r.stderr).not.toMatch(/Gave up waiting/);
     expect(r.stderr).toContain('mesos-up logs it-crash-agent1');
-    expect(Date.now() - t0).toBeLessThan(120_000);
     expect(await clusterObjects('it-crash')).toEqual([]);
   });
 
-  it('fails within 5 s of a crash with the container, its exit code and its last log lines', async () => {
+  it('stops at a crash, not at the deadline, with the container, its exit code and its last log lines', async () => {
     // A "master" that is really the agent image: it exits at once, saying it lacks --master.
     const { version } = await import('../../src/version.js');
     const file = clusterFile(`masters:\n  image: mesos-up/mesos-agent:${version}\n`);
-    // The crash's moment is the engine's "die" event; the CLI must have given up within 5 s of it.
-    const d = await docker();
-    const events = (await d.getEvents({ filters: { type: ['container'], event: ['die'], label: ['io.mesos-up.cluster=it-crash2'] } })) as NodeJS.ReadableStream & { destroy(): void };
-    let diedAt = 0;
-    events.on('data', (c: Buffer) => {
-      if (!diedAt && c.toString().includes('it-crash2-master1')) diedAt = Date.now();
-    });
-    const r = await spawnCli(['up', '--name', 'it-crash2', '--images', 'emulated', '-f', file]);
-    const failedAfter = Date.now() - diedAt;
-    events.destroy();
-    expect(r.exitCode).toBe(1);
-    expect(String(r.stderr)).toMatch(/Container it-crash2-master1 exited with code 1 while the cluster was starting/);
-    expect(String(r.stderr)).toMatch(/\| .*EXIT with status 1: Missing required option `--master`/);
-    expect(diedAt).toBeGreaterThan(0);
-    expect(failedAfter).toBeLessThan(5000);
+    // The engine's own record of the crash: its "die" events for this cluster.
+    const deaths = await engineEvents({ type: ['container'], event: ['die'], label: ['io.mesos-up.cluster=it-crash2'] });
+    const died = () => deaths.events.map((e) => e.Actor.Attributes.name);
+    try {
+      const r = await spawnCli(['up', '--name', 'it-crash2', '--images', 'emulated', '-f', file]);
+      expect(r.exitCode).toBe(1);
+      // The fail-fast check that runs beside every readiness wait ended the run: the
+      // error names the crash. Had no wait looked, the deadline (3 min) would have, as
+      // "Gave up waiting for …". How soon after the crash it stops belongs in bench/.
+      expect(String(r.stderr)).toMatch(/Container it-crash2-master1 exited with code 1 while the cluster was starting/);
+      expect(String(r.stderr)).not.toMatch(/Gave up waiting/);
+      expect(String(r.stderr)).toMatch(/\| .*EXIT with status 1: Missing required option `--master`/);
+      // (the event stream may trail the CLI by a moment; 30 s is only a hang guard)
+      await eventually('the engine to report the master\'s death', async () => died().includes('it-crash2-master1'), 30_000).catch(() => undefined);
+      expect(died()).toEqual(expect.arrayContaining(['it-crash2-master1']));
+    } finally {
+      deaths.stop();
+    }
     expect(await clusterObjects('it-crash2')).toEqual([]);
   });
 
@@ -120,17 +128,14 @@ describe('up failures', () => {
     }
     if (!bystander) throw new Error('could not take a free pool for the bystander network');
     try {
-      const events: string[] = [];
-      const stream = (await d.getEvents({ filters: { type: ['network'], event: ['create', 'destroy'] } })) as NodeJS.ReadableStream;
-      stream.on('data', (c: Buffer) => events.push(...c.toString().trim().split('\n')));
-      const r = await cli(['up', '--name', 'it-pool', '--images', 'emulated', '--json']);
-      (stream as unknown as { destroy(): void }).destroy();
+      const watch = await engineEvents({ type: ['network'], event: ['create', 'destroy'] });
+      const r = await cli(['up', '--name', 'it-pool', '--images', 'emulated', '--json']).finally(() => watch.stop());
       expect(r.exitCode, r.stderr).toBe(0);
       const [net] = await d.listNetworks({ filters: { name: ['mesos-up-it-pool'] } });
       const subnet = subnetsOf(net!)[0]!;
       expect(overlaps(parseCidr(subnet)!, parseCidr(first)!)).toBe(false);
       // one create of our network, no probe network made and removed
-      const ours = events.map((e) => JSON.parse(e) as { Action: string; Actor: { Attributes: { name: string } } }).filter((e) => e.Actor.Attributes.name === 'mesos-up-it-pool');
+      const ours = watch.events.filter((e) => e.Actor.Attributes.name === 'mesos-up-it-pool');
       expect(ours.map((e) => e.Action)).toEqual(['create']);
       expect(subnetsOf(await bystander.inspect())).toEqual([first]);
     } finally {
@@ -144,7 +149,7 @@ describe('up failures', () => {
     const file = clusterFile('agents:\n  image: debian:bookworm-slim\n');
     const r = await cli(['up', '--name', 'it-retain', '--images', 'emulated', '--retain', '-f', file]);
     expect(r.exitCode).toBe(1);
-    expect((await clusterObjects('it-retain')).length).toBeGreaterThan(0);
+    expect(await clusterObjects('it-retain')).toEqual(expect.arrayContaining(['container /it-retain-agent1']));
     await cli(['down', '--name', 'it-retain']);
     expect(await clusterObjects('it-retain')).toEqual([]);
   });
@@ -168,17 +173,20 @@ describe('up failures', () => {
 
   it('Ctrl-C during up removes what the run created and exits 130', async () => {
     const child = spawnCli(['up', '--name', 'it-sigint', '--images', 'emulated']);
-    // wait until containers exist, then interrupt
-    const d = await docker();
-    for (let i = 0; i < 200; i++) {
-      const c = await d.listContainers({ all: true, filters: { label: ['io.mesos-up.cluster=it-sigint'] } });
-      if (c.length >= 2) break;
-      await new Promise((r) => setTimeout(r, 100));
-    }
+    // wait until containers exist, then interrupt: the run has something to remove
+    // (the 120 s bound only guards against a hang; a loaded machine starts them later)
+    const made = await eventually('two containers of it-sigint', async () => {
+      const objects = (await clusterObjects('it-sigint')).filter((o) => o.startsWith('container'));
+      return objects.length >= 2 ? objects : undefined;
+    }, 120_000, 100).catch(async (err: Error) => {
+      child.kill('SIGINT');
+      throw new Error(`${err.message}; up said: ${String((await child).stderr)}`);
+    });
     child.kill('SIGINT');
     const r = await child;
-    expect(r.exitCode).toBe(130);
-    expect(String(r.stderr)).toContain('Interrupted');
+    expect(r.exitCode, `interrupted with ${made.join(', ')}: ${String(r.stderr)}`).toBe(130);
+    expect(String(r.stderr)).toContain('Interrupted: removing what this run created');
+    expect(String(r.stderr)).toContain('removed what this run of up had created');
     expect(await clusterObjects('it-sigint')).toEqual([]);
   });
 });
