@@ -56,11 +56,12 @@ afterAll(() => {
 describe('a user project (examples/vitest-project)', () => {
   it('its npm test passes: a cluster per file, an app deployed, reached on its port, scaled, and removed', async () => {
     const t0 = Date.now();
-    const r = await execa('npm', ['test'], { cwd: dir, reject: false, env: { CI: 'true', NO_COLOR: '1', FORCE_COLOR: '0' } });
+    const proc = execa('npm', ['test'], { cwd: dir, reject: false, env: { CI: 'true', NO_COLOR: '1', FORCE_COLOR: '0' } });
+    const r = await proc;
     expect(r.exitCode, `${r.stdout}\n${r.stderr}`).toBe(0);
     expect(r.stdout).toMatch(/Tests\s+2 passed/);
     // useCluster removed its cluster when the file ended
-    expect(await orphaned(t0, r.pid)).toEqual([]);
+    expect(await orphaned(t0, proc.pid)).toEqual([]);
   });
 
   it('its GitHub Actions workflow installs, checks the engine and runs that same npm test', () => {
@@ -78,9 +79,10 @@ describe("the README's fixture example", () => {
     expect(code, 'README.md "## In tests" has a ```js block').toBeTruthy();
     writeFileSync(path.join(dir, 'example.mjs'), code!);
     const t0 = Date.now();
-    const r = await execa(process.execPath, ['example.mjs'], { cwd: dir, reject: false });
+    const proc = execa(process.execPath, ['example.mjs'], { cwd: dir, reject: false });
+    const r = await proc;
     expect(r.exitCode, `${r.stdout}\n${r.stderr}`).toBe(0);
     expect(r.stdout).toMatch(/^\/web runs on \S+; Marathon at http:\/\/127\.0\.0\.1:\d+$/m);
-    expect(await orphaned(t0, r.pid)).toEqual([]);
+    expect(await orphaned(t0, proc.pid)).toEqual([]);
   });
 });
