@@ -145,7 +145,7 @@ export async function buildTarget(
     throw new MesosUpError('IMAGE', `Building ${ref} failed: ${msg}`, {
       logs: tail.join('\n'),
       hint: /debian:bookworm-slim|pull access denied|not found/i.test(msg)
-        ? 'the base image debian:bookworm-slim is missing and no registry answered: create it locally with debootstrap (see README, "Offline")'
+        ? 'the base image debian:bookworm-slim is missing and no registry answered: run mesos-up doctor --fix (it makes it with debootstrap; README, "Offline")'
         : 'the build needs Debian package mirrors (apt-get); check network access to them',
       cause: err,
     });

@@ -59,7 +59,7 @@ export async function runDoctor(spec: ClusterSpec, env: NodeJS.ProcessEnv = proc
   const stale = fresh.filter(([, f]) => !f).map(([i]) => i);
   checks.push({ check: 'emulated images', ok: stale.length === 0, warning: stale.length > 0, detail: stale.length ? `not built or out of date: ${stale.join(', ')}` : 'built and up to date', ...(stale.length ? { hint: 'mesos-up images build (up also builds them when needed)' } : {}) });
   const base = !!(await imagePresent(docker, 'debian:bookworm-slim'));
-  checks.push({ check: 'base image', ok: base || stale.length === 0, warning: !base, detail: base ? 'debian:bookworm-slim present' : 'debian:bookworm-slim missing (needed to build the emulated images)', ...(!base ? { hint: 'docker pull debian:bookworm-slim, or make it with debootstrap (README, "Offline")' } : {}) });
+  checks.push({ check: 'base image', ok: base || stale.length === 0, warning: !base, detail: base ? 'debian:bookworm-slim present' : 'debian:bookworm-slim missing (needed to build the emulated images)', ...(!base ? { hint: 'up pulls it, or makes it with debootstrap where no registry answers (mesos-up doctor --fix sets that up)' } : {}) });
   for (const [key, port] of Object.entries(spec.ports)) {
     if (port === 0) continue;
     const free = await portFree(port);
