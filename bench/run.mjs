@@ -16,7 +16,7 @@ import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
-import { coldBuild, cachedBuild, checkBuild, imageSizes, removeBenchImages } from './lib/builds.mjs';
+import { coldBuild, cachedBuild, checkBuild, diskTotal, imageSizes, removeBenchImages } from './lib/builds.mjs';
 import { analyse } from './lib/critical-path.mjs';
 import { engineFloor } from './lib/engine-floor.mjs';
 import { baselineRun, bareRemove, composeDown, ensureGone, members, mesosUpDown, mesosUpRun, paths } from './lib/cluster-runs.mjs';
@@ -84,7 +84,8 @@ if (!existsSync(path.join(ROOT, 'dist', 'index.js')) || !existsSync(path.join(RO
 }
 const imp = (rel) => import(pathToFileURL(path.join(ROOT, rel)).href);
 const [api, offersMod, waitMod, imagesMod] = await Promise.all([imp('dist/index.js'), imp('dist/probes/offers.js'), imp('dist/probes/wait.js'), imp('dist/engine/images.js')]);
-const dist = { removeCluster: api.removeCluster, offersFlowing: offersMod.offersFlowing, waitUntil: waitMod.waitUntil, contextHash: imagesMod.contextHash, contextFiles: imagesMod.contextFiles };
+// ensureEmulatedImages: the cold build runs mesos-up's own build code
+const dist = { removeCluster: api.removeCluster, offersFlowing: offersMod.offersFlowing, waitUntil: waitMod.waitUntil, contextHash: imagesMod.contextHash, contextFiles: imagesMod.contextFiles, ensureEmulatedImages: api.ensureEmulatedImages };
 const docker = await api.connectEngine();
 const runId = randomBytes(2).toString('hex');
 const ctx = {
@@ -422,7 +423,9 @@ async function builds() {
   const cached = [];
   for (let i = 0; i < (opts.quick ? 1 : 2); i++) cached.push((await cachedBuild(ctx)).ms);
   results.builds = { check: summary(check), cached: summary(cached) };
-  results.builds.sizes = await imageSizes(ctx, ['mesos-up/zookeeper:0.1.0', 'mesos-up/mesos-master:0.1.0', 'mesos-up/mesos-agent:0.1.0', 'mesos-up/marathon:0.1.0', 'debian:bookworm-slim']);
+  const refs = ['mesos-up/zookeeper:0.1.0', 'mesos-up/mesos-master:0.1.0', 'mesos-up/mesos-agent:0.1.0', 'mesos-up/marathon:0.1.0'];
+  results.builds.sizes = await imageSizes(ctx, [...refs, 'debian:bookworm-slim']);
+  results.builds.disk = await diskTotal(ctx, refs);
   if (opts.coldBuild) {
     log('image builds: cold (no layer cache; apt-get from the Debian mirror), can take minutes');
     try {

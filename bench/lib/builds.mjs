@@ -1,21 +1,20 @@
-// Image build times.
+// Image build times and sizes.
 //   cold:   every layer built from scratch (apt-get update + install from the Debian
-//           mirror included), in the order and with the build context `images build`
-//           uses. The engine keeps its classic-builder cache as image layers, which
-//           other images on a shared engine (and other people's builds) also hold, so
-//           removing "the cache of our images only" is not possible without removing
-//           images the bench did not make. Instead the bench builds with nocache=1
-//           for the first target of each base (zookeeper, mesos-master: the
-//           node-base layer) and with the cache for the targets that reuse node-base
-//           in a real cold build too (mesos-agent, marathon), under bench-only tags
-//           (mesos-up-bench/<target>:cold-<id>) that it removes afterwards; only
-//           layers no other image uses go with them.
+//           mirror included) by mesos-up's own build code (ensureEmulatedImages:
+//           slim-base, then the ZooKeeper and Node chains side by side). The
+//           classic builder's cache is keyed by the parent image, so the bench
+//           makes a fresh base (debian:bookworm-slim plus one bench label: a new
+//           image id, which no cached layer has as parent) and builds from it
+//           under bench-only tags (mesos-up-bench/<role>:cold-<id>), removed
+//           afterwards with the layers only they used. Nothing the user built is
+//           touched, and no cache applies: what a first `images build` does.
 //   cached: `mesos-up images build --force` (every step a cache hit).
 //   check:  `mesos-up images build` when the images are up to date (a hash of the
 //           build context and four image inspects).
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import os from 'node:os';
 import path from 'node:path';
 import { runOk } from './proc.mjs';
-
 
 function follow(docker, stream) {
   return new Promise((resolve, reject) => {
@@ -30,33 +29,33 @@ function follow(docker, stream) {
   });
 }
 
-export const COLD_TARGETS = [
-  { target: 'zookeeper', nocache: true },
-  { target: 'mesos-master', nocache: true },
-  { target: 'mesos-agent', nocache: false },
-  { target: 'marathon', nocache: false },
-];
+/** A copy of debian:bookworm-slim with its own image id, so no cached layer applies above it. */
+async function freshBase(ctx, tag) {
+  const dir = mkdtempSync(path.join(os.tmpdir(), 'mesos-up-bench-base-'));
+  try {
+    writeFileSync(path.join(dir, 'Dockerfile'), `FROM debian:bookworm-slim\nLABEL io.mesos-up.bench=${tag}\n`);
+    await follow(ctx.docker, await ctx.docker.buildImage({ context: dir, src: ['Dockerfile'] }, { t: tag, rm: true }));
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
 
-/** Builds the four targets as a cold `images build` would; returns per-target ms and the tags made. */
+/** Builds the four images as a first `images build` would; returns the total and when each target was built. */
 export async function coldBuild(ctx, runId, log) {
-  const dir = path.join(ctx.p.root, 'emulator');
-  const hash = ctx.dist.contextHash(dir);
-  // the same file list mesos-up itself sends to the engine
-  const files = ctx.dist.contextFiles(dir);
+  const base = `mesos-up-bench/base:cold-${runId}`;
+  ctx.benchImages.add(base);
+  await freshBase(ctx, base);
+  const refFor = (role) => `mesos-up-bench/${role}:cold-${runId}`;
+  for (const role of ['zookeeper', 'master', 'agent', 'marathon']) ctx.benchImages.add(refFor(role));
   const perTarget = [];
   const t0 = process.hrtime.bigint();
-  for (const { target, nocache } of COLD_TARGETS) {
-    const tag = `mesos-up-bench/${target}:cold-${runId}`;
-    ctx.benchImages.add(tag);
-    const h0 = process.hrtime.bigint();
-    log(`  cold build: ${target}${nocache ? ' (nocache)' : ' (reuses node-base, as a cold images build does)'}`);
-    const stream = await ctx.docker.buildImage(
-      { context: dir, src: files },
-      { t: tag, target, nocache, rm: true, forcerm: true, labels: { 'io.mesos-up.context': hash, 'io.mesos-up.bench': 'cold-build' } },
-    );
-    await follow(ctx.docker, stream);
-    perTarget.push({ target, nocache, ms: Number(process.hrtime.bigint() - h0) / 1e6 });
-  }
+  log('  cold build: slim-base, then zookeeper beside mesos-master, mesos-agent and marathon (as images build does)');
+  await ctx.dist.ensureEmulatedImages(ctx.docker, '0.1.0', (line) => {
+    // BuildProgress lines: "zookeeper: built · mesos-master: step 3/11, …"
+    for (const m of line.matchAll(/(\S+): built/g)) {
+      if (!perTarget.some((t) => t.target === m[1])) perTarget.push({ target: m[1], ms: Number(process.hrtime.bigint() - t0) / 1e6 });
+    }
+  }, { cold: { base, refFor } });
   return { ms: Number(process.hrtime.bigint() - t0) / 1e6, perTarget };
 }
 
@@ -94,4 +93,20 @@ export async function imageSizes(ctx, refs) {
     }
   }
   return out;
+}
+
+/** Bytes on disk for these images together: each layer once, however many images share it. */
+export async function diskTotal(ctx, refs) {
+  const layers = new Map();
+  for (const ref of refs) {
+    let history;
+    try {
+      history = await ctx.docker.getImage(ref).history();
+    } catch {
+      return undefined;
+    }
+    // Layers built here carry their image id; pulled ones show <missing>, keyed by their place in this image.
+    history.forEach((h, i) => layers.set(h.Id && h.Id !== '<missing>' ? h.Id : `${ref}#${history.length - i}`, h.Size));
+  }
+  return [...layers.values()].reduce((a, b) => a + b, 0);
 }

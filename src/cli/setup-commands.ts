@@ -10,7 +10,7 @@ import { action } from './run.js';
 const load = () => import('./deferred.js');
 const err = (line: string) => process.stderr.write(`${line}\n`);
 
-/** Runs doctor's setup; returns false when the user must act by hand (the steps are printed). */
+/** Runs doctor's setup and says what it did; `outcome: 'manual'` when the user must act (the steps are printed). */
 async function fix(opts: { yes?: boolean; json?: boolean }): Promise<{ outcome: string; commands: string[]; manual: string[]; after: string[]; log?: string }> {
   const { runSetup, ask, pickReporter } = await load();
   const interactive = !!process.stdin.isTTY && !!process.stderr.isTTY;
@@ -30,6 +30,7 @@ async function fix(opts: { yes?: boolean; json?: boolean }): Promise<{ outcome: 
   });
   if (!opts.json) {
     for (const n of notes) err(`  ${n}`);
+    if (result.outcome === 'nothing') err('Nothing to set up: the engine answers and debian:bookworm-slim is there.');
     if (result.outcome === 'manual') for (const l of result.manual) err(l);
     for (const l of result.after) err(l);
     if (result.log) err(`Setup log: ${result.log}`);
