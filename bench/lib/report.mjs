@@ -259,7 +259,8 @@ export function renderMarkdown(r, { svgName, svgBaseName }) {
     const rows2 = [['build', 'time']];
     if (b.cold?.ms) {
       rows2.push(['cold (from a fresh base: no layer cache, apt-get from the mirror), total', fmtMs(b.cold.ms)]);
-      for (const t of b.cold.perTarget) rows2.push([`&nbsp;&nbsp;${t.target} built after`, fmtMs(t.ms)]);
+      // Runs before 2026-12 built one target after another and timed each (nocache marks those).
+      for (const t of b.cold.perTarget) rows2.push([t.nocache === undefined ? `&nbsp;&nbsp;${t.target} built after` : `&nbsp;&nbsp;${t.target}${t.nocache ? ' (nocache)' : ' (reuses node-base)'}`, fmtMs(t.ms)]);
     } else rows2.push(['cold', b.cold?.error ? `failed: ${b.cold.error}` : 'not run (--quick or --no-cold-build)']);
     rows2.push(['cached: `mesos-up images build --force`', fmtSummary(b.cached)]);
     rows2.push(['up to date: `mesos-up images build`', fmtSummary(b.check)]);
