@@ -15,12 +15,15 @@ export function registerImageCommands(program: Command): void {
     .option('--json', 'print one JSON document')
     .action(
       action(async (opts: { force?: boolean; json?: boolean }) => {
-        const { connectEngine, ALL_ROLES, ensureEmulatedImages, emulatedImage } = await load();
+        const { connectEngine, ALL_ROLES, ensureEmulatedImages, emulatedImage, pickReporter } = await load();
         const docker = await connectEngine();
         const t0 = Date.now();
-        const built = await ensureEmulatedImages(docker, version, (line) => {
-          if (!opts.json) process.stdout.write(`  ${line}\n`);
-        }, { force: !!opts.force });
+        let built: string[] = [];
+        // One progress line (listr2 on a terminal, a few plain lines elsewhere); the full output goes to a log file.
+        await pickReporter({ json: opts.json }, []).run(
+          [{ title: 'Ensuring the emulated images', run: async (_ctx, step) => void (built = await ensureEmulatedImages(docker, version, (l) => step.progress(l), { force: !!opts.force })) }],
+          undefined,
+        );
         const all = ALL_ROLES.map((r) => emulatedImage(r, version));
         const seconds = (Date.now() - t0) / 1000;
         process.stdout.write(

@@ -30,6 +30,7 @@ export function listrReporter(notes: string[]): Reporter {
 
 export function plainReporter(out: NodeJS.WritableStream): Reporter {
   let lastProgress = '';
+  let lastShape = '';
   let lastAt = 0;
   return {
     run: (actions, ctx) =>
@@ -37,11 +38,14 @@ export function plainReporter(out: NodeJS.WritableStream): Reporter {
         start: (t) => out.write(`• ${t}\n`),
         done: (t, ms) => out.write(`✓ ${t} (${formatDuration(ms)})\n`),
         fail: (t) => out.write(`✗ ${t}\n`),
-        // Progress can be chatty (pull layers, build steps): skip repeats and cap the rate.
+        // Progress can be chatty (pull layers, build steps, package counts): a line
+        // when its words change (at most one a second), else one every 10 s.
         progress: (_t, line) => {
           const now = Date.now();
-          if (line === lastProgress || now - lastAt < 1000) return;
+          const shape = line.replace(/\d+/g, '#');
+          if (line === lastProgress || now - lastAt < (shape === lastShape ? 10_000 : 1000)) return;
           lastProgress = line;
+          lastShape = shape;
           lastAt = now;
           out.write(`    ${line}\n`);
         },
