@@ -58,12 +58,16 @@ export const NO_ENGINE_HINT =
 export async function connectEngine(opts: { timeoutMs?: number; env?: NodeJS.ProcessEnv } = {}): Promise<Docker> {
   const ep = resolveEndpoint(opts.env);
   const docker = await clientFor(ep);
+  const timeoutMs = opts.timeoutMs ?? 2000;
+  // The ping is aborted when the time is up: a socket left open to an endpoint
+  // that never answers would keep the process alive after the error.
+  const abort = new AbortController();
+  const timer = setTimeout(() => abort.abort(new Error(`no answer within ${timeoutMs / 1000}s`)), timeoutMs);
   try {
-    await Promise.race([
-      docker.ping(),
-      new Promise((_, reject) => setTimeout(() => reject(new Error('no answer within 2s')), opts.timeoutMs ?? 2000).unref()),
-    ]);
-  } catch (err) {
+    // dockerode takes an abortSignal here; its type definitions do not say so.
+    await (docker as unknown as { ping(o: { abortSignal: AbortSignal }): Promise<unknown> }).ping({ abortSignal: abort.signal });
+  } catch (caught) {
+    const err = abort.signal.aborted ? abort.signal.reason : caught;
     const reason = (err as NodeJS.ErrnoException).code ?? (err as Error).message;
     const denied = reason === 'EACCES';
     throw new MesosUpError('ENGINE_UNREACHABLE', `No Docker Engine answered at ${ep.host} (${ep.source}): ${reason}`, {
@@ -76,6 +80,8 @@ export async function connectEngine(opts: { timeoutMs?: number; env?: NodeJS.Pro
             : NO_ENGINE_HINT,
       cause: err,
     });
+  } finally {
+    clearTimeout(timer);
   }
   return docker;
 }

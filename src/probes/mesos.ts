@@ -22,7 +22,8 @@ export async function masterHealthy(url: string, signal?: AbortSignal): Promise<
 }
 
 export const metrics = (url: string, signal?: AbortSignal): Promise<Metrics> =>
-  getJson<Metrics>(`${url}/metrics/snapshot`, signal ? { signal } : {});
+  // 5 s, as masterState: on a busy machine a slow answer is not "not elected".
+  getJson<Metrics>(`${url}/metrics/snapshot`, { timeoutMs: 5000, ...(signal ? { signal } : {}) });
 
 export const masterState = (url: string, signal?: AbortSignal): Promise<MasterState> =>
   getJson<MasterState>(`${url}/master/state`, { timeoutMs: 5000, ...(signal ? { signal } : {}) });

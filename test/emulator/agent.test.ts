@@ -293,7 +293,9 @@ describe('emulated mesos-agent', () => {
         await launch({
           name: 'hello',
           task_id: { value: 'hello' },
-          command: { value: 'echo hello $MESOS_SANDBOX; env > env.txt; sleep 1', environment: { variables: [{ name: 'MESOS_TASK_ID', value: 'hello' }] } },
+          // It runs until the test lets it finish (a file in the agent's /tmp, which command
+          // tasks share): a fixed `sleep` could end before the test has seen it running.
+          command: { value: 'echo hello $MESOS_SANDBOX; env > env.txt; while [ ! -e /tmp/finish-hello ]; do sleep 0.1; done', environment: { variables: [{ name: 'MESOS_TASK_ID', value: 'hello' }] } },
         }),
       ).toBe(202);
       const running = await eventually('hello running', async () => {
@@ -304,6 +306,7 @@ describe('emulated mesos-agent', () => {
       const m = (await getJson(`${lonely.url(5051)}/metrics/snapshot`)).body;
       expect(m['slave/tasks_running']).toBe(1);
       expect(m['slave/cpus_used']).toBeCloseTo(0.2); // the task's 0.1 + the executor's 0.1
+      expect((await lonely.exec(['touch', '/tmp/finish-hello'])).exitCode).toBe(0);
       const done = await eventually('hello finished', async () => {
         const t = await findTask('hello');
         return t?.task.state === 'TASK_FINISHED' ? t : undefined;
@@ -362,7 +365,8 @@ describe('emulated mesos-agent', () => {
         kill_policy: { grace_period: { nanoseconds: 1_000_000_000 } },
       });
       await eventually('stubborn running', async () => (await findTask('stubborn'))?.task.state === 'TASK_RUNNING');
-      expect((await lonely.exec(['pgrep', '-c', '-f', '^sleep 997'])).output.trim()).toBe('2');
+      // TASK_RUNNING comes when the shell starts, not when it has started both sleeps
+      await eventually('both sleeps started', async () => (await lonely.exec(['pgrep', '-c', '-f', '^sleep 997'])).output.trim() === '2');
       expect(await post(`${lonely.url(5051)}/mesos-up/kill`, { framework_id: 'fw-direct', task_id: { value: 'stubborn' } })).toBe(202);
       const t = await eventually('stubborn killed', async () => {
         const x = await findTask('stubborn');
@@ -379,7 +383,8 @@ describe('emulated mesos-agent', () => {
         name: 'healthy',
         task_id: { value: 'healthy' },
         command: { value: 'exec nc -lk 8081' },
-        health_check: { type: 'TCP', tcp: { port: 8081 }, delay_seconds: 0, interval_seconds: 1, grace_period_seconds: 5 },
+        // failures in the grace period are not reported: a long one lets a slow start of nc pass unseen
+        health_check: { type: 'TCP', tcp: { port: 8081 }, delay_seconds: 0, interval_seconds: 1, grace_period_seconds: 60 },
       });
       await launch({
         name: 'sick',

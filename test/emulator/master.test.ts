@@ -364,7 +364,7 @@ describe('emulated mesos-master (1.7 API)', () => {
     });
   });
 
-  it('runs a v1 scheduler: SUBSCRIBED, OFFERS, LAUNCH of `sleep 1`, TASK_RUNNING then TASK_FINISHED', async () => {
+  it('runs a v1 scheduler: SUBSCRIBED, OFFERS, LAUNCH of a command task, TASK_RUNNING then TASK_FINISHED', async () => {
     const leader = await findLeader();
     const sched = new Scheduler(leader.url(5050));
     schedulers.push(sched);
@@ -402,7 +402,9 @@ describe('emulated mesos-master (1.7 API)', () => {
     const task = (id: string, cpus: number) => ({
       name: id, task_id: { value: id }, agent_id: offer.agent_id,
       resources: [{ name: 'cpus', type: 'SCALAR', scalar: { value: cpus } }, { name: 'mem', type: 'SCALAR', scalar: { value: 32 } }],
-      command: { shell: true, value: 'sleep 1' },
+      // Runs until the test lets it finish (a file in the agent's /tmp, which command
+      // tasks share): a fixed `sleep` could end before the test has looked at it running.
+      command: { shell: true, value: `while [ ! -e /tmp/finish-${id} ]; do sleep 0.1; done` },
     });
     const accepted = await sched.call({
       type: 'ACCEPT',
@@ -428,6 +430,7 @@ describe('emulated mesos-master (1.7 API)', () => {
         expect(running[0].resources).toMatchObject({ cpus: 0.1, mem: 32 });
       }
       expect((await sched.call({ type: 'ACKNOWLEDGE', acknowledge: { agent_id: st.agent_id, task_id: st.task_id, uuid: st.uuid } })).status).toBe(202);
+      if (st.state === 'TASK_RUNNING') expect((await agent.exec(['touch', '/tmp/finish-sleeper'])).exitCode).toBe(0);
       if (['TASK_FINISHED', 'TASK_FAILED', 'TASK_KILLED', 'TASK_LOST', 'TASK_ERROR'].includes(st.state)) break;
     }
     expect(states).toEqual(expect.arrayContaining(['TASK_RUNNING']));

@@ -47,6 +47,34 @@ describe('reaching the Docker Engine', () => {
     expect(r.stderr).toContain('mesos-up doctor --fix');
   });
 
+  it('DOCKER_HOST=tcp:// that accepts and never answers: gives up after its 2 s and closes the connection itself', async () => {
+    // A server that takes the connection and says nothing; it never closes a socket itself.
+    const peerClosed: boolean[] = [];
+    const sockets: net.Socket[] = [];
+    const server = net.createServer((socket) => {
+      const i = peerClosed.push(false) - 1;
+      sockets.push(socket);
+      socket.on('end', () => (peerClosed[i] = true));
+      socket.on('close', () => (peerClosed[i] = true));
+      socket.on('error', () => undefined);
+    });
+    await new Promise<void>((r) => server.listen(0, '127.0.0.1', () => r()));
+    const port = (server.address() as net.AddressInfo).port;
+    try {
+      // 60 s is only a hang guard: the process must end by itself, not when the server lets go.
+      const r = await cli(['status', '--name', 'x'], { env: { DOCKER_HOST: `tcp://127.0.0.1:${port}` }, timeoutMs: 60_000 });
+      expect(r.exitCode, r.stderr).toBe(1);
+      expect(r.stderr).toContain(`No Docker Engine answered at tcp://127.0.0.1:${port} (DOCKER_HOST): no answer within 2s`);
+      expect(r.stderr).toContain('mesos-up doctor --fix');
+      // One attempt. The process ended by itself (the ping was aborted, not left
+      // open; the old code stayed until the 60 s guard killed it): exit code 1 above.
+      expect(peerClosed).toHaveProperty('length', 1);
+    } finally {
+      for (const s of sockets) s.destroy();
+      server.close();
+    }
+  });
+
   it('DOCKER_HOST=ssh:// that does not answer: fails fast and names ssh', async () => {
     const port = await closedPort();
     const r = await cli(['status', '--name', 'x'], { env: { DOCKER_HOST: `ssh://nobody@127.0.0.1:${port}` } });

@@ -129,7 +129,11 @@ async function load(): Promise<void> {
   state.apps = apps.apps;
   state.queue = queue.queue;
   state.deployments = deployments;
-  if (route.view === 'app') {
+  // A refresh queued by a destroyed app's last events must not ask for it again (a 404).
+  if (route.view === 'app' && !state.apps.some((a) => a.id === route.id)) {
+    state.app = undefined;
+    state.appMissing = true;
+  } else if (route.view === 'app') {
     try {
       state.app = (await get<{ app: App }>(`${appPath(route.id)}?embed=app.tasks&embed=app.counts&embed=app.deployments&embed=app.lastTaskFailure`)).app;
       state.appMissing = false;
