@@ -3,7 +3,8 @@
 // root (through sudo), with one progress line per step and the full output in
 // a log file.
 import { spawn } from 'node:child_process';
-import { openSync, readFileSync, closeSync, existsSync } from 'node:fs';
+import { closeSync, existsSync, mkdirSync, openSync, readFileSync } from 'node:fs';
+import path from 'node:path';
 import { createInterface } from 'node:readline/promises';
 import type Docker from 'dockerode';
 import { MesosUpError } from '../errors.js';
@@ -15,7 +16,6 @@ import { AptProgress } from '../util/apt-progress.js';
 import { logDir, openLog, type LogFile } from '../util/log-file.js';
 import { hostFacts, type HostFacts } from './host-facts.js';
 import { planSetup, shellLines, type EngineState, type SetupPlan, type SetupStep } from './setup-plan.js';
-import path from 'node:path';
 
 /** How the engine looks from here right now, and a client when it answers. */
 export async function engineState(env: NodeJS.ProcessEnv = process.env): Promise<{ engine: EngineState; docker?: Docker }> {
@@ -159,7 +159,6 @@ async function runStep(s: SetupStep, facts: HostFacts, log: LogFile, step: Step,
     case 'daemon': {
       const [cmd, args] = asRoot(['setsid', ...s.argv], facts);
       log.write(`$ ${[cmd, ...args].join(' ')} >${s.log} 2>&1 &`);
-      const { mkdirSync } = await import('node:fs');
       mkdirSync(path.dirname(s.log), { recursive: true });
       const fd = openSync(s.log, 'a');
       // Detached and unreferenced: the engine outlives this command.

@@ -96,11 +96,13 @@ describe('up failures', () => {
 
   it('refuses a subnet that clashes with another network, creating nothing and touching nothing', async () => {
     const d = await docker();
-    const other = await d.createNetwork({ Name: 'mesos-up-test-bystander-net', Labels: { 'io.mesos-up.test': 'bystander' }, IPAM: { Driver: 'default', Config: [{ Subnet: '172.31.254.0/24' }] } });
+    // Outside the default pools (172.17-31/16, 192.168/16) that other test files' clusters take meanwhile.
+    const subnet = '198.18.254.0/24';
+    const other = await d.createNetwork({ Name: 'mesos-up-test-bystander-net', Labels: { 'io.mesos-up.test': 'bystander' }, IPAM: { Driver: 'default', Config: [{ Subnet: subnet }] } });
     try {
-      const r = await cli(['up', '--name', 'it-subnet', '--images', 'emulated', '-f', clusterFile('network: { subnet: 172.31.254.0/24 }\n')]);
-      expect(r.exitCode).toBe(2);
-      expect(r.stderr).toContain('Cannot create network mesos-up-it-subnet: subnet 172.31.254.0/24 overlaps another network');
+      const r = await cli(['up', '--name', 'it-subnet', '--images', 'emulated', '-f', clusterFile(`network: { subnet: ${subnet} }\n`)]);
+      expect(r.exitCode, r.stderr).toBe(2);
+      expect(r.stderr).toContain(`Cannot create network mesos-up-it-subnet: subnet ${subnet} overlaps another network`);
       expect(await clusterObjects('it-subnet')).toEqual([]);
       expect((await other.inspect()).Name).toBe('mesos-up-test-bystander-net');
     } finally {
