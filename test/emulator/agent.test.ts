@@ -483,11 +483,18 @@ describe('emulated mesos-agent', () => {
             environment: { variables: [{ name: 'PORT0', value: '31000' }] },
           },
           container: { type: 'DOCKER', docker: { image, network: 'BRIDGE', port_mappings: [{ host_port: 31000, container_port: 8080, protocol: 'tcp' }] } },
-          health_check: { type: 'TCP', tcp: { port: 8080 }, delay_seconds: 0, interval_seconds: 1, grace_period_seconds: 10 },
+          // 60 s of grace: on a loaded machine the task's container can take longer than
+          // 10 s to start, and three failures after the grace period kill it (as Mesos does).
+          health_check: { type: 'TCP', tcp: { port: 8080 }, delay_seconds: 0, interval_seconds: 1, grace_period_seconds: 60 },
           labels: { labels: [{ key: 'owner', value: 'agent-test' }] },
         },
       ]);
-      const running = await eventually('web healthy', async () => s.updates('web-1').find((u) => u.state === 'TASK_RUNNING' && u.healthy === true), 60_000);
+      const running = await eventually('web healthy', async () => {
+        const updates = s.updates('web-1');
+        const hit = updates.find((u) => u.state === 'TASK_RUNNING' && u.healthy === true);
+        if (!hit) throw new Error(`updates so far: ${JSON.stringify(updates.map((u) => [u.state, u.healthy, u.message]))}`);
+        return hit;
+      }, 120_000);
       const containerIp = running.container_status.network_infos[0].ip_addresses[0].ip_address;
       expect(containerIp).not.toBe(agent.ip);
       // The host port answers on the agent, as Marathon would report host:port.
