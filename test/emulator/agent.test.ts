@@ -135,7 +135,12 @@ class Scheduler {
           const e = this.events[i];
           if (e.type !== 'OFFERS') continue;
           const o = e.offers.offers.find((x: Json) => x.agent_id.value === agentId && !this.used.has(x.id.value));
-          if (o) return o;
+          if (o && fits(o, build(o))) return o;
+          if (o) {
+            // A piece too small (what earlier tests' tasks still held, on a busy machine): hand it back.
+            this.used.add(o.id.value);
+            await this.call({ type: 'DECLINE', decline: { offer_ids: [o.id], filters: { refuse_seconds: 0 } } });
+          }
         }
         await this.call({ type: 'REVIVE' });
         return undefined;
@@ -159,6 +164,19 @@ class Scheduler {
 }
 
 /** Resources for a task, cut from an offer (allocation_info included, as MULTI_ROLE needs). */
+/** Whether an offer holds what these (command) tasks ask for, as the master checks it. */
+function fits(offer: Json, tasks: Json[]): boolean {
+  const scalar = (rs: Json[], name: string) => rs.filter((r) => r.name === name).reduce((a, r) => a + r.scalar.value, 0);
+  const ranges = (rs: Json[]) => rs.filter((r) => r.name === 'ports').flatMap((r) => r.ranges.range as Array<{ begin: number; end: number }>);
+  const want = tasks.flatMap((t) => (t.resources ?? []) as Json[]);
+  const inOffer = (p: { begin: number; end: number }) => ranges(offer.resources).some((r) => r.begin <= p.begin && p.end <= r.end);
+  return (
+    scalar(want, 'cpus') <= scalar(offer.resources, 'cpus') + 1e-9 &&
+    scalar(want, 'mem') <= scalar(offer.resources, 'mem') &&
+    ranges(want).every(inOffer)
+  );
+}
+
 function taskResources(offer: Json, cpus: number, mem: number, port?: number): Json[] {
   const alloc = offer.resources[0]?.allocation_info ?? { role: '*' };
   const out: Json[] = [
