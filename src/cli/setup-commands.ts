@@ -3,6 +3,7 @@
 import type { Command } from 'commander';
 import type Docker from 'dockerode';
 import { MesosUpError } from '../errors.js';
+import type { SetupResult } from '../setup/run-setup.js';
 import { print, specFor } from './cluster-commands.js';
 import { table } from './format.js';
 import { action } from './run.js';
@@ -11,7 +12,7 @@ const load = () => import('./deferred.js');
 const err = (line: string) => process.stderr.write(`${line}\n`);
 
 /** Runs doctor's setup and says what it did; `outcome: 'manual'` when the user must act (the steps are printed). */
-async function fix(opts: { yes?: boolean; json?: boolean }): Promise<{ outcome: string; commands: string[]; manual: string[]; after: string[]; log?: string }> {
+async function fix(opts: { yes?: boolean; json?: boolean }): Promise<SetupResult> {
   const { runSetup, ask, pickReporter } = await load();
   const interactive = !!process.stdin.isTTY && !!process.stderr.isTTY;
   const notes: string[] = [];

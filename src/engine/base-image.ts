@@ -4,6 +4,7 @@
 import type Docker from 'dockerode';
 import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import type { LogFile } from '../util/log-file.js';
+import { rootArgv, runAsRoot } from '../util/run-as-root.js';
 import os from 'node:os';
 import path from 'node:path';
 import { MesosUpError } from '../errors.js';
@@ -29,11 +30,6 @@ export function aptMirror(): string {
   return 'http://deb.debian.org/debian';
 }
 
-/** argv as root: directly when we are root, else through sudo (already validated by doctor --fix). */
-function rootArgv(argv: string[]): [string, string[]] {
-  return process.getuid?.() === 0 ? [argv[0]!, argv.slice(1)] : ['sudo', ['-n', ...argv]];
-}
-
 export async function ensureBaseImage(docker: Docker, progress: Progress, ref = BASE_IMAGE, log?: LogFile): Promise<'present' | 'pulled' | 'debootstrapped'> {
   if (await imagePresent(docker, ref)) return 'present';
   let pullError: string;
@@ -56,29 +52,28 @@ export async function ensureBaseImage(docker: Docker, progress: Progress, ref = 
   const mirror = aptMirror();
   progress(`No registry answered for ${ref}; making it from Debian packages with debootstrap from ${mirror} (about a minute)`);
   const rootfs = mkdtempSync(path.join(os.tmpdir(), 'mesos-up-rootfs-'));
-  const rm = () => (root ? rmSync(rootfs, { recursive: true, force: true }) : execa(...rootArgv(['rm', '-rf', rootfs]), { reject: false }));
+  const rm = () => (root ? rmSync(rootfs, { recursive: true, force: true }) : execa(...rootArgv(['rm', '-rf', rootfs], root), { reject: false }));
   try {
-    const tail: string[] = [];
-    const run = execa(...rootArgv(['debootstrap', '--variant=minbase', 'bookworm', rootfs, mirror]), { reject: false, all: true });
-    for await (const line of run.iterable({ from: 'all' })) {
-      log?.write(line);
-      tail.push(line);
-      if (tail.length > 5) tail.shift();
-      // "I: Retrieving libc6 2.36-9", "I: Extracting …", "I: Installing core packages…"
-      const m = /^I: (Retrieving|Validating|Extracting|Unpacking|Configuring|Installing|Base system)\b(.*)$/.exec(line);
-      if (m) progress(`debootstrap: ${m[1]}${m[2]}`);
-    }
-    const done = await run;
+    const done = await runAsRoot(['debootstrap', '--variant=minbase', 'bookworm', rootfs, mirror], {
+      root,
+      tailLines: 5,
+      ...(log ? { log } : {}),
+      onLine: (line) => {
+        // "I: Retrieving libc6 2.36-9", "I: Extracting …", "I: Installing core packages…"
+        const m = /^I: (Retrieving|Validating|Extracting|Unpacking|Configuring|Installing|Base system)\b(.*)$/.exec(line);
+        if (m) progress(`debootstrap: ${m[1]}${m[2]}`);
+      },
+    });
     if (done.exitCode !== 0) {
-      throw new MesosUpError('IMAGE', `debootstrap of ${ref} from ${mirror} failed: ${tail.join(' | ')}`, {
+      throw new MesosUpError('IMAGE', `debootstrap of ${ref} from ${mirror} failed: ${done.tail.join(' | ')}`, {
         hint: `check that this machine reaches the Debian mirror (apt-get update)${log ? `; the full output is in ${log.path}` : ''}`,
       });
     }
     // Slim it like the official image: no downloaded packages (debootstrap keeps
     // them: 60 MB), package lists, docs, man pages or translations.
-    await execa(...rootArgv(['sh', '-c', 'rm -rf "$0"/var/cache/apt/archives/*.deb "$0"/var/cache/apt/*.bin "$0"/var/lib/apt/lists/* "$0"/usr/share/doc/* "$0"/usr/share/man/* "$0"/usr/share/info/* "$0"/usr/share/locale/*', rootfs]));
+    await execa(...rootArgv(['sh', '-c', 'rm -rf "$0"/var/cache/apt/archives/*.deb "$0"/var/cache/apt/*.bin "$0"/var/lib/apt/lists/* "$0"/usr/share/doc/* "$0"/usr/share/man/* "$0"/usr/share/info/* "$0"/usr/share/locale/*', rootfs], root));
     const [repo, tag] = ref.split(':') as [string, string | undefined];
-    const tar = execa(...rootArgv(['tar', '-C', rootfs, '-c', '.']), { buffer: false });
+    const tar = execa(...rootArgv(['tar', '-C', rootfs, '-c', '.'], root), { buffer: false });
     const stream = await docker.importImage(tar.stdout!, { repo, tag: tag ?? 'latest', changes: ['CMD ["bash"]'] } as object);
     await new Promise<void>((resolve, reject) => docker.modem.followProgress(stream, (err: Error | null) => (err ? reject(err) : resolve())));
     await tar;

@@ -15,7 +15,6 @@ export interface HostFacts {
   apt: boolean;
   /** systemd is the init system (it manages the docker service) */
   systemd: boolean;
-  wsl: boolean;
   has: { dockerd: boolean; debootstrap: boolean };
   user: string;
 }
@@ -43,7 +42,6 @@ export function hostFacts(env: NodeJS.ProcessEnv = process.env): HostFacts {
     sudo: onPath('sudo', env),
     apt: onPath('apt-get', env),
     systemd: existsSync('/run/systemd/system'),
-    wsl: platform === 'linux' && /microsoft/i.test(os.release()),
     has: { dockerd: onPath('dockerd', env), debootstrap: onPath('debootstrap', env) },
     user: env.SUDO_USER || env.USER || os.userInfo().username,
   };

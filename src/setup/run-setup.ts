@@ -13,7 +13,8 @@ import { BASE_IMAGE, ensureBaseImage } from '../engine/base-image.js';
 import { imagePresent } from '../engine/images.js';
 import type { Action, Reporter, Step } from '../lifecycle/actions.js';
 import { AptProgress } from '../util/apt-progress.js';
-import { logDir, openLog, type LogFile } from '../util/log-file.js';
+import { dockerdLogPath, openLog, type LogFile } from '../util/log-file.js';
+import { rootArgv, runAsRoot } from '../util/run-as-root.js';
 import { hostFacts, type HostFacts } from './host-facts.js';
 import { planSetup, shellLines, type EngineState, type SetupPlan, type SetupStep } from './setup-plan.js';
 
@@ -33,7 +34,7 @@ export async function currentSetupPlan(env: NodeJS.ProcessEnv = process.env): Pr
   const facts = hostFacts(env);
   const { engine, docker } = await engineState(env);
   const baseImageMissing = docker ? !(await imagePresent(docker, BASE_IMAGE)) : false;
-  const plan = planSetup(facts, engine, { baseImageMissing, dockerdLog: path.join(logDir(env), 'dockerd.log') });
+  const plan = planSetup(facts, engine, { baseImageMissing, dockerdLog: dockerdLogPath(env) });
   return { facts, plan, ...(docker ? { docker } : {}) };
 }
 
@@ -119,26 +120,9 @@ async function sudoValidate(interactive: boolean): Promise<void> {
   }
 }
 
-function asRoot(argv: string[], facts: HostFacts): [string, string[]] {
-  return facts.root ? [argv[0]!, argv.slice(1)] : ['sudo', ['-n', ...argv]];
-}
-
 async function runLogged(argv: string[], facts: HostFacts, log: LogFile, onLine: (line: string) => void, env: NodeJS.ProcessEnv): Promise<void> {
-  const { execa } = await import('execa');
-  const [cmd, args] = asRoot(argv, facts);
-  log.write(`$ ${[cmd, ...args].join(' ')}`);
-  const child = execa(cmd, args, { all: true, reject: false, env: { ...env, DEBIAN_FRONTEND: 'noninteractive' }, stdin: 'ignore' });
-  const tail: string[] = [];
-  for await (const line of child.iterable({ from: 'all' })) {
-    log.write(line);
-    tail.push(line);
-    if (tail.length > 20) tail.shift();
-    onLine(line);
-  }
-  const r = await child;
-  if (r.exitCode !== 0) {
-    throw new MesosUpError('INTERNAL', `${[cmd, ...args].join(' ')} failed (exit ${r.exitCode ?? r.signal})`, { logs: tail.join('\n') });
-  }
+  const r = await runAsRoot(argv, { root: facts.root, log, onLine, env: { ...env, DEBIAN_FRONTEND: 'noninteractive' } });
+  if (r.exitCode !== 0) throw new MesosUpError('INTERNAL', `${r.command} failed (exit ${r.exitCode ?? r.signal})`, { logs: r.tail.join('\n') });
 }
 
 async function runStep(s: SetupStep, facts: HostFacts, log: LogFile, step: Step, env: NodeJS.ProcessEnv): Promise<void> {
@@ -157,7 +141,7 @@ async function runStep(s: SetupStep, facts: HostFacts, log: LogFile, step: Step,
       await runLogged(s.argv, facts, log, (l) => step.progress(l), env);
       return;
     case 'daemon': {
-      const [cmd, args] = asRoot(['setsid', ...s.argv], facts);
+      const [cmd, args] = rootArgv(['setsid', ...s.argv], facts.root);
       log.write(`$ ${[cmd, ...args].join(' ')} >${s.log} 2>&1 &`);
       mkdirSync(path.dirname(s.log), { recursive: true });
       const fd = openSync(s.log, 'a');
@@ -172,7 +156,7 @@ async function runStep(s: SetupStep, facts: HostFacts, log: LogFile, step: Step,
         const { engine } = await engineState(env);
         if (engine.state !== 'down') return;
         if (Date.now() > deadline) {
-          const dockerdLog = path.join(logDir(env), 'dockerd.log');
+          const dockerdLog = dockerdLogPath(env);
           throw new MesosUpError('ENGINE_UNREACHABLE', 'The engine did not answer within 90 s of starting', {
             ...(existsSync(dockerdLog) ? { logs: readFileSync(dockerdLog, 'utf8').split('\n').slice(-15).join('\n') } : {}),
             hint: facts.systemd ? 'see journalctl -u docker' : `see ${dockerdLog}`,

@@ -10,6 +10,9 @@ export function logDir(env: NodeJS.ProcessEnv = process.env): string {
   return path.join(state, 'mesos-up', 'logs');
 }
 
+/** Where a dockerd that doctor --fix started without systemd writes its output. */
+export const dockerdLogPath = (env: NodeJS.ProcessEnv = process.env): string => path.join(logDir(env), 'dockerd.log');
+
 export interface LogFile {
   readonly path: string;
   write(text: string): void;

@@ -8,7 +8,7 @@ const ubuntu = readOsRelease('PRETTY_NAME="Ubuntu 24.04.1 LTS"\nID=ubuntu\nID_LI
 const fedora = readOsRelease('PRETTY_NAME="Fedora Linux 41 (Workstation Edition)"\nID=fedora\n');
 
 function host(patch: Partial<HostFacts> = {}): HostFacts {
-  return { platform: 'linux', ...debian, root: false, sudo: true, apt: true, systemd: true, wsl: false, has: { dockerd: false, debootstrap: false }, user: 'ann', ...patch };
+  return { platform: 'linux', ...debian, root: false, sudo: true, apt: true, systemd: true, has: { dockerd: false, debootstrap: false }, user: 'ann', ...patch };
 }
 const down: EngineState = { state: 'down', host: 'unix:///var/run/docker.sock', source: 'default' };
 const wants = { baseImageMissing: false, dockerdLog: LOG };
