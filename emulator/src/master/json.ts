@@ -5,8 +5,8 @@ import os from 'node:os';
 import * as R from '../common/resources.js';
 import type { Resources } from '../common/resources.js';
 import { EMULATOR_VERSION, MESOS_VERSION, flagsObject } from './config.js';
+import { hasCapability } from './framework.js';
 import type { Master } from './master.js';
-import { Master as M } from './master.js';
 import { TASK_STATES, isTerminal, type Agent, type Framework, type Pb, type Task } from './types.js';
 
 type Obj = Record<string, unknown>;
@@ -56,7 +56,7 @@ export function taskJson(t: Task): Obj {
 }
 
 function offerJson(master: Master, id: string): Obj | undefined {
-  const o = master.offers.get(id);
+  const o = master.books.offers.get(id);
   if (!o) return undefined;
   return { id: o.id, framework_id: o.frameworkId, allocation_info: { role: o.role }, slave_id: o.agentId, resources: res(o.resources) };
 }
@@ -100,8 +100,8 @@ function frameworkSummary(master: Master, fw: Framework): Obj {
   return {
     id: fw.id,
     name: info.name ?? '',
-    used_resources: res(master.usedBy(fw)),
-    offered_resources: res(master.offeredTo(fw)),
+    used_resources: res(master.books.usedBy(fw)),
+    offered_resources: res(master.books.offeredTo(fw)),
     capabilities: (Array.isArray(info.capabilities) ? info.capabilities : []).map((c: Pb) => c?.type).filter((x: unknown) => typeof x === 'string'),
     hostname: info.hostname ?? '',
     webui_url: info.webui_url ?? '',
@@ -120,9 +120,9 @@ export function frameworkJson(master: Master, fw: Framework): Obj {
   out.registered_time = fw.registeredTime;
   out.unregistered_time = fw.unregisteredTime;
   if (typeof info.principal === 'string') out.principal = info.principal;
-  out.resources = res(R.add(master.usedBy(fw), master.offeredTo(fw)));
+  out.resources = res(R.add(master.books.usedBy(fw), master.books.offeredTo(fw)));
   if (fw.reregisteredTime !== fw.registeredTime) out.reregistered_time = fw.reregisteredTime;
-  if (M.hasCapability(info, 'MULTI_ROLE')) out.roles = Array.isArray(info.roles) ? info.roles : [];
+  if (hasCapability(info, 'MULTI_ROLE')) out.roles = Array.isArray(info.roles) ? info.roles : [];
   else out.role = typeof info.role === 'string' ? info.role : '*';
   out.tasks = [...fw.tasks.values()].map(taskJson);
   out.unreachable_tasks = [...fw.unreachableTasks.values()].map(taskJson);
@@ -143,8 +143,8 @@ export function agentJson(master: Master, a: Agent): Obj {
   out.registered_time = a.registeredTime;
   if (a.reregisteredTime !== undefined) out.reregistered_time = a.reregisteredTime;
   out.resources = res(a.total);
-  out.used_resources = res(master.usedOn(a));
-  out.offered_resources = res(master.offeredOn(a));
+  out.used_resources = res(master.books.usedOn(a));
+  out.offered_resources = res(master.books.offeredOn(a));
   out.reserved_resources = {};
   out.unreserved_resources = res(a.total);
   out.active = a.active;
@@ -163,7 +163,7 @@ function agentFullJson(master: Master, a: Agent): Obj {
   }
   const offeredByRole = new Map<string, Resources>();
   for (const id of a.offers) {
-    const o = master.offers.get(id);
+    const o = master.books.offers.get(id);
     if (o) offeredByRole.set(o.role, R.add(offeredByRole.get(o.role) ?? R.empty(), o.resources));
   }
   out.reserved_resources_full = {};
@@ -193,10 +193,10 @@ export function stateJson(master: Master): Obj {
   out.pid = master.pid;
   out.hostname = master.info.hostname;
   out.capabilities = (master.info.capabilities ?? []).map((c) => c.type);
-  const agents = [...master.agents.values()];
+  const agents = [...master.books.agents.values()];
   out.activated_slaves = agents.filter((a) => a.active).length;
   out.deactivated_slaves = agents.filter((a) => !a.active).length;
-  out.unreachable_slaves = master.unreachableAgents.size;
+  out.unreachable_slaves = master.books.unreachableAgents.size;
   if (master.leader) {
     out.leader = master.leader.pid;
     out.leader_info = leaderInfo(master);
@@ -207,8 +207,8 @@ export function stateJson(master: Master): Obj {
   out.flags = flagsObject(cfg);
   out.slaves = agents.map((a) => agentJson(master, a));
   out.recovered_slaves = [];
-  out.frameworks = [...master.frameworks.values()].map((fw) => frameworkJson(master, fw));
-  out.completed_frameworks = [...master.completedFrameworks.values()].map((fw) => frameworkJson(master, fw));
+  out.frameworks = [...master.books.frameworks.values()].map((fw) => frameworkJson(master, fw));
+  out.completed_frameworks = [...master.books.completedFrameworks.values()].map((fw) => frameworkJson(master, fw));
   out.orphan_tasks = [];
   out.unregistered_frameworks = [];
   return out;
@@ -234,8 +234,8 @@ export function stateSummaryJson(master: Master): Obj {
   const allTasks = (fw: Framework) => [...fw.tasks.values(), ...fw.unreachableTasks.values(), ...fw.completedTasks];
   const out: Obj = { hostname: master.info.hostname };
   if (master.cfg.cluster !== undefined) out.cluster = master.cfg.cluster;
-  const frameworks = [...master.frameworks.values()];
-  out.slaves = [...master.agents.values()].map((a) => {
+  const frameworks = [...master.books.frameworks.values()];
+  out.slaves = [...master.books.agents.values()].map((a) => {
     const tasks = frameworks.flatMap(allTasks).filter((t) => t.agentId === a.id);
     return { ...agentJson(master, a), ...taskSummary(tasks), framework_ids: [...new Set(tasks.map((t) => t.frameworkId))] };
   });
@@ -249,15 +249,15 @@ export function stateSummaryJson(master: Master): Obj {
 export function frameworksJson(master: Master, frameworkId?: string | null): Obj {
   const pick = (fw: Framework) => !frameworkId || fw.id === frameworkId;
   return {
-    frameworks: [...master.frameworks.values()].filter(pick).map((fw) => frameworkJson(master, fw)),
-    completed_frameworks: [...master.completedFrameworks.values()].filter(pick).map((fw) => frameworkJson(master, fw)),
+    frameworks: [...master.books.frameworks.values()].filter(pick).map((fw) => frameworkJson(master, fw)),
+    completed_frameworks: [...master.books.completedFrameworks.values()].filter(pick).map((fw) => frameworkJson(master, fw)),
     unregistered_frameworks: [],
   };
 }
 
 export function slavesJson(master: Master, agentId?: string | null): Obj {
   return {
-    slaves: [...master.agents.values()].filter((a) => !agentId || a.id === agentId).map((a) => agentFullJson(master, a)),
+    slaves: [...master.books.agents.values()].filter((a) => !agentId || a.id === agentId).map((a) => agentFullJson(master, a)),
     recovered_slaves: [],
   };
 }
@@ -271,7 +271,7 @@ export function tasksJson(master: Master, q: URLSearchParams): Obj {
   const fwId = q.get('framework_id');
   const taskId = q.get('task_id');
   const tasks: Task[] = [];
-  for (const fw of [...master.frameworks.values(), ...master.completedFrameworks.values()]) {
+  for (const fw of [...master.books.frameworks.values(), ...master.books.completedFrameworks.values()]) {
     if (fwId && fw.id !== fwId) continue;
     for (const t of [...fw.tasks.values(), ...fw.unreachableTasks.values(), ...fw.completedTasks]) {
       if (taskId && t.id !== taskId) continue;
@@ -292,7 +292,7 @@ export function tasksJson(master: Master, q: URLSearchParams): Obj {
 }
 
 export function metricsJson(master: Master): Record<string, number> {
-  const m = new Map<string, number>(master.counters);
+  const m = new Map<string, number>(master.books.counters);
   const set = (k: string, v: number) => m.set(k, v);
   const zero = (k: string) => {
     if (!m.has(k)) m.set(k, 0);
@@ -300,19 +300,19 @@ export function metricsJson(master: Master): Record<string, number> {
   const elected = master.elected;
   set('master/elected', elected ? 1 : 0);
   set('master/uptime_secs', Date.now() / 1000 - master.startTime);
-  const agents = [...master.agents.values()];
+  const agents = [...master.books.agents.values()];
   set('master/slaves_active', agents.filter((a) => a.active).length);
   set('master/slaves_inactive', agents.filter((a) => !a.active).length);
   set('master/slaves_connected', agents.filter((a) => a.active).length);
   set('master/slaves_disconnected', agents.filter((a) => !a.active).length);
-  set('master/slaves_unreachable', master.unreachableAgents.size);
-  const fws = [...master.frameworks.values()];
+  set('master/slaves_unreachable', master.books.unreachableAgents.size);
+  const fws = [...master.books.frameworks.values()];
   set('master/frameworks_connected', fws.filter((f) => f.connected).length);
   set('master/frameworks_disconnected', fws.filter((f) => !f.connected).length);
   set('master/frameworks_active', fws.filter((f) => f.active).length);
   set('master/frameworks_inactive', fws.filter((f) => !f.active).length);
-  set('master/outstanding_offers', master.offers.size);
-  const states = master.taskStateCounts();
+  set('master/outstanding_offers', master.books.offers.size);
+  const states = taskStateCounts(master);
   for (const s of ['TASK_STAGING', 'TASK_STARTING', 'TASK_RUNNING', 'TASK_KILLING', 'TASK_UNREACHABLE']) {
     set(`master/tasks_${s.slice(5).toLowerCase()}`, states.get(s) ?? 0);
   }
@@ -335,7 +335,7 @@ export function metricsJson(master: Master): Record<string, number> {
     zero(`master/${c}`);
   }
   const total = agents.reduce((acc, a) => R.add(acc, a.total), R.empty());
-  const used = agents.reduce((acc, a) => R.add(acc, master.usedOn(a)), R.empty());
+  const used = agents.reduce((acc, a) => R.add(acc, master.books.usedOn(a)), R.empty());
   for (const r of ['cpus', 'gpus', 'mem', 'disk'] as const) {
     set(`master/${r}_total`, total[r]);
     set(`master/${r}_used`, used[r]);
@@ -357,7 +357,7 @@ export function metricsJson(master: Master): Record<string, number> {
   zero('allocator/mesos/allocation_runs');
   set('allocator/mesos/event_queue_dispatches', 0);
   for (const r of ['cpus', 'mem', 'disk'] as const) {
-    const offered = [...master.offers.values()].reduce((n, o) => n + o.resources[r], 0);
+    const offered = [...master.books.offers.values()].reduce((n, o) => n + o.resources[r], 0);
     set(`allocator/mesos/resources/${r}/total`, total[r]);
     set(`allocator/mesos/resources/${r}/offered_or_allocated`, used[r] + offered);
   }
@@ -374,6 +374,16 @@ export function metricsJson(master: Master): Record<string, number> {
   set('system/mem_total_bytes', os.totalmem());
   // JSON::Object keeps keys sorted.
   return Object.fromEntries([...m].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)));
+}
+
+/** Tasks per state across frameworks, unreachable tasks included (the master/tasks_* gauges). */
+function taskStateCounts(master: Master): Map<string, number> {
+  const counts = new Map<string, number>(TASK_STATES.map((s) => [s, 0]));
+  for (const fw of master.books.frameworks.values()) {
+    for (const t of fw.tasks.values()) counts.set(t.state, (counts.get(t.state) ?? 0) + 1);
+    counts.set('TASK_UNREACHABLE', (counts.get('TASK_UNREACHABLE') ?? 0) + [...fw.unreachableTasks.values()].filter((t) => t.state === 'TASK_UNREACHABLE').length);
+  }
+  return counts;
 }
 
 function terminalCount(fw: Framework, state: string): number {

@@ -5,7 +5,8 @@ import http from 'node:http';
 import { parseMesosFlags } from '../common/flags.js';
 import { EMULATOR_VERSION, FlagError, loadConfig, MESOS_VERSION, type MasterConfig } from './config.js';
 import { Election } from './election.js';
-import { glog, Master } from './master.js';
+import { glog } from './log.js';
+import { Master } from './master.js';
 import { buildRouter } from './server.js';
 
 function fatal(msg: string, where = 'main.cpp:600'): never {

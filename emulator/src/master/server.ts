@@ -8,7 +8,9 @@ import { flagsObject } from './config.js';
 import {
   frameworksJson, metricsJson, slavesJson, stateJson, stateSummaryJson, tasksJson, versionJson,
 } from './json.js';
-import { CALL_TYPES, glog, Master } from './master.js';
+import { CALL_TYPES, fwCount } from './framework.js';
+import { glog } from './log.js';
+import type { Master } from './master.js';
 import type { EventStream, Pb } from './types.js';
 import { uiRoutes } from '../ui/master/serve.js';
 
@@ -202,11 +204,11 @@ export function buildRouter(master: Master): Router {
     }
     switch (r.params.call) {
       case 'register':
-        return sendJson(r.res, 200, master.registerAgent(body));
+        return sendJson(r.res, 200, master.agentLink.register(body));
       case 'ping':
-        return master.pingAgent(String(body?.agent_id ?? '')) ? sendJson(r.res, 200, {}) : sendJson(r.res, 404, {});
+        return master.agentLink.ping(String(body?.agent_id ?? '')) ? sendJson(r.res, 200, {}) : sendJson(r.res, 404, {});
       case 'status':
-        return master.agentStatus(body) ? empty(r.res, 202) : sendJson(r.res, 404, {});
+        return master.agentLink.status(body) ? empty(r.res, 202) : sendJson(r.res, 404, {});
       default:
         return empty(r.res, 404);
     }
@@ -222,9 +224,9 @@ async function teardownEndpoint(master: Master, r: Request): Promise<void> {
   const form = new URLSearchParams(await r.body());
   const id = form.get('frameworkId');
   if (!id) return sendText(r.res, 400, "Missing 'frameworkId' query parameter in the request body");
-  const fw = master.frameworks.get(id);
+  const fw = master.books.frameworks.get(id);
   if (!fw) return sendText(r.res, 400, `No framework found with specified ID`);
-  master.removeFramework(fw);
+  master.scheduler.removeFramework(fw);
   empty(r.res, 200);
 }
 
@@ -278,14 +280,14 @@ async function scheduler(master: Master, r: Request, redirect: (r: Request) => v
     res.flushHeaders();
     req.socket.setKeepAlive(true, 5000);
     req.socket.setNoDelay(true);
-    master.subscribe(stream, call.subscribe);
+    master.scheduler.subscribe(stream, call.subscribe);
     return;
   }
 
-  const fw = master.frameworks.get(call.framework_id.value);
+  const fw = master.books.frameworks.get(call.framework_id.value);
   if (!fw) return sendText(res, 400, 'Framework cannot be found');
-  master.fwCount(fw, 'calls');
-  if (call.type !== 'UNKNOWN') master.fwCount(fw, `calls/${String(call.type).toLowerCase()}`);
+  fwCount(fw, 'calls');
+  if (call.type !== 'UNKNOWN') fwCount(fw, `calls/${String(call.type).toLowerCase()}`);
   if (!fw.connected) return sendText(res, 403, 'Framework is not subscribed');
   if (!fw.stream) return sendText(res, 403, 'Framework is not connected via HTTP');
   const streamId = req.headers['mesos-stream-id'];
@@ -296,47 +298,47 @@ async function scheduler(master: Master, r: Request, redirect: (r: Request) => v
 
   switch (call.type) {
     case 'TEARDOWN':
-      master.teardown(fw);
+      master.scheduler.teardown(fw);
       break;
     case 'ACCEPT':
-      master.accept(fw, call.accept);
+      master.scheduler.accept(fw, call.accept);
       break;
     case 'DECLINE':
-      master.decline(fw, call.decline);
+      master.scheduler.decline(fw, call.decline);
       break;
     case 'ACCEPT_INVERSE_OFFERS':
     case 'DECLINE_INVERSE_OFFERS':
       // No maintenance schedules here, so no inverse offers exist to act on.
       break;
     case 'REVIVE':
-      master.revive(fw);
+      master.scheduler.revive(fw);
       break;
     case 'SUPPRESS':
-      master.suppress(fw);
+      master.scheduler.suppress(fw);
       break;
     case 'KILL':
-      master.kill(fw, call.kill);
+      master.scheduler.kill(fw, call.kill);
       break;
     case 'SHUTDOWN':
-      master.shutdown(fw, call.shutdown);
+      master.scheduler.shutdown(fw, call.shutdown);
       break;
     case 'ACKNOWLEDGE':
-      master.acknowledge(fw, call.acknowledge);
+      master.scheduler.acknowledge(fw, call.acknowledge);
       break;
     case 'ACKNOWLEDGE_OPERATION_STATUS':
-      master.count('master/messages_operation_status_update_acknowledgement');
+      master.books.count('master/messages_operation_status_update_acknowledgement');
       break;
     case 'RECONCILE':
-      master.reconcile(fw, call.reconcile);
+      master.scheduler.reconcile(fw, call.reconcile);
       break;
     case 'RECONCILE_OPERATIONS':
-      master.count('master/messages_reconcile_operations');
+      master.books.count('master/messages_reconcile_operations');
       return sendJson(res, 200, { type: 'RECONCILE_OPERATIONS', reconcile_operations: {} });
     case 'MESSAGE':
-      master.message(fw, call.message);
+      master.scheduler.message(fw, call.message);
       break;
     case 'REQUEST':
-      master.request(fw);
+      master.scheduler.request(fw);
       break;
     default:
       glog('http.cpp:1140').warn("Received 'UNKNOWN' call");

@@ -21,6 +21,12 @@ export const TASK_STATES = [
 ];
 export const isTerminal = (state: string): boolean => TERMINAL_STATES.has(state);
 
+/** Seconds since the epoch, the unit of every time Mesos reports. */
+export const now = (): number => Date.now() / 1000;
+
+/** `"x"` from a v1 ID message `{"value": "x"}`; undefined for anything else. */
+export const idValue = (x: Pb): string | undefined => (x && typeof x === 'object' && typeof x.value === 'string' ? x.value : undefined);
+
 /** One entry of a task's `statuses` in /state. */
 export interface StatusEntry {
   state: string;

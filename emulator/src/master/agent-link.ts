@@ -1,0 +1,242 @@
+// The master's side of the agent link (emulator/PROTOCOL.md, standing in for
+// libprocess messages): agents registering and re-registering with the tasks
+// they run, their pings and status updates, the health check that marks a
+// silent agent inactive and then unreachable, and the master's calls to agents.
+import { postJson } from '../common/http.js';
+import * as R from '../common/resources.js';
+import type { Allocator } from './allocator.js';
+import type { Books } from './books.js';
+import { MESOS_VERSION, type MasterConfig } from './config.js';
+import { frameworkRoles, newFramework, partitionAware, send } from './framework.js';
+import { describeAgent, describeFramework, glog, resourcesText } from './log.js';
+import { agentStatusJson, masterStatus } from './status.js';
+import { idValue, isTerminal, now, type Agent, type Pb, type Task } from './types.js';
+
+/** SlaveInfo capabilities a 1.7 agent announces (src/slave/constants.cpp). */
+const AGENT_CAPABILITIES = ['MULTI_ROLE', 'HIERARCHICAL_ROLE', 'RESERVATION_REFINEMENT', 'RESOURCE_PROVIDER', 'RESIZE_VOLUME'];
+
+/** POST to an agent; resolves false when the agent could not be reached. */
+export async function postToAgent(agent: Agent, path: string, body: unknown): Promise<boolean> {
+  try {
+    const res = await postJson(`http://${agent.ip}:${agent.port}${path}`, body, { timeoutMs: 10_000 });
+    if (res.status >= 400) glog('master.cpp:6151').warn(`Agent ${describeAgent(agent)} answered ${res.status} to ${path}`);
+    return true;
+  } catch (err) {
+    glog('master.cpp:6151').warn(`Failed to reach agent ${describeAgent(agent)} for ${path}: ${(err as Error).message}`);
+    return false;
+  }
+}
+
+export class AgentLink {
+  private healthTimer: NodeJS.Timeout | undefined;
+
+  constructor(
+    private readonly books: Books,
+    private readonly allocator: Allocator,
+    private readonly cfg: MasterConfig,
+    private readonly masterId: string,
+  ) {}
+
+  start(): void {
+    this.healthTimer = setInterval(() => this.checkAgents(), 1000);
+  }
+
+  stop(): void {
+    clearInterval(this.healthTimer);
+  }
+
+  register(body: Pb): { agent_id: string; master_id: string } {
+    const books = this.books;
+    const t = now();
+    const requested = typeof body?.agent_id === 'string' && body.agent_id !== '' ? body.agent_id : undefined;
+    const ip = String(body?.ip ?? '');
+    const port = Number(body?.port ?? 5051);
+    const hostname = typeof body?.hostname === 'string' && body.hostname ? body.hostname : ip;
+    const fields = {
+      hostname, ip, port,
+      pid: typeof body?.pid === 'string' && body.pid ? body.pid : `slave(1)@${ip}:${port}`,
+      attributes: body?.attributes && typeof body.attributes === 'object' && !Array.isArray(body.attributes) ? body.attributes : {},
+      version: typeof body?.version === 'string' ? body.version : MESOS_VERSION,
+      capabilities: Array.isArray(body?.capabilities) ? body.capabilities.map((c: Pb) => (typeof c === 'string' ? c : c?.type)) : AGENT_CAPABILITIES,
+      total: R.fromV1(Array.isArray(body?.resources) ? body.resources : []),
+    };
+    let agent = requested ? books.agents.get(requested) : undefined;
+    if (agent) {
+      books.count('master/messages_reregister_slave');
+      books.count('master/slave_reregistrations');
+      Object.assign(agent, fields, { reregisteredTime: t, active: true, lastPing: Date.now() });
+      glog('master.cpp:7503').info(`Re-registered agent ${describeAgent(agent)} with ${resourcesText(agent.total)}`);
+    } else if (requested) {
+      // Known to the cluster but not to this master: a master failover, or an
+      // agent coming back after it was marked unreachable. It keeps its id.
+      books.count('master/messages_reregister_slave');
+      books.count('master/slave_reregistrations');
+      books.unreachableAgents.delete(requested);
+      agent = { id: requested, ...fields, registeredTime: t, reregisteredTime: t, active: true, lastPing: Date.now(), tasks: new Map(), offers: new Set() };
+      books.agents.set(requested, agent);
+      glog('master.cpp:7503').info(`Re-registered agent ${describeAgent(agent)} with ${resourcesText(agent.total)}`);
+    } else {
+      books.count('master/messages_register_slave');
+      books.count('master/slave_registrations');
+      const id = books.newAgentId();
+      agent = { id, ...fields, registeredTime: t, active: true, lastPing: Date.now(), tasks: new Map(), offers: new Set() };
+      books.agents.set(id, agent);
+      glog('master.cpp:6926').info(`Registered agent ${describeAgent(agent)} with ${resourcesText(agent.total)}`);
+    }
+    this.adoptTasks(agent, Array.isArray(body?.tasks) ? body.tasks : [], Array.isArray(body?.frameworks) ? body.frameworks : []);
+    this.allocator.allocateSoon();
+    return { agent_id: agent.id, master_id: this.masterId };
+  }
+
+  /** Takes over the tasks a (re-)registering agent reports. */
+  private adoptTasks(agent: Agent, reported: Pb[], frameworkInfos: Pb[]): void {
+    const books = this.books;
+    const reportedKeys = new Set<string>();
+    for (const entry of reported) {
+      const t: Pb = entry?.task ?? {};
+      const fwId = typeof entry?.framework_id === 'string' ? entry.framework_id : idValue(entry?.framework_id) ?? '';
+      const taskId = idValue(t.task_id);
+      if (!fwId || !taskId) continue;
+      reportedKeys.add(`${fwId}/${taskId}`);
+      if (books.completedFrameworks.has(fwId)) {
+        void postToAgent(agent, '/mesos-up/shutdown-framework', { framework_id: fwId });
+        continue;
+      }
+      let fw = books.frameworks.get(fwId);
+      if (!fw) {
+        const info = entry?.framework_info ?? frameworkInfos.find((f: Pb) => idValue(f?.id) === fwId) ?? { id: { value: fwId }, name: '', user: '' };
+        fw = newFramework(fwId, { ...info, id: { value: fwId } }, true);
+        books.frameworks.set(fwId, fw);
+        glog('master.cpp:9700').info(`Recovering framework ${describeFramework(fw)} from agent ${agent.id}`);
+      }
+      const wasUnreachable = fw.unreachableTasks.get(taskId);
+      if (wasUnreachable && !partitionAware(fw)) {
+        // Non-partition-aware frameworks were told TASK_LOST: the task must not come back.
+        void postToAgent(agent, '/mesos-up/kill', { framework_id: fwId, task_id: { value: taskId } });
+        continue;
+      }
+      fw.unreachableTasks.delete(taskId);
+      const existing = fw.tasks.get(taskId);
+      const state = typeof entry?.state === 'string' ? entry.state : existing?.state ?? 'TASK_RUNNING';
+      const statuses = Array.isArray(entry?.statuses)
+        ? entry.statuses.map((s: Pb) => {
+            const e: Pb = { state: s.state, timestamp: typeof s.timestamp === 'number' ? s.timestamp : now() };
+            if (s.labels !== undefined) e.labels = s.labels;
+            if (s.container_status !== undefined) e.container_status = s.container_status;
+            if (typeof s.healthy === 'boolean') e.healthy = s.healthy;
+            return e;
+          })
+        : existing?.statuses ?? [];
+      const task: Task = existing ?? {
+        id: taskId, name: typeof t.name === 'string' ? t.name : '', frameworkId: fwId, agentId: agent.id,
+        executorId: idValue(t.executor?.executor_id) ?? '', state, resources: R.fromV1(t.resources ?? []),
+        role: t.resources?.[0]?.allocation_info?.role ?? frameworkRoles(fw.info)[0] ?? '*', statuses, info: t,
+      };
+      task.state = state;
+      task.statuses = statuses;
+      task.agentId = agent.id;
+      fw.tasks.set(taskId, task);
+      agent.tasks.set(`${fwId}/${taskId}`, task);
+      if (isTerminal(state)) books.removeTask(task);
+    }
+    // Tasks the master thought were here but the agent no longer has.
+    for (const [key, task] of [...agent.tasks]) {
+      if (reportedKeys.has(key) || task.state === 'TASK_STAGING') continue;
+      const fw = books.frameworks.get(task.frameworkId);
+      glog('master.cpp:9805').warn(`Task ${task.id} of framework ${task.frameworkId} unknown to the agent ${describeAgent(agent)} during re-registration`);
+      const state = fw && partitionAware(fw) ? 'TASK_DROPPED' : 'TASK_LOST';
+      books.masterUpdate(task, state, 'Reconciliation: task unknown to the agent', 'REASON_RECONCILIATION');
+    }
+  }
+
+  /** `false` when the agent is unknown (it should register again). */
+  ping(agentId: string): boolean {
+    const agent = this.books.agents.get(agentId);
+    if (!agent) return false;
+    agent.lastPing = Date.now();
+    if (!agent.active) {
+      agent.active = true;
+      glog('master.cpp:7660').info(`Agent ${describeAgent(agent)} reactivated`);
+      this.allocator.allocateSoon();
+    }
+    return true;
+  }
+
+  /** A status update from an agent: forward to the scheduler and keep the books. `false`: unknown agent. */
+  status(body: Pb): boolean {
+    const books = this.books;
+    const agentId = String(body?.agent_id ?? '');
+    const agent = books.agents.get(agentId);
+    books.count('master/messages_status_update');
+    if (!agent) {
+      glog('master.cpp:8410').warn(`Ignoring status update from unknown agent ${agentId}`);
+      books.count('master/invalid_status_updates');
+      return false;
+    }
+    const fwId = typeof body?.framework_id === 'string' ? body.framework_id : idValue(body?.framework_id) ?? '';
+    const status = agentStatusJson(body?.status ?? {}, agentId);
+    const taskId = idValue(status.task_id) ?? '';
+    glog('master.cpp:8421').info(`Status update ${status.state} (Status UUID: ${status.uuid}) for task ${taskId} of framework ${fwId} from agent ${describeAgent(agent)}`);
+    const fw = books.frameworks.get(fwId);
+    let valid = true;
+    if (fw?.connected) send(fw, { type: 'UPDATE', update: { status } });
+    else {
+      valid = false;
+      glog('master.cpp:8441').warn(`Received status update for ${fw ? 'a disconnected' : 'an unknown'} framework ${fwId}`);
+    }
+    const task = fw?.tasks.get(taskId);
+    if (!task || task.agentId !== agentId) {
+      glog('master.cpp:8452').warn(`Could not lookup task for status update ${status.state} for task ${taskId} from agent ${agentId}`);
+      books.count('master/invalid_status_updates');
+      return true;
+    }
+    glog('master.cpp:10997').info(`Updating the state of task ${taskId} of framework ${fwId} (latest state: ${status.state}, status update state: ${status.state})`);
+    books.transition(task, status.state, status.timestamp, status);
+    task.latest = status;
+    task.unackedUuid = status.uuid;
+    books.count(valid ? 'master/valid_status_updates' : 'master/invalid_status_updates');
+    return true;
+  }
+
+  /** Agents that stop pinging become inactive, then unreachable (agent_ping_timeout × max_agent_ping_timeouts). */
+  private checkAgents(): void {
+    const t = Date.now();
+    for (const agent of [...this.books.agents.values()]) {
+      const silent = t - agent.lastPing;
+      if (agent.active && silent > this.cfg.agentPingTimeoutMs) {
+        agent.active = false;
+        glog('master.cpp:1535').info(`Agent ${describeAgent(agent)} disconnected; deactivating it`);
+        for (const id of [...agent.offers]) this.books.removeOffer(id, true);
+      }
+      if (silent > this.cfg.agentPingTimeoutMs * this.cfg.maxAgentPingTimeouts) this.markUnreachable(agent, 'health check timed out');
+    }
+  }
+
+  private markUnreachable(agent: Agent, message: string): void {
+    const books = this.books;
+    const t = now();
+    glog('master.cpp:8854').info(`Marked agent ${agent.id} (${agent.hostname}) unreachable: ${message}`);
+    books.count('master/slave_removals');
+    books.count('master/slave_removals/reason_unhealthy');
+    books.count('master/slave_unreachable_scheduled');
+    books.count('master/slave_unreachable_completed');
+    books.agents.delete(agent.id);
+    books.unreachableAgents.set(agent.id, { id: agent.id, hostname: agent.hostname, port: agent.port, attributes: agent.attributes, time: t });
+    for (const id of [...agent.offers]) books.removeOffer(id, true);
+    for (const task of [...agent.tasks.values()]) {
+      const fw = books.frameworks.get(task.frameworkId);
+      if (!fw) continue;
+      if (isTerminal(task.state)) {
+        books.removeTask(task);
+        continue;
+      }
+      const state = partitionAware(fw) ? 'TASK_UNREACHABLE' : 'TASK_LOST';
+      const status = masterStatus(task.id, state, message, 'REASON_AGENT_REMOVED', agent.id, { executorId: task.executorId || undefined, unreachableTime: t });
+      books.transition(task, state, status.timestamp);
+      task.latest = status;
+      task.unackedUuid = undefined;
+      books.removeTask(task, true);
+      if (fw.connected) send(fw, { type: 'UPDATE', update: { status } });
+    }
+  }
+}

@@ -1,0 +1,147 @@
+// The allocator: which framework is offered an agent's free resources, when
+// (batch rounds every --allocation_interval, and at once on the events that
+// trigger an allocation in Mesos), refusal filters, and offer timeouts. A
+// simplified hierarchical DRF allocator (see README.md for what it leaves out).
+import * as R from '../common/resources.js';
+import type { Resources } from '../common/resources.js';
+import { MAX_TIMER_MS, type Books } from './books.js';
+import type { MasterConfig } from './config.js';
+import { frameworkRoles, fwCount, hasCapability, send } from './framework.js';
+import { describeFramework, glog } from './log.js';
+import type { Filter, Framework, Offer, Pb } from './types.js';
+
+const DEFAULT_REFUSE_SECONDS = 5;
+
+/** Agent attributes as v1 `Attribute` messages. */
+function v1Attributes(attrs: Record<string, string | number>): Pb[] {
+  return Object.entries(attrs).map(([name, v]) => {
+    if (typeof v === 'number') return { name, type: 'SCALAR', scalar: { value: v } };
+    const m = /^\[(.*)\]$/.exec(v);
+    if (m) {
+      const range = m[1]!.split(',').map((p) => {
+        const [b, e] = p.trim().split('-').map(Number);
+        return { begin: b!, end: e ?? b! };
+      });
+      return { name, type: 'RANGES', ranges: { range } };
+    }
+    return { name, type: 'TEXT', text: { value: v } };
+  });
+}
+
+export class Allocator {
+  /** allocations run only while this master leads */
+  private running = false;
+  private timer: NodeJS.Timeout | undefined;
+  private soon: NodeJS.Immediate | undefined;
+
+  constructor(
+    private readonly books: Books,
+    private readonly cfg: MasterConfig,
+  ) {}
+
+  start(): void {
+    this.running = true;
+    this.timer = setInterval(() => this.allocate(), this.cfg.allocationIntervalMs);
+  }
+
+  stop(): void {
+    clearInterval(this.timer);
+  }
+
+  /** A refusal filter: the framework is not offered these resources of the agent until it expires (Filters.refuse_seconds). */
+  addFilter(fw: Framework, agentId: string, resources: Resources, filters: Pb): void {
+    let refuse = typeof filters?.refuse_seconds === 'number' ? filters.refuse_seconds : DEFAULT_REFUSE_SECONDS;
+    if (refuse < 0) refuse = DEFAULT_REFUSE_SECONDS;
+    refuse = Math.min(refuse, 365 * 86_400);
+    if (refuse === 0 || R.isEmpty(resources)) return;
+    fw.filters.push({ agentId, resources, expires: Date.now() + refuse * 1000 });
+  }
+
+  /** A refusal filter hides resources it covers (the allocator's RefusedOfferFilter). */
+  private filtered(fw: Framework, agentId: string, resources: Resources): boolean {
+    const t = Date.now();
+    fw.filters = fw.filters.filter((f: Filter) => f.expires > t);
+    return fw.filters.some((f) => f.agentId === agentId && R.contains(f.resources, resources));
+  }
+
+  /**
+   * An allocation for events that trigger one in the Mesos allocator (a framework
+   * added or revived, an agent added or reactivated). Recovered resources
+   * (declines, finished tasks, rescinds) wait for the next batch round.
+   */
+  allocateSoon(): void {
+    if (!this.running || this.soon) return;
+    this.soon = setImmediate(() => {
+      this.soon = undefined;
+      this.allocate();
+    });
+  }
+
+  /** One allocation round: each active agent's free resources go to the framework with the lowest dominant share. */
+  allocate(): void {
+    if (!this.running) return;
+    const books = this.books;
+    books.count('allocator/mesos/allocation_runs');
+    const totals = R.empty();
+    for (const a of books.agents.values()) Object.assign(totals, R.add(totals, a.total));
+    const share = (fw: Framework) => {
+      const held = R.add(books.usedBy(fw), books.offeredTo(fw));
+      return Math.max(...(['cpus', 'mem', 'disk', 'gpus'] as const).map((k) => (totals[k] > 0 ? held[k] / totals[k] : 0)));
+    };
+    const batches = new Map<Framework, Offer[]>();
+    for (const agent of books.agents.values()) {
+      if (!agent.active) continue;
+      const free = books.available(agent);
+      // --min_allocatable_resources default: cpus:0.01|mem:32
+      if (!(free.cpus >= 0.01 || free.mem >= 32)) continue;
+      const candidates = [...books.frameworks.values()]
+        .filter((fw) => fw.active && fw.connected && !fw.suppressed && frameworkRoles(fw.info).length > 0)
+        .sort((x, y) => share(x) - share(y) || x.registeredTime - y.registeredTime);
+      for (const fw of candidates) {
+        if (this.filtered(fw, agent.id, free)) continue;
+        const offer: Offer = { id: books.newOfferId(), frameworkId: fw.id, agentId: agent.id, resources: free, role: frameworkRoles(fw.info)[0]! };
+        books.offers.set(offer.id, offer);
+        fw.offers.add(offer.id);
+        agent.offers.add(offer.id);
+        if (this.cfg.offerTimeoutMs !== undefined) {
+          offer.timer = setTimeout(() => {
+            if (!books.offers.has(offer.id)) return;
+            glog('master.cpp:8263').info(`Removing offer ${offer.id} after offer timeout`);
+            books.removeOffer(offer.id, true);
+          }, Math.min(this.cfg.offerTimeoutMs, MAX_TIMER_MS));
+        }
+        const list = batches.get(fw) ?? [];
+        list.push(offer);
+        batches.set(fw, list);
+        break;
+      }
+    }
+    for (const [fw, offers] of batches) {
+      glog('master.cpp:9559').info(`Sending ${offers.length} offers to framework ${describeFramework(fw)}`);
+      fwCount(fw, 'offers/sent', offers.length);
+      send(fw, { type: 'OFFERS', offers: { offers: offers.map((o) => this.v1Offer(o)) } });
+    }
+  }
+
+  private v1Offer(o: Offer): Pb {
+    const agent = this.books.agents.get(o.agentId)!;
+    const fw = this.books.frameworks.get(o.frameworkId);
+    // Frameworks without RESERVATION_REFINEMENT get the pre-refinement format,
+    // which names the role "*" on every unreserved resource.
+    const resources = R.toV1(o.resources, o.role).map((r) =>
+      fw && hasCapability(fw.info, 'RESERVATION_REFINEMENT') ? (({ role: _role, ...rest }) => rest)(r) : r,
+    );
+    const out: Pb = {
+      id: { value: o.id },
+      framework_id: { value: o.frameworkId },
+      agent_id: { value: o.agentId },
+      hostname: agent.hostname,
+      url: { scheme: 'http', address: { hostname: agent.hostname, ip: agent.ip, port: agent.port }, path: '/slave(1)' },
+      resources,
+    };
+    const attrs = v1Attributes(agent.attributes);
+    if (attrs.length) out.attributes = attrs;
+    out.allocation_info = { role: o.role };
+    return out;
+  }
+}

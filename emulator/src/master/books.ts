@@ -1,0 +1,147 @@
+// The leading master's books: agents, frameworks, tasks and offers, the ids it
+// hands out, its master/* counters, and the bookkeeping every part of the
+// master shares (what is used or offered where, task state changes, taking
+// offers back). Semantics follow src/master/master.cpp of Mesos 1.7.
+import * as R from '../common/resources.js';
+import type { Resources } from '../common/resources.js';
+import type { MasterConfig } from './config.js';
+import { fwCount, send } from './framework.js';
+import { glog, resourcesText } from './log.js';
+import { masterStatus } from './status.js';
+import { isTerminal, type Agent, type Framework, type Offer, type Pb, type Task, type UnreachableAgent } from './types.js';
+
+/** setTimeout's largest delay; longer timeouts (a week of failover_timeout) are clamped to it. */
+export const MAX_TIMER_MS = 2 ** 31 - 1;
+
+export class Books {
+  readonly agents = new Map<string, Agent>();
+  readonly unreachableAgents = new Map<string, UnreachableAgent>();
+  readonly frameworks = new Map<string, Framework>();
+  readonly completedFrameworks = new Map<string, Framework>();
+  readonly offers = new Map<string, Offer>();
+  /** master/* counters; gauges are computed when read */
+  readonly counters = new Map<string, number>();
+
+  private nextAgentId = 0;
+  private nextFrameworkId = 0;
+  private nextOfferId = 0;
+
+  constructor(
+    private readonly masterId: string,
+    private readonly cfg: MasterConfig,
+  ) {}
+
+  count(name: string, by = 1): void {
+    this.counters.set(name, (this.counters.get(name) ?? 0) + by);
+  }
+
+  // ---------------------------------------------------------------- ids
+
+  newFrameworkId(): string {
+    return `${this.masterId}-${String(this.nextFrameworkId++).padStart(4, '0')}`;
+  }
+
+  newAgentId(): string {
+    return `${this.masterId}-S${this.nextAgentId++}`;
+  }
+
+  newOfferId(): string {
+    return `${this.masterId}-O${this.nextOfferId++}`;
+  }
+
+  // ---------------------------------------------------------------- resources in use and on offer
+
+  usedOn(agent: Agent): Resources {
+    let used = R.empty();
+    for (const t of agent.tasks.values()) if (!isTerminal(t.state)) used = R.add(used, t.resources);
+    return used;
+  }
+
+  offeredOn(agent: Agent): Resources {
+    let offered = R.empty();
+    for (const id of agent.offers) {
+      const o = this.offers.get(id);
+      if (o) offered = R.add(offered, o.resources);
+    }
+    return offered;
+  }
+
+  usedBy(fw: Framework): Resources {
+    let used = R.empty();
+    for (const t of fw.tasks.values()) if (!isTerminal(t.state)) used = R.add(used, t.resources);
+    return used;
+  }
+
+  offeredTo(fw: Framework): Resources {
+    let offered = R.empty();
+    for (const id of fw.offers) {
+      const o = this.offers.get(id);
+      if (o) offered = R.add(offered, o.resources);
+    }
+    return offered;
+  }
+
+  /** What is neither used nor offered on the agent. */
+  available(agent: Agent): Resources {
+    const free = R.subtract(R.subtract(agent.total, this.usedOn(agent)), this.offeredOn(agent));
+    return { ...free, cpus: Math.max(0, free.cpus), mem: Math.max(0, free.mem), disk: Math.max(0, free.disk), gpus: Math.max(0, free.gpus) };
+  }
+
+  // ---------------------------------------------------------------- tasks
+
+  /** Records a state change; terminal states free the task's resources (they stop counting as used). */
+  transition(task: Task, state: string, timestamp: number, extra: Partial<Pb> = {}): void {
+    if (isTerminal(task.state)) return;
+    if (isTerminal(state)) this.count(`master/tasks_${state.slice(5).toLowerCase()}`);
+    task.state = state;
+    const entry: Pb = { state, timestamp };
+    if (extra.labels !== undefined) entry.labels = extra.labels;
+    if (extra.container_status !== undefined) entry.container_status = extra.container_status;
+    if (typeof extra.healthy === 'boolean') entry.healthy = extra.healthy;
+    task.statuses.push(entry);
+  }
+
+  /** A status the master generates itself (no uuid: nothing to acknowledge). */
+  masterUpdate(task: Task, state: string, message: string, reason: string, unreachableTime?: number): void {
+    const fw = this.frameworks.get(task.frameworkId);
+    const status = masterStatus(task.id, state, message, reason, task.agentId, { executorId: task.executorId || undefined, unreachableTime });
+    this.transition(task, state, status.timestamp);
+    task.latest = status;
+    task.unackedUuid = undefined;
+    if (fw?.connected) send(fw, { type: 'UPDATE', update: { status } });
+    if (isTerminal(state)) this.removeTask(task);
+  }
+
+  /** Moves a task out of the active books: to completed_tasks (or unreachable_tasks). */
+  removeTask(task: Task, unreachable = false): void {
+    const fw = this.frameworks.get(task.frameworkId) ?? this.completedFrameworks.get(task.frameworkId);
+    this.agents.get(task.agentId)?.tasks.delete(`${task.frameworkId}/${task.id}`);
+    if (!fw) return;
+    fw.tasks.delete(task.id);
+    glog('master.cpp:11095').info(`Removing task ${task.id} with resources ${resourcesText(task.resources, task.role)} of framework ${fw.id} on agent ${task.agentId}`);
+    if (unreachable) {
+      fw.unreachableTasks.set(task.id, task);
+      while (fw.unreachableTasks.size > this.cfg.maxUnreachableTasksPerFramework) fw.unreachableTasks.delete(fw.unreachableTasks.keys().next().value!);
+    } else {
+      fw.completedTasks.push(task);
+      if (fw.completedTasks.length > this.cfg.maxCompletedTasksPerFramework) fw.completedTasks.shift();
+    }
+  }
+
+  // ---------------------------------------------------------------- offers
+
+  /** Takes an offer back; `rescind` tells the scheduler (RESCIND event). */
+  removeOffer(id: string, rescind: boolean): void {
+    const offer = this.offers.get(id);
+    if (!offer) return;
+    clearTimeout(offer.timer);
+    this.offers.delete(id);
+    const fw = this.frameworks.get(offer.frameworkId);
+    fw?.offers.delete(id);
+    this.agents.get(offer.agentId)?.offers.delete(id);
+    if (rescind && fw) {
+      fwCount(fw, 'offers/rescinded');
+      send(fw, { type: 'RESCIND', rescind: { offer_id: { value: id } } });
+    }
+  }
+}

@@ -1,0 +1,81 @@
+// One framework as the master sees it: a new record with its per-framework
+// metrics, what its FrameworkInfo says (roles, capabilities), and its event
+// stream (RecordIO events, counted the way the master's metrics count them).
+import { encodeRecord } from '../common/recordio.js';
+import { now, type EventStream, type Framework, type Pb } from './types.js';
+
+export const CALL_TYPES = [
+  'SUBSCRIBE', 'TEARDOWN', 'ACCEPT', 'DECLINE', 'ACCEPT_INVERSE_OFFERS', 'DECLINE_INVERSE_OFFERS', 'REVIVE', 'KILL',
+  'SHUTDOWN', 'ACKNOWLEDGE', 'ACKNOWLEDGE_OPERATION_STATUS', 'RECONCILE', 'RECONCILE_OPERATIONS', 'MESSAGE', 'REQUEST',
+  'SUPPRESS',
+];
+const EVENT_TYPES = [
+  'SUBSCRIBED', 'OFFERS', 'INVERSE_OFFERS', 'RESCIND', 'RESCIND_INVERSE_OFFER', 'UPDATE', 'UPDATE_OPERATION_STATUS',
+  'MESSAGE', 'FAILURE', 'ERROR', 'HEARTBEAT',
+];
+export const OPERATION_TYPES = ['LAUNCH', 'LAUNCH_GROUP', 'RESERVE', 'UNRESERVE', 'CREATE', 'DESTROY', 'GROW_VOLUME', 'SHRINK_VOLUME', 'CREATE_DISK', 'DESTROY_DISK'];
+
+/** process::http::encode: everything but unreserved characters percent-encoded. */
+function httpEncode(s: string): string {
+  return Array.from(Buffer.from(s, 'utf8'))
+    .map((b) => {
+      const c = String.fromCharCode(b);
+      return /[A-Za-z0-9\-._~]/.test(c) ? c : `%${b.toString(16).toUpperCase().padStart(2, '0')}`;
+    })
+    .join('');
+}
+
+/** A framework record with every per-framework metric at 0 (they all show in /metrics/snapshot). */
+export function newFramework(id: string, info: Pb, recovered: boolean): Framework {
+  const t = now();
+  const fw: Framework = {
+    id, info, metricName: `master/frameworks/${httpEncode(info?.name ?? '')}/${id}/`,
+    active: false, connected: false, recovered, suppressed: false,
+    registeredTime: t, reregisteredTime: t, unregisteredTime: 0,
+    tasks: new Map(), unreachableTasks: new Map(), completedTasks: [], offers: new Set(), filters: [], metrics: new Map(),
+  };
+  for (const k of ['subscribed', 'calls', 'events', 'offers/sent', 'offers/accepted', 'offers/declined', 'offers/rescinded', 'operations']) fw.metrics.set(k, 0);
+  for (const c of CALL_TYPES) fw.metrics.set(`calls/${c.toLowerCase()}`, 0);
+  for (const e of EVENT_TYPES) fw.metrics.set(`events/${e.toLowerCase()}`, 0);
+  for (const o of OPERATION_TYPES) fw.metrics.set(`operations/${o.toLowerCase()}`, 0);
+  return fw;
+}
+
+/** Bumps one of the framework's own metrics (`calls/accept`, `offers/sent`, ...). */
+export function fwCount(fw: Framework, key: string, by = 1): void {
+  fw.metrics.set(key, (fw.metrics.get(key) ?? 0) + by);
+}
+
+export function hasCapability(info: Pb, type: string): boolean {
+  return Array.isArray(info?.capabilities) && info.capabilities.some((c: Pb) => c?.type === type);
+}
+
+/** protobuf::framework::getRoles: `roles` for MULTI_ROLE frameworks, else the one `role` ("*" by default). */
+export function frameworkRoles(info: Pb): string[] {
+  if (hasCapability(info, 'MULTI_ROLE')) return Array.isArray(info?.roles) ? info.roles : [];
+  return [typeof info?.role === 'string' ? info.role : '*'];
+}
+
+export function partitionAware(fw: Framework): boolean {
+  return hasCapability(fw.info, 'PARTITION_AWARE');
+}
+
+/** Writes an event to the framework's stream, if it has an open one. */
+export function send(fw: Framework, event: Pb): void {
+  const s = fw.stream;
+  if (!s || s.closed) return;
+  fwCount(fw, 'events');
+  fwCount(fw, `events/${String(event.type).toLowerCase()}`);
+  s.res.write(encodeRecord(event));
+}
+
+/** Writes to a stream no framework owns yet (the ERROR of a refused subscription). */
+export function sendOn(stream: EventStream, event: Pb): void {
+  if (!stream.closed) stream.res.write(encodeRecord(event));
+}
+
+export function closeStream(stream: EventStream): void {
+  if (stream.closed) return;
+  stream.closed = true;
+  stream.res.end();
+}
