@@ -2,14 +2,16 @@
 // one agent whose master never answers (endpoints, task runner, kills, health
 // checks, seen through the agent's own HTTP API), and one agent with ZooKeeper
 // and two masters, driven by a v1 HTTP scheduler written here (RecordIO parsed
-// by hand): offers, command and Docker tasks, and a master failover.
+// by hand): offers, command and Docker tasks, and a master failover. With
+// MESOS_UP_TEST_IMAGES=official they run against the official images, except the
+// tests of what only the emulated agent has (itEmulatorOnly, reason in the name).
 import http from 'node:http';
 import net from 'node:net';
 import { writeFileSync } from 'node:fs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { emulatedImage } from '../../src/plan/images.js';
 import { version } from '../../src/version.js';
-import { eventually, TestNet, type TestContainer } from './harness.js';
+import { eventually, itEmulatorOnly, officialImagesMissing, TEST_IMAGES, TestNet, type TestContainer } from './harness.js';
 
 /* eslint-disable @typescript-eslint/no-explicit-any */
 type Json = any;
@@ -189,7 +191,10 @@ function taskResources(offer: Json, cpus: number, mem: number, port?: number): J
 
 const base64Uuid = /^[A-Za-z0-9+/]{22}==$/;
 
-describe('emulated mesos-agent', () => {
+// What a real agent does not have: tasks come from the master through our stand-in link.
+const VIA_STAND_IN = 'starts its task through /mesos-up/launch, the emulated master-to-agent stand-in (emulator/PROTOCOL.md)';
+
+describe.skipIf(officialImagesMissing)(`${TEST_IMAGES.flavour} mesos-agent`, () => {
   let tnet: TestNet;
   let lonely: TestContainer;
   let zk: TestContainer;
@@ -306,7 +311,7 @@ describe('emulated mesos-agent', () => {
       expect((await getJson(`${lonely.url(5051)}/version`)).body.version).toBe('1.7.1');
     });
 
-    it('runs a command task in its sandbox with the executor environment, and reports it', async () => {
+    itEmulatorOnly(VIA_STAND_IN)('runs a command task in its sandbox with the executor environment, and reports it', async () => {
       expect(
         await launch({
           name: 'hello',
@@ -365,7 +370,7 @@ describe('emulated mesos-agent', () => {
       });
     });
 
-    it('reports a failing command as TASK_FAILED with the exit status', async () => {
+    itEmulatorOnly(VIA_STAND_IN)('reports a failing command as TASK_FAILED with the exit status', async () => {
       await launch({ name: 'fails', task_id: { value: 'fails' }, command: { value: 'exit 3' } });
       const t = await eventually('fails failed', async () => {
         const x = await findTask('fails');
@@ -375,7 +380,7 @@ describe('emulated mesos-agent', () => {
       expect((await getJson(`${lonely.url(5051)}/metrics/snapshot`)).body['slave/tasks_failed']).toBe(1);
     });
 
-    it('kills the whole process group: SIGTERM, then SIGKILL after the kill policy grace period', async () => {
+    itEmulatorOnly(`${VIA_STAND_IN}, kills it through /mesos-up/kill`)('kills the whole process group: SIGTERM, then SIGKILL after the kill policy grace period', async () => {
       await launch({
         name: 'stubborn',
         task_id: { value: 'stubborn' },
@@ -396,7 +401,7 @@ describe('emulated mesos-agent', () => {
       await eventually('no process of the task left', async () => (await lonely.exec(['pgrep', '-c', '-f', '^sleep 997'])).output.trim() === '0', 60_000);
     });
 
-    it('runs TaskInfo.health_check and marks TASK_RUNNING updates healthy, killing after consecutive failures', async () => {
+    itEmulatorOnly(VIA_STAND_IN)('runs TaskInfo.health_check and marks TASK_RUNNING updates healthy, killing after consecutive failures', async () => {
       await launch({
         name: 'healthy',
         task_id: { value: 'healthy' },
@@ -487,7 +492,10 @@ describe('emulated mesos-agent', () => {
       expect((await agent.exec(['cat', `${entry.executor.directory}/stdout`])).output).toBe(`hello ${entry.executor.directory}\n`);
     });
 
-    it('runs a DOCKER task on the agent network, reachable on its host port, and removes it after a kill', async () => {
+    // A real agent puts a BRIDGE task on Docker's default bridge and publishes its
+    // port on the Docker host, and needs its work dir shared with the host (README,
+    // "What was tried against real images").
+    itEmulatorOnly('checks how the emulated agent runs Docker tasks: on the cluster network behind its port proxy, labelled io.mesos-up.*')('runs a DOCKER task on the agent network, reachable on its host port, and removes it after a kill', async () => {
       const s = scheduler.s!;
       const image = emulatedImage('agent', version);
       await s.launch(agentId, (offer) => [
@@ -561,7 +569,7 @@ describe('emulated mesos-agent', () => {
       expect(agentTasks(agentState).find((x) => x.task.id === 'long-1')?.task.state).toBe('TASK_RUNNING');
     });
 
-    it('on SIGTERM kills every task, Docker containers included, before it exits', async () => {
+    itEmulatorOnly(`${VIA_STAND_IN}, and finds its container by the emulated agent's io.mesos-up.agent label`)('on SIGTERM kills every task, Docker containers included, before it exits', async () => {
       const ownContainers = async () => tnet.docker.listContainers({ all: true, filters: { label: [`io.mesos-up.agent=${agent.id}`] } });
       expect(
         await post(`${agent.url(5051)}/mesos-up/launch`, {

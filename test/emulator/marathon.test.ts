@@ -5,11 +5,12 @@
 // and an agent join and a task really runs: TASK_RUNNING via the API and the
 // event stream, a TCP connection to it through the agent's published port,
 // a replacement with a new id after it exits, health checks, and deletion.
+// With MESOS_UP_TEST_IMAGES=official the same tests run against the official images.
 import net from 'node:net';
 import http from 'node:http';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Zk } from '../../emulator/src/common/zk.js';
-import { eventually, TestNet, type TestContainer } from './harness.js';
+import { eventually, officialImagesMissing, TEST_IMAGES, TestNet, type TestContainer } from './harness.js';
 
 /* eslint-disable @typescript-eslint/no-explicit-any */
 type Json = any;
@@ -107,7 +108,7 @@ const APP_KEYS = [
   'unreachableStrategy',
 ];
 
-describe('emulated Marathon', () => {
+describe.skipIf(officialImagesMissing)(`${TEST_IMAGES.flavour} Marathon`, () => {
   let tnet: TestNet;
   let zk: TestContainer;
   let marathon: TestContainer;

@@ -1,11 +1,12 @@
 // Contract tests of the emulated Mesos master (1.7 API): ZooKeeper + 3 masters
 // on a Docker network, an agent, and a v1 HTTP scheduler written here with its
-// own RecordIO parsing. Everything is checked the way a client sees it.
+// own RecordIO parsing. Everything is checked the way a client sees it. With
+// MESOS_UP_TEST_IMAGES=official the same tests run against the official images.
 import { writeFileSync } from 'node:fs';
 import http from 'node:http';
 import zookeeper from 'node-zookeeper-client';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { eventually, TestNet, type TestContainer } from './harness.js';
+import { eventually, officialImagesMissing, TEST_IMAGES, TestNet, type TestContainer } from './harness.js';
 
 const ZK_SESSION_SECS = 6;
 
@@ -131,7 +132,7 @@ class Scheduler {
   }
 }
 
-describe('emulated mesos-master (1.7 API)', () => {
+describe.skipIf(officialImagesMissing)(`${TEST_IMAGES.flavour} mesos-master (1.7 API)`, () => {
   let net: TestNet;
   let zk: TestContainer;
   let masters: TestContainer[] = [];

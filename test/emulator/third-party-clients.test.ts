@@ -4,7 +4,8 @@
 // (Marathon REST API and event stream) on Marathon. Each is used as its README
 // documents; where a library itself misreads the real API, the workaround is
 // here, with the reason, and the emulator stays as the real systems are.
-// Host traffic goes to 127.0.0.1 only (published ports).
+// Host traffic goes to 127.0.0.1 only (published ports). With
+// MESOS_UP_TEST_IMAGES=official the cluster runs the official images instead.
 import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import os from 'node:os';
@@ -12,7 +13,7 @@ import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { ClusterInfo } from '../../src/lifecycle/describe.js';
 import { cli, json } from '../support/cli.js';
-import { eventually } from './harness.js';
+import { eventually, officialImagesMissing, TEST_IMAGES } from './harness.js';
 
 /* eslint-disable @typescript-eslint/no-explicit-any */
 type Json = any;
@@ -34,7 +35,7 @@ async function getJson(url: string): Promise<Json> {
 
 beforeAll(async () => {
   await cli(['down', '--name', NAME]); // a cluster a killed earlier run left behind
-  const r = await cli(['up', '--name', NAME, '--images', 'emulated', '--json']);
+  const r = await cli(['up', '--name', NAME, '--images', TEST_IMAGES.flavour, '--json']);
   expect(r.exitCode, r.stdout + r.stderr).toBe(0);
   cluster = json<ClusterInfo>(r);
   expect(cluster.masterUrl).toMatch(/^http:\/\/127\.0\.0\.1:\d+$/);
@@ -46,7 +47,8 @@ afterAll(async () => {
   expect(r.exitCode, r.stdout + r.stderr).toBe(0);
 });
 
-describe('mesos-framework (v1 HTTP scheduler API)', () => {
+// (when every test of the file is skipped, vitest runs none of its hooks either: no cluster starts)
+describe.skipIf(officialImagesMissing)('mesos-framework (v1 HTTP scheduler API)', () => {
   it('subscribes, launches command tasks from an offer, sees them run, finish and be killed, reconciles, tears down', async () => {
     const masterPort = Number(new URL(cluster.masterUrl!).port);
     const logDir = mkdtempSync(path.join(os.tmpdir(), 'mesos-up-mesos-framework-'));
@@ -217,7 +219,7 @@ describe('mesos-framework (v1 HTTP scheduler API)', () => {
   });
 });
 
-describe('marathon-node (Marathon REST API)', () => {
+describe.skipIf(officialImagesMissing)('marathon-node (Marathon REST API)', () => {
   it('creates, reads, lists, versions, restarts and destroys an app', async () => {
     // request@2 (under marathon-node) would otherwise honour HTTP(S)_PROXY.
     const marathon = marathonNode(cluster.marathonUrl!, { proxy: null });
