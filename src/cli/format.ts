@@ -44,6 +44,7 @@ export function formatPlan(stages: ContainerPlan[][], network: string): string {
       const ports = p.ports.map((b) => `${b.hostIp}:${b.host || '(free)'}->${b.container}`);
       if (ports.length) out.push(`    ports ${ports.length > 4 ? `${ports.slice(0, 3).join(', ')}, … ${ports.length} in all` : ports.join(', ')}`);
       for (const b of p.binds) out.push(`    mount ${b}`);
+      for (const v of p.volumes ?? []) out.push(`    mount volume ${v.name}:${v.target} (created labelled with the cluster; down removes it)`);
       out.push(`    ready when ${p.readiness}`);
     }
   });

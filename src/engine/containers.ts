@@ -30,7 +30,7 @@ function createOptions(plan: ContainerPlan): Docker.ContainerCreateOptions {
     ExposedPorts: exposed,
     HostConfig: {
       PortBindings: bindings,
-      Binds: plan.binds,
+      Binds: [...plan.binds, ...(plan.volumes ?? []).map((v) => `${v.name}:${v.target}`)],
       NetworkMode: plan.network,
       Privileged: false,
       Init: false,

@@ -3,6 +3,7 @@
 import type Docker from 'dockerode';
 import { listContainers, removeContainer } from '../engine/containers.js';
 import { listNetworks, removeNetwork } from '../engine/network.js';
+import { listVolumes, removeVolume } from '../engine/volumes.js';
 import { LABEL } from '../plan/labels.js';
 
 export interface Removed {
@@ -21,20 +22,16 @@ export async function removeCluster(docker: Docker, cluster: string, opts: { run
   const scope = [`${LABEL.cluster}=${cluster}`, ...(opts.runId ? [`${LABEL.run}=${opts.runId}`] : [])];
   const removed: Removed = { containers: [], networks: [], volumes: [] };
   // One round of listing, in parallel; nothing new gets these labels once the components are gone.
-  const [components, networks, volumeList] = await Promise.all([
-    listContainers(docker, scope),
-    listNetworks(docker, scope),
-    docker.listVolumes({ filters: { label: scope } }),
-  ]);
+  const [components, networks, volumes] = await Promise.all([listContainers(docker, scope), listNetworks(docker, scope), listVolumes(docker, scope)]);
   // Components first, so no agent starts a task container while we clean up.
   await Promise.all(components.map(async (c) => { await removeContainer(docker, c.Id); removed.containers.push(nameOf(c)); }));
   const tasks = await listContainers(docker, [`${LABEL.cluster}=${cluster}`, `${LABEL.role}=task`]);
   await Promise.all(tasks.map(async (c) => { await removeContainer(docker, c.Id); removed.containers.push(nameOf(c)); }));
   await Promise.all(networks.map(async (n) => { await removeNetwork(docker, n.Id); removed.networks.push(n.Name); }));
-  const volumes = volumeList.Volumes ?? [];
-  for (const v of volumes) {
-    await docker.getVolume(v.Name).remove().catch(() => undefined);
-    removed.volumes.push(v.Name);
-  }
+  // Only volumes carrying the cluster's label were listed, so no other volume is touched.
+  // One still in use (a container that would not go) is left for the next down.
+  await Promise.all(volumes.map(async (v) => {
+    if (await removeVolume(docker, v.Name).then(() => true, () => false)) removed.volumes.push(v.Name);
+  }));
   return removed;
 }

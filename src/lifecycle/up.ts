@@ -6,6 +6,7 @@ import type { ClusterSpec } from '../config/schema.js';
 import { MesosUpError } from '../errors.js';
 import { createContainer, startContainer, type RunningContainer } from '../engine/containers.js';
 import { createNetwork, type NetworkInfo } from '../engine/network.js';
+import { createVolume } from '../engine/volumes.js';
 import { assignAddresses } from '../plan/addresses.js';
 import { MARATHON_PORT, MASTER_PORT, planCluster, planZookeeper, ZK_PORT, type PlanContext } from '../plan/cluster.js';
 import { baseLabels, networkName } from '../plan/labels.js';
@@ -77,6 +78,8 @@ async function startAll(ctx: UpContext, plans: ContainerPlan[]): Promise<void> {
     plans.map(async (plan) => {
       plan.labels = { ...plan.labels, ...ctx.opts.labels };
       ctx.createdAnything = true;
+      for (const v of plan.volumes ?? []) await track(ctx, createVolume(ctx.docker, { ...v, labels: { ...v.labels, ...ctx.opts.labels } }));
+      checkAbort(ctx);
       const container = await track(ctx, createContainer(ctx.docker, plan));
       checkAbort(ctx);
       const running = await track(ctx, startContainer(ctx.docker, container, plan));

@@ -2,6 +2,8 @@
 // Pure: the same spec, images and addresses always give the same plan.
 import type { ClusterSpec } from '../config/schema.js';
 import type { Addresses } from './addresses.js';
+import { agentPortRanges } from './agent-ports.js';
+import type { PortRange } from '../config/port-ranges.js';
 import { baseLabels, containerName, LABEL, networkName } from './labels.js';
 import type { ContainerPlan, ImageSet, PortBinding, Role } from './types.js';
 
@@ -32,9 +34,9 @@ const flagEnv = (flags: Record<string, string>): Record<string, string> =>
   Object.fromEntries(Object.entries(flags).map(([k, v]) => [`MESOS_${k.toUpperCase()}`, v]));
 
 /** Mesos' resource text for an agent: `cpus:2;mem:2048;disk:4096;ports(*):[8000-8100,31000-32000]`. */
-export function agentResources(spec: ClusterSpec): string {
+export function agentResources(spec: ClusterSpec, portRanges: PortRange[] = spec.agents.resources.ports): string {
   const r = spec.agents.resources;
-  const ports = r.ports.map((p) => `${p.begin}-${p.end}`).join(',');
+  const ports = portRanges.map((p) => `${p.begin}-${p.end}`).join(',');
   return `cpus:${r.cpus};mem:${r.mem};disk:${r.disk};ports(*):[${ports}]`;
 }
 
@@ -70,13 +72,30 @@ export function planZookeeper(ctx: PlanContext): ContainerPlan {
   };
 }
 
+/** The named volume that keeps a master's replicated log: `demo-master2-registry`. */
+export const registryVolumeName = (cluster: string, index: number): string => `${cluster}-master${index}-registry`;
+
 export function planMaster(ctx: PlanContext, index: number, zkIp: string, ip: string): ContainerPlan {
   const n = ctx.spec.masters.count;
+  // With 3 or 5 masters the registry is the replicated log in each master's work
+  // dir, so a new leader still knows the agents and frameworks. It must be on the
+  // command line: the image's own CMD --registry=in_memory beats MESOS_REGISTRY.
+  // One master keeps that CMD: nothing to replicate to.
+  const replicated = n > 1;
   return {
     ...base(ctx, 'master', index, ctx.images.master),
     ip,
-    // mesosphere/mesos-master's CMD is --registry=in_memory; keep it explicit in env too.
-    cmd: [],
+    cmd: replicated ? ['--registry=replicated_log'] : [],
+    ...(replicated
+      ? {
+          volumes: [{
+            name: registryVolumeName(ctx.spec.name, index),
+            target: MASTER_WORK_DIR,
+            // The cluster's labels, so down, the rollback of up and the reaper find it.
+            labels: { ...baseLabels(ctx.spec.name, ctx.cliVersion, ctx.runId), [LABEL.role]: 'master', [LABEL.index]: String(index) },
+          }],
+        }
+      : {}),
     env: {
       MESOS_ZK: zkUrl(zkIp, 'mesos'),
       MESOS_QUORUM: String(quorum(n)),
@@ -84,7 +103,7 @@ export function planMaster(ctx: PlanContext, index: number, zkIp: string, ip: st
       MESOS_HOSTNAME: ip,
       MESOS_PORT: String(MASTER_PORT),
       MESOS_WORK_DIR: MASTER_WORK_DIR,
-      MESOS_REGISTRY: 'in_memory',
+      MESOS_REGISTRY: replicated ? 'replicated_log' : 'in_memory',
       MESOS_CLUSTER: ctx.spec.name,
       ...flagEnv(ctx.spec.masters.flags),
     },
@@ -108,14 +127,17 @@ export function planAgent(ctx: PlanContext, index: number, zkIp: string, ip: str
       MESOS_HOSTNAME: ip,
       MESOS_PORT: String(AGENT_PORT),
       MESOS_WORK_DIR: AGENT_WORK_DIR,
-      MESOS_RESOURCES: agentResources(ctx.spec),
+      MESOS_RESOURCES: agentResources(ctx.spec, agentPortRanges(ctx.spec, ctx.images.flavour, index)),
       MESOS_CONTAINERIZERS: a.containerizers.join(','),
       // In a container: no systemd, no user switching, plain POSIX isolation.
       MESOS_SYSTEMD_ENABLE_SUPPORT: 'false',
       MESOS_SWITCH_USER: 'false',
       MESOS_LAUNCHER: 'posix',
       MESOS_ISOLATION: 'posix/cpu,posix/mem',
-      ...(docker ? { MESOS_DOCKER_SOCKET: DOCKER_SOCKET } : {}),
+      // docker_kill_orphans=false: at start a docker containerizer stops every
+      // mesos-* container it did not launch, which on a shared engine are other
+      // agents' (and other clusters') tasks.
+      ...(docker ? { MESOS_DOCKER_SOCKET: DOCKER_SOCKET, MESOS_DOCKER_KILL_ORPHANS: 'false' } : {}),
       ...flagEnv(a.flags),
     },
     ports: [publish(ctx, AGENT_PORT), ...published],
@@ -139,7 +161,9 @@ export function planMarathon(ctx: PlanContext, zkIp: string, ip: string): Contai
       '--local_port_max', String(m.localPortMax),
       ...m.args,
     ],
-    env: {},
+    // libprocess in Marathon otherwise advertises the address its hostname
+    // resolves to, which holds only while the container has one network.
+    env: { LIBPROCESS_IP: ip },
     ports: [publish(ctx, MARATHON_PORT, ctx.spec.ports.marathon)],
     binds: [],
     readiness: 'GET /v2/info has a frameworkId; its framework is active and receives offers',

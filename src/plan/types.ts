@@ -27,12 +27,21 @@ export interface ContainerPlan {
   ports: PortBinding[];
   /** host:container[:ro] bind mounts */
   binds: string[];
+  /** named volumes, created (labelled) by the engine layer before the container */
+  volumes?: VolumeMount[];
   network: string;
   /** static address on the cluster network; undefined = assigned by the engine */
   ip?: string;
   hostname: string;
   /** what must hold before the next stage starts, for --dry-run and errors */
   readiness: string;
+}
+
+export interface VolumeMount {
+  name: string;
+  /** path inside the container */
+  target: string;
+  labels: Record<string, string>;
 }
 
 export type Flavour = 'official' | 'emulated';

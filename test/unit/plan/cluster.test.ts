@@ -38,6 +38,8 @@ describe('official flavour plan (what the real images expect)', () => {
     const m = byName(stages, 'demo-master2');
     expect(m.image).toBe('mesosphere/mesos-master:1.7.1');
     expect(m.entrypoint).toBeUndefined();
+    // replaces the image's CMD --registry=in_memory, which would beat MESOS_REGISTRY
+    expect(m.cmd).toEqual(['--registry=replicated_log']);
     expect(m.env).toEqual({
       MESOS_ZK: 'zk://172.20.0.2:2181/mesos',
       MESOS_QUORUM: '2',
@@ -45,7 +47,7 @@ describe('official flavour plan (what the real images expect)', () => {
       MESOS_HOSTNAME: m.ip,
       MESOS_PORT: '5050',
       MESOS_WORK_DIR: '/var/lib/mesos/master',
-      MESOS_REGISTRY: 'in_memory',
+      MESOS_REGISTRY: 'replicated_log',
       MESOS_CLUSTER: 'demo',
     });
   });
@@ -55,8 +57,10 @@ describe('official flavour plan (what the real images expect)', () => {
     expect(a.image).toBe('mesosphere/mesos-slave:1.7.1');
     expect(a.env).toMatchObject({
       MESOS_MASTER: 'zk://172.20.0.2:2181/mesos',
-      MESOS_RESOURCES: 'cpus:2;mem:2048;disk:4096;ports(*):[8000-8100,31000-32000]',
+      // the first half of each range: agent2 offers the second (official agents share the engine's host ports)
+      MESOS_RESOURCES: 'cpus:2;mem:2048;disk:4096;ports(*):[8000-8049,31000-31499]',
       MESOS_CONTAINERIZERS: 'mesos,docker',
+      MESOS_DOCKER_KILL_ORPHANS: 'false',
       MESOS_SYSTEMD_ENABLE_SUPPORT: 'false',
       MESOS_WORK_DIR: '/var/lib/mesos/agent',
       MESOS_PORT: '5051',
