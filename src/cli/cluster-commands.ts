@@ -76,9 +76,13 @@ export function registerClusterCommands(program: Command): void {
         const { connectEngine, up, placeholderAddresses, planCluster, imageSet, networkName, pickReporter } = await load();
         if (opts.dryRun) {
           const flavour = spec.images === 'official' ? 'official' : spec.images === 'emulated' ? 'emulated' : 'official';
-          const stages = planCluster({ spec, images: imageSet(spec, flavour, version), cliVersion: version, runId: '<run-id>' }, '<zookeeper-ip>', placeholderAddresses(spec.masters.count, spec.agents.count));
+          const images = imageSet(spec, flavour, version);
+          // The plan as up would adapt it to this engine (official agents and docker).
+          const { dryRunPreflight } = await import('../lifecycle/preflight.js');
+          const checked = await dryRunPreflight(spec, images, connectEngine);
+          const stages = planCluster({ spec: checked.spec, images, cliVersion: version, runId: '<run-id>' }, '<zookeeper-ip>', placeholderAddresses(spec.masters.count, spec.agents.count));
           const note = spec.images === 'auto' ? 'images: auto (official shown; emulated when no registry answers, with the same env, flags and ports)' : `images: ${spec.images}`;
-          print(opts.json, { spec, images: spec.images, network: networkName(spec.name), stages }, () => `${note}\n${formatPlan(stages, networkName(spec.name))}`);
+          print(opts.json, { spec: checked.spec, images: spec.images, network: networkName(spec.name), notes: checked.notes, stages }, () => [note, ...checked.notes, formatPlan(stages, networkName(spec.name))].join('\n'));
           return;
         }
         const docker = await (await import('./setup-commands.js')).engineOrSetup(!!opts.json, connectEngine);

@@ -42,7 +42,7 @@ async function fix(opts: { yes?: boolean; json?: boolean }): Promise<SetupResult
 export function registerDoctorCommand(program: Command): void {
   program
     .command('doctor')
-    .description('check the engine (socket, DOCKER_HOST, context, version, cgroups), images and ports; --fix sets up what is missing')
+    .description('check the engine (socket, DOCKER_HOST, context, version, cgroups, API versions), images, what the engine means for the official agents, and ports; --fix sets up what is missing')
     .option('-f, --config <file>', 'check the ports of this cluster file')
     .option('--fix', 'install and start a Docker Engine and make the base image where possible (Debian/Ubuntu, root or sudo; asks first), else print the steps for this platform')
     .option('-y, --yes', 'with --fix: do not ask (for scripts and CI)')

@@ -143,6 +143,7 @@ export function specFromObject(doc: unknown, overrides: Overrides = {}, label = 
     throw configError(label, parsed.error.issues.flatMap(describeIssue).map((d) => `${[...d.path, ...(d.key ? [d.key] : [])].join('.') || '(top level)'}: ${d.message}`));
   }
   const spec = merge(parsed.data);
+  if (parsed.data.agents?.containerizers) spec.agents.containerizersFrom = label;
   const problems = crossCheck(spec).map(([p, msg]) => `${p.join('.')} ${msg}`);
   if (problems.length) throw configError(label, problems);
   return applyOverrides(spec, overrides);
@@ -158,6 +159,7 @@ export function loadSpec(configPath: string | undefined, overrides: Overrides = 
   if (file) {
     const { file: parsed, source } = parseClusterFile(readFileSync(file, 'utf8'), file);
     spec = merge(parsed);
+    if (parsed.agents?.containerizers) spec.agents.containerizersFrom = file;
     const problems = crossCheck(spec).map(([p, msg]) => `${locate(source, p)}: ${p.join('.')} ${msg}`);
     if (problems.length) throw configError(file, problems);
   }

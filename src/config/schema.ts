@@ -109,6 +109,12 @@ export interface ClusterSpec {
     resources: { cpus: number; mem: number; disk: number; ports: PortRange[] };
     publishPorts: PortRange[];
     containerizers: Array<'mesos' | 'docker'>;
+    /**
+     * Where the containerizers were asked for (the cluster file, or "config
+     * object"); absent when they are the defaults. Asked-for docker is never
+     * dropped silently (plan/official-docker.ts).
+     */
+    containerizersFrom?: string;
     flags: Record<string, string>;
   };
   marathon: { localPortMin: number; localPortMax: number; args: string[] };

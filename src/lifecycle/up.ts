@@ -22,6 +22,7 @@ import { describeCluster, type ClusterInfo } from './describe.js';
 import { discoverClusters } from './discover.js';
 import { containersAlive } from './failfast.js';
 import { resolveImages } from './images.js';
+import { preflight as preflightImages } from './preflight.js';
 import { removeCluster } from './remove.js';
 
 export interface UpOptions {
@@ -116,6 +117,12 @@ const ensureImages: Action<UpContext> = {
   async run(ctx, step) {
     ctx.images = await resolveImages(ctx.docker, ctx.spec, version, step, ctx.halt.signal);
     step.note(`Images: ${ctx.images.flavour} (${[ctx.images.zookeeper, ctx.images.master, ctx.images.agent, ctx.images.marathon].join(', ')})`);
+    // The official agent against this engine (cgroups, API versions, its docker
+    // CLI); asking the image runs a container with this run's labels.
+    if (ctx.images.flavour === 'official') ctx.createdAnything = true;
+    const checked = await track(ctx, preflightImages(ctx.docker, ctx.spec, ctx.images, { ...baseLabels(ctx.spec.name, version, ctx.runId), ...ctx.opts.labels }));
+    ctx.spec = checked.spec;
+    if (checked.note) step.note(checked.note);
   },
 };
 
