@@ -16,6 +16,7 @@ export type * from './marathon/types.js';
 export { startCluster, type StartClusterOptions } from './testing/start-cluster.js';
 export { connectCluster, type ConnectOptions } from './testing/connect-cluster.js';
 export type { ClusterHandle, AgentHandle } from './testing/cluster-handle.js';
+export type { TaskEndpoint } from './lifecycle/task-ports.js';
 export { pruneClusters } from './lifecycle/prune.js';
 export { marathonEvents, type EventStreamOptions } from './marathon/events.js';
 export { waitForApp, type AppWaitOptions } from './marathon/wait.js';

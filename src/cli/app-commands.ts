@@ -4,6 +4,7 @@ import { parseDuration, formatDuration } from '../config/duration.js';
 import { MesosUpError } from '../errors.js';
 import type { MarathonClient } from '../marathon/client.js';
 import type { AppDefinition } from '../marathon/types.js';
+import type { Reach } from '../lifecycle/task-ports.js';
 import { table } from './format.js';
 import { action, clusterNameFrom, interruptSignal } from './run.js';
 
@@ -20,23 +21,32 @@ interface Target {
 interface Resolved {
   client: MarathonClient;
   stderrOf?: (t: { taskId: string; host?: string }) => Promise<string | undefined>;
+  /** where the host reaches each task port (through the cluster's gateway) */
+  reach?: () => Promise<Reach | undefined>;
 }
 
 /** --marathon URL, else the cluster named by --name, else $MARATHON_URL, else the default cluster. */
 async function resolve(opts: Target): Promise<Resolved> {
-  const { connectEngine, describeCluster, MarathonClient, sandboxTail } = await load();
+  const { connectEngine, describeView, discoverClusters, MarathonClient, reachOf, sandboxTail } = await load();
   const url = opts.marathon ?? (opts.name ? undefined : process.env.MARATHON_URL);
   if (url) return { client: new MarathonClient(url) };
   const docker = await connectEngine();
-  const info = await describeCluster(docker, clusterNameFrom(opts), { probe: false });
+  const name = clusterNameFrom(opts);
+  const view = (await discoverClusters(docker, name)).get(name);
+  if (!view) throw new MesosUpError('NOT_FOUND', `No cluster named ${name} on this Docker Engine`, { hint: 'mesos-up ls lists the clusters; mesos-up up starts one' });
+  const info = await describeView(view, { probe: false });
   if (!info.marathonUrl) throw new MesosUpError('NOT_FOUND', `Cluster ${info.name} has no running Marathon`, { hint: `mesos-up status --name ${info.name}` });
+  const reach = () => reachOf(view, { refresh: true }).catch(() => undefined);
   return {
     client: new MarathonClient(info.marathonUrl),
-    // A failed task's stderr, through the published port of the agent that ran it.
+    reach,
+    // A failed task's stderr, from the API of the agent that ran it (through the gateway).
     stderrOf: async (t) => {
+      const urls = (await reach())?.agentUrls ?? new Map<string, string>();
       for (const a of info.agents) {
-        if (!a.url || (t.host && t.host !== a.ip && t.host !== a.name)) continue;
-        const tail = await sandboxTail(a.url, t.taskId, 'stderr').catch(() => undefined);
+        const agentUrl = urls.get(a.ip) ?? a.url;
+        if (!agentUrl || (t.host && t.host !== a.ip && t.host !== a.name)) continue;
+        const tail = await sandboxTail(agentUrl, t.taskId, 'stderr').catch(() => undefined);
         if (tail !== undefined) return tail;
       }
       return undefined;
@@ -165,10 +175,18 @@ export function registerAppCommands(program: Command): void {
 
   targetOptions(app.command('tasks <id>').description("list an app's tasks")).action(
     action(async (id: string, opts: Target) => {
-      const { client } = await resolve(opts);
-      const tasks = await client.appTasks(id);
-      out(opts.json, { tasks }, () =>
-        tasks.length === 0 ? 'No tasks.' : table([['TASK', 'STATE', 'HOST', 'PORTS', 'STARTED'], ...tasks.map((t) => [t.id, t.state, t.host, t.ports.join(','), t.startedAt ?? '-'])]),
+      const { client, reach } = await resolve(opts);
+      const [tasks, r] = await Promise.all([client.appTasks(id), reach?.()]);
+      // Each task port with the host address the gateway gives it (`-` when it has none).
+      const reachedAt = (taskId: string, port: number) => r?.tasks.find((e) => e.taskId === taskId && e.port === port)?.address;
+      const withEndpoints = tasks.map((t) => ({ ...t, endpoints: t.ports.map((port) => ({ port, address: reachedAt(t.id, port) ?? null })) }));
+      out(opts.json, { tasks: withEndpoints }, () =>
+        tasks.length === 0
+          ? 'No tasks.'
+          : table([
+              ['TASK', 'STATE', 'HOST', 'PORTS (FROM THE HOST)', 'STARTED'],
+              ...withEndpoints.map((t) => [t.id, t.state, t.host, t.endpoints.map((e) => `${e.port}→${e.address ?? '-'}`).join(' ') || '-', t.startedAt ?? '-']),
+            ]),
       );
     }),
   );

@@ -186,7 +186,7 @@ export function registerClusterCommands(program: Command): void {
 
   program
     .command('logs [target]')
-    .description('print the logs of a role (zookeeper, master, agent, marathon) or a container; all when omitted')
+    .description('print the logs of a role (zookeeper, master, agent, marathon, gateway) or a container; all when omitted')
     .addOption(nameOption())
     .option('-f, --follow', 'keep printing new lines')
     .option('--tail <n>', 'only the last n lines of each', int('--tail'))

@@ -3,11 +3,12 @@
 // usage errors load commander and the command definitions, not the engine,
 // lifecycle and Marathon modules behind them.
 export { connectEngine } from '../engine/connect.js';
-export { ALL_ROLES, ensureEmulatedImages } from '../engine/emulated.js';
+export { ALL_ROLES, ensureEmulatedImages, ensureGatewayImage } from '../engine/emulated.js';
 export { readLogs } from '../engine/logs.js';
 export { killAgent, killLeader, killTask } from '../lifecycle/chaos.js';
 export { describeCluster, describeView } from '../lifecycle/describe.js';
 export { discoverClusters } from '../lifecycle/discover.js';
+export { reachOf } from '../lifecycle/task-ports.js';
 export { runDoctor } from '../lifecycle/doctor.js';
 export { pruneClusters } from '../lifecycle/prune.js';
 export { removeCluster } from '../lifecycle/remove.js';
@@ -19,7 +20,7 @@ export { deepMerge, shallowMerge } from '../marathon/merge.js';
 export { waitForApp } from '../marathon/wait.js';
 export { placeholderAddresses } from '../plan/addresses.js';
 export { planCluster } from '../plan/cluster.js';
-export { emulatedImage, imageSet } from '../plan/images.js';
+export { emulatedImage, gatewayImage, imageSet } from '../plan/images.js';
 export { networkName } from '../plan/labels.js';
 export { sandboxTail } from '../probes/sandbox.js';
 export { pickReporter } from './reporters.js';

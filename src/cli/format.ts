@@ -23,8 +23,15 @@ export function formatCluster(c: ClusterInfo): string {
   }
   if (c.marathon) rows.push([`  ${c.marathon.name}`, 'marathon', c.marathon.state, c.marathon.ip, c.marathon.url ?? '-']);
   if (c.zookeeper) rows.push([`  ${c.zookeeper.name}`, 'zookeeper', c.zookeeper.state, c.zookeeper.ip, c.zookeeper.hostPort ?? '-']);
+  if (c.gateway) rows.push([`  ${c.gateway.name}`, 'gateway', c.gateway.state, c.gateway.ip, c.gateway.url ?? '-']);
   for (const t of c.tasks) rows.push([`  ${t.name}`, 'task container', t.state, '', t.image]);
   lines.push(table(rows));
+  if (c.endpoints.length || c.unrouted.length) {
+    lines.push('  Task ports (from the host, through the gateway):');
+    const t: string[][] = c.endpoints.map((e) => [`    ${e.taskId}`, `${e.port} on ${e.agent}`, `→ ${e.address}`]);
+    for (const u of c.unrouted) t.push([`    ${u.taskId}`, `${u.port}`, '→ not reachable: the gateway pool is full (raise gateway.taskPorts)']);
+    lines.push(table(t));
+  }
   if (c.frameworks.length) {
     lines.push('  Frameworks:');
     for (const f of c.frameworks) lines.push(`    ${f.name} ${f.id} ${f.active ? 'active' : 'inactive'}, ${f.tasks} tasks, ${f.offersSent} offers sent`);

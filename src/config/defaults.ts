@@ -13,12 +13,14 @@ export function defaultSpec(): ClusterSpec {
       count: 1,
       // Includes Marathon's local port range so requirePorts apps on 8000 can be offered.
       resources: { cpus: 2, mem: 2048, disk: 4096, ports: [{ begin: 8000, end: 8100 }, { begin: 31000, end: 32000 }] },
-      publishPorts: [{ begin: 8000, end: 8009 }],
+      // Task ports are reached through the gateway; publishing on agents is opt-in.
+      publishPorts: [],
       containerizers: ['mesos', 'docker'],
       flags: {},
     },
     marathon: { localPortMin: 8000, localPortMax: 8100, args: [] },
     ports: { master: 0, marathon: 0, zookeeper: 0 },
+    gateway: { taskPorts: 32 },
     network: {},
     timeouts: { upMs: 180_000 },
   };

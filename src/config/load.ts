@@ -131,6 +131,7 @@ function merge(f: ClusterFile): ClusterSpec {
       marathon: f.ports?.marathon ?? d.ports.marathon,
       zookeeper: f.ports?.zookeeper ?? d.ports.zookeeper,
     },
+    gateway: { taskPorts: f.gateway?.taskPorts ?? d.gateway.taskPorts },
     network: f.network?.subnet ? { subnet: f.network.subnet } : d.network,
     timeouts: { upMs: f.timeouts?.up ? parseDuration(f.timeouts.up)! : d.timeouts.upMs },
   };

@@ -82,6 +82,16 @@ export const clusterSchema = z
       })
       .optional(),
     ports: z.strictObject({ master: hostPort.optional(), marathon: hostPort.optional(), zookeeper: hostPort.optional() }).optional(),
+    gateway: z
+      .strictObject({
+        taskPorts: z
+          .number({ error: 'must be a number of ports' })
+          .int('must be a whole number')
+          .min(1, 'must be at least 1')
+          .max(200, 'must be at most 200: the engine starts a proxy for every published port')
+          .optional(),
+      })
+      .optional(),
     network: z
       .strictObject({
         subnet: z
@@ -119,6 +129,8 @@ export interface ClusterSpec {
   };
   marathon: { localPortMin: number; localPortMax: number; args: string[] };
   ports: { master: number; marathon: number; zookeeper: number };
+  /** the gateway publishes one port per agent plus this many for task ports */
+  gateway: { taskPorts: number };
   /** undefined subnet: the engine picks a free one */
   network: { subnet?: string };
   timeouts: { upMs: number };

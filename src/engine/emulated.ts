@@ -64,3 +64,23 @@ export async function ensureEmulatedImages(
     if (!opts.log) await log.close();
   }
 }
+
+/**
+ * The gateway's image (src/plan/gateway.ts): ours in both flavours, built from
+ * the same Dockerfile on node-base, so beside the emulated images it adds one
+ * small layer. Returns whether it had to be built.
+ */
+export async function ensureGatewayImage(docker: Docker, ref: string, progress: Progress, opts: { force?: boolean; log?: LogFile } = {}): Promise<boolean> {
+  const hash = contextHash();
+  if (!opts.force && (await emulatedImageFresh(docker, ref, hash))) return false;
+  const log = opts.log ?? openLog('build');
+  try {
+    await ensureBaseImage(docker, progress, undefined, log);
+    const bar = new BuildProgress(progress, log);
+    await buildTarget(docker, 'gateway', ref, hash, bar.target('gateway'));
+    bar.done('gateway');
+    return true;
+  } finally {
+    if (!opts.log) await log.close();
+  }
+}

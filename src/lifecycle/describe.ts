@@ -6,6 +6,7 @@ import { getJson } from '../probes/http.js';
 import { masterState, metrics, offersSent } from '../probes/mesos.js';
 import { findLeader, type MarathonInfo } from '../probes/offers.js';
 import { discoverClusters, urlsOf, type ClusterView } from './discover.js';
+import { gatewayControlUrl, reachOf, type TaskEndpoint } from './task-ports.js';
 
 export interface ClusterInfo {
   name: string;
@@ -18,7 +19,14 @@ export interface ClusterInfo {
   zkUrl?: string;
   leader?: string;
   masters: Array<{ name: string; url?: string; ip: string; state: string; leader: boolean }>;
+  /** url: the agent's API from the host, through the gateway; ports: task ports published on the agent itself (agents.publishPorts) */
   agents: Array<{ name: string; url?: string; ip: string; state: string; active?: boolean; ports: Record<string, number> }>;
+  /** the gateway's control API from the host */
+  gateway?: { name: string; ip: string; state: string; url?: string };
+  /** every task port the host reaches through the gateway (filled when the cluster is probed) */
+  endpoints: TaskEndpoint[];
+  /** task ports the gateway's pool had no room for (raise gateway.taskPorts) */
+  unrouted: Array<{ taskId: string; port: number }>;
   marathon?: { name: string; ip: string; url?: string; state: string; frameworkId?: string | null; version?: string };
   zookeeper?: { name: string; ip: string; state: string; hostPort?: string };
   frameworks: Array<{ id: string; name: string; active: boolean; tasks: number; offersSent: number }>;
@@ -39,6 +47,8 @@ export async function describeView(view: ClusterView, opts: { probe?: boolean } 
     masters: urls.masters.map((m) => ({ ...m, state: stateOf(m.name), leader: false })),
     agents: urls.agents.map((a) => ({ name: a.name, ip: a.ip, ...(a.url ? { url: a.url } : {}), state: stateOf(a.name), ports: Object.fromEntries(a.published.map(([c, h]) => [String(c), h])) })),
     frameworks: [],
+    endpoints: [],
+    unrouted: [],
     tasks: view.members.filter((m) => m.role === 'task').map((m) => ({ name: m.name, state: m.state, image: m.image })),
     containers: view.members.map((m) => ({ name: m.name, role: m.role, state: m.state, status: m.status, image: m.image })),
     ...(urls.marathonUrl ? { marathonUrl: urls.marathonUrl } : {}),
@@ -48,6 +58,9 @@ export async function describeView(view: ClusterView, opts: { probe?: boolean } 
   if (mar) info.marathon = { name: mar.name, ip: mar.ip, state: mar.state, ...(urls.marathonUrl ? { url: urls.marathonUrl } : {}) };
   const zk = view.members.find((m) => m.role === 'zookeeper');
   if (zk) info.zookeeper = { name: zk.name, ip: zk.ip, state: zk.state, ...(urls.zkHostPort ? { hostPort: urls.zkHostPort } : {}) };
+  const gw = view.members.find((m) => m.role === 'gateway');
+  const gwUrl = gatewayControlUrl(view);
+  if (gw) info.gateway = { name: gw.name, ip: gw.ip, state: gw.state, ...(gwUrl ? { url: gwUrl } : {}) };
   if (opts.probe === false) return info;
 
   const masters = urls.masters.filter((m): m is { name: string; url: string; ip: string } => !!m.url && stateOf(m.name) === 'running');
@@ -79,7 +92,21 @@ export async function describeView(view: ClusterView, opts: { probe?: boolean } 
       /* not answering: the state column says enough */
     }
   };
-  await Promise.all([fromMasters(), fromMarathon()]);
+  const fromGateway = async () => {
+    try {
+      const reach = await reachOf(view, { refresh: true });
+      if (!reach) return;
+      for (const a of info.agents) {
+        const url = reach.agentUrls.get(a.ip);
+        if (url) a.url = url;
+      }
+      info.endpoints = reach.tasks;
+      info.unrouted = reach.unrouted;
+    } catch {
+      /* the gateway is not answering: its state column says enough */
+    }
+  };
+  await Promise.all([fromMasters(), fromMarathon(), fromGateway()]);
   return info;
 }
 

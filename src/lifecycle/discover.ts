@@ -4,13 +4,13 @@ import type Docker from 'dockerode';
 import { listContainers } from '../engine/containers.js';
 import { listNetworks } from '../engine/network.js';
 import { LABEL } from '../plan/labels.js';
-import type { Role } from '../plan/types.js';
+import type { ComponentRole } from '../plan/types.js';
 import { MARATHON_PORT, MASTER_PORT, ZK_PORT, AGENT_PORT } from '../plan/cluster.js';
 
 export interface ClusterMember {
   id: string;
   name: string;
-  role: Role | 'task';
+  role: ComponentRole | 'task';
   index: number;
   /** Docker's state: running, exited, created, … */
   state: string;
@@ -38,7 +38,7 @@ function member(c: Docker.ContainerInfo): ClusterMember {
   return {
     id: c.Id,
     name: c.Names[0]?.replace(/^\//, '') ?? c.Id.slice(0, 12),
-    role: (c.Labels[LABEL.role] ?? 'task') as Role | 'task',
+    role: (c.Labels[LABEL.role] ?? 'task') as ComponentRole | 'task',
     index: Number(c.Labels[LABEL.index] ?? 0),
     state: c.State,
     status: c.Status,
@@ -48,7 +48,7 @@ function member(c: Docker.ContainerInfo): ClusterMember {
   };
 }
 
-const roleOrder: Record<string, number> = { zookeeper: 0, master: 1, agent: 2, marathon: 3, task: 4 };
+const roleOrder: Record<string, number> = { zookeeper: 0, master: 1, agent: 2, marathon: 3, gateway: 4, task: 5 };
 
 /** All clusters on this engine, by name. */
 export async function discoverClusters(docker: Docker, only?: string): Promise<Map<string, ClusterView>> {

@@ -8,9 +8,11 @@ import { createContainer, startContainer, type RunningContainer } from '../engin
 import { createNetwork, type NetworkInfo } from '../engine/network.js';
 import { createVolume } from '../engine/volumes.js';
 import { assignAddresses } from '../plan/addresses.js';
-import { MARATHON_PORT, MASTER_PORT, planCluster, planZookeeper, ZK_PORT, type PlanContext } from '../plan/cluster.js';
+import { AGENT_PORT, MARATHON_PORT, MASTER_PORT, planCluster, planZookeeper, ZK_PORT, type PlanContext } from '../plan/cluster.js';
+import { GATEWAY_CONTROL_PORT, planGateway } from '../plan/gateway.js';
 import { baseLabels, networkName } from '../plan/labels.js';
 import type { ContainerPlan, ImageSet } from '../plan/types.js';
+import { gatewayRoutes } from '../probes/gateway.js';
 import { offersFlowing } from '../probes/offers.js';
 import { waitUntil } from '../probes/wait.js';
 import { zkReady } from '../probes/zookeeper.js';
@@ -47,6 +49,8 @@ interface UpContext {
   images?: ImageSet;
   network?: NetworkInfo;
   zk?: RunningContainer;
+  /** the gateway's start, under way beside the rest (joined by routeThroughGateway) */
+  gateway?: Promise<void>;
   started: Map<string, { plan: ContainerPlan; running: RunningContainer }>;
   /**
    * Aborted on Ctrl-C and as soon as any part of a stage fails, so a part still
@@ -145,6 +149,10 @@ const startZookeeper: Action<UpContext> = {
   title: 'Starting ZooKeeper',
   async run(ctx, step) {
     const plan = planZookeeper(planContext(ctx));
+    // The gateway publishes a pool of ports (the engine sets up each one), so it
+    // starts beside everything else and is joined at the end.
+    ctx.gateway = startAll(ctx, [planGateway(planContext(ctx), addresses(ctx))]);
+    ctx.gateway.catch(() => undefined);
     await startAll(ctx, [plan]);
     ctx.zk = ctx.started.get(plan.name)!.running;
     step.progress(`${plan.name} at ${ctx.zk.ip}`);
@@ -200,6 +208,32 @@ const waitForOffers: Action<UpContext> = {
   },
 };
 
+// Agents' APIs are reached through the gateway; `up` returns once each has a route.
+const routeThroughGateway: Action<UpContext> = {
+  title: 'Routing agents and task ports through the gateway',
+  async run(ctx, step) {
+    await ctx.gateway;
+    const gw = [...ctx.started.values()].find((s) => s.plan.role === 'gateway')!;
+    const url = `http://127.0.0.1:${gw.running.ports.get(GATEWAY_CONTROL_PORT)}`;
+    const agents = [...ctx.started.values()].filter((s) => s.plan.role === 'agent').map((s) => `${s.running.ip}:${AGENT_PORT}`);
+    await waitUntil(
+      async (signal) => {
+        const { routes, error } = await gatewayRoutes(url, { refresh: true, signal });
+        const missing = agents.filter((a) => !routes.some((r) => r.kind === 'agent' && r.agent === a));
+        return { ok: !missing.length, detail: `${gw.plan.name} has no route yet to ${missing.join(', ')}${error ? ` (${error})` : ''}` };
+      },
+      {
+        deadline: ctx.deadline,
+        signal: ctx.halt.signal,
+        failFast: containersAlive(ctx.docker, ctx.spec.name),
+        onProgress: (d) => step.progress(d),
+        what: 'the gateway to route every agent',
+        intervalMs: 100,
+      },
+    );
+  },
+};
+
 const canary: Action<UpContext> = {
   title: 'Running a canary task',
   async run(ctx, step) {
@@ -231,7 +265,7 @@ export async function up(opts: UpOptions): Promise<UpResult> {
   };
   const halt = () => ctx.halt.abort();
   opts.signal.addEventListener('abort', halt, { once: true });
-  const actions = [preflight, ensureImages, createClusterNetwork, startZookeeper, startMesosAndMarathon, waitForOffers];
+  const actions = [preflight, ensureImages, createClusterNetwork, startZookeeper, startMesosAndMarathon, waitForOffers, routeThroughGateway];
   if (opts.canary) actions.push(canary);
   try {
     const timings = await opts.reporter.run(actions, ctx);

@@ -6,6 +6,8 @@
 import { parseCidr, toIp } from './subnets.js';
 
 export interface Addresses {
+  /** the network's gateway: the engine's host as the containers see it (Docker gives a bridge network its first address) */
+  engineHost: string;
   marathon: string;
   masters: string[];
   agents: string[];
@@ -18,6 +20,7 @@ export function assignAddresses(subnet: string, masters: number, agents: number)
   if (cidr.prefix > 24) throw new Error(`subnet ${subnet} is smaller than a /24; mesos-up needs room for 250 addresses`);
   const base = cidr.base;
   return {
+    engineHost: toIp(base + 1),
     marathon: toIp(base + 200),
     masters: Array.from({ length: masters }, (_, i) => toIp(base + 201 + i)),
     agents: Array.from({ length: agents }, (_, i) => toIp(base + 210 + i)),
@@ -27,6 +30,7 @@ export function assignAddresses(subnet: string, masters: number, agents: number)
 /** Placeholders for --dry-run, before the network (and so the subnet) exists. */
 export function placeholderAddresses(masters: number, agents: number): Addresses {
   return {
+    engineHost: '<network-gateway-ip>',
     marathon: '<marathon-ip>',
     masters: Array.from({ length: masters }, (_, i) => `<master${i + 1}-ip>`),
     agents: Array.from({ length: agents }, (_, i) => `<agent${i + 1}-ip>`),

@@ -4,8 +4,9 @@ import type { ClusterSpec } from '../config/schema.js';
 import type { Addresses } from './addresses.js';
 import { agentPortRanges } from './agent-ports.js';
 import type { PortRange } from '../config/port-ranges.js';
+import { planGateway } from './gateway.js';
 import { baseLabels, containerName, LABEL, networkName } from './labels.js';
-import type { ContainerPlan, ImageSet, PortBinding, Role } from './types.js';
+import type { ComponentRole, ContainerPlan, ImageSet, PortBinding } from './types.js';
 
 export const ZK_PORT = 2181;
 export const MASTER_PORT = 5050;
@@ -40,7 +41,7 @@ export function agentResources(spec: ClusterSpec, portRanges: PortRange[] = spec
   return `cpus:${r.cpus};mem:${r.mem};disk:${r.disk};ports(*):[${ports}]`;
 }
 
-function base(ctx: PlanContext, role: Role, index: number, image: string): Omit<ContainerPlan, 'cmd' | 'env' | 'ports' | 'binds' | 'readiness'> {
+export function base(ctx: PlanContext, role: ComponentRole, index: number, image: string): Omit<ContainerPlan, 'cmd' | 'env' | 'ports' | 'binds' | 'readiness'> {
   const name = containerName(ctx.spec.name, role, index);
   return {
     name,
@@ -58,7 +59,7 @@ function base(ctx: PlanContext, role: Role, index: number, image: string): Omit<
   };
 }
 
-const publish = (ctx: PlanContext, container: number, host = 0): PortBinding => ({ container, host, hostIp: ctx.hostIp ?? '127.0.0.1' });
+export const publish = (ctx: PlanContext, container: number, host = 0): PortBinding => ({ container, host, hostIp: ctx.hostIp ?? '127.0.0.1' });
 
 export function planZookeeper(ctx: PlanContext): ContainerPlan {
   return {
@@ -116,7 +117,12 @@ export function planMaster(ctx: PlanContext, index: number, zkIp: string, ip: st
 export function planAgent(ctx: PlanContext, index: number, zkIp: string, ip: string): ContainerPlan {
   const a = ctx.spec.agents;
   const docker = a.containerizers.includes('docker');
-  const published = a.publishPorts.flatMap((r) => Array.from({ length: r.end - r.begin + 1 }, (_, i) => publish(ctx, r.begin + i)));
+  const offered = agentPortRanges(ctx.spec, ctx.images.flavour, index);
+  // publishPorts (opt-in), limited to what this agent offers: split ranges give each agent its own slice.
+  const published = a.publishPorts
+    .flatMap((r) => Array.from({ length: r.end - r.begin + 1 }, (_, i) => r.begin + i))
+    .filter((p) => offered.some((o) => o.begin <= p && p <= o.end))
+    .map((p) => publish(ctx, p));
   return {
     ...base(ctx, 'agent', index, ctx.images.agent),
     ip,
@@ -127,7 +133,7 @@ export function planAgent(ctx: PlanContext, index: number, zkIp: string, ip: str
       MESOS_HOSTNAME: ip,
       MESOS_PORT: String(AGENT_PORT),
       MESOS_WORK_DIR: AGENT_WORK_DIR,
-      MESOS_RESOURCES: agentResources(ctx.spec, agentPortRanges(ctx.spec, ctx.images.flavour, index)),
+      MESOS_RESOURCES: agentResources(ctx.spec, offered),
       MESOS_CONTAINERIZERS: a.containerizers.join(','),
       // In a container: no systemd, no user switching, plain POSIX isolation.
       MESOS_SYSTEMD_ENABLE_SUPPORT: 'false',
@@ -140,7 +146,9 @@ export function planAgent(ctx: PlanContext, index: number, zkIp: string, ip: str
       ...(docker ? { MESOS_DOCKER_SOCKET: DOCKER_SOCKET, MESOS_DOCKER_KILL_ORPHANS: 'false' } : {}),
       ...flagEnv(a.flags),
     },
-    ports: [publish(ctx, AGENT_PORT), ...published],
+    // Its API and task ports are reached through the gateway (plan/gateway.ts);
+    // publishPorts (opt-in) publishes task ports on the agent itself as well.
+    ports: published,
     // The Docker socket only where the docker containerizer needs it.
     binds: docker ? [`${DOCKER_SOCKET}:${DOCKER_SOCKET}`] : [],
     readiness: 'registered and active in the leading master',
@@ -179,7 +187,7 @@ export function planMarathon(ctx: PlanContext, zkIp: string, ip: string): Contai
 export function planCluster(ctx: PlanContext, zkIp: string, addrs: Addresses): ContainerPlan[][] {
   const { spec } = ctx;
   return [
-    [planZookeeper(ctx)],
+    [planZookeeper(ctx), planGateway(ctx, addrs)],
     [
       ...Array.from({ length: spec.masters.count }, (_, i) => planMaster(ctx, i + 1, zkIp, addrs.masters[i]!)),
       ...Array.from({ length: spec.agents.count }, (_, i) => planAgent(ctx, i + 1, zkIp, addrs.agents[i]!)),
@@ -190,7 +198,7 @@ export function planCluster(ctx: PlanContext, zkIp: string, addrs: Addresses): C
 
 /** When each stage of planCluster starts, for --dry-run. */
 export const STAGE_STARTS = [
-  'first; its address is read from the inspect data',
+  "first: ZooKeeper's address is read from the inspect data; the gateway starts beside it and is not waited for",
   'once ZooKeeper runs, while it boots',
   'once ZooKeeper answers ruok, alongside stage 2',
 ] as const;

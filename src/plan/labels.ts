@@ -1,5 +1,5 @@
 // Names and labels: the only state mesos-up keeps is on the Docker objects themselves.
-import type { Role } from './types.js';
+import type { ComponentRole } from './types.js';
 
 export const LABEL = {
   cluster: 'io.mesos-up.cluster',
@@ -11,9 +11,9 @@ export const LABEL = {
   configHash: 'io.mesos-up.config-hash',
 } as const;
 
-/** `demo-zookeeper`, `demo-master1`, `demo-agent2`, `demo-marathon` */
-export const containerName = (cluster: string, role: Role, index: number): string =>
-  role === 'zookeeper' || role === 'marathon' ? `${cluster}-${role}` : `${cluster}-${role}${index}`;
+/** `demo-zookeeper`, `demo-master1`, `demo-agent2`, `demo-marathon`, `demo-gateway` */
+export const containerName = (cluster: string, role: ComponentRole, index: number): string =>
+  role === 'agent' || role === 'master' ? `${cluster}-${role}${index}` : `${cluster}-${role}`;
 
 export const networkName = (cluster: string): string => `mesos-up-${cluster}`;
 

@@ -4,6 +4,9 @@ import type { Role } from '../config/schema.js';
 
 export type { Role };
 
+/** Roles of containers a plan starts: the cluster's components and its gateway. */
+export type ComponentRole = Role | 'gateway';
+
 export interface PortBinding {
   /** port inside the container */
   container: number;
@@ -15,7 +18,7 @@ export interface PortBinding {
 
 export interface ContainerPlan {
   name: string;
-  role: Role;
+  role: ComponentRole;
   /** 1-based index within its role */
   index: number;
   image: string;
@@ -52,4 +55,6 @@ export interface ImageSet {
   master: string;
   agent: string;
   marathon: string;
+  /** the gateway, built locally in both flavours (src/plan/gateway.ts) */
+  gateway: string;
 }

@@ -2,15 +2,16 @@
 // and stop(); the same shape for a cluster mesos-up started and for one it
 // merely connected to.
 import type { ClusterInfo } from '../lifecycle/describe.js';
+import type { TaskEndpoint } from '../lifecycle/task-ports.js';
 import { MarathonClient } from '../marathon/client.js';
 import type { App, AppDefinition, DeploymentResult } from '../marathon/types.js';
 
 export interface AgentHandle {
   name: string;
   ip: string;
-  /** agent HTTP API from the host, when published */
+  /** the agent's HTTP API from the host (through the cluster's gateway) */
   url?: string;
-  /** agent task port → 127.0.0.1 host port */
+  /** task ports published on the agent itself (agents.publishPorts, opt-in): task port → 127.0.0.1 host port */
   ports: Record<string, number>;
 }
 
@@ -23,6 +24,12 @@ export interface ClusterHandle extends AsyncDisposable {
   env: Record<string, string>;
   marathon: MarathonClient;
   agents: AgentHandle[];
+  /**
+   * Where the host reaches each port of each running task (of one app when
+   * given), read fresh: through the gateway for clusters mesos-up started, the
+   * task's own host and port for connected ones.
+   */
+  taskEndpoints(appId?: string): Promise<TaskEndpoint[]>;
   /** the cluster as `mesos-up status` describes it (undefined for connected clusters) */
   info?: ClusterInfo;
   /** logs of a role or container (all components when omitted) */

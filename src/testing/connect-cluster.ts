@@ -47,6 +47,11 @@ export async function connectCluster(opts: ConnectOptions = {}): Promise<Cluster
     env: envOf(masterUrl, marathonUrl, zkUrl),
     marathon,
     agents: list,
+    // No gateway here: a task is reached where Marathon says it runs.
+    taskEndpoints: async (appId) => {
+      const tasks = appId ? await marathon.appTasks(appId) : await marathon.tasks();
+      return tasks.flatMap((t) => t.ports.map((port) => ({ taskId: t.id, frameworkId: '', agent: t.host, port, address: `${t.host}:${port}`, hostPort: port })));
+    },
     logs: async () => {
       throw new MesosUpError('USAGE', 'logs() is only available for clusters mesos-up started', { hint: 'read the logs where that cluster runs' });
     },

@@ -12,6 +12,7 @@ import { readLogs } from '../engine/logs.js';
 import { silentReporter } from '../lifecycle/actions.js';
 import { describeCluster, describeView, type ClusterInfo } from '../lifecycle/describe.js';
 import { discoverClusters } from '../lifecycle/discover.js';
+import { reachOf } from '../lifecycle/task-ports.js';
 import { removeCluster } from '../lifecycle/remove.js';
 import { up } from '../lifecycle/up.js';
 import { configHash } from '../plan/config-hash.js';
@@ -92,6 +93,13 @@ function handleFor(docker: Docker, info: ClusterInfo, stop: () => Promise<void>)
     env: envOf(info.masterUrl, info.marathonUrl, info.zkUrl),
     marathon,
     agents: info.agents.map((a) => ({ name: a.name, ip: a.ip, ...(a.url ? { url: a.url } : {}), ports: a.ports })),
+    taskEndpoints: async (appId) => {
+      const view = (await discoverClusters(docker, info.name)).get(info.name);
+      const reach = view ? await reachOf(view, { refresh: true }) : undefined;
+      if (!reach || !appId) return reach?.tasks ?? [];
+      const ids = new Set((await marathon.appTasks(appId)).map((t) => t.id));
+      return reach.tasks.filter((e) => ids.has(e.taskId));
+    },
     info,
     logs: (target) => logsOf(docker, info.name, target),
     stop,

@@ -13,9 +13,9 @@ import { eventually, itEmulatorOnly, officialImagesMissing, TEST_IMAGES } from '
 import { readFrom } from '../support/tcp.js';
 import { cli, json, spawnCli } from '../support/cli.js';
 import { clusterObjects, docker } from '../support/docker.js';
+import { buildTaskImage, TASK_IMAGE } from '../support/task-image.js';
 
 const NAME = 'e2e-walk';
-const TASK_IMAGE = 'mesos-up-test/nc:1';
 const dir = mkdtempSync(path.join(os.tmpdir(), 'mesos-up-walk-'));
 const CMD = 'echo "hello $MESOS_TASK_ID" | nc -l $PORT0';
 
@@ -51,14 +51,6 @@ function watchAttachments(marathonUrl: string): { count(): number; stop(): Promi
   return { count: () => n, stop: async () => { ac.abort(); await loop; } };
 }
 
-async function buildTaskImage(): Promise<void> {
-  const d = await docker();
-  const ctx = path.join(dir, 'image');
-  await import('node:fs/promises').then((fs) => fs.mkdir(ctx));
-  writeFileSync(path.join(ctx, 'Dockerfile'), 'FROM debian:bookworm-slim\nRUN apt-get update && apt-get install -y --no-install-recommends netcat-openbsd && rm -rf /var/lib/apt/lists/*\n');
-  const stream = await d.buildImage({ context: ctx, src: ['Dockerfile'] }, { t: TASK_IMAGE });
-  await new Promise<void>((resolve, reject) => d.modem.followProgress(stream, (err: Error | null, out: Array<{ error?: string }>) => (err ? reject(err) : out.find((o) => o.error) ? reject(new Error(out.find((o) => o.error)!.error)) : resolve())));
-}
 
 beforeAll(async () => {
   await buildTaskImage();
@@ -75,7 +67,14 @@ afterAll(async () => {
 describe.skipIf(officialImagesMissing)('the Marathon walkthrough', () => {
   let firstTask: Task;
   let version: string;
-  const hostPort8000 = () => cluster.agents[0]!.ports['8000']!;
+  // Where `app tasks` says the host reaches a task's port 8000 (through the gateway).
+  const hostPort8000 = async (taskId: string): Promise<number> => {
+    const out = json<{ tasks: Array<Task & { endpoints: Array<{ port: number; address: string | null }> }> }>(await cli(['app', 'tasks', ...on('marathon-nc', '--json')]));
+    const address = out.tasks.find((t) => t.id === taskId)?.endpoints.find((e) => e.port === 8000)?.address;
+    if (!address) throw new Error(`app tasks shows no host address for port 8000 of ${taskId}: ${JSON.stringify(out.tasks)}`);
+    expect(address).toMatch(/^127\.0\.0\.1:\d+$/);
+    return Number(address.split(':')[1]);
+  };
 
   it('deploys marathon-nc from flags and waits until its task runs on port 8000', async () => {
     const r = await cli(['app', 'deploy', ...on('--id', 'marathon-nc', '--cmd', CMD, '--cpus', '0.1', '--mem', '32', '--instances', '1', '--port', '8000', '--wait', '--json')]);
@@ -102,7 +101,7 @@ describe.skipIf(officialImagesMissing)('the Marathon walkthrough', () => {
   });
 
   it('answers hello <task id> on the host port, then Marathon replaces the task on the same port', async () => {
-    const hello = await eventuallyRead(hostPort8000(), /hello/);
+    const hello = await eventuallyRead(await hostPort8000(firstTask.id), /hello/);
     expect(hello.trim()).toBe(`hello ${firstTask.id}`);
     const w = await cli(['app', 'wait', ...on('marathon-nc', '--replacing', firstTask.id, '--timeout', '60s', '--json')]);
     expect(w.exitCode, w.stderr).toBe(0);
@@ -111,7 +110,7 @@ describe.skipIf(officialImagesMissing)('the Marathon walkthrough', () => {
     expect(next.ports).toEqual([8000]);
     const tasks = json<{ tasks: Task[] }>(await cli(['app', 'tasks', ...on('marathon-nc', '--json')])).tasks;
     expect(tasks.map((t) => t.id)).toEqual(expect.arrayContaining([next.id]));
-    expect((await eventuallyRead(hostPort8000(), /hello/)).trim()).toBe(`hello ${next.id}`);
+    expect((await eventuallyRead(await hostPort8000(next.id), /hello/)).trim()).toBe(`hello ${next.id}`);
   });
 
   it('lists apps, kills a task, restarts the app, and streams status updates', async () => {
@@ -183,7 +182,7 @@ describe.skipIf(officialImagesMissing)('the Marathon walkthrough', () => {
     const running = await (await docker()).listContainers({ filters: { label: [`io.mesos-up.cluster=${NAME}`, 'io.mesos-up.role=task'] } });
     expect(running.map((c) => `${c.Names[0]} ${c.Image}`)).toEqual([expect.stringContaining(` ${TASK_IMAGE}`)]);
     expect(running[0]!.Image).toBe(TASK_IMAGE);
-    expect((await eventuallyRead(hostPort8000(), /hello/)).trim()).toBe(`hello ${task.id}`);
+    expect((await eventuallyRead(await hostPort8000(task.id), /hello/)).trim()).toBe(`hello ${task.id}`);
   });
 
   it('down removes the cluster, the Docker task container included', async () => {

@@ -189,8 +189,12 @@ describe.runIf(RUN)('the web UIs in a browser', () => {
   });
 
   it('answers on port 8000, and the page shows the replacement Marathon starts when that task ends', async () => {
-    // The walkthrough's task answers once on the agent's published port 8000, then exits.
-    const hostPort = cluster.agents[0]!.ports['8000']!;
+    // The walkthrough's task answers once on its port 8000, then exits; `status`
+    // says where the host reaches it (through the gateway).
+    const status = json<ClusterInfo>(await cli(['status', '--name', cluster.name, '--json']));
+    const endpoint = status.endpoints.find((e) => e.taskId === taskId && e.port === 8000);
+    expect(endpoint, JSON.stringify(status.endpoints)).toBeDefined();
+    const hostPort = endpoint!.hostPort;
     expect((await readFrom(hostPort)).trim()).toBe(`hello ${taskId}`);
     const first = taskId;
     const next = page.getByRole('table', { name: 'Tasks' }).getByRole('row').filter({ hasText: 'TASK_RUNNING' }).filter({ hasNotText: first });

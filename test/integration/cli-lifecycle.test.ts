@@ -38,9 +38,11 @@ describe('mesos-up up / status / env / ls / logs / down', () => {
     const r = await cli(['status', '--name', A, '--json']);
     expect(r.exitCode).toBe(0);
     const s = json<ClusterInfo>(r);
-    expect(s.containers.map((c) => c.name).sort()).toEqual([`${A}-agent1`, `${A}-marathon`, `${A}-master1`, `${A}-zookeeper`]);
+    expect(s.containers.map((c) => c.name).sort()).toEqual([`${A}-agent1`, `${A}-gateway`, `${A}-marathon`, `${A}-master1`, `${A}-zookeeper`]);
     expect(s.agents[0]!.active).toBe(true);
-    expect(s.agents[0]!.ports['8000']).toBeGreaterThan(0);
+    // The agent's API from the host, through the gateway
+    expect(s.agents[0]!.url).toMatch(/^http:\/\/127\.0\.0\.1:\d+$/);
+    expect((await fetch(`${s.agents[0]!.url}/state`)).status).toBe(200);
     expect(s.frameworks.find((f) => f.name === 'marathon')?.offersSent).toBeGreaterThan(0);
     const text = await cli(['status', '--name', A]);
     expect(text.stdout).toContain(`Cluster ${A}: running`);
@@ -50,7 +52,7 @@ describe('mesos-up up / status / env / ls / logs / down', () => {
   it('binds every published port to 127.0.0.1, mounts the Docker socket only into agents, runs nothing privileged', async () => {
     const d = await docker();
     const containers = await d.listContainers({ all: true, filters: { label: [`io.mesos-up.cluster=${A}`] } });
-    expect(containers.map((c) => c.Names[0]).sort()).toEqual([`/${A}-agent1`, `/${A}-marathon`, `/${A}-master1`, `/${A}-zookeeper`]);
+    expect(containers.map((c) => c.Names[0]).sort()).toEqual([`/${A}-agent1`, `/${A}-gateway`, `/${A}-marathon`, `/${A}-master1`, `/${A}-zookeeper`]);
     for (const c of containers) {
       const info = await d.getContainer(c.Id).inspect();
       expect(info.HostConfig.Privileged, c.Names[0]).toBe(false);

@@ -82,7 +82,7 @@ describe("the README's fixture example", () => {
     const proc = execa(process.execPath, ['example.mjs'], { cwd: dir, reject: false });
     const r = await proc;
     expect(r.exitCode, `${r.stdout}\n${r.stderr}`).toBe(0);
-    expect(r.stdout).toMatch(/^\/web runs on \S+; Marathon at http:\/\/127\.0\.0\.1:\d+$/m);
+    expect(r.stdout).toMatch(/^\/web runs on \S+-agent\d, port \d+, reached at 127\.0\.0\.1:\d+; Marathon at http:\/\/127\.0\.0\.1:\d+$/m);
     expect(await orphaned(t0, proc.pid)).toEqual([]);
   });
 });

@@ -26,7 +26,7 @@ function readGreeting(port) {
 }
 
 it('Marathon runs the app and it answers on its port', async () => {
-  const { marathon, agents } = cluster();
+  const { marathon } = cluster();
   await marathon.createApp({
     id: '/hello',
     cmd: 'while true; do echo "hello from $MESOS_TASK_ID" | nc -q 0 -l $PORT0; done',
@@ -39,10 +39,12 @@ it('Marathon runs the app and it answers on its port', async () => {
   const app = await waitForApp(marathon, '/hello', { deadline: Date.now() + 90_000 });
   expect(app.tasks?.map((t) => t.state)).toEqual(['TASK_RUNNING']);
 
-  // Each agent's port 8000 is published on 127.0.0.1; the service may need a moment to listen.
+  // Where the host reaches the task's port 8000 (127.0.0.1:<port>, through the
+  // cluster's gateway); the service may need a moment to listen.
   const task = app.tasks[0];
-  const agent = agents.find((a) => a.ip === task.host || a.name === task.host);
-  const hostPort = agent.ports['8000'];
+  const endpoint = (await cluster().taskEndpoints('/hello')).find((e) => e.taskId === task.id && e.port === 8000);
+  expect(endpoint?.address).toMatch(/^127\.0\.0\.1:\d+$/);
+  const hostPort = endpoint.hostPort;
   let greeting = '';
   for (let i = 0; i < 30 && !greeting; i++) {
     greeting = await readGreeting(hostPort).catch(() => '');

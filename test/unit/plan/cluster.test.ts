@@ -28,7 +28,7 @@ describe('official flavour plan (what the real images expect)', () => {
 
   it('starts ZooKeeper, then masters and agents together, then Marathon', () => {
     expect(stages.map((s) => s.map((p) => p.name))).toEqual([
-      ['demo-zookeeper'],
+      ['demo-zookeeper', 'demo-gateway'],
       ['demo-master1', 'demo-master2', 'demo-master3', 'demo-agent1', 'demo-agent2'],
       ['demo-marathon'],
     ]);
@@ -66,8 +66,8 @@ describe('official flavour plan (what the real images expect)', () => {
       MESOS_PORT: '5051',
     });
     expect(a.binds).toEqual(['/var/run/docker.sock:/var/run/docker.sock']);
-    // 5051 plus the default published slice of task ports 8000-8009
-    expect(a.ports.map((p) => p.container)).toEqual([5051, 8000, 8001, 8002, 8003, 8004, 8005, 8006, 8007, 8008, 8009]);
+    // nothing published on the agent: its API and task ports are reached through the gateway
+    expect(a.ports).toEqual([]);
   });
 
   it('passes Marathon its flags as arguments to the image entrypoint', () => {
@@ -113,8 +113,9 @@ describe('plan variations', () => {
 
   it('uses the emulated images with the same env and flags', () => {
     const s = spec();
-    const official = plan(s, 'official').flat();
-    const emulated = plan(s, 'emulated').flat();
+    // The gateway is ours in both flavours (test/unit/plan/gateway.test.ts).
+    const official = plan(s, 'official').flat().filter((p) => p.role !== 'gateway');
+    const emulated = plan(s, 'emulated').flat().filter((p) => p.role !== 'gateway');
     expect(emulated.map((p) => p.image)).toEqual(['mesos-up/zookeeper:0.1.0', 'mesos-up/mesos-master:0.1.0', 'mesos-up/mesos-agent:0.1.0', 'mesos-up/marathon:0.1.0']);
     expect(emulated.map((p) => [p.env, p.cmd])).toEqual(official.map((p) => [p.env, p.cmd]));
   });
@@ -143,6 +144,7 @@ describe('plan variations', () => {
 describe('assignAddresses', () => {
   it('places masters, agents and Marathon at fixed offsets in the subnet', () => {
     expect(assignAddresses('192.168.48.0/20', 3, 2)).toEqual({
+      engineHost: '192.168.48.1',
       marathon: '192.168.48.200',
       masters: ['192.168.48.201', '192.168.48.202', '192.168.48.203'],
       agents: ['192.168.48.210', '192.168.48.211'],

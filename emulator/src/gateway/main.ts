@@ -1,0 +1,128 @@
+// The cluster's gateway: a pool of ports the engine publishes on 127.0.0.1,
+// each forwarded to an agent's API or to a running task's port, assigned as
+// agents register and tasks start (read from the leading master's state).
+// The host then reaches every task port through one container's published
+// ports, on Linux and on Docker Desktop alike, whatever the number of agents.
+//
+// Environment: GATEWAY_MASTERS (ip:port list), GATEWAY_POOL (10000-10031),
+// GATEWAY_CONTROL_PORT (7000), GATEWAY_DOCKER_HOST (see routes.ts),
+// GATEWAY_POLL_MS (1000).
+import http from 'node:http';
+import net from 'node:net';
+import { parsePool, RouteTable, targetsOf, type MasterState } from './routes.js';
+
+const masters = (process.env.GATEWAY_MASTERS ?? '').split(',').map((s) => s.trim()).filter(Boolean);
+const pool = parsePool(process.env.GATEWAY_POOL ?? '10000-10031');
+const controlPort = Number(process.env.GATEWAY_CONTROL_PORT ?? 7000);
+const dockerHost = process.env.GATEWAY_DOCKER_HOST || undefined;
+const pollMs = Number(process.env.GATEWAY_POLL_MS ?? 1000);
+
+const table = new RouteTable(pool);
+let leader: string | undefined;
+let lastError = '';
+let updated = 0;
+
+/** GET with node:http (fetch's undici would double this process's memory). Follows one redirect: a standby names the leader. */
+function getJson(url: string, hops = 1): Promise<unknown> {
+  return new Promise((resolve, reject) => {
+    const req = http.get(url, { timeout: 3000 }, (res) => {
+      const location = res.headers.location;
+      if (res.statusCode && res.statusCode >= 300 && res.statusCode < 400 && location && hops > 0) {
+        res.resume();
+        resolve(getJson(new URL(location, url).toString(), hops - 1));
+        return;
+      }
+      const chunks: Buffer[] = [];
+      res.on('data', (c: Buffer) => chunks.push(c));
+      res.on('end', () => {
+        if (res.statusCode !== 200) return reject(new Error(`${url} answered ${res.statusCode}`));
+        try {
+          resolve(JSON.parse(Buffer.concat(chunks).toString('utf8')));
+        } catch (e) {
+          reject(e);
+        }
+      });
+      res.on('error', reject);
+    });
+    req.on('timeout', () => req.destroy(new Error(`${url}: no answer within 3 s`)));
+    req.on('error', reject);
+  });
+}
+
+/** The leading master's state, from the last master that answered first. */
+async function readState(): Promise<MasterState> {
+  const order = leader ? [leader, ...masters.filter((m) => m !== leader)] : masters;
+  let err: unknown;
+  for (const m of order) {
+    try {
+      const state = (await getJson(`http://${m}/master/state`)) as MasterState;
+      leader = m;
+      return state;
+    } catch (e) {
+      err = e;
+    }
+  }
+  throw err ?? new Error('no masters given (GATEWAY_MASTERS)');
+}
+
+let polling: Promise<void> | undefined;
+/** One refresh at a time; callers during a refresh share it. */
+function refresh(): Promise<void> {
+  polling ??= readState()
+    .then((state) => {
+      table.update(targetsOf(state, { dockerHost }));
+      lastError = '';
+      updated = Date.now();
+    })
+    .catch((e: unknown) => {
+      // Keep the routes we have: a master failover should not cut connections.
+      lastError = (e as Error).message;
+    })
+    .finally(() => (polling = undefined));
+  return polling;
+}
+
+function forward(poolPort: number, client: net.Socket): void {
+  const route = table.byPoolPort(poolPort);
+  if (!route) {
+    client.destroy();
+    return;
+  }
+  const [host, port] = [route.address.slice(0, route.address.lastIndexOf(':')), Number(route.address.slice(route.address.lastIndexOf(':') + 1))];
+  const upstream = net.connect({ host, port });
+  const close = () => {
+    client.destroy();
+    upstream.destroy();
+  };
+  client.on('error', close);
+  upstream.on('error', close);
+  client.pipe(upstream);
+  upstream.pipe(client);
+}
+
+for (const port of pool) {
+  net.createServer({ allowHalfOpen: true }, (c) => forward(port, c)).listen(port, '0.0.0.0');
+}
+
+const routesBody = () =>
+  JSON.stringify({ routes: table.list(), unrouted: table.unrouted, pool: { first: pool[0], size: pool.length }, leader: leader ?? null, updated, error: lastError || null });
+
+http
+  .createServer((req, res) => {
+    const send = (status: number, body: string) => {
+      res.writeHead(status, { 'Content-Type': 'application/json' });
+      res.end(body);
+    };
+    const url = new URL(req.url ?? '/', 'http://gateway');
+    if (url.pathname === '/health') return send(200, '{"ok":true}');
+    if (url.pathname === '/routes' && req.method === 'GET') return send(200, routesBody());
+    // Reads the master now, so a caller sees a task that just started.
+    if (url.pathname === '/routes' && req.method === 'POST') return void refresh().then(() => send(200, routesBody()));
+    send(404, '{"message":"not found"}');
+  })
+  .listen(controlPort, '0.0.0.0');
+
+const loop = () => void refresh().finally(() => setTimeout(loop, pollMs).unref());
+loop();
+// Keeps the process alive between polls (the servers do too); exits on SIGTERM.
+process.on('SIGTERM', () => process.exit(0));

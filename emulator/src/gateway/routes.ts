@@ -1,0 +1,146 @@
+// Which pool port reaches which address: pure bookkeeping over the leading
+// master's /master/state, so the gateway's forwarding follows the cluster.
+//
+// Every agent gets a pool port for its HTTP API, and every port of every task
+// that is not yet terminal gets one for as long as the task lives. A pool port
+// that is freed goes to the back of the queue, so an address a user just read
+// is not handed to another task at once.
+
+export interface StateTask {
+  id: string;
+  framework_id: string;
+  slave_id: string;
+  state: string;
+  name?: string;
+  resources?: { ports?: string };
+  container?: { type?: string; docker?: { network?: string } };
+}
+
+export interface MasterState {
+  slaves?: Array<{ id: string; pid: string; hostname?: string; active?: boolean }>;
+  frameworks?: Array<{ id: string; name?: string; tasks?: StateTask[] }>;
+}
+
+export interface Target {
+  kind: 'agent' | 'task';
+  agentId: string;
+  /** the agent's address, host:port of its HTTP API */
+  agent: string;
+  taskId?: string;
+  frameworkId?: string;
+  /** the task's port (for an agent: its API port) */
+  port: number;
+  /** where connections go */
+  address: string;
+}
+
+export interface Route extends Target {
+  /** the gateway's own port, published by the engine */
+  poolPort: number;
+}
+
+export interface Options {
+  /**
+   * Where a Docker-containerizer task's ports are bound: on the engine's host
+   * (a real agent: `docker run -p`), reached at this address from the cluster
+   * network; undefined when the agent serves them itself (the emulated agent).
+   */
+  dockerHost?: string;
+}
+
+const TERMINAL = new Set(['TASK_FINISHED', 'TASK_FAILED', 'TASK_KILLED', 'TASK_ERROR', 'TASK_LOST', 'TASK_DROPPED', 'TASK_GONE', 'TASK_GONE_BY_OPERATOR']);
+
+/** "[31000-31002, 31005-31005]" → [31000, 31001, 31002, 31005] */
+export function portsOf(text: string | undefined): number[] {
+  const inner = /^\s*\[(.*)\]\s*$/.exec(text ?? '')?.[1];
+  if (!inner) return [];
+  const out: number[] = [];
+  for (const part of inner.split(',')) {
+    const m = /^\s*(\d+)\s*-\s*(\d+)\s*$/.exec(part);
+    if (!m) continue;
+    // A task's ports are a handful; a wide range would be a bug elsewhere, so cap it.
+    for (let p = Number(m[1]); p <= Number(m[2]) && out.length < 256; p++) out.push(p);
+  }
+  return out;
+}
+
+/** host:port from a libprocess pid, `slave(1)@172.30.0.210:5051`. */
+export const pidAddress = (pid: string): string | undefined => /@([^@]+:\d+)$/.exec(pid)?.[1];
+
+/** What should be reachable, in the order pool ports are handed out: agents first. */
+export function targetsOf(state: MasterState, opts: Options = {}): Target[] {
+  const agents = new Map<string, string>();
+  for (const s of state.slaves ?? []) {
+    const addr = pidAddress(s.pid);
+    if (addr) agents.set(s.id, addr);
+  }
+  const out: Target[] = [];
+  for (const [agentId, agent] of [...agents].sort((a, b) => a[1].localeCompare(b[1], 'en', { numeric: true }))) {
+    out.push({ kind: 'agent', agentId, agent, port: Number(agent.split(':')[1]), address: agent });
+  }
+  for (const f of state.frameworks ?? []) {
+    for (const t of f.tasks ?? []) {
+      const agent = agents.get(t.slave_id);
+      if (!agent || TERMINAL.has(t.state)) continue;
+      const ip = agent.split(':')[0]!;
+      const docker = t.container?.type === 'DOCKER' && (t.container.docker?.network ?? 'HOST') !== 'USER';
+      const host = docker && opts.dockerHost ? opts.dockerHost : ip;
+      for (const port of portsOf(t.resources?.ports)) {
+        out.push({ kind: 'task', agentId: t.slave_id, agent, taskId: t.id, frameworkId: t.framework_id, port, address: `${host}:${port}` });
+      }
+    }
+  }
+  return out;
+}
+
+const keyOf = (t: Target): string => (t.kind === 'agent' ? `agent ${t.agentId}` : `task ${t.frameworkId}/${t.taskId}:${t.port}`);
+
+export class RouteTable {
+  private readonly routes = new Map<string, Route>();
+  private readonly free: number[];
+  /** targets that found no free pool port, as of the last update */
+  unrouted: Target[] = [];
+
+  constructor(pool: number[]) {
+    this.free = [...pool];
+  }
+
+  /** Brings the table in line with what should be reachable now. */
+  update(targets: Target[]): void {
+    const wanted = new Map(targets.map((t) => [keyOf(t), t]));
+    for (const [key, route] of this.routes) {
+      if (wanted.has(key)) continue;
+      this.routes.delete(key);
+      this.free.push(route.poolPort);
+    }
+    this.unrouted = [];
+    for (const [key, target] of wanted) {
+      const existing = this.routes.get(key);
+      if (existing) {
+        // Same task and port, but an agent may come back at another address.
+        existing.address = target.address;
+        existing.agent = target.agent;
+        continue;
+      }
+      const poolPort = this.free.shift();
+      if (poolPort === undefined) this.unrouted.push(target);
+      else this.routes.set(key, { ...target, poolPort });
+    }
+  }
+
+  byPoolPort(port: number): Route | undefined {
+    for (const r of this.routes.values()) if (r.poolPort === port) return r;
+    return undefined;
+  }
+
+  list(): Route[] {
+    return [...this.routes.values()].sort((a, b) => a.poolPort - b.poolPort);
+  }
+}
+
+/** "10000-10031" → [10000 … 10031] */
+export function parsePool(text: string): number[] {
+  const m = /^(\d+)-(\d+)$/.exec(text.trim());
+  if (!m || Number(m[2]) < Number(m[1])) throw new Error(`GATEWAY_POOL must be a range like 10000-10031, not "${text}"`);
+  return Array.from({ length: Number(m[2]) - Number(m[1]) + 1 }, (_, i) => Number(m[1]) + i);
+}

@@ -1,0 +1,61 @@
+import { describe, expect, it } from 'vitest';
+import { parsePool, portsOf, RouteTable, targetsOf, type MasterState } from '../../../emulator/src/gateway/routes.js';
+
+const agent = (n: number) => ({ id: `S${n}`, pid: `slave(1)@172.20.0.${209 + n}:5051`, hostname: `172.20.0.${209 + n}` });
+const task = (id: string, agentN: number, ports: string, state = 'TASK_RUNNING', container?: object) => ({
+  id, framework_id: 'F0', slave_id: `S${agentN}`, state, resources: { ports }, ...(container ? { container } : {}),
+});
+
+describe('gateway routes', () => {
+  it('reads Mesos port ranges as /master/state writes them', () => {
+    expect(portsOf('[31000-31002, 31005-31005]')).toEqual([31000, 31001, 31002, 31005]);
+    expect(portsOf(undefined)).toEqual([]);
+    expect(portsOf('[]')).toEqual([]);
+  });
+
+  it('routes agents first, then every port of every live task; finished tasks get none', () => {
+    const state: MasterState = {
+      slaves: [agent(2), agent(1)],
+      frameworks: [{ id: 'F0', tasks: [task('a', 1, '[8000-8000]'), task('b', 2, '[31000-31001]'), task('c', 1, '[8001-8001]', 'TASK_FINISHED')] }],
+    };
+    const t = targetsOf(state);
+    expect(t.map((x) => [x.kind, x.taskId ?? x.agentId, x.address])).toEqual([
+      ['agent', 'S1', '172.20.0.210:5051'],
+      ['agent', 'S2', '172.20.0.211:5051'],
+      ['task', 'a', '172.20.0.210:8000'],
+      ['task', 'b', '172.20.0.211:31000'],
+      ['task', 'b', '172.20.0.211:31001'],
+    ]);
+  });
+
+  it("sends a real agent's Docker BRIDGE task to the engine's host, and a command task to the agent", () => {
+    const state: MasterState = {
+      slaves: [agent(1)],
+      frameworks: [{ id: 'F0', tasks: [task('d', 1, '[31000-31000]', 'TASK_RUNNING', { type: 'DOCKER', docker: { network: 'BRIDGE' } }), task('m', 1, '[31001-31001]')] }],
+    };
+    expect(targetsOf(state, { dockerHost: '172.20.0.1' }).filter((x) => x.kind === 'task').map((x) => x.address)).toEqual(['172.20.0.1:31000', '172.20.0.210:31001']);
+    expect(targetsOf(state).filter((x) => x.kind === 'task').map((x) => x.address)).toEqual(['172.20.0.210:31000', '172.20.0.210:31001']);
+  });
+
+  it('keeps a pool port for as long as its task lives and hands freed ports out last', () => {
+    const table = new RouteTable(parsePool('10000-10002'));
+    const one: MasterState = { slaves: [agent(1)], frameworks: [{ id: 'F0', tasks: [task('a', 1, '[8000-8000]')] }] };
+    table.update(targetsOf(one));
+    expect(table.list().map((r) => [r.taskId ?? 'agent', r.poolPort])).toEqual([['agent', 10000], ['a', 10001]]);
+    // a ends, b starts: b gets the never-used 10002, not a's 10001
+    table.update(targetsOf({ slaves: [agent(1)], frameworks: [{ id: 'F0', tasks: [task('b', 1, '[8001-8001]')] }] }));
+    expect(table.byPoolPort(10002)?.taskId).toBe('b');
+    expect(table.byPoolPort(10001)).toBeUndefined();
+  });
+
+  it('says which task ports found no room when the pool is full', () => {
+    const table = new RouteTable(parsePool('10000-10001'));
+    table.update(targetsOf({ slaves: [agent(1)], frameworks: [{ id: 'F0', tasks: [task('a', 1, '[8000-8001]')] }] }));
+    expect(table.list()).toHaveLength(2);
+    expect(table.unrouted.map((u) => `${u.taskId}:${u.port}`)).toEqual(['a:8001']);
+  });
+
+  it('refuses a pool that is not a range', () => {
+    expect(() => parsePool('10000')).toThrow(/GATEWAY_POOL must be a range/);
+  });
+});
