@@ -99,7 +99,7 @@ describe('mesos-up up / status / env / ls / logs / down', () => {
     try {
       const r = await cli(['down', '--name', A]);
       expect(r.exitCode).toBe(0);
-      expect(r.stdout).toMatch(new RegExp(`Removed cluster ${A}: 4 containers, 1 networks`));
+      expect(r.stdout).toMatch(new RegExp(`Removed cluster ${A}: 5 containers, 1 networks`));
       expect(await clusterObjects(A)).toEqual([]);
       expect(await clusterObjects(B)).toEqual(expect.arrayContaining([`container /${B}-marathon`]));
       expect((await bystander.inspect()).Id).toBeTruthy();

@@ -158,7 +158,7 @@ describe('connectCluster', () => {
       const ids = (await mine.listApps()).map((a) => a.id);
       expect(ids).toEqual(expect.arrayContaining(['/not-the-fixtures']));
       expect(ids, JSON.stringify(ids)).not.toContain('/fixture-app');
-      expect((await clusterObjects('fx-cli')).filter((o) => o.startsWith('container')).sort()).toEqual(['container /fx-cli-agent1', 'container /fx-cli-marathon', 'container /fx-cli-master1', 'container /fx-cli-zookeeper']);
+      expect((await clusterObjects('fx-cli')).filter((o) => o.startsWith('container')).sort()).toEqual(['container /fx-cli-agent1', 'container /fx-cli-gateway', 'container /fx-cli-marathon', 'container /fx-cli-master1', 'container /fx-cli-zookeeper']);
       // and from the environment variables
       process.env.MESOS_UP_MASTER_URL = info.masterUrl;
       process.env.MESOS_UP_MARATHON_URL = info.marathonUrl;
