@@ -95,6 +95,43 @@ export class Zk {
     });
   }
 
+  /** Data and version of a znode, or undefined when it does not exist (for compare-and-set writes). */
+  getVersioned(path: string): Promise<{ data: Buffer; version: number } | undefined> {
+    return new Promise((resolve, reject) =>
+      this.client.getData(path, (err, data, stat) => {
+        if (err && (err as zookeeper.Exception).getCode?.() === zookeeper.Exception.NO_NODE) return resolve(undefined);
+        if (err) return reject(err);
+        resolve({ data: data ?? Buffer.alloc(0), version: stat.version });
+      }),
+    );
+  }
+
+  /**
+   * Compare-and-set: writes only while the znode is still at `version` (-1: it
+   * must not exist yet, and is created with its parents). Resolves with the new
+   * version, or undefined when someone else wrote (or created) it in between.
+   */
+  async setVersioned(path: string, data: Buffer, version: number): Promise<number | undefined> {
+    if (version < 0) {
+      await this.mkdirp(path.slice(0, path.lastIndexOf('/')) || '/');
+      try {
+        await this.create(path, data, zookeeper.CreateMode.PERSISTENT);
+        return 0;
+      } catch (err) {
+        if ((err as zookeeper.Exception).getCode?.() === zookeeper.Exception.NODE_EXISTS) return undefined;
+        throw err;
+      }
+    }
+    return new Promise((resolve, reject) =>
+      this.client.setData(path, data, version, (err, stat) => {
+        const code = (err as zookeeper.Exception | null)?.getCode?.();
+        if (code === zookeeper.Exception.BAD_VERSION || code === zookeeper.Exception.NO_NODE) return resolve(undefined);
+        if (err) return reject(err);
+        resolve(stat.version);
+      }),
+    );
+  }
+
   /** Writes a persistent znode, creating it (and its parents) when missing. */
   async put(path: string, data: Buffer): Promise<void> {
     const exists = await new Promise<boolean>((resolve, reject) =>

@@ -9,8 +9,9 @@ import type { Books } from './books.js';
 import { MESOS_VERSION, type MasterConfig } from './config.js';
 import { frameworkRoles, newFramework, partitionAware, send } from './framework.js';
 import { describeAgent, describeFramework, glog, resourcesText } from './log.js';
+import { admitAgent, markAgentReachable, markAgentUnreachable, updateAgent, type Registrar } from './registrar.js';
 import { agentStatusJson, masterStatus } from './status.js';
-import { idValue, isTerminal, now, type Agent, type Pb, type Task } from './types.js';
+import { idValue, isTerminal, now, type Agent, type AgentInfo, type Pb, type Task } from './types.js';
 
 /** SlaveInfo capabilities a 1.7 agent announces (src/slave/constants.cpp). */
 const AGENT_CAPABILITIES = ['MULTI_ROLE', 'HIERARCHICAL_ROLE', 'RESERVATION_REFINEMENT', 'RESOURCE_PROVIDER', 'RESIZE_VOLUME'];
@@ -33,6 +34,7 @@ export class AgentLink {
   constructor(
     private readonly books: Books,
     private readonly allocator: Allocator,
+    private readonly registrar: Registrar,
     private readonly cfg: MasterConfig,
     private readonly masterId: string,
   ) {}
@@ -45,9 +47,14 @@ export class AgentLink {
     clearInterval(this.healthTimer);
   }
 
-  register(body: Pb): { agent_id: string; master_id: string } {
+  /**
+   * (Re-)registration: the registry has the agent before the books do and
+   * before it hears its id (Master::registerSlave, reregisterSlave). Undefined
+   * while a re-registration of the same agent, or its move to the unreachable
+   * list, is still in progress: a real master drops that message too.
+   */
+  async register(body: Pb): Promise<{ agent_id: string; master_id: string } | undefined> {
     const books = this.books;
-    const t = now();
     const requested = typeof body?.agent_id === 'string' && body.agent_id !== '' ? body.agent_id : undefined;
     const ip = String(body?.ip ?? '');
     const port = Number(body?.port ?? 5051);
@@ -60,26 +67,43 @@ export class AgentLink {
       capabilities: Array.isArray(body?.capabilities) ? body.capabilities.map((c: Pb) => (typeof c === 'string' ? c : c?.type)) : AGENT_CAPABILITIES,
       total: R.fromV1(Array.isArray(body?.resources) ? body.resources : []),
     };
-    let agent = requested ? books.agents.get(requested) : undefined;
-    if (agent) {
+    const infoOf = (id: string): AgentInfo => ({ id, hostname, port, attributes: fields.attributes, resources: R.toV1(fields.total) });
+    let agent: Agent;
+    if (requested) {
+      if (books.reregistering.has(requested) || books.markingUnreachable.has(requested)) {
+        glog('master.cpp:6971').info(`Ignoring reregister agent message from agent ${requested} at ${fields.pid} (${hostname}) as re-registration or a transition to unreachable is already in progress`);
+        return undefined;
+      }
       books.count('master/messages_reregister_slave');
+      books.reregistering.add(requested);
+      try {
+        // Registered here already: the registry learns what changed. Recovered
+        // from the registry after a failover: likewise, and it stops being
+        // recovered. Unreachable or unknown: the registry admits it again. It
+        // keeps its id in every case.
+        if (books.agents.has(requested) || books.recoveredAgents.has(requested)) await this.registrar.apply(updateAgent(infoOf(requested)));
+        else await this.registrar.apply(markAgentReachable(infoOf(requested)));
+      } finally {
+        books.reregistering.delete(requested);
+      }
       books.count('master/slave_reregistrations');
-      Object.assign(agent, fields, { reregisteredTime: t, active: true, lastPing: Date.now() });
-      glog('master.cpp:7503').info(`Re-registered agent ${describeAgent(agent)} with ${resourcesText(agent.total)}`);
-    } else if (requested) {
-      // Known to the cluster but not to this master: a master failover, or an
-      // agent coming back after it was marked unreachable. It keeps its id.
-      books.count('master/messages_reregister_slave');
-      books.count('master/slave_reregistrations');
-      books.unreachableAgents.delete(requested);
-      agent = { id: requested, ...fields, registeredTime: t, reregisteredTime: t, active: true, lastPing: Date.now(), tasks: new Map(), offers: new Set() };
-      books.agents.set(requested, agent);
+      const t = now();
+      const existing = books.agents.get(requested);
+      if (existing) {
+        agent = Object.assign(existing, fields, { reregisteredTime: t, active: true, lastPing: Date.now() });
+      } else {
+        books.recoveredAgents.delete(requested);
+        books.unreachableAgents.delete(requested);
+        agent = { id: requested, ...fields, registeredTime: t, reregisteredTime: t, active: true, lastPing: Date.now(), tasks: new Map(), offers: new Set() };
+        books.agents.set(requested, agent);
+      }
       glog('master.cpp:7503').info(`Re-registered agent ${describeAgent(agent)} with ${resourcesText(agent.total)}`);
     } else {
       books.count('master/messages_register_slave');
-      books.count('master/slave_registrations');
       const id = books.newAgentId();
-      agent = { id, ...fields, registeredTime: t, active: true, lastPing: Date.now(), tasks: new Map(), offers: new Set() };
+      await this.registrar.apply(admitAgent(infoOf(id)));
+      books.count('master/slave_registrations');
+      agent = { id, ...fields, registeredTime: now(), active: true, lastPing: Date.now(), tasks: new Map(), offers: new Set() };
       books.agents.set(id, agent);
       glog('master.cpp:6926').info(`Registered agent ${describeAgent(agent)} with ${resourcesText(agent.total)}`);
     }
@@ -208,20 +232,25 @@ export class AgentLink {
         glog('master.cpp:1535').info(`Agent ${describeAgent(agent)} disconnected; deactivating it`);
         for (const id of [...agent.offers]) this.books.removeOffer(id, true);
       }
-      if (silent > this.cfg.agentPingTimeoutMs * this.cfg.maxAgentPingTimeouts) this.markUnreachable(agent, 'health check timed out');
+      if (silent > this.cfg.agentPingTimeoutMs * this.cfg.maxAgentPingTimeouts) void this.markUnreachable(agent, 'health check timed out');
     }
   }
 
-  private markUnreachable(agent: Agent, message: string): void {
+  /** The registry moves the agent to the unreachable list first; then its tasks become unreachable (or lost). */
+  private async markUnreachable(agent: Agent, message: string): Promise<void> {
     const books = this.books;
+    if (books.reregistering.has(agent.id) || books.markingUnreachable.has(agent.id)) return;
+    books.count('master/slave_unreachable_scheduled');
+    books.markingUnreachable.add(agent.id);
     const t = now();
+    await this.registrar.apply(markAgentUnreachable(agent.id, t));
+    books.markingUnreachable.delete(agent.id);
     glog('master.cpp:8854').info(`Marked agent ${agent.id} (${agent.hostname}) unreachable: ${message}`);
     books.count('master/slave_removals');
     books.count('master/slave_removals/reason_unhealthy');
-    books.count('master/slave_unreachable_scheduled');
     books.count('master/slave_unreachable_completed');
     books.agents.delete(agent.id);
-    books.unreachableAgents.set(agent.id, { id: agent.id, hostname: agent.hostname, port: agent.port, attributes: agent.attributes, time: t });
+    books.unreachableAgents.set(agent.id, { id: agent.id, time: t });
     for (const id of [...agent.offers]) books.removeOffer(id, true);
     for (const task of [...agent.tasks.values()]) {
       const fw = books.frameworks.get(task.frameworkId);

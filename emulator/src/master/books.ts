@@ -8,14 +8,20 @@ import type { MasterConfig } from './config.js';
 import { fwCount, send } from './framework.js';
 import { glog, resourcesText } from './log.js';
 import { masterStatus } from './status.js';
-import { isTerminal, type Agent, type Framework, type Offer, type Pb, type Task, type UnreachableAgent } from './types.js';
+import { isTerminal, type Agent, type AgentInfo, type Framework, type Offer, type Pb, type Task, type UnreachableAgent } from './types.js';
 
 /** setTimeout's largest delay; longer timeouts (a week of failover_timeout) are clamped to it. */
 export const MAX_TIMER_MS = 2 ** 31 - 1;
 
 export class Books {
   readonly agents = new Map<string, Agent>();
+  /** admitted agents read from the registry after a failover that have not re-registered yet */
+  readonly recoveredAgents = new Map<string, AgentInfo>();
   readonly unreachableAgents = new Map<string, UnreachableAgent>();
+  /** agents between asking to re-register and the registry having them (Master::Slaves::reregistering) */
+  readonly reregistering = new Set<string>();
+  /** agents the registry is moving to the unreachable list (Master::Slaves::markingUnreachable) */
+  readonly markingUnreachable = new Set<string>();
   readonly frameworks = new Map<string, Framework>();
   readonly completedFrameworks = new Map<string, Framework>();
   readonly offers = new Map<string, Offer>();

@@ -25,9 +25,14 @@ function httpEncode(s: string): string {
     .join('');
 }
 
-/** A framework record with every per-framework metric at 0 (they all show in /metrics/snapshot). */
+/**
+ * A framework record with every per-framework metric at 0 (they all show in
+ * /metrics/snapshot). A recovered one (learned from a re-registering agent
+ * after a failover) has never registered with this master: its registered and
+ * reregistered times are the epoch, as in Mesos, until it subscribes.
+ */
 export function newFramework(id: string, info: Pb, recovered: boolean): Framework {
-  const t = now();
+  const t = recovered ? 0 : now();
   const fw: Framework = {
     id, info, metricName: `master/frameworks/${httpEncode(info?.name ?? '')}/${id}/`,
     active: false, connected: false, recovered, suppressed: false,

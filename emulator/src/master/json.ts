@@ -133,6 +133,7 @@ export function frameworkJson(master: Master, fw: Framework): Obj {
   return out;
 }
 
+/** json(SlaveInfo): how /state shows an agent's info, and all it shows of a recovered agent. */
 function agentInfoJson(a: { id: string; hostname: string; port: number; attributes: Record<string, string | number> }): Obj {
   return { id: a.id, hostname: a.hostname, port: a.port, attributes: a.attributes };
 }
@@ -206,7 +207,7 @@ export function stateJson(master: Master): Obj {
   if (cfg.externalLogFile !== undefined) out.external_log_file = cfg.externalLogFile;
   out.flags = flagsObject(cfg);
   out.slaves = agents.map((a) => agentJson(master, a));
-  out.recovered_slaves = [];
+  out.recovered_slaves = [...master.books.recoveredAgents.values()].map(agentInfoJson);
   out.frameworks = [...master.books.frameworks.values()].map((fw) => frameworkJson(master, fw));
   out.completed_frameworks = [...master.books.completedFrameworks.values()].map((fw) => frameworkJson(master, fw));
   out.orphan_tasks = [];
@@ -258,7 +259,7 @@ export function frameworksJson(master: Master, frameworkId?: string | null): Obj
 export function slavesJson(master: Master, agentId?: string | null): Obj {
   return {
     slaves: [...master.books.agents.values()].filter((a) => !agentId || a.id === agentId).map((a) => agentFullJson(master, a)),
-    recovered_slaves: [],
+    recovered_slaves: [...master.books.recoveredAgents.values()].filter((a) => !agentId || a.id === agentId).map(agentInfoJson),
   };
 }
 
@@ -362,7 +363,7 @@ export function metricsJson(master: Master): Record<string, number> {
     set(`allocator/mesos/resources/${r}/offered_or_allocated`, used[r] + offered);
   }
   set('registrar/queued_operations', 0);
-  set('registrar/registry_size_bytes', 0);
+  set('registrar/registry_size_bytes', master.registrar.sizeBytes);
   set('registrar/state_fetch_ms', 0);
   set('registrar/state_store_ms', 0);
   const load = os.loadavg();

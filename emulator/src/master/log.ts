@@ -31,3 +31,9 @@ export function describeFramework(fw: Framework): string {
 export function describeAgent(a: Agent): string {
   return `${a.id} at ${a.pid} (${a.hostname})`;
 }
+
+/** LOG(FATAL) and EXIT(EXIT_FAILURE): the reason in the log, then exit status 1 (another master takes over). */
+export function die(where: string, message: string): never {
+  glog(where).error(message);
+  process.exit(1);
+}

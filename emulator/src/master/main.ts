@@ -7,6 +7,7 @@ import { EMULATOR_VERSION, FlagError, loadConfig, MESOS_VERSION, type MasterConf
 import { Election } from './election.js';
 import { glog } from './log.js';
 import { Master } from './master.js';
+import { recoverySettings } from './recovery.js';
 import { buildRouter } from './server.js';
 
 function fatal(msg: string, where = 'main.cpp:600'): never {
@@ -45,7 +46,18 @@ async function main(): Promise<void> {
     `Flags at startup: ${Object.entries(cfg.flags).map(([k, v]) => `--${k}="${v}"`).join(' ')}`,
   );
   if (cfg.flags.registry === 'replicated_log') {
-    glog('main.cpp:355').info('Using the in-memory registry in place of the replicated log: this stand-in keeps no state across restarts');
+    // A real master keeps a replicated log in --work_dir; this one keeps the registry in ZooKeeper (README.md).
+    glog('main.cpp:355').info(
+      cfg.zk
+        ? 'Using the registry shared in ZooKeeper by the masters in place of the replicated log'
+        : 'Using a registry in memory in place of the replicated log: without --zk it does not survive a restart',
+    );
+  }
+  // Master::initialize refuses these before it does anything else.
+  try {
+    recoverySettings(cfg.flags);
+  } catch (err) {
+    fatal((err as Error).message, 'master.cpp:431');
   }
 
   const master = new Master(cfg);

@@ -1,14 +1,19 @@
 // One mesos-master process: its identity (id, pid, MasterInfo), leadership as
-// the election reports it (Master::detected in src/master/master.cpp), and the
-// parts a leading master runs: the books, the allocator, the scheduler API and
-// the agent link.
+// the election reports it (Master::detected in src/master/master.cpp), the
+// recovery of the registry a new leader does before it serves, and the parts a
+// leading master runs: the books, the allocator, the scheduler API and the
+// agent link.
 import { randomUUID } from 'node:crypto';
+import { parseDurationMs } from '../common/flags.js';
 import { ipToUint32, type MasterInfoJson } from '../common/master-info.js';
 import { AgentLink } from './agent-link.js';
 import { Allocator } from './allocator.js';
 import { Books } from './books.js';
 import { MESOS_VERSION, type MasterConfig } from './config.js';
-import { glog } from './log.js';
+import { die, glog } from './log.js';
+import { Recovery, recoverySettings } from './recovery.js';
+import { Registrar } from './registrar.js';
+import { registryStorage, type RegistryStorage } from './registry-storage.js';
 import { SchedulerApi } from './scheduler-api.js';
 import { now } from './types.js';
 
@@ -21,13 +26,18 @@ export class Master {
   electedTime: number | undefined;
   /** the leader's MasterInfo, this master's own when it leads */
   leader: MasterInfoJson | undefined;
+  /** elected and done reading the registry: only now does it serve schedulers and agents */
+  recovered = false;
 
   readonly books: Books;
   readonly allocator: Allocator;
   readonly scheduler: SchedulerApi;
   readonly agentLink: AgentLink;
+  readonly registrar: Registrar;
+  private readonly recovery: Recovery;
 
-  constructor(readonly cfg: MasterConfig) {
+  /** `storage`: where the registry is kept (by default as --registry and --zk say). */
+  constructor(readonly cfg: MasterConfig, storage: RegistryStorage = registryStorage(cfg)) {
     this.pid = `master@${cfg.ip}:${cfg.advertisedPort}`;
     // Key order of the JSON Mesos writes (proto field order).
     this.info = {
@@ -40,10 +50,22 @@ export class Master {
       address: { hostname: cfg.hostname, ip: cfg.ip, port: cfg.advertisedPort },
       capabilities: [{ type: 'AGENT_UPDATE' }],
     };
+    this.registrar = new Registrar(
+      storage,
+      {
+        fetchMs: parseDurationMs(cfg.flags.registry_fetch_timeout!),
+        fetchText: cfg.flags.registry_fetch_timeout!,
+        storeMs: parseDurationMs(cfg.flags.registry_store_timeout!),
+        storeText: cfg.flags.registry_store_timeout!,
+      },
+      // (the callers of a registry operation in master.cpp LOG(FATAL) when it fails)
+      (message) => die('master.cpp:1654', message),
+    );
     this.books = new Books(this.id, cfg);
+    this.recovery = new Recovery(this.books, this.registrar, recoverySettings(cfg.flags));
     this.allocator = new Allocator(this.books, cfg);
     this.scheduler = new SchedulerApi(this.books, this.allocator, cfg, this.info);
-    this.agentLink = new AgentLink(this.books, this.allocator, cfg, this.id);
+    this.agentLink = new AgentLink(this.books, this.allocator, this.registrar, cfg, this.id);
   }
 
   /** Called by the election (or at start when standalone) with the current leader. */
@@ -55,7 +77,7 @@ export class Master {
       if (!wasElected) {
         this.elected = true;
         glog('master.cpp:2107').info('Elected as the leading master!');
-        this.startLeading();
+        void this.startLeading();
       }
       return;
     }
@@ -74,13 +96,22 @@ export class Master {
     else glog('master.cpp:2146').info('No master was elected.');
   }
 
-  private startLeading(): void {
-    glog('master.cpp:2109').info('Recovered 0 agents from the registry; allowing 10mins for agents to reregister');
+  /** Master::recover: nothing is served to schedulers and agents until the registry is read. */
+  private async startLeading(): Promise<void> {
+    glog('master.cpp:1662').info(`Recovering from registrar (the registry is kept in ${this.registrar.storage.where})`);
+    try {
+      await this.recovery.run(this.info);
+    } catch (err) {
+      die('master.cpp:1654', `Recovery failed: ${(err as Error).message}`);
+    }
+    this.recovered = true;
     this.allocator.start();
     this.agentLink.start();
   }
 
   stop(): void {
+    this.recovery.stop();
+    this.registrar.storage.close();
     this.allocator.stop();
     this.agentLink.stop();
     this.scheduler.stop();

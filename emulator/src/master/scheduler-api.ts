@@ -114,8 +114,9 @@ export class SchedulerApi {
           closeStream(old);
         }
       } else {
+        // Master::activateRecoveredFramework: the first subscription to this master.
         fw.recovered = false;
-        fw.reregisteredTime = now();
+        fw.registeredTime = fw.reregisteredTime = now();
       }
       fw.info = { ...info, id: { value: id } };
       glog('master.cpp:10136').info(`Framework ${describeFramework(fw)} failed over`);
@@ -341,6 +342,13 @@ export class SchedulerApi {
       let status: Pb;
       if (task) {
         status = statusOf(task, 'Reconciliation: Latest task state');
+      } else if (agentId ? books.recoveredAgents.has(agentId) : books.recoveredAgents.size > 0) {
+        // The agent may still come back with the task: no answer until it
+        // re-registers or is marked unreachable (the scheduler asks again).
+        glog('master.cpp:9084').info(
+          `Dropping reconciliation of task ${taskId} for framework ${describeFramework(fw)} because ${agentId ? `agent ${agentId} has` : 'some agents have'} not yet reregistered with the master`,
+        );
+        continue;
       } else if (agentId && books.agents.has(agentId)) {
         status = masterStatus(taskId, pa ? 'TASK_GONE' : 'TASK_LOST', 'Reconciliation: Task is unknown to the agent', 'REASON_RECONCILIATION', agentId);
       } else if (agentId && books.unreachableAgents.has(agentId)) {

@@ -16,6 +16,8 @@ import { uiRoutes } from '../ui/master/serve.js';
 
 const APPLICATION_JSON = 'application/json';
 const APPLICATION_PROTOBUF = 'application/x-protobuf';
+/** What a newly elected master answers until it has read the registry. */
+const NOT_RECOVERED = 'Master has not finished recovery';
 
 /** An OK response with a JSON body, wrapped as JSONP when `?jsonp=` asks for it. */
 function ok(r: Request, body: unknown): void {
@@ -195,6 +197,8 @@ export function buildRouter(master: Master): Router {
   // The internal agent protocol (PROTOCOL.md).
   router.on('*', '/mesos-up/agent/:call', async (r) => {
     if (!master.elected) return redirect(r);
+    // A recovering master drops agent messages (Master::_visit); the agent tries again.
+    if (!master.recovered) return sendText(r.res, 503, NOT_RECOVERED);
     if (r.method !== 'POST') return empty(r.res, 405, { Allow: 'POST' });
     let body: Pb;
     try {
@@ -203,8 +207,10 @@ export function buildRouter(master: Master): Router {
       return sendText(r.res, 400, `Failed to parse body into JSON: ${(err as Error).message}`);
     }
     switch (r.params.call) {
-      case 'register':
-        return sendJson(r.res, 200, master.agentLink.register(body));
+      case 'register': {
+        const registered = await master.agentLink.register(body);
+        return registered ? sendJson(r.res, 200, registered) : sendText(r.res, 503, 'Re-registration of this agent is already in progress');
+      }
       case 'ping':
         return master.agentLink.ping(String(body?.agent_id ?? '')) ? sendJson(r.res, 200, {}) : sendJson(r.res, 404, {});
       case 'status':
@@ -234,6 +240,7 @@ async function teardownEndpoint(master: Master, r: Request): Promise<void> {
 async function scheduler(master: Master, r: Request, redirect: (r: Request) => void): Promise<void> {
   const { req, res } = r;
   if (!master.elected) return redirect(r);
+  if (!master.recovered) return sendText(res, 503, NOT_RECOVERED);
   if (r.method !== 'POST') {
     return sendText(res, 405, `Expecting one of { 'POST' }, but received '${r.method}'`, { Allow: 'POST' });
   }

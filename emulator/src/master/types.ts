@@ -1,7 +1,7 @@
 // The master's in-memory books: agents, frameworks, tasks and offers, shaped
 // after the records src/master/master.hpp keeps.
 import type http from 'node:http';
-import type { Resources } from '../common/resources.js';
+import type { Resources, V1Resource } from '../common/resources.js';
 
 /**
  * Protobuf JSON passed through from schedulers and agents (TaskInfo,
@@ -74,13 +74,24 @@ export interface Agent {
   offers: Set<string>;
 }
 
+/** An agent marked unreachable: all the registry keeps of it (Registry.UnreachableSlave). */
 export interface UnreachableAgent {
+  id: string;
+  /** seconds since the epoch */
+  time: number;
+}
+
+/**
+ * What the registry keeps of an admitted agent (its SlaveInfo): enough to list
+ * it in `recovered_slaves` after a failover and to tell whether it changed when
+ * it re-registers.
+ */
+export interface AgentInfo {
   id: string;
   hostname: string;
   port: number;
   attributes: Record<string, string | number>;
-  /** seconds since the epoch */
-  time: number;
+  resources: V1Resource[];
 }
 
 export interface Filter {
