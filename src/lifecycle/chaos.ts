@@ -10,6 +10,7 @@ import { getJson } from '../probes/http.js';
 import { LABEL } from '../plan/labels.js';
 import { describeCluster } from './describe.js';
 import { discoverClusters } from './discover.js';
+import { reachOf } from './task-ports.js';
 
 async function view(docker: Docker, cluster: string) {
   const v = (await discoverClusters(docker, cluster)).get(cluster);
@@ -48,7 +49,7 @@ export async function killTask(docker: Docker, cluster: string, opts: { taskId?:
   const task = tasks[Math.floor(Math.random() * tasks.length)];
   if (!task) throw new MesosUpError('NOT_FOUND', `No running task${opts.taskId ? ` ${opts.taskId}` : ''}${opts.appId ? ` of app ${opts.appId}` : ''} in cluster ${cluster}`, { hint: 'mesos-up app tasks APP lists them' });
   const agent = info.agents.find((a) => a.ip === task.host || a.name === task.host);
-  if (!agent?.url) throw new MesosUpError('NOT_FOUND', `Task ${task.id} runs on ${task.host}, which is not an agent of cluster ${cluster}`);
+  if (!agent) throw new MesosUpError('NOT_FOUND', `Task ${task.id} runs on ${task.host}, which is not an agent of cluster ${cluster}`);
   const containers = await listContainers(docker, [`${LABEL.cluster}=${cluster}`, `${LABEL.role}=task`], false);
   for (const c of containers) {
     const env = (await docker.getContainer(c.Id).inspect()).Config.Env ?? [];
@@ -57,7 +58,10 @@ export async function killTask(docker: Docker, cluster: string, opts: { taskId?:
       return { killed: task.id, agent: agent.name };
     }
   }
-  const state = await getJson<AgentState>(`${agent.url}/state`);
+  // The agent's API from the host: through the gateway (or published with agents.publishPorts).
+  const agentUrl = (await reachOf(await view(docker, cluster), { refresh: true }))?.agentUrls.get(agent.ip) ?? agent.url;
+  if (!agentUrl) throw new MesosUpError('NOT_FOUND', `Cannot reach the API of ${agent.name}: the cluster's gateway does not answer`, { hint: `mesos-up status --name ${cluster}` });
+  const state = await getJson<AgentState>(`${agentUrl}/state`);
   const dir = state.frameworks.flatMap((f) => f.executors).find((e) => e.id === task.id || e.tasks.some((t) => t.id === task.id))?.directory;
   if (!dir) throw new MesosUpError('NOT_FOUND', `Agent ${agent.name} does not know task ${task.id}`);
   const agentId = (await view(docker, cluster)).members.find((m) => m.name === agent.name)!.id;
