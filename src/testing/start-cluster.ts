@@ -140,7 +140,13 @@ export async function startCluster(opts: StartClusterOptions = {}): Promise<Clus
     if (process.env.MESOS_UP_REAPER !== 'off') await ensureReaper(docker);
   }
   const signal = opts.signal ?? new AbortController().signal;
-  await up({ spec, docker, reporter: silentReporter(opts.onNote), signal, canary: !!opts.canary, labels });
+  await up({ spec, docker, reporter: silentReporter(opts.onNote), signal, canary: !!opts.canary, labels }).catch((err: unknown) => {
+    // A test runner prints the message only: carry the container's last log lines in it.
+    if (err instanceof MesosUpError && err.logs) {
+      throw new MesosUpError(err.code, `${err.message}\n${err.logs.trimEnd()}`, { ...(err.hint ? { hint: err.hint } : {}), logs: err.logs, cause: err });
+    }
+    throw err;
+  });
   const info = await describeCluster(docker, spec.name);
   let stopped: Promise<void> | undefined;
   const handle = handleFor(docker, info, () => {

@@ -16,7 +16,9 @@ function childWithCluster(name: string, env: Record<string, string> = {}) {
     console.log('READY ' + c.name);
     setInterval(() => {}, 1000);
   `;
-  return execa(process.execPath, ['--input-type=module', '-e', script], { cwd: ROOT, reject: false, env: { ...env }, buffer: true });
+  // forceKillAfterDelay: false, or execa would SIGKILL the child 5 s after a SIGTERM,
+  // while a busy machine is still removing its cluster.
+  return execa(process.execPath, ['--input-type=module', '-e', script], { cwd: ROOT, reject: false, env: { ...env }, buffer: true, forceKillAfterDelay: false });
 }
 
 async function waitForLine(child: ReturnType<typeof childWithCluster>, text: string, timeoutMs = 240_000): Promise<void> {
