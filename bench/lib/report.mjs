@@ -65,7 +65,7 @@ function summaryTable(r, v) {
   }
   if (v.down) rows.push(['`down`', fmtSummary(v.down.down), `docker rm -f + network rm ${fmtSummary(v.down.rm)}`, fmtRatio(v.down.ratio), '≤ 1.1×', met(v.down.met)]);
   if (v.cli) rows.push(['CLI start (`mesos-up --help`)', fmtSummary(r.cliStart.help), `node -e 0 ${fmtSummary(r.cliStart.node)}`, fmtRatio(v.cli.ratio), '≤ 1.5×', met(v.cli.met)]);
-  if (v.memory) rows.push(['memory, ZK + master + agent + Marathon', `${fmtMiB(r.memory.total.rss)} RSS`, `working set ${fmtMiB(r.memory.total.workingSet)}`, '', '≤ 150 MiB RSS', met(v.memory.met)]);
+  if (v.memory) rows.push(['memory, a default cluster: ZK + master + agent + Marathon + gateway', `${fmtMiB(r.memory.total.rss)} RSS`, `working set ${fmtMiB(r.memory.total.workingSet)}`, '', '≤ 150 MiB RSS', met(v.memory.met)]);
   if (r.builds) {
     const cold = r.builds.cold?.ms ? fmtMs(r.builds.cold.ms) : r.builds.cold?.error ? `failed: ${r.builds.cold.error}` : 'not run';
     rows.push(['cold image build (all four, from a fresh base)', cold, `cached ${fmtSummary(r.builds.cached)}; up-to-date check ${fmtSummary(r.builds.check)}`, '', '≤ 60 s', met(v.cold?.met)]);
