@@ -22,6 +22,28 @@ function exitWith(msg: string): never {
   process.exit(1);
 }
 
+/**
+ * The engine's version, asked again while the engine is merely slow or busy (a
+ * timeout, EAGAIN on a full socket backlog, a reset, a 5xx): an engine starting
+ * many containers at once can take longer than one try allows. A missing or
+ * forbidden socket fails at once, as the real agent's `docker --version` does.
+ */
+async function dockerVersion(engine: DockerEngine): Promise<void> {
+  const deadline = Date.now() + 60_000;
+  for (;;) {
+    try {
+      await engine.version();
+      return;
+    } catch (err) {
+      const e = err as Error & { code?: string; status?: number };
+      const transient = /timed out|EAGAIN|ECONNRESET|EPIPE|socket hang up/.test(`${e.code ?? ''} ${e.message}`) || (e.status ?? 0) >= 500;
+      if (!transient || Date.now() > deadline) throw err;
+      log.warn(`Docker did not answer /version yet (${e.message}); asking again`);
+      await new Promise((r) => setTimeout(r, 500));
+    }
+  }
+}
+
 async function main(): Promise<void> {
   const raw = parseMesosFlags(process.argv.slice(2), process.env);
   if (raw.get('help') === 'true') {
@@ -74,7 +96,7 @@ async function main(): Promise<void> {
   const engine = new DockerEngine(cfg.dockerSocket);
   if (cfg.containerizers.includes('docker')) {
     try {
-      await engine.version();
+      await dockerVersion(engine);
     } catch (err) {
       exitWith(
         `Failed to create a containerizer: Could not create DockerContainerizer: Failed to create docker: Failed to get docker version: Failed to execute 'docker -H unix://${cfg.dockerSocket} --version': ${(err as Error).message}`,
