@@ -152,6 +152,27 @@ describe.skipIf(officialImagesMissing)(`${TEST_IMAGES.flavour} Marathon`, () => 
       expect(plain.headers.get('x-marathon-leader')).toBe(`http://${marathon.ip}:8080`);
     });
 
+    it('serves /v2/plugins with no plugins loaded (the Marathon UI asks at start-up)', async () => {
+      const list = await call('GET', `${m}/v2/plugins`, undefined, { Accept: 'application/json' });
+      expect(list.status).toBe(200);
+      expect(list.headers.get('content-type')).toMatch(/^application\/json/);
+      expect(list.body).toEqual({ plugins: [] });
+      // Every method a plugin could serve finds no plugin with that id.
+      for (const method of ['GET', 'PUT', 'POST', 'DELETE']) {
+        const res = await call(method, `${m}/v2/plugins/webjar/some/path`, method === 'PUT' || method === 'POST' ? { a: 1 } : undefined);
+        expect({ method, status: res.status, body: res.body }).toEqual({ method, status: 404, body: { message: 'No plugin with this pluginId: webjar' } });
+      }
+      expect((await call('HEAD', `${m}/v2/plugins/webjar/x`)).status).toBe(404);
+      // The body is a String with no declared media type: Jersey types it from Accept.
+      expect((await call('GET', `${m}/v2/plugins/webjar/x`)).headers.get('content-type')).toMatch(/^text\/plain/);
+      const asJson = await call('GET', `${m}/v2/plugins/webjar/x`, undefined, { Accept: 'application/json' });
+      expect(asJson.headers.get('content-type')).toMatch(/^application\/json/);
+      // A plugin path is required after the id; other methods are not allowed.
+      expect(await call('GET', `${m}/v2/plugins/webjar`)).toMatchObject({ status: 500, body: { message: 'URI not found' } });
+      expect(await call('POST', `${m}/v2/plugins`)).toMatchObject({ status: 405, body: { message: 'Method Not Allowed' } });
+      expect(await call('PATCH', `${m}/v2/plugins/webjar/x`)).toMatchObject({ status: 405, body: { message: 'Method Not Allowed' } });
+    });
+
     it('serves /v2/info and /v2/leader before Mesos registration (frameworkId null)', async () => {
       const info = await call('GET', `${m}/v2/info`);
       expect(info.status).toBe(200);

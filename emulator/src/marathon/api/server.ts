@@ -8,6 +8,7 @@ import type { Marathon } from '../core.js';
 import { ApiError } from '../errors.js';
 import { sleep } from '../util.js';
 import { appRoutes } from './apps.js';
+import { pluginRoutes } from './plugins.js';
 import { json } from './respond.js';
 import { systemRoutes } from './system.js';
 import { taskRoutes } from './tasks.js';
@@ -30,6 +31,7 @@ export function createHttpServer(m: Marathon, abdicate: () => void): http.Server
   taskRoutes(router, m);
   appRoutes(router, m);
   systemRoutes(router, m, abdicate);
+  pluginRoutes(router);
   uiRoutes(router);
   // Jersey's NotFoundException goes through MarathonExceptionMapper.
   router.notFound = (r) => json(r.res, 500, { message: 'URI not found' });
