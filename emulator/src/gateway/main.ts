@@ -66,8 +66,20 @@ async function readState(): Promise<MasterState> {
 }
 
 let polling: Promise<void> | undefined;
-/** One refresh at a time; callers during a refresh share it. */
-function refresh(): Promise<void> {
+let queued: Promise<void> | undefined;
+/**
+ * One read at a time. `fresh` callers need a read that starts after they asked
+ * (a poll already under way may have read the state before their task was in
+ * it): they share the next one, queued behind the current.
+ */
+function refresh(fresh = false): Promise<void> {
+  if (fresh && polling) {
+    queued ??= polling.then(() => {
+      queued = undefined;
+      return refresh();
+    });
+    return queued;
+  }
   polling ??= readState()
     .then((state) => {
       table.update(targetsOf(state, { dockerHost }));
@@ -117,7 +129,7 @@ http
     if (url.pathname === '/health') return send(200, '{"ok":true}');
     if (url.pathname === '/routes' && req.method === 'GET') return send(200, routesBody());
     // Reads the master now, so a caller sees a task that just started.
-    if (url.pathname === '/routes' && req.method === 'POST') return void refresh().then(() => send(200, routesBody()));
+    if (url.pathname === '/routes' && req.method === 'POST') return void refresh(true).then(() => send(200, routesBody()));
     send(404, '{"message":"not found"}');
   })
   .listen(controlPort, '0.0.0.0');
