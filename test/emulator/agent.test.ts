@@ -280,6 +280,23 @@ describe.skipIf(officialImagesMissing)(`${TEST_IMAGES.flavour} mesos-agent`, () 
     const findTask = async (id: string) => agentTasks((await getJson(`${lonely.url(5051)}/state`)).body).find((x) => x.task.id === id);
     const statesOf = (t: Json) => t.statuses.map((s: Json) => s.state);
 
+    it('wraps its JSON endpoints as JSONP when ?jsonp= asks, as the Mesos and Marathon web UIs read agents', async () => {
+      // (/files/browse and /files/read: with the sandbox below)
+      for (const path of ['/state', '/slave(1)/state.json', '/flags', '/monitor/statistics', '/metrics/snapshot', '/version']) {
+        const sep = path.includes('?') ? '&' : '?';
+        const res = await fetch(`${lonely.url(5051)}${path}${sep}jsonp=angular.callbacks._0`);
+        expect(res.status, path).toBe(200);
+        expect(res.headers.get('content-type'), path).toBe('text/javascript');
+        const text = await res.text();
+        const m = /^angular\.callbacks\._0\(([\s\S]*)\);$/.exec(text);
+        expect(m, `${path}: ${text.slice(0, 80)}`).not.toBeNull();
+        // the same document as without ?jsonp=
+        const plain = await fetch(`${lonely.url(5051)}${path}`);
+        expect(plain.headers.get('content-type'), path).toBe('application/json');
+        expect(Object.keys(JSON.parse(m![1]!) as object).sort(), path).toEqual(Object.keys((await plain.json()) as object).sort());
+      }
+    });
+
     it('answers /health, /state, /flags, /metrics/snapshot and /version in the 1.7 shapes', async () => {
       const health = await getJson(`${lonely.url(5051)}/health`);
       expect(health.status).toBe(200);
@@ -363,6 +380,12 @@ describe.skipIf(officialImagesMissing)(`${TEST_IMAGES.flavour} mesos-agent`, () 
       // The same file through the agent's /files API, by the virtual path.
       const read = await getJson(`${lonely.url(5051)}/files/read?path=${encodeURIComponent('/frameworks/fw-direct/executors/hello/runs/latest/stdout')}&offset=0`);
       expect(read.body).toEqual({ data: `hello ${dir}\n`, offset: 0 });
+      // …and as JSONP, as the web UIs' log viewer reads it
+      const sandbox = encodeURIComponent('/frameworks/fw-direct/executors/hello/runs/latest');
+      const jsonp = await fetch(`${lonely.url(5051)}/files/read?path=${sandbox}%2Fstdout&offset=0&jsonp=cb`);
+      expect(jsonp.headers.get('content-type')).toBe('text/javascript');
+      expect(await jsonp.text()).toBe(`cb(${JSON.stringify({ data: `hello ${dir}\n`, offset: 0 })});`);
+      expect(await (await fetch(`${lonely.url(5051)}/files/browse?path=${sandbox}&jsonp=cb`)).text()).toMatch(/^cb\(\[.*"path":".*stdout".*\]\);$/);
       // The executor is gone and so is the framework.
       await eventually('framework completed', async () => {
         const s = (await getJson(`${lonely.url(5051)}/state`)).body;

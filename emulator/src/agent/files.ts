@@ -3,7 +3,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import type { Request } from '../common/http.js';
-import { sendJson, sendText } from '../common/http.js';
+import { sendJsonOk, sendText } from '../common/http.js';
 
 /** Cap of one read: 16 pages. */
 const MAX_READ = 16 * 4096;
@@ -86,7 +86,7 @@ export async function browse(r: Request, attached: Map<string, string>): Promise
   const resolved = resolvePath(attached, p);
   if (!resolved.ok) return fail(r, resolved);
   const st = fs.statSync(resolved.path);
-  if (!st.isDirectory()) return sendJson(r.res, 200, [fileInfo(p, st)]);
+  if (!st.isDirectory()) return sendJsonOk(r, [fileInfo(p, st)]);
   const list = fs.readdirSync(resolved.path).sort().flatMap((name) => {
     try {
       return [fileInfo(path.posix.join(p, name), fs.lstatSync(path.join(resolved.path, name)))];
@@ -94,7 +94,7 @@ export async function browse(r: Request, attached: Map<string, string>): Promise
       return [];
     }
   });
-  sendJson(r.res, 200, list);
+  sendJsonOk(r, list);
 }
 
 export async function read(r: Request, attached: Map<string, string>): Promise<void> {
@@ -134,7 +134,7 @@ export async function read(r: Request, attached: Map<string, string>): Promise<v
     }
     data = buf.toString('utf8');
   }
-  sendJson(r.res, 200, { data, offset: offset === -1 ? size : offset });
+  sendJsonOk(r, { data, offset: offset === -1 ? size : offset });
 }
 
 export async function download(r: Request, attached: Map<string, string>): Promise<void> {

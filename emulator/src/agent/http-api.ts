@@ -1,7 +1,7 @@
 // The agent's HTTP endpoints: the public ones of a 1.7 agent (libprocess
 // delegate `slave(1)`, so `/state` ≡ `/slave(1)/state`), and the master-facing
 // `/mesos-up/…` calls of emulator/PROTOCOL.md.
-import { Router, sendJson, sendText, type Request } from '../common/http.js';
+import { Router, sendJsonOk, sendText, type Request } from '../common/http.js';
 import type { Agent } from './agent.js';
 import { BUILD_DATE, BUILD_TIME, BUILD_USER, MESOS_VERSION, sortedFlags } from './config.js';
 import * as files from './files.js';
@@ -25,14 +25,14 @@ export function agentRouter(agent: Agent): Router {
   both('*', '/health', (r) => {
     r.res.writeHead(200, { 'Content-Length': 0 }).end();
   });
-  for (const p of ['/state', '/state.json']) both('*', p, (r) => sendJson(r.res, 200, agent.state()));
-  for (const p of ['/flags', '/flags.json']) both('*', p, (r) => sendJson(r.res, 200, { flags: sortedFlags(agent.cfg) }));
+  for (const p of ['/state', '/state.json']) both('*', p, (r) => sendJsonOk(r, agent.state()));
+  for (const p of ['/flags', '/flags.json']) both('*', p, (r) => sendJsonOk(r, { flags: sortedFlags(agent.cfg) }));
   for (const p of ['/monitor/statistics', '/monitor/statistics.json']) {
-    both('*', p, (r) => sendJson(r.res, 200, monitorStatistics(agent)));
+    both('*', p, (r) => sendJsonOk(r, monitorStatistics(agent)));
   }
-  router.on('*', '/metrics/snapshot', (r) => sendJson(r.res, 200, agent.metrics()));
+  router.on('*', '/metrics/snapshot', (r) => sendJsonOk(r, agent.metrics()));
   router.on('*', '/version', (r) =>
-    sendJson(r.res, 200, { build_date: BUILD_DATE, build_time: BUILD_TIME, build_user: BUILD_USER, git_tag: MESOS_VERSION, version: MESOS_VERSION }),
+    sendJsonOk(r, { build_date: BUILD_DATE, build_time: BUILD_TIME, build_user: BUILD_USER, git_tag: MESOS_VERSION, version: MESOS_VERSION }),
   );
   for (const suffix of ['', '.json']) {
     router.on('*', `/files/browse${suffix}`, (r) => files.browse(r, agent.attached));

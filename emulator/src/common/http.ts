@@ -92,6 +92,19 @@ export function sendJson(res: http.ServerResponse, status: number, body: unknown
   res.end(text);
 }
 
+/**
+ * A 200 with a JSON body, wrapped as JSONP when `?jsonp=` names a callback, as
+ * libprocess' OK(json, jsonp) does: `callback(<json>);` as text/javascript. The
+ * Mesos and Marathon web UIs read agents this way.
+ */
+export function sendJsonOk(r: Request, body: unknown): void {
+  const jsonp = r.query.get('jsonp');
+  if (!jsonp) return sendJson(r.res, 200, body);
+  const text = `${jsonp}(${JSON.stringify(body)});`;
+  r.res.writeHead(200, { 'Content-Type': 'text/javascript', 'Content-Length': Buffer.byteLength(text) });
+  r.res.end(text);
+}
+
 export function sendText(res: http.ServerResponse, status: number, body: string, headers: http.OutgoingHttpHeaders = {}): void {
   res.writeHead(status, { 'Content-Type': 'text/plain; charset=utf-8', 'Content-Length': Buffer.byteLength(body), ...headers });
   res.end(body);

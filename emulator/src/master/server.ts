@@ -3,7 +3,7 @@
 // the internal protocol (emulator/PROTOCOL.md).
 import { randomUUID } from 'node:crypto';
 import type http from 'node:http';
-import { Router, sendJson, sendText, type Request } from '../common/http.js';
+import { Router, sendJson, sendJsonOk, sendText, type Request } from '../common/http.js';
 import { flagsObject } from './config.js';
 import {
   frameworksJson, metricsJson, slavesJson, stateJson, stateSummaryJson, tasksJson, versionJson,
@@ -20,16 +20,7 @@ const APPLICATION_PROTOBUF = 'application/x-protobuf';
 const NOT_RECOVERED = 'Master has not finished recovery';
 
 /** An OK response with a JSON body, wrapped as JSONP when `?jsonp=` asks for it. */
-function ok(r: Request, body: unknown): void {
-  const jsonp = r.query.get('jsonp');
-  if (jsonp) {
-    const text = `${jsonp}(${JSON.stringify(body)});`;
-    r.res.writeHead(200, { 'Content-Type': 'text/javascript', 'Content-Length': Buffer.byteLength(text) });
-    r.res.end(text);
-    return;
-  }
-  sendJson(r.res, 200, body);
-}
+const ok = (r: Request, body: unknown): void => sendJsonOk(r, body);
 
 function empty(res: http.ServerResponse, status: number, headers: http.OutgoingHttpHeaders = {}): void {
   res.writeHead(status, { 'Content-Length': 0, ...headers });
