@@ -27,13 +27,10 @@ interface Resolved {
 
 /** --marathon URL, else the cluster named by --name, else $MARATHON_URL, else the default cluster. */
 async function resolve(opts: Target): Promise<Resolved> {
-  const { connectEngine, describeView, discoverClusters, MarathonClient, reachOf, sandboxTail } = await load();
+  const { clusterView, connectEngine, describeView, MarathonClient, reachOf, sandboxTail } = await load();
   const url = opts.marathon ?? (opts.name ? undefined : process.env.MARATHON_URL);
   if (url) return { client: new MarathonClient(url) };
-  const docker = await connectEngine();
-  const name = clusterNameFrom(opts);
-  const view = (await discoverClusters(docker, name)).get(name);
-  if (!view) throw new MesosUpError('NOT_FOUND', `No cluster named ${name} on this Docker Engine`, { hint: 'mesos-up ls lists the clusters; mesos-up up starts one' });
+  const view = await clusterView(await connectEngine(), clusterNameFrom(opts));
   const info = await describeView(view, { probe: false });
   if (!info.marathonUrl) throw new MesosUpError('NOT_FOUND', `Cluster ${info.name} has no running Marathon`, { hint: `mesos-up status --name ${info.name}` });
   const reach = () => reachOf(view, { refresh: true }).catch(() => undefined);

@@ -6,7 +6,7 @@ export { connectEngine } from '../engine/connect.js';
 export { ALL_ROLES, ensureEmulatedImages, ensureGatewayImage } from '../engine/emulated.js';
 export { readLogs } from '../engine/logs.js';
 export { killAgent, killLeader, killTask } from '../lifecycle/chaos.js';
-export { describeCluster, describeView } from '../lifecycle/describe.js';
+export { clusterView, describeCluster, describeView } from '../lifecycle/describe.js';
 export { discoverClusters } from '../lifecycle/discover.js';
 export { reachOf } from '../lifecycle/task-ports.js';
 export { runDoctor } from '../lifecycle/doctor.js';

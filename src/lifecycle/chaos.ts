@@ -58,13 +58,14 @@ export async function killTask(docker: Docker, cluster: string, opts: { taskId?:
       return { killed: task.id, agent: agent.name };
     }
   }
+  const members = await view(docker, cluster);
   // The agent's API from the host: through the gateway (or published with agents.publishPorts).
-  const agentUrl = (await reachOf(await view(docker, cluster), { refresh: true }))?.agentUrls.get(agent.ip) ?? agent.url;
+  const agentUrl = (await reachOf(members, { refresh: true }))?.agentUrls.get(agent.ip) ?? agent.url;
   if (!agentUrl) throw new MesosUpError('NOT_FOUND', `Cannot reach the API of ${agent.name}: the cluster's gateway does not answer`, { hint: `mesos-up status --name ${cluster}` });
   const state = await getJson<AgentState>(`${agentUrl}/state`);
   const dir = state.frameworks.flatMap((f) => f.executors).find((e) => e.id === task.id || e.tasks.some((t) => t.id === task.id))?.directory;
   if (!dir) throw new MesosUpError('NOT_FOUND', `Agent ${agent.name} does not know task ${task.id}`);
-  const agentId = (await view(docker, cluster)).members.find((m) => m.name === agent.name)!.id;
+  const agentId = members.members.find((m) => m.name === agent.name)!.id;
   // Every process whose working directory is the sandbox: the task's shell and its children.
   const script = `for p in /proc/[0-9]*; do [ "$(readlink "$p/cwd")" = "$1" ] && kill -9 "\${p#/proc/}" 2>/dev/null && echo "\${p#/proc/}"; done; true`;
   const r = await execIn(docker, agentId, ['sh', '-c', script, 'kill-task', dir]);

@@ -110,10 +110,15 @@ export async function describeView(view: ClusterView, opts: { probe?: boolean } 
   return info;
 }
 
-export async function describeCluster(docker: Docker, name: string, opts: { probe?: boolean } = {}): Promise<ClusterInfo> {
+/** The cluster's containers and networks from their labels; NOT_FOUND when it has none. */
+export async function clusterView(docker: Docker, name: string): Promise<ClusterView> {
   const view = (await discoverClusters(docker, name)).get(name);
   if (!view) {
     throw new MesosUpError('NOT_FOUND', `No cluster named ${name} on this Docker Engine`, { hint: 'mesos-up ls lists the clusters; mesos-up up starts one' });
   }
-  return describeView(view, opts);
+  return view;
+}
+
+export async function describeCluster(docker: Docker, name: string, opts: { probe?: boolean } = {}): Promise<ClusterInfo> {
+  return describeView(await clusterView(docker, name), opts);
 }

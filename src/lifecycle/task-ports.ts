@@ -3,7 +3,7 @@
 // published for its pool.
 import { gatewayRoutes } from '../probes/gateway.js';
 import { GATEWAY_CONTROL_PORT } from '../plan/gateway.js';
-import type { ClusterView } from './discover.js';
+import type { ClusterMember, ClusterView } from './discover.js';
 
 export interface TaskEndpoint {
   taskId: string;
@@ -25,17 +25,20 @@ export interface Reach {
   unrouted: Array<{ taskId: string; port: number }>;
 }
 
-export const gatewayControlUrl = (view: ClusterView): string | undefined => {
-  const gw = view.members.find((m) => m.role === 'gateway' && m.state === 'running');
+const runningGateway = (view: ClusterView) => view.members.find((m) => m.role === 'gateway' && m.state === 'running');
+
+const controlUrl = (gw: ClusterMember | undefined): string | undefined => {
   const port = gw?.ports.get(GATEWAY_CONTROL_PORT);
   return port ? `http://127.0.0.1:${port}` : undefined;
 };
 
+export const gatewayControlUrl = (view: ClusterView): string | undefined => controlUrl(runningGateway(view));
+
 /** undefined when the cluster has no running gateway. */
 export async function reachOf(view: ClusterView, opts: { refresh?: boolean; signal?: AbortSignal } = {}): Promise<Reach | undefined> {
-  const url = gatewayControlUrl(view);
-  const gw = view.members.find((m) => m.role === 'gateway');
-  if (!url || !gw) return undefined;
+  const gw = runningGateway(view);
+  const url = controlUrl(gw);
+  if (!gw || !url) return undefined;
   const answer = await gatewayRoutes(url, opts);
   const agentName = new Map(view.members.filter((m) => m.role === 'agent').map((m) => [m.ip, m.name]));
   const reach: Reach = { agentUrls: new Map(), tasks: [], unrouted: [] };
