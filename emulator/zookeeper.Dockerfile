@@ -21,5 +21,6 @@ RUN mkdir -p /usr/share/man/man1 /tmp/jre-shim/DEBIAN \
  && DEBIAN_FRONTEND=noninteractive apt-get install -y /tmp/jre-shim.deb zookeeper netcat-openbsd \
  && apt-get clean && rm -rf /var/lib/apt/lists/* /tmp/jre-shim /tmp/jre-shim.deb
 COPY rootfs/zookeeper/ /
+RUN /usr/local/bin/zookeeper-cds-archive
 EXPOSE 2181
 ENTRYPOINT ["/usr/local/bin/zookeeper-entrypoint"]

@@ -25,8 +25,7 @@ export async function engineFloor(docker, name, agents) {
   const t0 = performance.now();
   const net = await createNetwork(docker, networkName(name), baseLabels(name, version, runId));
   const addrs = assignAddresses(net.subnet, spec.masters.count, agents);
-  // ZooKeeper's address is only needed in the others' flags; any address of the subnet will do here.
-  const stages = planCluster({ spec, images: imageSet(spec, 'emulated', version), cliVersion: version, runId }, addrs.marathon, addrs);
+  const stages = planCluster({ spec, images: imageSet(spec, 'emulated', version), cliVersion: version, runId }, addrs);
   await Promise.all(stages.flat().map(async (plan) => startContainer(docker, await createContainer(docker, plan), plan)));
   return performance.now() - t0;
 }

@@ -103,6 +103,7 @@ export function upTimeline(run, cp) {
       .replace('Checking the engine, the name and the ports', 'checks')
       .replace('Ensuring images', 'images')
       .replace('Creating the network', 'network')
+      .replace('Starting ZooKeeper, Mesos masters, agents and Marathon', 'ZooKeeper; masters + agents; ruok, Marathon')
       .replace('Starting ZooKeeper', 'ZooKeeper')
       .replace('Starting Mesos masters, agents and Marathon', 'masters + agents; ruok, Marathon')
       .replace('Waiting until offers flow', 'wait: offers flow');

@@ -80,7 +80,7 @@ export function registerClusterCommands(program: Command): void {
           // The plan as up would adapt it to this engine (official agents and docker).
           const { dryRunPreflight } = await import('../lifecycle/preflight.js');
           const checked = await dryRunPreflight(spec, images, connectEngine);
-          const stages = planCluster({ spec: checked.spec, images, cliVersion: version, runId: '<run-id>' }, '<zookeeper-ip>', placeholderAddresses(spec.masters.count, spec.agents.count));
+          const stages = planCluster({ spec: checked.spec, images, cliVersion: version, runId: '<run-id>' }, placeholderAddresses(spec.masters.count, spec.agents.count));
           const note = spec.images === 'auto' ? 'images: auto (official shown; emulated when no registry answers, with the same env, flags and ports)' : `images: ${spec.images}`;
           print(opts.json, { spec: checked.spec, images: spec.images, network: networkName(spec.name), notes: checked.notes, stages }, () => [note, ...checked.notes, formatPlan(stages, networkName(spec.name))].join('\n'));
           return;

@@ -8,8 +8,8 @@ import { createContainer, startContainer, type RunningContainer } from '../engin
 import { createNetwork, type NetworkInfo } from '../engine/network.js';
 import { createVolume } from '../engine/volumes.js';
 import { assignAddresses } from '../plan/addresses.js';
-import { AGENT_PORT, MARATHON_PORT, MASTER_PORT, planCluster, planZookeeper, ZK_PORT, type PlanContext } from '../plan/cluster.js';
-import { GATEWAY_CONTROL_PORT, planGateway } from '../plan/gateway.js';
+import { AGENT_PORT, MARATHON_PORT, MASTER_PORT, planCluster, ZK_PORT, type PlanContext } from '../plan/cluster.js';
+import { GATEWAY_CONTROL_PORT } from '../plan/gateway.js';
 import { baseLabels, networkName } from '../plan/labels.js';
 import type { ContainerPlan, ImageSet } from '../plan/types.js';
 import { gatewayRoutes } from '../probes/gateway.js';
@@ -48,7 +48,6 @@ interface UpContext {
   deadline: number;
   images?: ImageSet;
   network?: NetworkInfo;
-  zk?: RunningContainer;
   /** the gateway's start, under way beside the rest (joined by routeThroughGateway) */
   gateway?: Promise<void>;
   started: Map<string, { plan: ContainerPlan; running: RunningContainer }>;
@@ -77,22 +76,21 @@ function planContext(ctx: UpContext): PlanContext {
   return { spec: ctx.spec, images: ctx.images!, cliVersion: version, runId: ctx.runId };
 }
 
-async function startAll(ctx: UpContext, plans: ContainerPlan[]): Promise<void> {
+/** Creates the container (and its volumes) of `plan`, with the run's extra labels. */
+async function create(ctx: UpContext, plan: ContainerPlan): Promise<Docker.Container> {
   checkAbort(ctx);
-  await Promise.all(
-    plans.map(async (plan) => {
-      plan.labels = { ...plan.labels, ...ctx.opts.labels };
-      ctx.createdAnything = true;
-      for (const v of plan.volumes ?? []) await track(ctx, createVolume(ctx.docker, { ...v, labels: { ...v.labels, ...ctx.opts.labels } }));
-      checkAbort(ctx);
-      const container = await track(ctx, createContainer(ctx.docker, plan));
-      checkAbort(ctx);
-      const running = await track(ctx, startContainer(ctx.docker, container, plan));
-      ctx.started.set(plan.name, { plan, running });
-    }),
-  );
+  plan.labels = { ...plan.labels, ...ctx.opts.labels };
+  ctx.createdAnything = true;
+  for (const v of plan.volumes ?? []) await track(ctx, createVolume(ctx.docker, { ...v, labels: { ...v.labels, ...ctx.opts.labels } }));
+  checkAbort(ctx);
+  return track(ctx, createContainer(ctx.docker, plan));
 }
 
+async function start(ctx: UpContext, plan: ContainerPlan, container: Docker.Container): Promise<void> {
+  checkAbort(ctx);
+  const running = await track(ctx, startContainer(ctx.docker, container, plan));
+  ctx.started.set(plan.name, { plan, running });
+}
 
 const preflight: Action<UpContext> = {
   title: 'Checking the engine, the name and the ports',
@@ -142,33 +140,32 @@ const createClusterNetwork: Action<UpContext> = {
   },
 };
 
-// ZooKeeper first: its address, read from the inspect data, goes into every
-// other container's flags. It is not waited for here: masters and agents retry
-// ZooKeeper until it answers, so they start while it boots.
-const startZookeeper: Action<UpContext> = {
-  title: 'Starting ZooKeeper',
-  async run(ctx, step) {
-    const plan = planZookeeper(planContext(ctx));
-    // The gateway publishes a pool of ports (the engine sets up each one), so it
-    // starts beside everything else and is joined at the end.
-    ctx.gateway = startAll(ctx, [planGateway(planContext(ctx), addresses(ctx))]);
-    ctx.gateway.catch(() => undefined);
-    await startAll(ctx, [plan]);
-    ctx.zk = ctx.started.get(plan.name)!.running;
-    step.progress(`${plan.name} at ${ctx.zk.ip}`);
-  },
-};
-
 const addresses = (ctx: UpContext) => assignAddresses(ctx.network!.subnet, ctx.spec.masters.count, ctx.spec.agents.count);
 
-// Stages 2 and 3 of planCluster: masters and agents at once, Marathon as soon as
-// ZooKeeper answers `ruok`.
-const startMesosAndMarathon: Action<UpContext> = {
-  title: 'Starting Mesos masters, agents and Marathon',
+// planCluster's stages. Every container is created at once (all addresses are
+// fixed in advance); ZooKeeper starts first, then the rest as soon as its
+// container runs, and Marathon once ZooKeeper answers `ruok`. The gateway
+// publishes a pool of ports (the engine sets up each one), so it is not waited
+// for here but joined at the end.
+const startContainers: Action<UpContext> = {
+  title: 'Starting ZooKeeper, Mesos masters, agents and Marathon',
   async run(ctx, step) {
-    const [[zk], mesos, marathon] = planCluster(planContext(ctx), ctx.zk!.ip, addresses(ctx)) as [[ContainerPlan], ContainerPlan[], ContainerPlan[]];
-    const hostPort = ctx.zk!.ports.get(ZK_PORT)!;
-    const afterZookeeper = async () => {
+    const [[zk], rest, [marathon]] = planCluster(planContext(ctx), addresses(ctx)) as [[ContainerPlan], ContainerPlan[], [ContainerPlan]];
+    /** Creates `plan`'s container now and starts it once `after` resolves. */
+    const launch = (plan: ContainerPlan, after: () => Promise<unknown>) => {
+      const started = (async () => {
+        const container = await create(ctx, plan);
+        await after();
+        await start(ctx, plan, container);
+      })();
+      started.catch(() => undefined);
+      return started;
+    };
+    const zkStarted = launch(zk, () => Promise.resolve());
+    const afterZkStarted = () => zkStarted;
+    const zkAnswers = async () => {
+      await zkStarted;
+      const hostPort = ctx.started.get(zk.name)!.running.ports.get(ZK_PORT)!;
       await waitUntil(async (signal) => ({ ok: await zkReady('127.0.0.1', hostPort, signal), detail: `${zk.name} does not answer ruok yet` }), {
         deadline: ctx.deadline,
         signal: ctx.halt.signal,
@@ -177,9 +174,14 @@ const startMesosAndMarathon: Action<UpContext> = {
         what: 'ZooKeeper',
         intervalMs: 50,
       });
-      await startAll(ctx, marathon);
     };
-    await Promise.all([startAll(ctx, mesos), afterZookeeper()]);
+    const gateway = rest.find((p) => p.role === 'gateway')!;
+    ctx.gateway = launch(gateway, afterZkStarted);
+    await Promise.all([
+      zkStarted,
+      ...rest.filter((p) => p !== gateway).map((p) => launch(p, afterZkStarted)),
+      launch(marathon, zkAnswers),
+    ]);
   },
 };
 
@@ -265,7 +267,7 @@ export async function up(opts: UpOptions): Promise<UpResult> {
   };
   const halt = () => ctx.halt.abort();
   opts.signal.addEventListener('abort', halt, { once: true });
-  const actions = [preflight, ensureImages, createClusterNetwork, startZookeeper, startMesosAndMarathon, waitForOffers, routeThroughGateway];
+  const actions = [preflight, ensureImages, createClusterNetwork, startContainers, waitForOffers, routeThroughGateway];
   if (opts.canary) actions.push(canary);
   try {
     const timings = await opts.reporter.run(actions, ctx);

@@ -1,13 +1,15 @@
 // Static addresses on the cluster network, so every flag that names an IP
-// (MESOS_IP, MESOS_HOSTNAME, --hostname) is known before a container starts.
-// ZooKeeper and task containers take engine-assigned addresses from the bottom
-// of the subnet; ours sit at fixed offsets near .200 out of their way.
+// (MESOS_IP, MESOS_HOSTNAME, --hostname, the --zk and --master URLs) is known
+// before a container starts, and every container can start at once. Task
+// containers and the gateway take engine-assigned addresses from the bottom of
+// the subnet; ours sit at fixed offsets near .200 out of their way.
 
 import { parseCidr, toIp } from './subnets.js';
 
 export interface Addresses {
   /** the network's gateway: the engine's host as the containers see it (Docker gives a bridge network its first address) */
   engineHost: string;
+  zookeeper: string;
   marathon: string;
   masters: string[];
   agents: string[];
@@ -21,6 +23,7 @@ export function assignAddresses(subnet: string, masters: number, agents: number)
   const base = cidr.base;
   return {
     engineHost: toIp(base + 1),
+    zookeeper: toIp(base + 198),
     marathon: toIp(base + 200),
     masters: Array.from({ length: masters }, (_, i) => toIp(base + 201 + i)),
     agents: Array.from({ length: agents }, (_, i) => toIp(base + 210 + i)),
@@ -31,6 +34,7 @@ export function assignAddresses(subnet: string, masters: number, agents: number)
 export function placeholderAddresses(masters: number, agents: number): Addresses {
   return {
     engineHost: '<network-gateway-ip>',
+    zookeeper: '<zookeeper-ip>',
     marathon: '<marathon-ip>',
     masters: Array.from({ length: masters }, (_, i) => `<master${i + 1}-ip>`),
     agents: Array.from({ length: agents }, (_, i) => `<agent${i + 1}-ip>`),

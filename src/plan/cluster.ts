@@ -61,9 +61,10 @@ export function base(ctx: PlanContext, role: ComponentRole, index: number, image
 
 export const publish = (ctx: PlanContext, container: number, host = 0): PortBinding => ({ container, host, hostIp: ctx.hostIp ?? '127.0.0.1' });
 
-export function planZookeeper(ctx: PlanContext): ContainerPlan {
+export function planZookeeper(ctx: PlanContext, ip: string): ContainerPlan {
   return {
     ...base(ctx, 'zookeeper', 1, ctx.images.zookeeper),
+    ip,
     cmd: [],
     // The official image reads these; ruok must be whitelisted since ZooKeeper 3.5.
     env: { ZOO_MY_ID: '1', ZOO_4LW_COMMANDS_WHITELIST: 'ruok,srvr,mntr,stat,conf' },
@@ -179,27 +180,32 @@ export function planMarathon(ctx: PlanContext, zkIp: string, ip: string): Contai
 }
 
 /**
- * Stages in start order; containers within a stage start concurrently. Masters
- * and agents start as soon as ZooKeeper's container runs (they retry ZooKeeper
- * while it boots); Marathon starts once ZooKeeper answers `ruok`, because it
- * gives up when ZooKeeper does not answer within --zk_connection_timeout.
+ * Stages in start order; containers within a stage start concurrently, and
+ * every container is created at once beforehand (every address is fixed in
+ * advance). ZooKeeper starts first: on a busy engine the first container to
+ * start boots first, and everything waits on it. Masters, agents and the
+ * gateway start as soon as its container runs (they retry ZooKeeper while it
+ * boots). Marathon starts once ZooKeeper answers `ruok`, because it gives up
+ * when ZooKeeper does not answer within --zk_connection_timeout.
  */
-export function planCluster(ctx: PlanContext, zkIp: string, addrs: Addresses): ContainerPlan[][] {
+export function planCluster(ctx: PlanContext, addrs: Addresses): ContainerPlan[][] {
   const { spec } = ctx;
+  const zk = addrs.zookeeper;
   return [
-    [planZookeeper(ctx), planGateway(ctx, addrs)],
+    [planZookeeper(ctx, zk)],
     [
-      ...Array.from({ length: spec.masters.count }, (_, i) => planMaster(ctx, i + 1, zkIp, addrs.masters[i]!)),
-      ...Array.from({ length: spec.agents.count }, (_, i) => planAgent(ctx, i + 1, zkIp, addrs.agents[i]!)),
+      ...Array.from({ length: spec.masters.count }, (_, i) => planMaster(ctx, i + 1, zk, addrs.masters[i]!)),
+      ...Array.from({ length: spec.agents.count }, (_, i) => planAgent(ctx, i + 1, zk, addrs.agents[i]!)),
+      planGateway(ctx, addrs),
     ],
-    [planMarathon(ctx, zkIp, addrs.marathon)],
+    [planMarathon(ctx, zk, addrs.marathon)],
   ];
 }
 
 /** When each stage of planCluster starts, for --dry-run. */
 export const STAGE_STARTS = [
-  "first: ZooKeeper's address is read from the inspect data; the gateway starts beside it and is not waited for",
-  'once ZooKeeper runs, while it boots',
+  'first; every container of the cluster is created beside it (all addresses are fixed in advance)',
+  'once ZooKeeper runs, while it boots; the gateway is not waited for',
   'once ZooKeeper answers ruok, alongside stage 2',
 ] as const;
 

@@ -61,7 +61,7 @@ function officialPlan(role: Role, ip: string): ContainerPlan {
   const spec = defaultSpec();
   const ctx: PlanContext = { spec, images: imageSet(spec, 'official', version), cliVersion: version, runId: 'contract-test' };
   const zkIp = '0.0.0.0'; // ZooKeeper's address is the test's to set (CONFIGURED_BY_TESTS)
-  if (role === 'zookeeper') return planZookeeper(ctx);
+  if (role === 'zookeeper') return planZookeeper(ctx, ip);
   if (role === 'master') return planMaster(ctx, 1, zkIp, ip);
   if (role === 'agent') return planAgent(ctx, 1, zkIp, ip);
   return planMarathon(ctx, zkIp, ip);

@@ -4,7 +4,7 @@
 // running count, the first success and the first success after failures are
 // reported, and reaching `consecutive_failures` asks the executor to kill.
 import http from 'node:http';
-import https from 'node:https';
+import type { RequestOptions } from 'node:https';
 import net from 'node:net';
 import type { HealthCheck } from './types.js';
 
@@ -23,10 +23,11 @@ export interface HealthUpdate {
   consecutiveFailures: number;
 }
 
-function httpStatus(url: string, timeoutMs: number, redirects = 0): Promise<number> {
+async function httpStatus(url: string, timeoutMs: number, redirects = 0): Promise<number> {
+  // https (and tls) load only for an HTTPS check: every agent would pay at start.
+  const lib = url.startsWith('https:') ? (await import('node:https')).default : http;
   return new Promise((resolve, reject) => {
-    const lib = url.startsWith('https:') ? https : http;
-    const req = lib.get(url, { rejectUnauthorized: false, agent: false } as https.RequestOptions, (res) => {
+    const req = lib.get(url, { rejectUnauthorized: false, agent: false } as RequestOptions, (res) => {
       res.resume();
       const status = res.statusCode ?? 0;
       // curl -L: follow redirects

@@ -146,7 +146,7 @@ export class MasterLink {
           return;
         }
         if (res.status === 307) {
-          const loc = hostPortOf(res.headers.get('location') ?? '');
+          const loc = hostPortOf(res.headers.location ?? '');
           if (loc && loc !== target) {
             this.redirect = loc;
             continue;

@@ -1,5 +1,6 @@
 // A small promise wrapper over node-zookeeper-client: just what Mesos and
 // Marathon do with ZooKeeper (leader znodes, watches, persistent state).
+import net from 'node:net';
 import zookeeper from 'node-zookeeper-client';
 
 export interface ZkUrl {
@@ -19,6 +20,51 @@ export function parseZkUrl(url: string): ZkUrl {
 
 export type Watch = () => void;
 
+/**
+ * Whether any server of `connect` (host:port,host:port) is serving, by its
+ * answer to `ruok` within `timeoutMs`: imok, or a refusal to run four-letter
+ * words at all (a server that refuses ruok is up). A server still loading its
+ * data answers that it is not serving yet, and one whose container has no
+ * address yet does not answer.
+ */
+function anyServing(connect: string, timeoutMs: number): Promise<boolean> {
+  const servers = connect.split(',').map((hp) => {
+    const i = hp.lastIndexOf(':');
+    return i < 0 ? { host: hp, port: 2181 } : { host: hp.slice(0, i), port: Number(hp.slice(i + 1)) };
+  });
+  return new Promise((resolve) => {
+    let pending = servers.length;
+    const sockets = servers.map(({ host, port }) => {
+      const sock = net.connect({ host, port });
+      let answer = '';
+      let settled = false;
+      const done = () => {
+        if (settled) return;
+        settled = true;
+        sock.destroy();
+        if (answer === 'imok' || /whitelist/i.test(answer)) {
+          clearTimeout(timer);
+          for (const s of sockets) s.destroy();
+          resolve(true);
+        } else if (--pending === 0) {
+          clearTimeout(timer);
+          resolve(false);
+        }
+      };
+      sock.setEncoding('utf8');
+      sock.once('connect', () => sock.end('ruok'));
+      sock.on('data', (d: string) => { answer += d; });
+      sock.once('close', done);
+      sock.once('error', done);
+      return sock;
+    });
+    const timer = setTimeout(() => {
+      for (const s of sockets) s.destroy();
+      resolve(false);
+    }, timeoutMs);
+  });
+}
+
 export class Zk {
   readonly client: zookeeper.Client;
   private constructor(client: zookeeper.Client) {
@@ -29,10 +75,22 @@ export class Zk {
   static async connect(connect: string, opts: { sessionTimeout?: number; timeoutMs?: number } = {}): Promise<Zk> {
     const deadline = Date.now() + (opts.timeoutMs ?? 60_000);
     for (;;) {
+      // A session asked for before ZooKeeper serves can go unanswered, and
+      // until its container has an address a connection gets no answer at all:
+      // either way the client would sit out its whole connect timeout. So wait
+      // until ZooKeeper says it serves, in short tries.
+      if (!(await anyServing(connect, 500))) {
+        if (Date.now() > deadline) throw new Error(`Could not connect to ZooKeeper at ${connect}`);
+        await new Promise((r) => setTimeout(r, 100));
+        continue;
+      }
       const client = zookeeper.createClient(connect, { sessionTimeout: opts.sessionTimeout ?? 10_000, spinDelay: 100, retries: 0 });
       const ok = await new Promise<boolean>((resolve) => {
         const timer = setTimeout(() => resolve(false), 5000);
         client.once('connected', () => { clearTimeout(timer); resolve(true); });
+        // A ZooKeeper still starting can answer the session request with a
+        // zero timeout: the client calls that expired and stops retrying.
+        client.once('expired', () => { clearTimeout(timer); resolve(false); });
         client.connect();
       });
       if (ok) return new Zk(client);

@@ -3,7 +3,6 @@
 // Mesos-side checks (MESOS_HTTP/MESOS_TCP/COMMAND) run on the agent and arrive as
 // TaskStatus.healthy. Both feed the task's healthCheckResults and the counts.
 import http from 'node:http';
-import https from 'node:https';
 import net from 'node:net';
 import type { App, HealthCheck } from './app/types.js';
 import { nonHostNetworking, portSpecs } from './app/types.js';
@@ -161,11 +160,11 @@ export class HealthManager {
   }
 
   /** One probe; resolves with undefined when healthy, else the failure cause. */
-  private probe(app: App, hc: HealthCheck, task: TaskRecord): Promise<string | undefined> {
+  private async probe(app: App, hc: HealthCheck, task: TaskRecord): Promise<string | undefined> {
     const port = effectivePort(app, hc, task);
     // Tasks on container networks are probed on their own IP, others on the agent.
     const host = nonHostNetworking(app) && !app.networks.some((n) => n.mode === 'container/bridge') ? task.ipAddresses[0]?.ipAddress ?? task.host : task.host;
-    if (port === undefined) return Promise.resolve('Health check failed: unable to get the task\'s effective port');
+    if (port === undefined) return 'Health check failed: unable to get the task\'s effective port';
     const timeout = Math.max(hc.timeoutSeconds, 1) * 1000;
     if (hc.protocol === 'TCP') {
       return new Promise((resolve) => {
@@ -182,7 +181,8 @@ export class HealthManager {
       });
     }
     const path = hc.path ? (hc.path.startsWith('/') ? hc.path : `/${hc.path}`) : '/';
-    const lib = hc.protocol === 'HTTPS' ? https : http;
+    // https (and tls) load only for an HTTPS check, not at every start.
+    const lib = hc.protocol === 'HTTPS' ? (await import('node:https')).default : http;
     return new Promise((resolve) => {
       const req = lib.get({ host, port, path, timeout, rejectUnauthorized: false, headers: { 'User-Agent': 'marathon' } }, (res) => {
         res.resume();

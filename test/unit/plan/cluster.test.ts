@@ -14,7 +14,7 @@ function spec(patch: (s: ClusterSpec) => void = () => undefined): ClusterSpec {
 
 function plan(s: ClusterSpec, flavour: 'official' | 'emulated' = 'official'): ContainerPlan[][] {
   const ctx: PlanContext = { spec: s, images: imageSet(s, flavour, '0.1.0'), cliVersion: '0.1.0', runId: 'run1' };
-  return planCluster(ctx, '172.20.0.2', assignAddresses('172.20.0.0/16', s.masters.count, s.agents.count));
+  return planCluster(ctx, assignAddresses('172.20.0.0/16', s.masters.count, s.agents.count));
 }
 
 const byName = (stages: ContainerPlan[][], name: string) => stages.flat().find((p) => p.name === name)!;
@@ -26,12 +26,19 @@ describe('official flavour plan (what the real images expect)', () => {
     await expect(JSON.stringify(stages, null, 2)).toMatchFileSnapshot('./golden/official-3-masters-2-agents.json');
   });
 
-  it('starts ZooKeeper, then masters and agents together, then Marathon', () => {
+  it('starts ZooKeeper, then masters, agents and the gateway together, then Marathon', () => {
     expect(stages.map((s) => s.map((p) => p.name))).toEqual([
-      ['demo-zookeeper', 'demo-gateway'],
-      ['demo-master1', 'demo-master2', 'demo-master3', 'demo-agent1', 'demo-agent2'],
+      ['demo-zookeeper'],
+      ['demo-master1', 'demo-master2', 'demo-master3', 'demo-agent1', 'demo-agent2', 'demo-gateway'],
       ['demo-marathon'],
     ]);
+  });
+
+  it("names ZooKeeper by its fixed address in every other container's flags", () => {
+    const zk = byName(stages, 'demo-zookeeper');
+    expect(zk.ip).toBe('172.20.0.198');
+    expect(byName(stages, 'demo-master1').env.MESOS_ZK).toBe(`zk://${zk.ip}:2181/mesos`);
+    expect(byName(stages, 'demo-agent2').env.MESOS_MASTER).toBe(`zk://${zk.ip}:2181/mesos`);
   });
 
   it('configures mesosphere/mesos-master through MESOS_* env, keeping its entrypoint', () => {
@@ -41,7 +48,7 @@ describe('official flavour plan (what the real images expect)', () => {
     // replaces the image's CMD --registry=in_memory, which would beat MESOS_REGISTRY
     expect(m.cmd).toEqual(['--registry=replicated_log']);
     expect(m.env).toEqual({
-      MESOS_ZK: 'zk://172.20.0.2:2181/mesos',
+      MESOS_ZK: 'zk://172.20.0.198:2181/mesos',
       MESOS_QUORUM: '2',
       MESOS_IP: m.ip,
       MESOS_HOSTNAME: m.ip,
@@ -56,7 +63,7 @@ describe('official flavour plan (what the real images expect)', () => {
     const a = byName(stages, 'demo-agent1');
     expect(a.image).toBe('mesosphere/mesos-slave:1.7.1');
     expect(a.env).toMatchObject({
-      MESOS_MASTER: 'zk://172.20.0.2:2181/mesos',
+      MESOS_MASTER: 'zk://172.20.0.198:2181/mesos',
       // the first half of each range: agent2 offers the second (official agents share the engine's host ports)
       MESOS_RESOURCES: 'cpus:2;mem:2048;disk:4096;ports(*):[8000-8049,31000-31499]',
       MESOS_CONTAINERIZERS: 'mesos,docker',
@@ -74,8 +81,8 @@ describe('official flavour plan (what the real images expect)', () => {
     const m = byName(stages, 'demo-marathon');
     expect(m.image).toBe('mesosphere/marathon:v1.7.50');
     expect(m.cmd).toEqual([
-      '--master', 'zk://172.20.0.2:2181/mesos',
-      '--zk', 'zk://172.20.0.2:2181/marathon',
+      '--master', 'zk://172.20.0.198:2181/mesos',
+      '--zk', 'zk://172.20.0.198:2181/marathon',
       '--hostname', m.ip,
       '--http_port', '8080',
       '--local_port_min', '8000',
@@ -98,7 +105,8 @@ describe('official flavour plan (what the real images expect)', () => {
   it('gives every container its own address', () => {
     const ips = stages.flat().filter((p) => p.ip).map((p) => p.ip);
     expect(new Set(ips).size).toBe(ips.length);
-    expect(ips).toHaveLength(6);
+    // ZooKeeper, 3 masters, 2 agents, Marathon (the gateway takes whatever the engine gives)
+    expect(ips).toHaveLength(7);
   });
 });
 
@@ -142,9 +150,10 @@ describe('plan variations', () => {
 });
 
 describe('assignAddresses', () => {
-  it('places masters, agents and Marathon at fixed offsets in the subnet', () => {
+  it('places ZooKeeper, masters, agents and Marathon at fixed offsets in the subnet', () => {
     expect(assignAddresses('192.168.48.0/20', 3, 2)).toEqual({
       engineHost: '192.168.48.1',
+      zookeeper: '192.168.48.198',
       marathon: '192.168.48.200',
       masters: ['192.168.48.201', '192.168.48.202', '192.168.48.203'],
       agents: ['192.168.48.210', '192.168.48.211'],

@@ -56,10 +56,10 @@ describe('agents.publishPorts (opt-in)', () => {
     s.agents.count = 2;
     s.agents.publishPorts = [{ begin: 8048, end: 8051 }];
     const ctx: PlanContext = { spec: s, images: imageSet(s, 'official', '0.1.0'), cliVersion: '0.1.0', runId: 'run1' };
-    const agents = planCluster(ctx, '172.20.0.2', assignAddresses('172.20.0.0/16', 1, 2)).flat().filter((p) => p.role === 'agent');
+    const agents = planCluster(ctx, assignAddresses('172.20.0.0/16', 1, 2)).flat().filter((p) => p.role === 'agent');
     // official agents with docker split 8000-8100: agent1 offers 8000-8049, agent2 8050-8100
     expect(agents.map((a) => a.ports.map((p) => p.container))).toEqual([[8048, 8049], [8050, 8051]]);
-    const emulated = planCluster({ ...ctx, images: imageSet(s, 'emulated', '0.1.0') }, '172.20.0.2', assignAddresses('172.20.0.0/16', 1, 2)).flat().filter((p) => p.role === 'agent');
+    const emulated = planCluster({ ...ctx, images: imageSet(s, 'emulated', '0.1.0') }, assignAddresses('172.20.0.0/16', 1, 2)).flat().filter((p) => p.role === 'agent');
     expect(emulated.map((a) => a.ports.map((p) => p.container))).toEqual([[8048, 8049, 8050, 8051], [8048, 8049, 8050, 8051]]);
   });
 });

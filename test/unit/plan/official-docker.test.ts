@@ -26,7 +26,7 @@ function adaptedOn(engineFile: string, s: ClusterSpec): { note: string | undefin
   if (v.kind === 'refuse') throw v.error;
   const planned = v.kind === 'drop' ? v.spec : s;
   const ctx = { spec: planned, images, cliVersion: '0.1.0', runId: 'run1' };
-  return { note: v.kind === 'drop' ? v.note : undefined, plan: planCluster(ctx, '172.20.0.2', assignAddresses('172.20.0.0/16', s.masters.count, s.agents.count)).flat() };
+  return { note: v.kind === 'drop' ? v.note : undefined, plan: planCluster(ctx, assignAddresses('172.20.0.0/16', s.masters.count, s.agents.count)).flat() };
 }
 
 const withAgents = (count: number): ClusterSpec => {

@@ -24,7 +24,7 @@ function spec(patch: (s: ClusterSpec) => void = () => undefined): ClusterSpec {
 
 function plan(s: ClusterSpec, flavour: Flavour = 'official'): ContainerPlan[] {
   const ctx: PlanContext = { spec: s, images: imageSet(s, flavour, '0.1.0'), cliVersion: '0.1.0', runId: 'run1' };
-  return planCluster(ctx, '172.20.0.2', assignAddresses('172.20.0.0/16', s.masters.count, s.agents.count)).flat();
+  return planCluster(ctx, assignAddresses('172.20.0.0/16', s.masters.count, s.agents.count)).flat();
 }
 
 const role = (p: ContainerPlan[], r: string) => p.filter((c) => c.role === r);
