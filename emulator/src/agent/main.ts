@@ -91,6 +91,19 @@ async function main(): Promise<void> {
     if (c !== 'mesos' && c !== 'docker') exitWith(`Failed to create a containerizer: Unknown or unsupported containerizer: ${c}`);
   }
 
+  // Looking for the master starts now, beside the engine checks below (on an
+  // engine busy starting a cluster those take a while); the agent registers
+  // once both are done. ZooKeeper may be down for a while: keep trying, as the
+  // real detector does.
+  const detector = new MasterDetector(master);
+  const startDetector = (): void => {
+    detector.start().catch((err: Error) => {
+      log.error(`Failed to detect a master: ${err.message}`);
+      setTimeout(startDetector, 2000);
+    });
+  };
+  startDetector();
+
   // The docker containerizer needs a working daemon at start-up, as the real one does.
   let docker: DockerSupport | undefined;
   const engine = new DockerEngine(cfg.dockerSocket);
@@ -128,17 +141,8 @@ async function main(): Promise<void> {
   log.info(`Agent started on 1)@${cfg.ip}:${cfg.advertisedPort}`);
   log.info(`Agent hostname: ${cfg.hostname}`);
 
-  const detector = new MasterDetector(master);
   const link = new MasterLink(agent, detector);
   link.start();
-  // ZooKeeper may be down for a while: keep trying, as the real detector does.
-  const startDetector = (): void => {
-    detector.start().catch((err: Error) => {
-      log.error(`Failed to detect a master: ${err.message}`);
-      setTimeout(startDetector, 2000);
-    });
-  };
-  startDetector();
 
   let stopping = false;
   const stop = async (signal: string) => {
