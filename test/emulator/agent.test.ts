@@ -393,6 +393,26 @@ describe.skipIf(officialImagesMissing)(`${TEST_IMAGES.flavour} mesos-agent`, () 
       });
     });
 
+    itEmulatorOnly(VIA_STAND_IN)("reports a running task's CPU times and RSS on /monitor/statistics, beside its limits", async () => {
+      // A child process that holds 48 MiB and spends CPU until it has used a
+      // tenth of a second, then waits to be told to finish.
+      const script = 'import time; b = b"x" * (48 << 20); t = time.process_time()\nwhile time.process_time() - t < 0.1: pass\nimport os\nwhile not os.path.exists("/tmp/finish-busy"): time.sleep(0.1)';
+      const resources = [{ name: 'cpus', type: 'SCALAR', scalar: { value: 0.1 } }, { name: 'mem', type: 'SCALAR', scalar: { value: 128 } }];
+      await launch({ name: 'busy', task_id: { value: 'busy' }, resources, command: { value: `python3 -c '${script}'` } });
+      const stats = await eventually('busy measured', async () => {
+        const all = (await getJson(`${lonely.url(5051)}/monitor/statistics`)).body as Array<{ executor_id: string; statistics: Record<string, number> }>;
+        const s = all.find((e) => e.executor_id === 'busy')?.statistics;
+        return s && s.cpus_user_time_secs! + s.cpus_system_time_secs! >= 0.1 && s.mem_rss_bytes! >= 48 << 20 ? s : undefined;
+      });
+      // The fields a 1.7.1 agent with posix/cpu and posix/mem isolation fills, in its order.
+      expect(Object.keys(stats)).toEqual(['timestamp', 'cpus_user_time_secs', 'cpus_system_time_secs', 'cpus_limit', 'mem_rss_bytes', 'mem_limit_bytes']);
+      expect(stats.timestamp).toBeCloseTo(Date.now() / 1000, -1);
+      expect(stats.cpus_limit).toBeCloseTo(0.2); // the task's 0.1 + the executor's 0.1
+      expect(stats.mem_limit_bytes).toBe((128 + 32) << 20); // with the executor's 32 MB
+      expect((await lonely.exec(['touch', '/tmp/finish-busy'])).exitCode).toBe(0);
+      await eventually('busy finished', async () => ((await findTask('busy'))?.task.state === 'TASK_FINISHED' ? true : undefined));
+    });
+
     itEmulatorOnly(VIA_STAND_IN)('reports a failing command as TASK_FAILED with the exit status', async () => {
       await launch({ name: 'fails', task_id: { value: 'fails' }, command: { value: 'exit 3' } });
       const t = await eventually('fails failed', async () => {
@@ -557,6 +577,11 @@ describe.skipIf(officialImagesMissing)(`${TEST_IMAGES.flavour} mesos-agent`, () 
       expect(Object.keys(inspect.NetworkSettings.Networks)).toEqual([tnet.name]);
       const env = (await tnet.docker.getContainer(info!.Id).inspect()).Config.Env;
       expect(env).toEqual(expect.arrayContaining(['PORT0=31000', 'MESOS_SANDBOX=/mnt/mesos/sandbox', `MESOS_CONTAINER_NAME=mesos-${containerId}`]));
+      // Its usage, from the container's cgroup as the engine reports it.
+      const usage = (await getJson(`${agent.url(5051)}/monitor/statistics`)).body.find((e: Json) => e.executor_id === 'web-1')?.statistics;
+      expect(usage).toMatchObject({ cpus_limit: expect.closeTo(0.2), mem_limit_bytes: (64 + 32) << 20 });
+      expect(usage.cpus_user_time_secs + usage.cpus_system_time_secs).toBeGreaterThan(0);
+      expect(usage.mem_rss_bytes).toBeGreaterThan(0);
 
       expect(await s.call({ type: 'KILL', kill: { task_id: { value: 'web-1' }, agent_id: { value: agentId } } })).toBe(202);
       const states = await eventually('web killed', async () => {

@@ -14,6 +14,7 @@ import { commandEnvironment, executorEnvironment, TaskExecutor, type ExecutorCon
 import { fetchUris } from './sandbox.js';
 import type { HealthCheck, PortMapping } from './types.js';
 import { glogLine, sleep } from './util.js';
+import { engineStatsUsage, type Usage } from './usage.js';
 
 const DOCKER_NAME_PREFIX = 'mesos-';
 const CPU_SHARES_PER_CPU = 1024;
@@ -141,6 +142,11 @@ export class DockerExecutor extends TaskExecutor {
   protected readonly defaultGraceMs: number;
   private readonly name: string;
   private containerId: string | undefined;
+
+  override async usage(): Promise<Usage> {
+    if (!this.containerId || this.terminated) return {};
+    return engineStatsUsage(await this.engine.stats(this.containerId));
+  }
   private containerIp: string | undefined;
   private readonly myProxies: PortProxy[] = [];
   private stopping: Promise<void> | undefined;

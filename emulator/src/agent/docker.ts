@@ -2,6 +2,7 @@
 // given with --docker_socket, for the docker containerizer stand-in.
 import http from 'node:http';
 import fs from 'node:fs';
+import type { EngineStats } from './usage.js';
 
 export class DockerError extends Error {
   constructor(
@@ -157,6 +158,11 @@ export class DockerEngine {
   async create(name: string, config: unknown): Promise<string> {
     const r = await this.call<{ Id: string }>('POST', `/containers/create?name=${encodeURIComponent(name)}`, config);
     return r.body.Id;
+  }
+
+  /** One sample of a container's stats (one-shot: no second sample is waited for). */
+  async stats(id: string): Promise<EngineStats> {
+    return (await this.call<EngineStats>('GET', `/containers/${id}/stats?stream=false&one-shot=true`, undefined, 10_000)).body;
   }
 
   async start(id: string): Promise<void> {

@@ -9,6 +9,7 @@ import { HealthChecker, type HealthTarget, type HealthUpdate } from './health.js
 import { fetchUris, type UserInfo } from './sandbox.js';
 import type { FrameworkInfo, HealthCheck, NetworkInfoJson, TaskInfo, TaskState } from './types.js';
 import { describeExit, glogLine, HOST_DEFAULT_PATH } from './util.js';
+import { processTreeUsage, type Usage } from './usage.js';
 
 export type StatusSource = 'SOURCE_EXECUTOR' | 'SOURCE_AGENT';
 
@@ -91,6 +92,11 @@ export abstract class TaskExecutor {
   readonly done = new Promise<void>((r) => (this.resolveDone = r));
 
   constructor(protected readonly ctx: ExecutorContext) {}
+
+  /** What the task uses now, for /monitor/statistics; nothing once it has ended. */
+  async usage(): Promise<Usage> {
+    return {};
+  }
 
   /** Default kill grace period when no KillPolicy says otherwise. */
   protected abstract readonly defaultGraceMs: number;
@@ -217,6 +223,12 @@ export abstract class TaskExecutor {
 export class CommandExecutor extends TaskExecutor {
   protected readonly defaultGraceMs = 3000;
   private child: ChildProcess | undefined;
+
+  override async usage(): Promise<Usage> {
+    const pid = this.child?.pid;
+    if (pid === undefined || this.terminated) return {};
+    return (await processTreeUsage(pid)) ?? {};
+  }
   private escalation: NodeJS.Timeout | undefined;
   private env: Record<string, string> = {};
 

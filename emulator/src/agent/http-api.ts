@@ -6,6 +6,7 @@ import type { Agent } from './agent.js';
 import { BUILD_DATE, BUILD_TIME, BUILD_USER, MESOS_VERSION, sortedFlags } from './config.js';
 import * as files from './files.js';
 import type { FrameworkInfo, KillPolicy, TaskInfo } from './types.js';
+import type { Usage } from './usage.js';
 
 async function jsonBody<T>(r: Request): Promise<T | undefined> {
   try {
@@ -28,7 +29,7 @@ export function agentRouter(agent: Agent): Router {
   for (const p of ['/state', '/state.json']) both('*', p, (r) => sendJsonOk(r, agent.state()));
   for (const p of ['/flags', '/flags.json']) both('*', p, (r) => sendJsonOk(r, { flags: sortedFlags(agent.cfg) }));
   for (const p of ['/monitor/statistics', '/monitor/statistics.json']) {
-    both('*', p, (r) => sendJsonOk(r, monitorStatistics(agent)));
+    both('*', p, async (r) => sendJsonOk(r, await monitorStatistics(agent)));
   }
   router.on('*', '/metrics/snapshot', (r) => sendJsonOk(r, agent.metrics()));
   router.on('*', '/version', (r) =>
@@ -63,19 +64,30 @@ export function agentRouter(agent: Agent): Router {
   return router;
 }
 
-/** Per-executor resource limits, as /monitor/statistics lists them (usage is not sampled). */
-function monitorStatistics(agent: Agent): unknown[] {
-  const out: unknown[] = [];
-  for (const fw of agent.frameworks.values()) {
-    for (const exec of fw.executors.values()) {
-      out.push({
+/**
+ * Every executor's ResourceStatistics, as the containerizer merges them: the
+ * task's usage (usage.ts), then the limits from its resources; fields in
+ * field-number order, as Mesos' JSON of a protobuf has them.
+ */
+async function monitorStatistics(agent: Agent): Promise<unknown[]> {
+  const execs = [...agent.frameworks.values()].flatMap((fw) => [...fw.executors.values()].map((exec) => ({ fw, exec })));
+  return Promise.all(
+    execs.map(async ({ fw, exec }) => {
+      const timestamp = Date.now() / 1000;
+      const u: Usage = (await exec.runner?.usage().catch((): Usage => ({}))) ?? {};
+      return {
         executor_id: exec.id,
         executor_name: exec.name,
         framework_id: fw.id,
         source: exec.source,
-        statistics: { timestamp: Date.now() / 1000, cpus_limit: exec.resources.cpus, mem_limit_bytes: exec.resources.mem * 1024 * 1024 },
-      });
-    }
-  }
-  return out;
+        statistics: {
+          timestamp,
+          ...(u.cpus_user_time_secs !== undefined ? { cpus_user_time_secs: u.cpus_user_time_secs, cpus_system_time_secs: u.cpus_system_time_secs } : {}),
+          cpus_limit: exec.resources.cpus,
+          ...(u.mem_rss_bytes !== undefined ? { mem_rss_bytes: u.mem_rss_bytes } : {}),
+          mem_limit_bytes: exec.resources.mem * 1024 * 1024,
+        },
+      };
+    }),
+  );
 }
