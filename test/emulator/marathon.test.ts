@@ -431,6 +431,45 @@ describe.skipIf(officialImagesMissing)(`${TEST_IMAGES.flavour} Marathon`, () => 
       expect(fw.capabilities).toEqual(expect.arrayContaining(['PARTITION_AWARE', 'REGION_AWARE']));
     });
 
+    it('says on /v2/queue why an app is not placed: processedOffersSummary, and the last unused offers with ?embed=lastUnusedOffers', async () => {
+      // The agent has 1024 MB: no offer can hold 4096.
+      expect((await call('POST', `${m}/v2/apps`, { id: '/too-big', cmd: 'sleep 1000', cpus: 0.1, mem: 4096 })).status).toBe(201);
+      try {
+        const item = await eventually('an offer unused for lack of memory', async () => {
+          const q = (await call('GET', `${m}/v2/queue?embed=lastUnusedOffers`)).body.queue.find((x: Json) => x.app.id === '/too-big');
+          return q?.lastUnusedOffers?.length ? q : undefined;
+        }, 60_000, 500);
+        expect(Object.keys(item)).toEqual(['count', 'delay', 'since', 'processedOffersSummary', 'lastUnusedOffers', 'app']);
+        const [unused, ...more] = item.lastUnusedOffers;
+        expect(more).toEqual([]); // one per agent
+        expect(Object.keys(unused)).toEqual(['offer', 'reason', 'timestamp']);
+        expect(unused.reason).toEqual(['InsufficientMemory']);
+        expect(unused.timestamp).toMatch(/^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z$/);
+        expect(Object.keys(unused.offer)).toEqual(['id', 'hostname', 'agentId', 'resources', 'attributes']);
+        expect(unused.offer.agentId).toMatch(/-S\d+$/);
+        const mem = unused.offer.resources.find((r: Json) => r.name === 'mem');
+        expect(mem).toEqual({ name: 'mem', role: '*', scalar: expect.any(Number) });
+        expect(mem.scalar).toBeLessThan(4096);
+        expect(unused.offer.resources.find((r: Json) => r.name === 'ports')).toMatchObject({ name: 'ports', role: '*', ranges: expect.any(Array) });
+        const s = item.processedOffersSummary;
+        expect(s.unusedOffersCount).toBeGreaterThanOrEqual(1);
+        expect(s.lastUnusedOfferAt).toEqual(expect.any(String));
+        expect(s).not.toHaveProperty('lastUsedOfferAt');
+        const funnel = ['UnfulfilledRole', 'UnfulfilledConstraint', 'NoCorrespondingReservationFound', 'AgentMaintenance', 'InsufficientCpus', 'InsufficientMemory', 'InsufficientDisk', 'InsufficientGpus', 'InsufficientPorts', 'DeclinedScarceResources'];
+        expect(s.rejectSummaryLastOffers.map((r: Json) => r.reason)).toEqual(funnel);
+        expect(s.rejectSummaryLastOffers.slice(4, 7)).toEqual([
+          { reason: 'InsufficientCpus', declined: 0, processed: 1 },
+          { reason: 'InsufficientMemory', declined: 1, processed: 1 },
+          { reason: 'InsufficientDisk', declined: 0, processed: 0 },
+        ]);
+        expect(s.rejectSummaryLaunchAttempt.find((r: Json) => r.reason === 'InsufficientMemory').declined).toBe(s.unusedOffersCount);
+        const plain = (await call('GET', `${m}/v2/queue`)).body.queue.find((x: Json) => x.app.id === '/too-big');
+        expect(plain).not.toHaveProperty('lastUnusedOffers');
+      } finally {
+        await call('DELETE', `${m}/v2/apps/too-big?force=true`);
+      }
+    });
+
     it('runs a task, reaches it through the agent, replaces it after it exits, and removes it with the app', async () => {
       const stream = new EventStream(`${m}/v2/events?event_type=status_update_event`);
       expect((await stream.ready).statusCode).toBe(200);

@@ -12,7 +12,7 @@ import type { MarathonConfig } from './config.js';
 import type { EventBus } from './events.js';
 import type { HealthManager } from './health.js';
 import type { MesosClient, SchedulerHandler, V1Offer, V1TaskStatus } from './mesos/client.js';
-import { matchOffer, OfferPool, type NoMatchReason, type PlacedTask } from './mesos/matcher.js';
+import { matchOffer, offerJson, OfferPool, type NoMatchReason, type PlacedTask } from './mesos/matcher.js';
 import { buildTaskInfo } from './mesos/task-builder.js';
 import type { State } from './state.js';
 import type { TaskFailure } from './storage.js';
@@ -40,9 +40,18 @@ export interface QueueEntry {
   lastUsedAt?: string;
   /** reason counts since this launch attempt started */
   rejects: Map<string, number>;
-  /** last no-match reason per agent */
-  lastByAgent: Map<string, string>;
+  /** the last offer of each agent that did not match, with its reasons (OfferMatchStatisticsActor) */
+  lastByAgent: Map<string, UnusedOffer>;
 }
+
+export interface UnusedOffer {
+  offer: Record<string, unknown>;
+  reason: string[];
+  timestamp: string;
+}
+
+/** The reason an unused offer is counted under: the first of its reasons in the funnel. */
+const funnelReason = (reasons: string[]): string | undefined => REASON_FUNNEL.find((r) => reasons.includes(r));
 
 interface Delay {
   deadline: number;
@@ -180,15 +189,16 @@ export class Scheduler implements SchedulerHandler {
         const placed: PlacedTask[] = [...this.state.liveTasksOf(appId), ...launched.map((l) => l.record).filter((r) => r.appId === appId)]
           .map((t) => ({ host: t.host, agentId: t.agentId, attributes: this.attributesByAgent.get(t.agentId) }));
         const m = matchOffer(pool, app, this.acceptedRoles(app), placed);
-        if (typeof m === 'string') {
+        if (Array.isArray(m)) {
           q.unused++;
           q.lastUnusedAt = timestamp();
-          q.rejects.set(m, (q.rejects.get(m) ?? 0) + 1);
-          q.lastByAgent.set(offer.agent_id.value, m);
+          const counted = funnelReason(m);
+          if (counted) q.rejects.set(counted, (q.rejects.get(counted) ?? 0) + 1);
+          // Kept until the next unused offer of the same agent, even past a match.
+          q.lastByAgent.set(offer.agent_id.value, { offer: offerJson(pool), reason: m, timestamp: q.lastUnusedAt });
           break;
         }
         q.lastUsedAt = timestamp();
-        q.lastByAgent.delete(offer.agent_id.value);
         q.count--;
         const record = this.newTask(app, offer, m.hostPorts.filter((p): p is number => p !== undefined));
         const info = buildTaskInfo({
@@ -573,7 +583,7 @@ export class Scheduler implements SchedulerHandler {
   }
 
   /** /v2/queue entries (QueueInfoConversion). */
-  queueJson(): Array<Record<string, unknown>> {
+  queueJson(embedLastUnusedOffers = false): Array<Record<string, unknown>> {
     const out: Array<Record<string, unknown>> = [];
     const now = Date.now();
     for (const [appId, q] of this.queue) {
@@ -582,7 +592,7 @@ export class Scheduler implements SchedulerHandler {
       // Without a backoff the deadline is when the launch attempt began (RateLimiter.getDeadline).
       const deadline = this.delays.get(this.delayKey(app))?.deadline ?? Date.parse(q.since);
       const timeLeftSecs = Math.trunc((deadline - now) / 1000);
-      const lastNoMatches = [...q.lastByAgent.values()];
+      const lastNoMatches = [...q.lastByAgent.values()].map((u) => funnelReason(u.reason)).filter((r): r is string => r !== undefined);
       const steps = (total: number, counts: Map<string, number>) => {
         let processed = total;
         return REASON_FUNNEL.map((reason) => {
@@ -604,6 +614,7 @@ export class Scheduler implements SchedulerHandler {
         delay: { timeLeftSeconds: Math.max(0, timeLeftSecs), overdue: timeLeftSecs < 0 },
         since: q.since,
         processedOffersSummary: summary,
+        ...(embedLastUnusedOffers ? { lastUnusedOffers: [...q.lastByAgent.values()] } : {}),
         app: appJson(app),
       });
     }

@@ -65,7 +65,7 @@ export function systemRoutes(router: Router, m: Marathon, abdicate: () => void):
     deploymentResult(r.res, plan);
   });
 
-  router.on('GET', '/v2/queue', (r) => json(r.res, 200, { queue: m.scheduler.queueJson() }));
+  router.on('GET', '/v2/queue', (r) => json(r.res, 200, { queue: m.scheduler.queueJson(r.query.getAll('embed').includes('lastUnusedOffers')) }));
 
   router.on('DELETE', '/v2/queue/:id*/delay', (r) => {
     const id = canonicalId(r.params.id!);

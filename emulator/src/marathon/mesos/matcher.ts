@@ -36,6 +36,34 @@ export class OfferPool {
   }
 }
 
+/**
+ * The offer as /v2/queue's lastUnusedOffers shows it (OfferConversion): what is
+ * left of it, with each resource's role and the value field of its type.
+ */
+export function offerJson(pool: OfferPool): Json {
+  const resources: Json[] = [];
+  for (const r of pool.offer.resources) {
+    const role = roleOf(r);
+    if (r.type === 'SCALAR') {
+      const part = pool.scalars.get(r.name)?.find((p) => p.source === r);
+      if (part && part.left > 1e-9) resources.push({ name: r.name, role, scalar: part.left });
+    } else if (r.type === 'RANGES') {
+      const part = pool.ports.find((p) => p.source === r);
+      const ranges = part ? part.ranges : ((r.ranges as { range?: Array<{ begin: number; end: number }> } | undefined)?.range ?? []);
+      if (ranges.length) resources.push({ name: r.name, role, ranges: ranges.map(({ begin, end }) => ({ begin, end })) });
+    } else if (r.type === 'SET') {
+      resources.push({ name: r.name, role, set: (r.set as { item?: string[] } | undefined)?.item ?? [] });
+    }
+  }
+  const attributes = (pool.offer.attributes ?? []).map((a) => {
+    if (a.type === 'TEXT') return { name: a.name, text: a.text?.value };
+    if (a.type === 'SCALAR') return { name: a.name, scalar: a.scalar?.value };
+    if (a.type === 'RANGES') return { name: a.name, ranges: (a.ranges as { range?: unknown[] } | undefined)?.range ?? [] };
+    return { name: a.name, set: (a.set as { item?: string[] } | undefined)?.item ?? [] };
+  });
+  return { id: pool.offer.id.value, hostname: pool.offer.hostname, agentId: pool.offer.agent_id.value, resources, attributes };
+}
+
 /** A resource's role: refined reservations, the legacy `role`, else unreserved. */
 function roleOf(r: Json): string {
   const reservations = r.reservations as Array<{ role?: string }> | undefined;
@@ -72,37 +100,40 @@ export type NoMatchReason = 'UnfulfilledRole' | 'UnfulfilledConstraint' | 'Insuf
 
 /**
  * Tries to take the app's resources from the pool. On success the pool is
- * reduced; on failure it is left as it was and the first reason (Marathon's
- * reason funnel order) is returned.
+ * reduced; on failure it is left as it was and the reasons are returned in the
+ * order ResourceMatcher adds them: shortfalls of cpus, mem, gpus, disk (in
+ * resources of accepted roles), UnfulfilledRole when no resource of the offer
+ * has an accepted role, UnfulfilledConstraint; ports are looked at only when
+ * all else fits.
  */
-export function matchOffer(pool: OfferPool, app: App, acceptedRoles: Set<string>, placed: PlacedTask[]): MatchResult | NoMatchReason {
-  if (!constraintsMet(app, pool.offer, placed)) return 'UnfulfilledConstraint';
+export function matchOffer(pool: OfferPool, app: App, acceptedRoles: Set<string>, placed: PlacedTask[]): MatchResult | NoMatchReason[] {
+  const reasons: NoMatchReason[] = [];
   const taken: Json[] = [];
   const plan: Array<{ part: ScalarPart; amount: number }> = [];
   const need: Array<[string, number, NoMatchReason]> = [
     ['cpus', app.cpus, 'InsufficientCpus'],
     ['mem', app.mem, 'InsufficientMemory'],
-    ['disk', app.disk, 'InsufficientDisk'],
     ['gpus', app.gpus, 'InsufficientGpus'],
+    ['disk', app.disk, 'InsufficientDisk'],
   ];
-  let anyRole = false;
   for (const [name, amount, reason] of need) {
     if (amount <= 0) continue;
-    const parts = (pool.scalars.get(name) ?? []).filter((p) => usable(p.source, acceptedRoles));
-    if (parts.length) anyRole = true;
     let missing = amount;
-    for (const part of parts) {
+    for (const part of (pool.scalars.get(name) ?? []).filter((p) => usable(p.source, acceptedRoles))) {
       if (missing <= 1e-9) break;
       const use = Math.min(part.left, missing);
       if (use <= 0) continue;
       plan.push({ part, amount: use });
       missing -= use;
     }
-    if (missing > 1e-9) return !anyRole && (pool.scalars.get(name)?.length ?? 0) > 0 ? 'UnfulfilledRole' : reason;
+    if (missing > 1e-9) reasons.push(reason);
   }
+  if (!pool.offer.resources.some((r) => acceptedRoles.has(roleOf(r)))) reasons.push('UnfulfilledRole');
+  if (!constraintsMet(app, pool.offer, placed)) reasons.push('UnfulfilledConstraint');
+  if (reasons.length) return reasons;
 
   const ports = pickPorts(pool, app, acceptedRoles);
-  if (!ports) return 'InsufficientPorts';
+  if (!ports) return ['InsufficientPorts'];
 
   // Commit.
   const round = (n: number) => Math.round(n * 1000) / 1000;
