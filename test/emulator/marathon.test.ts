@@ -331,6 +331,35 @@ describe.skipIf(officialImagesMissing)(`${TEST_IMAGES.flavour} Marathon`, () => 
       filtered.close();
     });
 
+    it('publishes add_health_check_event per check and app version, and remove_health_check_event per check when they go', async () => {
+      const kinds = ['add_health_check_event', 'remove_health_check_event'];
+      const stream = new EventStream(`${m}/v2/events?${kinds.map((k) => `event_type=${k}`).join('&')}`);
+      expect((await stream.ready).statusCode).toBe(200);
+      const of = (kind: string) => stream.events.filter((e) => e.event === kind).map((e) => e.data);
+      const atLeast = (kind: string, n: number) => eventually(`${n} × ${kind}`, async () => (of(kind).length >= n ? of(kind) : undefined), 60_000, 100);
+      const healthChecks = [{ protocol: 'HTTP', path: '/health', portIndex: 0 }, { protocol: 'MESOS_TCP', portIndex: 0 }];
+      const posted = await call('POST', `${m}/v2/apps`, { id: '/checked', cmd: 'sleep 100', cpus: 0.01, mem: 8, instances: 0, healthChecks });
+      expect(posted.status).toBe(201);
+      const first = await atLeast('add_health_check_event', 2);
+      // Marathon's own key order; the check as /v2/apps shows it; the app's version.
+      expect(first.map((d) => Object.keys(d))).toEqual(Array(2).fill(['appId', 'eventType', 'healthCheck', 'timestamp', 'version']));
+      const v1 = (await call('GET', `${m}/v2/apps/checked`)).body.app;
+      expect(first.map((d) => d.healthCheck)).toEqual(v1.healthChecks);
+      expect(first.map((d) => [d.appId, d.version])).toEqual([['/checked', v1.version], ['/checked', v1.version]]);
+
+      // A new version registers its checks again; the old version's go once no task runs it.
+      expect((await call('PUT', `${m}/v2/apps/checked`, { cmd: 'sleep 200' })).status).toBe(200);
+      const adds = await atLeast('add_health_check_event', 4);
+      const v2 = (await call('GET', `${m}/v2/apps/checked`)).body.app;
+      expect(adds.slice(2).map((d) => d.version)).toEqual([v2.version, v2.version]);
+      expect((await call('DELETE', `${m}/v2/apps/checked`)).status).toBe(200);
+      const removes = await atLeast('remove_health_check_event', 4); // 2 checks × 2 versions
+      expect(removes.map((d) => Object.keys(d))).toEqual(Array(4).fill(['appId', 'eventType', 'timestamp']));
+      expect(removes.every((d) => d.appId === '/checked')).toBe(true);
+      expect(of('add_health_check_event')).toHaveLength(4);
+      stream.close();
+    });
+
     it('keeps its state in ZooKeeper under <zk path>/state and leader-curator', async () => {
       zkClient = await Zk.connect(`127.0.0.1:${zk.hostPort(2181)}`);
       const latch = await zkClient.getChildren('/marathon/leader-curator');

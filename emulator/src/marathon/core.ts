@@ -52,6 +52,7 @@ export class Marathon {
     this.health = new HealthManager(
       {
         app: (id) => this.state.apps.get(id),
+        apps: () => this.state.apps.values(),
         tasksOf: (id) => this.state.tasksOf(id),
         task: (id) => this.state.tasks.get(id),
         killUnhealthy: (t) => this.scheduler.killUnhealthy(t),
@@ -79,6 +80,7 @@ export class Marathon {
       await this.state.load();
       if (term !== this.term) return; // lost the lead while loading
       for (const app of this.state.apps.values()) this.health.syncApp(app);
+      this.health.startReconciling();
       // Deployments first: a resumed restart must be in force before the first scaling pass.
       await this.deployments.resume();
       if (term !== this.term) return;

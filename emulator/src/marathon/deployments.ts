@@ -264,6 +264,11 @@ export class Deployments {
         run.currentStep = i + 1;
         const step = plan.steps[i]!;
         this.bus.emit('deployment_info', { plan: this.planJson(plan, false), currentStep: this.stepJson(step) }, { plan: this.planJson(plan, true), currentStep: this.stepJson(step) });
+        // Each action's app registers its checks (a stopped app's are gone already).
+        for (const a of step) {
+          const app = this.state.apps.get(a.app);
+          if (app) this.health.addAllFor(app);
+        }
         await Promise.all(step.map((a) => this.runAction(run, a)));
         if (run.cancelled) throw new Cancelled();
         this.bus.emit('deployment_step_success', { plan: this.planJson(plan, false), currentStep: this.stepJson(step) }, { plan: this.planJson(plan, true), currentStep: this.stepJson(step) });
@@ -358,6 +363,8 @@ export class Deployments {
         return;
       }
       case 'StopApplication': {
+        // Its checks go before its tasks are killed (DeploymentActor.stopRunnable).
+        if (!this.state.apps.has(a.app)) this.health.removeAllFor(a.app);
         sched.scheduleReconcile();
         await this.waitFor(run, () => this.state.liveTasksOf(a.app).length === 0 || this.state.apps.has(a.app));
         if (!this.state.apps.has(a.app)) {

@@ -22,6 +22,7 @@ export interface HealthResult {
 
 export interface HealthHost {
   app(appId: string): App | undefined;
+  apps(): Iterable<App>;
   tasksOf(appId: string): TaskRecord[];
   task(taskId: string): TaskRecord | undefined;
   /** kill because of failed health checks (with backoff) */
@@ -36,6 +37,12 @@ export class HealthManager {
   /** `${taskId}#${index}` → health of that check for that task */
   private results = new Map<string, HealthResult>();
   private timers = new Map<string, { version: string; timers: NodeJS.Timeout[] }>();
+  /**
+   * The checks registered per app and app version, as MarathonHealthCheckManager
+   * keeps them: what add_health_check_event and remove_health_check_event report.
+   */
+  private registered = new Map<string, Map<string, HealthCheck[]>>();
+  private reconciler: NodeJS.Timeout | undefined;
 
   constructor(
     private readonly host: HealthHost,
@@ -69,6 +76,73 @@ export class HealthManager {
 
   stopAll(): void {
     for (const id of [...this.timers.keys()]) this.stopApp(id);
+    // Losing the lead forgets the registrations without events (removeAll).
+    this.registered.clear();
+    clearTimeout(this.reconciler);
+    this.reconciler = undefined;
+  }
+
+  /**
+   * addAllFor: registers each check of the app's version not registered yet,
+   * with one add_health_check_event each (every protocol, Mesos-side too).
+   * Deployments call it for every action of a step, right after its
+   * deployment_info.
+   */
+  addAllFor(app: App): void {
+    const byVersion = this.registered.get(app.id) ?? new Map<string, HealthCheck[]>();
+    const list = byVersion.get(app.version) ?? [];
+    for (const hc of app.healthChecks) {
+      const same = JSON.stringify(hc);
+      if (list.some((h) => JSON.stringify(h) === same)) continue;
+      list.push(hc);
+      // Marathon's writer orders these keys appId, eventType, healthCheck,
+      // timestamp, version (Formats.scala); emit fills eventType and timestamp.
+      this.bus.emit('add_health_check_event', { appId: app.id, eventType: '', healthCheck: healthCheckJson(hc), timestamp: '', version: app.version });
+    }
+    if (list.length) {
+      byVersion.set(app.version, list);
+      this.registered.set(app.id, byVersion);
+    }
+  }
+
+  /** removeAllFor: one remove_health_check_event per registered (version, check) of the app. */
+  removeAllFor(appId: string): void {
+    for (const list of this.registered.get(appId)?.values() ?? []) for (let i = 0; i < list.length; i++) this.bus.emit('remove_health_check_event', { appId });
+    this.registered.delete(appId);
+  }
+
+  /**
+   * reconcile: drops the checks of versions that are neither the app's current
+   * one nor that of a task still running (one remove event per check), then
+   * registers those of every app's current version. Marathon runs it on
+   * winning the lead and on a timer (15 s, then every 600 s).
+   */
+  reconcile(): void {
+    for (const [appId, byVersion] of [...this.registered]) {
+      const app = this.host.app(appId);
+      const live = new Set(this.host.tasksOf(appId).map((t) => t.version));
+      for (const [version, list] of [...byVersion]) {
+        if (version === app?.version || live.has(version)) continue;
+        for (let i = 0; i < list.length; i++) this.bus.emit('remove_health_check_event', { appId });
+        byVersion.delete(version);
+      }
+      if (!byVersion.size) this.registered.delete(appId);
+    }
+    for (const app of this.host.apps()) this.addAllFor(app);
+  }
+
+  /** On winning the lead: reconcile now, after 15 s, then every 600 s (--reconciliation_initial_delay, --reconciliation_interval). */
+  startReconciling(): void {
+    clearTimeout(this.reconciler);
+    this.reconcile();
+    const every = (ms: number) => {
+      this.reconciler = setTimeout(() => {
+        this.reconcile();
+        every(600_000);
+      }, ms);
+      this.reconciler.unref?.();
+    };
+    every(15_000);
   }
 
   /** The health results of a task, one per check that has reported. */
@@ -136,7 +210,7 @@ export class HealthManager {
       } else {
         after = { ...before, alive: false, consecutiveFailures: before.consecutiveFailures + 1, lastFailure: now, lastFailureCause: cause ?? 'unknown' };
         if (marathonSide) {
-          this.bus.emit('failed_health_check_event', { appId: app.id, healthCheck: healthCheckJson(hc), taskId: task.instanceId });
+          this.bus.emit('failed_health_check_event', { appId: app.id, eventType: '', healthCheck: healthCheckJson(hc), taskId: task.instanceId });
           if (hc.maxConsecutiveFailures > 0 && before.consecutiveFailures >= hc.maxConsecutiveFailures) {
             this.bus.emit('unhealthy_instance_kill_event', {
               appId: app.id,
