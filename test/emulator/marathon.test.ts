@@ -559,6 +559,44 @@ describe.skipIf(officialImagesMissing)(`${TEST_IMAGES.flavour} Marathon`, () => 
       stream.close();
     });
 
+    it('kills a running task it has no record of after a restart, and reports it with unknown_instance_terminated_event', async () => {
+      expect((await call('POST', `${m}/v2/apps`, { id: '/orphan', cmd: 'sleep 1000', cpus: 0.1, mem: 16 })).status).toBe(201);
+      const task = await eventually('orphan running', async () => (await call('GET', `${m}/v2/apps/orphan/tasks`)).body.tasks?.find((t: Json) => t.state === 'TASK_RUNNING'), 60_000, 500);
+      // Marathon forgets the instance (its node in ZooKeeper) while it is down; the task keeps running.
+      await marathon.stop();
+      const zkc = await Zk.connect(`127.0.0.1:${zk.hostPort(2181)}`);
+      try {
+        const buckets = await zkc.getChildren('/marathon/state/instance');
+        const nodes = (await Promise.all(buckets.map(async (b) => (await zkc.getChildren(`/marathon/state/instance/${b}`)).map((i) => `/marathon/state/instance/${b}/${i}`)))).flat();
+        const node = nodes.find((n) => n.endsWith(`/${task.id.replace(/^(orphan)\.(.+)$/, '$1.marathon-$2')}`));
+        expect(node, JSON.stringify(nodes)).toBeDefined();
+        await zkc.removeRecursive(node!);
+      } finally {
+        zkc.close();
+      }
+      await marathon.start();
+      m = marathon.url(8080);
+      // Subscribed before Marathon registers again (it answers HTTP first), so the event is not missed.
+      const stream = await eventually('event stream back', async () => {
+        const es = new EventStream(`${m}/v2/events?event_type=unknown_instance_terminated_event`);
+        const res = await es.ready.catch(() => undefined);
+        if (res?.statusCode === 200) return es;
+        es.close();
+        return undefined;
+      }, 60_000, 100);
+      try {
+        const ev = await eventually('unknown_instance_terminated_event', async () => stream.find((e) => e.event === 'unknown_instance_terminated_event'), 60_000, 200);
+        expect(Object.keys(ev.data)).toEqual(['instanceId', 'runSpecId', 'condition', 'timestamp', 'eventType']);
+        expect(ev.data).toMatchObject({ instanceId: task.id.replace(/^(orphan)\.(.+)$/, '$1.marathon-$2'), runSpecId: '/orphan', condition: 'Killed' });
+        // It no longer runs: the master lists it as killed.
+        const tasks = (await call('GET', `${master.url(5050)}/master/tasks`)).body.tasks as Json[];
+        expect(tasks.find((t) => t.id === task.id)).toMatchObject({ state: 'TASK_KILLED' });
+      } finally {
+        stream.close();
+        await call('DELETE', `${m}/v2/apps/orphan?force=true`);
+      }
+    });
+
     it('probes Marathon-side health checks and scales with a deployment', async () => {
       const res = await call('POST', `${m}/v2/apps`, {
         id: '/healthy',

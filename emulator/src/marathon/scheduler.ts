@@ -16,7 +16,7 @@ import { matchOffer, offerJson, OfferPool, type NoMatchReason, type PlacedTask }
 import { buildTaskInfo } from './mesos/task-builder.js';
 import type { State } from './state.js';
 import type { TaskFailure } from './storage.js';
-import { conditionOf, TERMINAL, type TaskRecord } from './tasks.js';
+import { conditionOf, idsOfTask, TERMINAL, type TaskRecord } from './tasks.js';
 import { safeId, timestamp, uuidV1 } from './util.js';
 
 const log = makeLogger('Scheduler');
@@ -273,9 +273,18 @@ export class Scheduler implements SchedulerHandler {
     const taskId = status.task_id.value;
     const task = this.state.tasks.get(taskId);
     if (!task) {
-      // A task Marathon does not know (e.g. expunged while unreachable) must not keep running.
-      if (!TERMINAL.has(status.state)) {
-        log.warn(`Killing unknown task ${taskId} (${status.state})`);
+      // As TaskStatusUpdateProcessorImpl: an unknown task that ended is reported,
+      // one still running is killed (it must not keep running; e.g. expunged
+      // while unreachable), one being killed is left alone.
+      if (TERMINAL.has(status.state) || status.state === 'TASK_UNREACHABLE') {
+        log.warn(`Received terminal status update for unknown task [${taskId}]`);
+        const ids = idsOfTask(taskId);
+        // Key order as Formats.scala writes it: timestamp before eventType.
+        if (ids) this.bus.emit('unknown_instance_terminated_event', { instanceId: ids.instanceId, runSpecId: ids.runSpecId, condition: conditionOf(status.state), timestamp: '' });
+      } else if (status.state === 'TASK_KILLING') {
+        log.info(`Ignoring TASK_KILLING update for unknown task [${taskId}]`);
+      } else {
+        log.warn(`Kill unknown task [${taskId}]`);
         void this.client.call('KILL', { task_id: { value: taskId }, ...(status.agent_id ? { agent_id: status.agent_id } : {}) });
       }
       return;

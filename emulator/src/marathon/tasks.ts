@@ -39,6 +39,18 @@ export const TERMINAL = new Set([
   'TASK_FINISHED', 'TASK_FAILED', 'TASK_KILLED', 'TASK_ERROR', 'TASK_LOST', 'TASK_DROPPED', 'TASK_GONE', 'TASK_GONE_BY_OPERATOR', 'TASK_UNKNOWN',
 ]);
 
+/**
+ * The instance and app of a Marathon task id (Task.Id parsing): `<safe app
+ * id>.instance-<uuid>[._app.<n>]` or the legacy `<safe app id>.<uuid>`, whose
+ * instance is `<safe app id>.marathon-<uuid>`; the app id is the safe id with
+ * `_` as `/`. Undefined for an id Marathon did not make.
+ */
+export function idsOfTask(taskId: string): { instanceId: string; runSpecId: string } | undefined {
+  const m = /^(.+?)\.(instance-|marathon-)?([0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12})(\..*)?$/.exec(taskId);
+  if (!m) return undefined;
+  return { instanceId: `${m[1]}.${m[2] ?? 'marathon-'}${m[3]}`, runSpecId: `/${m[1]!.split('_').join('/')}` };
+}
+
 /** Conditions as instance_changed_event names them (core.condition.Condition). */
 export function conditionOf(state: string): string {
   switch (state) {
