@@ -31,7 +31,12 @@ export class EventBus {
     }
   }
 
-  /** Builds and publishes `{...fields, eventType, timestamp}` (the order of Marathon's case-class writers). */
+  /**
+   * Builds and publishes `{...fields, eventType, timestamp}` (the order of
+   * Marathon's case-class writers). An event whose writer places them elsewhere
+   * (Formats.scala's hand-written ones) names `eventType` and/or `timestamp` in
+   * `fields` with any value: they keep that position and get their values here.
+   */
   emit(eventType: string, fields: Record<string, unknown>, light?: Record<string, unknown>): void {
     const ts = timestamp();
     const json = { ...fields, eventType, timestamp: ts };

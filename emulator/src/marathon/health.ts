@@ -95,8 +95,7 @@ export class HealthManager {
       const same = JSON.stringify(hc);
       if (list.some((h) => JSON.stringify(h) === same)) continue;
       list.push(hc);
-      // Marathon's writer orders these keys appId, eventType, healthCheck,
-      // timestamp, version (Formats.scala); emit fills eventType and timestamp.
+      // Formats.scala's order: appId, eventType, healthCheck, timestamp, version.
       this.bus.emit('add_health_check_event', { appId: app.id, eventType: '', healthCheck: healthCheckJson(hc), timestamp: '', version: app.version });
     }
     if (list.length) {
@@ -105,9 +104,14 @@ export class HealthManager {
     }
   }
 
+  /** One remove_health_check_event per check of `checks` (it names only the app). */
+  private removed(appId: string, checks: HealthCheck[]): void {
+    for (const _ of checks) this.bus.emit('remove_health_check_event', { appId });
+  }
+
   /** removeAllFor: one remove_health_check_event per registered (version, check) of the app. */
   removeAllFor(appId: string): void {
-    for (const list of this.registered.get(appId)?.values() ?? []) for (let i = 0; i < list.length; i++) this.bus.emit('remove_health_check_event', { appId });
+    for (const list of this.registered.get(appId)?.values() ?? []) this.removed(appId, list);
     this.registered.delete(appId);
   }
 
@@ -123,7 +127,7 @@ export class HealthManager {
       const live = new Set(this.host.tasksOf(appId).map((t) => t.version));
       for (const [version, list] of [...byVersion]) {
         if (version === app?.version || live.has(version)) continue;
-        for (let i = 0; i < list.length; i++) this.bus.emit('remove_health_check_event', { appId });
+        this.removed(appId, list);
         byVersion.delete(version);
       }
       if (!byVersion.size) this.registered.delete(appId);

@@ -19,8 +19,6 @@ const APPLICATION_PROTOBUF = 'application/x-protobuf';
 /** What a newly elected master answers until it has read the registry. */
 const NOT_RECOVERED = 'Master has not finished recovery';
 
-/** An OK response with a JSON body, wrapped as JSONP when `?jsonp=` asks for it. */
-const ok = (r: Request, body: unknown): void => sendJsonOk(r, body);
 
 function empty(res: http.ServerResponse, status: number, headers: http.OutgoingHttpHeaders = {}): void {
   res.writeHead(status, { 'Content-Length': 0, ...headers });
@@ -171,14 +169,14 @@ export function buildRouter(master: Master): Router {
   };
 
   both('/health', (r) => empty(r.res, 200));
-  both('/flags', (r) => ok(r, { flags: flagsObject(master.cfg) }));
-  router.on('*', '/version', (r) => ok(r, versionJson()));
-  router.on('*', '/metrics/snapshot', (r) => ok(r, metricsJson(master)));
-  for (const p of ['/state', '/state.json']) both(p, leaderOnly((r) => ok(r, stateJson(master))));
-  both('/state-summary', leaderOnly((r) => ok(r, stateSummaryJson(master))));
-  both('/frameworks', leaderOnly((r) => ok(r, frameworksJson(master, r.query.get('framework_id')))));
-  both('/slaves', leaderOnly((r) => ok(r, slavesJson(master, r.query.get('slave_id')))));
-  for (const p of ['/tasks', '/tasks.json']) both(p, leaderOnly((r) => ok(r, tasksJson(master, r.query))));
+  both('/flags', (r) => sendJsonOk(r, { flags: flagsObject(master.cfg) }));
+  router.on('*', '/version', (r) => sendJsonOk(r, versionJson()));
+  router.on('*', '/metrics/snapshot', (r) => sendJsonOk(r, metricsJson(master)));
+  for (const p of ['/state', '/state.json']) both(p, leaderOnly((r) => sendJsonOk(r, stateJson(master))));
+  both('/state-summary', leaderOnly((r) => sendJsonOk(r, stateSummaryJson(master))));
+  both('/frameworks', leaderOnly((r) => sendJsonOk(r, frameworksJson(master, r.query.get('framework_id')))));
+  both('/slaves', leaderOnly((r) => sendJsonOk(r, slavesJson(master, r.query.get('slave_id')))));
+  for (const p of ['/tasks', '/tasks.json']) both(p, leaderOnly((r) => sendJsonOk(r, tasksJson(master, r.query))));
   both('/redirect', redirect);
   both('/redirect/:rest*', redirect);
   both('/teardown', leaderOnly((r) => teardownEndpoint(master, r)));
