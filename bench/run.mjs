@@ -215,7 +215,7 @@ async function cliStart() {
     if (i % 3 === 0) hooked.push((await runOk(process.execPath, ['--import', ctx.p.hook, ctx.p.cli, '--help'], { cwd: ROOT, env: { MESOS_UP_BENCH_TRACE: path.join(os.tmpdir(), `mesos-up-bench-hook-${process.pid}.json`) } })).ms);
   }
   // What loading each dependency costs on top of Node itself (for whoever trims start time).
-  const modules = ['commander', 'yaml', 'zod', 'dockerode', 'listr2', 'eventsource-parser', './dist/index.js', './dist/cli/main.js'];
+  const modules = ['commander', 'yaml', 'zod', 'dockerode', 'listr2', 'eventsource-parser', './dist/index.js', './dist/bin/main.js'];
   const imports = [];
   const reps = opts.quick ? 2 : 5;
   for (const m of modules) {

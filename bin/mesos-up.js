@@ -1,4 +1,5 @@
 #!/usr/bin/env node
-import { main } from '../dist/cli/main.js';
+// dist/bin/ is the command line bundled by scripts/bundle-cli.mjs.
+import { main } from '../dist/bin/main.js';
 
 await main(process.argv);
