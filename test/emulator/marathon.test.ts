@@ -253,11 +253,18 @@ describe.skipIf(officialImagesMissing)(`${TEST_IMAGES.flavour} Marathon`, () => 
 
     it('locks an app while its deployment runs; ?force=true overrides; versions are kept', async () => {
       // No master: the first deployment of /web cannot finish.
+      const stream = new EventStream(`${m}/v2/events?event_type=group_change_failed`);
+      expect((await stream.ready).statusCode).toBe(200);
       const locked = await call('PUT', `${m}/v2/apps/web`, { cmd: 'sleep 2000' });
       expect(locked.status).toBe(409);
       expect(locked.body.message).toBe(
         "App is locked by one or more deployments. Override with the option '?force=true'. View details at '/v2/deployments/<DEPLOYMENT_ID>'.",
       );
+      // The refused change is announced as GroupManagerImpl does.
+      const failed = await eventually('group_change_failed', async () => stream.find((e) => e.event === 'group_change_failed'), 30_000, 100);
+      stream.close();
+      expect(Object.keys(failed.data)).toEqual(['groupId', 'version', 'reason', 'eventType', 'timestamp']);
+      expect(failed.data).toMatchObject({ groupId: '/', reason: locked.body.message, eventType: 'group_change_failed' });
       expect(locked.body.deployments, JSON.stringify(locked.body.deployments)).toHaveLength(1);
       const forced = await call('PUT', `${m}/v2/apps/web?force=true`, { cmd: 'sleep 2000' });
       expect(forced.status).toBe(200);
@@ -594,6 +601,49 @@ describe.skipIf(officialImagesMissing)(`${TEST_IMAGES.flavour} Marathon`, () => 
       } finally {
         stream.close();
         await call('DELETE', `${m}/v2/apps/orphan?force=true`);
+      }
+    });
+
+    it('holds a deployment until the new task passes its readiness check, and shows the results', async () => {
+      // The task answers 503 until /tmp/ready-gate exists in the agent (command tasks share its /tmp).
+      await agent.exec(['rm', '-f', '/tmp/ready-gate']);
+      const server =
+        'while true; do if [ -f /tmp/ready-gate ]; then s="200 OK"; b=ready; else s="503 Service Unavailable"; b=warming; fi; ' +
+        'printf "HTTP/1.1 $s\\r\\nContent-Type: text/plain; charset=utf-8\\r\\nContent-Length: ${#b}\\r\\nConnection: close\\r\\n\\r\\n$b" | nc -l $PORT0 >/dev/null; done';
+      const readinessChecks = [{ name: 'ready', path: '/ready', portName: 'http-api', intervalSeconds: 2, timeoutSeconds: 1, preserveLastResponse: true }];
+      expect(await call('POST', `${m}/v2/apps`, { id: '/not-ready', cmd: 'sleep 1', portDefinitions: [{ port: 0, name: 'web' }], readinessChecks })).toMatchObject({
+        status: 422,
+        body: { message: 'Object is not valid', details: [{ path: '/readinessChecks(0)/portName', errors: ['No port definition reference for portName http-api'] }] },
+      });
+      const posted = await call('POST', `${m}/v2/apps`, { id: '/gated', cmd: server, cpus: 0.05, mem: 16, portDefinitions: [{ port: 0, name: 'http-api' }], readinessChecks });
+      expect(posted.status).toBe(201);
+      expect(posted.body.readinessChecks).toEqual([{ ...readinessChecks[0], protocol: 'HTTP', httpStatusCodesForReady: [200] }]);
+      const deploymentId: string = posted.body.deployments[0].id;
+      try {
+        // Running, answering 503: the deployment waits, and says why.
+        const waiting = await eventually('a 503 readiness result', async () => {
+          const d = ((await call('GET', `${m}/v2/deployments`)).body as Json[]).find((x) => x.id === deploymentId);
+          const result = d?.currentActions.find((a: Json) => a.app === '/gated')?.readinessCheckResults[0];
+          return result?.lastResponse?.status === 503 ? { d, result } : undefined;
+        }, 60_000, 250);
+        const app = (await call('GET', `${m}/v2/apps/gated?embed=app.readiness&embed=app.tasks`)).body.app;
+        expect(app.tasks.map((t: Json) => t.state)).toEqual(['TASK_RUNNING']);
+        expect(Object.keys(waiting.result)).toEqual(['name', 'taskId', 'ready', 'lastResponse']);
+        expect(waiting.result).toEqual({ name: 'ready', taskId: app.tasks[0].id, ready: false, lastResponse: { status: 503, contentType: 'text/plain', body: 'warming' } });
+        expect(app.readinessCheckResults).toEqual([waiting.result]);
+        expect(app.deployments).toEqual([{ id: deploymentId }]);
+
+        // Ready: the deployment finishes and the results go with it.
+        expect((await agent.exec(['touch', '/tmp/ready-gate'])).exitCode).toBe(0);
+        const done = await eventually('deployment finished', async () => {
+          const a = (await call('GET', `${m}/v2/apps/gated?embed=app.readiness`)).body.app;
+          return a.deployments.length === 0 ? a : undefined;
+        }, 60_000, 250);
+        expect(done.readinessCheckResults).toEqual([]);
+        expect(done.tasksRunning).toBe(1);
+      } finally {
+        await call('DELETE', `${m}/v2/apps/gated?force=true`);
+        await agent.exec(['rm', '-f', '/tmp/ready-gate']);
       }
     });
 

@@ -64,6 +64,7 @@ export class Marathon {
     this.scheduler = new Scheduler(config, this.state, bus, this.health, {
       restarting: (id) => this.deployments.restarting(id),
       changed: () => this.deployments.changed(),
+      readinessPassed: (t) => this.deployments.readinessPassed(t),
     });
     this.client = new MesosClient(config.master, this.scheduler);
     this.scheduler.client = this.client;
@@ -149,7 +150,7 @@ export class Marathon {
     const out = appJson(app);
     if (embed.has('counts')) Object.assign(out, this.counts(app.id));
     if (embed.has('deployments')) out.deployments = this.deployments.deploymentsOf(app.id).map((id) => ({ id }));
-    if (embed.has('readiness')) out.readinessCheckResults = [];
+    if (embed.has('readiness')) out.readinessCheckResults = this.deployments.readinessResultsOf(app.id);
     if (embed.has('tasks')) out.tasks = this.tasksOf(app.id).map((t) => this.taskJson(t, false));
     if (embed.has('lastTaskFailure')) {
       const f = this.state.failures.get(app.id);

@@ -11,10 +11,11 @@ import type { MarathonConfig } from './config.js';
 import { ApiError, appLocked } from './errors.js';
 import type { EventBus } from './events.js';
 import type { HealthManager } from './health.js';
+import { runReadinessChecks, type ReadinessResult } from './readiness.js';
 import type { Scheduler } from './scheduler.js';
 import type { State } from './state.js';
 import type { StoredDeployment } from './storage.js';
-import { TERMINAL } from './tasks.js';
+import { TERMINAL, type TaskRecord } from './tasks.js';
 import { nextVersionMs, parentId, timestamp } from './util.js';
 
 const log = makeLogger('Deployments');
@@ -44,6 +45,12 @@ interface Run {
   /** 1-based index of the step in progress (0 before the first) */
   currentStep: number;
   cancelled: boolean;
+  /** readiness of the current step's tasks (DeploymentStepInfo.readinessChecks), by task id */
+  readiness: Map<string, { appId: string; result: ReadinessResult }>;
+  /** apps of the current step whose new tasks must pass their readiness checks → tasks that need not */
+  awaitingReadiness: Map<string, Set<string>>;
+  /** readiness checks in progress, by task id */
+  probes: Map<string, { stop: () => void }>;
 }
 
 class Cancelled extends Error {}
@@ -75,9 +82,64 @@ export class Deployments {
     return (this.restartingApps.get(appId) ?? 0) > 0;
   }
 
-  /** Wakes every step waiting for a condition. */
+  /** Wakes every step waiting for a condition, and checks the readiness of tasks that just started. */
   changed(): void {
+    for (const run of this.running.values()) this.syncReadiness(run);
     for (const w of [...this.waiters]) w();
+  }
+
+  // ---- readiness checks (ReadinessBehavior) ----
+
+  /** False while a running deployment waits for this task's readiness checks to pass. */
+  readinessPassed(t: TaskRecord): boolean {
+    for (const run of this.running.values()) {
+      const exempt = run.awaitingReadiness.get(t.appId);
+      if (exempt && !exempt.has(t.taskId) && !run.readiness.get(t.taskId)?.result.ready) return false;
+    }
+    return true;
+  }
+
+  /** AppInfo's readinessCheckResults: the results of every running deployment's current step. */
+  readinessResultsOf(appId: string): ReadinessResult[] {
+    return [...this.running.values()].flatMap((r) => [...r.readiness.values()].filter((x) => x.appId === appId).map((x) => x.result));
+  }
+
+  /** Starts the checks of tasks that became running, stops those of tasks that no longer are. */
+  private syncReadiness(run: Run): void {
+    for (const [taskId, probe] of run.probes) {
+      const t = this.state.tasks.get(taskId);
+      if (!t || t.state !== 'TASK_RUNNING' || t.killing || !run.awaitingReadiness.has(t.appId)) {
+        probe.stop();
+        run.probes.delete(taskId);
+      }
+    }
+    for (const [appId, exempt] of run.awaitingReadiness) {
+      const app = this.state.apps.get(appId);
+      if (!app) continue;
+      for (const t of this.state.liveTasksOf(appId)) {
+        if (t.state !== 'TASK_RUNNING' || t.killing || t.version !== app.version || exempt.has(t.taskId)) continue;
+        if (run.probes.has(t.taskId) || run.readiness.get(t.taskId)?.result.ready) continue;
+        run.probes.set(
+          t.taskId,
+          runReadinessChecks(app, t, (result) => {
+            if (!this.running.has(run.plan.id) || !run.awaitingReadiness.has(appId)) return;
+            run.readiness.set(t.taskId, { appId, result });
+            if (result.ready) run.probes.delete(t.taskId);
+            this.scheduler().scheduleReconcile();
+          }),
+        );
+      }
+    }
+  }
+
+  private stopReadiness(run: Run, appId?: string): void {
+    for (const [taskId, probe] of run.probes) {
+      if (appId && this.state.tasks.get(taskId)?.appId !== appId) continue;
+      probe.stop();
+      run.probes.delete(taskId);
+    }
+    if (appId) run.awaitingReadiness.delete(appId);
+    else run.awaitingReadiness.clear();
   }
 
   /** Running deployments that touch an app. */
@@ -95,6 +157,21 @@ export class Deployments {
     opts: { version?: string; force: boolean; restart?: Set<string>; toKill?: Map<string, string[]> },
   ): Promise<Plan> {
     const version = opts.version ?? timestamp(nextVersionMs());
+    try {
+      return await this.applyRootChange(groupId, version, change, opts);
+    } catch (err) {
+      // GroupManagerImpl.updateRoot: any failure of the change (a conflict, a lock, too many deployments, no free service port).
+      this.bus.emit('group_change_failed', { groupId, version, reason: (err as Error).message });
+      throw err;
+    }
+  }
+
+  private async applyRootChange(
+    groupId: string,
+    version: string,
+    change: (apps: Map<string, App>) => Map<string, App>,
+    opts: { force: boolean; restart?: Set<string>; toKill?: Map<string, string[]> },
+  ): Promise<Plan> {
     const original = new Map([...this.state.apps].map(([k, v]) => [k, structuredClone(v)]));
     let target = change(new Map([...original].map(([k, v]) => [k, structuredClone(v)])));
     target = this.assignServicePorts(original, target);
@@ -240,7 +317,11 @@ export class Deployments {
         affectedApps: [...r.plan.affected],
         affectedPods: [],
         steps: r.plan.steps.map((s) => this.stepJson(s)),
-        currentActions: step.map((a) => ({ action: a.action, app: a.app, readinessCheckResults: [] })),
+        currentActions: step.map((a) => ({
+          action: a.action,
+          app: a.app,
+          readinessCheckResults: [...r.readiness.values()].filter((x) => x.appId === a.app).map((x) => x.result),
+        })),
         currentStep: r.currentStep,
         totalSteps: r.plan.steps.length,
       };
@@ -250,7 +331,7 @@ export class Deployments {
   // ---- execution ----
 
   private register(plan: Plan): Run {
-    const run: Run = { plan, currentStep: 0, cancelled: false };
+    const run = newRun(plan);
     this.running.set(plan.id, run);
     void this.state.persist(`deployment ${plan.id}`, () => this.state.store.storeDeployment(toStored(plan, 0)));
     return run;
@@ -262,6 +343,9 @@ export class Deployments {
       for (let i = 0; i < plan.steps.length; i++) {
         if (run.cancelled) throw new Cancelled();
         run.currentStep = i + 1;
+        // Each step starts with no readiness results (a new DeploymentStepInfo).
+        this.stopReadiness(run);
+        run.readiness.clear();
         const step = plan.steps[i]!;
         this.bus.emit('deployment_info', { plan: this.planJson(plan, false), currentStep: this.stepJson(step) }, { plan: this.planJson(plan, true), currentStep: this.stepJson(step) });
         // Each action's app registers its checks (a stopped app's are gone already).
@@ -286,12 +370,14 @@ export class Deployments {
   }
 
   private finish(run: Run): void {
+    this.stopReadiness(run);
     this.running.delete(run.plan.id);
     void this.state.persist(`deployment ${run.plan.id}`, () => this.state.store.deleteDeployment(run.plan.id));
   }
 
   private stopRun(run: Run, reason: string): void {
     run.cancelled = true;
+    this.stopReadiness(run);
     this.finish(run);
     this.changed();
     this.bus.emit(
@@ -299,6 +385,14 @@ export class Deployments {
       { id: run.plan.id, plan: this.planJson(run.plan, false), reason },
       { id: run.plan.id, plan: this.planJson(run.plan, true), reason },
     );
+  }
+
+  /** Makes the app's new tasks wait for their readiness checks in this step, if the app has any. */
+  private awaitReadiness(run: Run, appId: string, exempt: (t: TaskRecord) => boolean): void {
+    const app = this.state.apps.get(appId);
+    if (!app?.readinessChecks.length) return;
+    run.awaitingReadiness.set(appId, new Set(this.state.liveTasksOf(appId).filter(exempt).map((t) => t.taskId)));
+    this.syncReadiness(run);
   }
 
   private waitFor(run: Run, done: () => boolean): Promise<void> {
@@ -332,6 +426,8 @@ export class Deployments {
           const t = this.state.tasks.get(taskId);
           if (t && !t.killing && !TERMINAL.has(t.state)) sched.kill(t);
         }
+        // Tasks already running need no readiness check; only those this step starts (TaskStartActor).
+        this.awaitReadiness(run, a.app, (t) => t.state === 'TASK_RUNNING');
         sched.scheduleReconcile();
         const n = a.scaleTo ?? 0;
         await this.waitFor(run, () => {
@@ -340,10 +436,13 @@ export class Deployments {
           const active = live.filter((t) => !t.killing && t.state !== 'TASK_UNREACHABLE');
           return active.length === n && active.filter((t) => sched.ready(t)).length === n && live.every((t) => !t.killing);
         });
+        this.stopReadiness(run, a.app);
         return;
       }
       case 'RestartApplication': {
         this.restartingApps.set(a.app, (this.restartingApps.get(a.app) ?? 0) + 1);
+        // Every task of the new version must pass (TaskReplaceActor).
+        this.awaitReadiness(run, a.app, () => false);
         sched.scheduleReconcile();
         try {
           await this.waitFor(run, () => {
@@ -355,6 +454,7 @@ export class Deployments {
             return old.length === 0 && fresh.length === app.instances && fresh.filter((t) => sched.ready(t)).length === app.instances;
           });
         } finally {
+          this.stopReadiness(run, a.app);
           const n = (this.restartingApps.get(a.app) ?? 1) - 1;
           if (n > 0) this.restartingApps.set(a.app, n);
           else this.restartingApps.delete(a.app);
@@ -414,7 +514,7 @@ export class Deployments {
         toKill: new Map(),
       };
       log.info(`Resuming deployment ${plan.id}`);
-      const run: Run = { plan, currentStep: 0, cancelled: false };
+      const run = newRun(plan);
       this.running.set(plan.id, run);
       void this.execute(run);
     }
@@ -426,6 +526,10 @@ export class Deployments {
     this.restartingApps.clear();
     this.changed();
   }
+}
+
+function newRun(plan: Plan): Run {
+  return { plan, currentStep: 0, cancelled: false, readiness: new Map(), awaitingReadiness: new Map(), probes: new Map() };
 }
 
 function toStored(plan: Plan, currentStep: number): StoredDeployment {

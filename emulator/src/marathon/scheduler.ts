@@ -64,6 +64,8 @@ export interface SchedulerHooks {
   restarting(appId: string): boolean;
   /** something changed (tasks, health): deployments re-check their steps */
   changed(): void;
+  /** false while a deployment waits for this task's readiness checks */
+  readinessPassed(task: TaskRecord): boolean;
 }
 
 export class Scheduler implements SchedulerHandler {
@@ -407,11 +409,12 @@ export class Scheduler implements SchedulerHandler {
     return true;
   }
 
+  /** Running, healthy when the app has health checks, and ready when a deployment checks its readiness. */
   ready(t: TaskRecord): boolean {
     if (t.state !== 'TASK_RUNNING' || t.killing) return false;
     const app = this.state.apps.get(t.appId);
-    if (!app?.healthChecks.length) return true;
-    return this.health.status(t) === 'healthy';
+    if (app?.healthChecks.length && this.health.status(t) !== 'healthy') return false;
+    return this.hooks.readinessPassed(t);
   }
 
   /** Kill order: not yet running first, then by the app's killSelection. */

@@ -260,7 +260,16 @@ function validateCanonical(app: Record<string, unknown>, opts: NormalizeOptions)
     if (container?.type === 'DOCKER') v.push({ path: '/', message: 'GPU resources only work with the Mesos containerizer' });
     if (!opts.features.includes('gpu_resources')) v.push({ path: '/', message: 'Feature gpu_resources is not enabled. Enable with --enable_features gpu_resources)' });
   }
-  if ((app.readinessChecks as unknown[]).length > 1) v.push({ path: '/readinessChecks', message: 'got 2, expected 1 or less' });
+  const rcs = app.readinessChecks as Array<{ portName?: string; timeoutSeconds?: number; intervalSeconds?: number }>;
+  if (rcs.length > 1) v.push({ path: '/readinessChecks', message: `got ${rcs.length}, expected 1 or less` });
+  // AppValidation.readinessCheckValidator: the port names of the port mappings when the container has them, else of the port definitions.
+  const portNames = new Set((container?.portMappings ?? pds ?? []).map((p) => p.name).filter((n): n is string => !!n));
+  rcs.forEach((rc, i) => {
+    if (!portNames.has(rc.portName ?? '')) v.push({ path: `/readinessChecks(${i})/portName`, message: `No port definition reference for portName ${rc.portName}` });
+    const timeout = rc.timeoutSeconds ?? 10;
+    const interval = rc.intervalSeconds ?? 30;
+    if (!(timeout < interval)) v.push({ path: `/readinessChecks(${i})/timeoutSeconds`, message: `got ${timeout}, expected less than ${interval}` });
+  });
   const env = app.env as Record<string, unknown>;
   for (const [k, val] of Object.entries(env)) {
     if (isObject(val) && !(app.secrets as Record<string, unknown>)[String(val.secret)]) {
