@@ -647,6 +647,78 @@ describe.skipIf(officialImagesMissing)(`${TEST_IMAGES.flavour} Marathon`, () => 
       }
     });
 
+    it("counts offers, launches, deployments and HTTP traffic in 1.7.50's default (Dropwizard) /metrics", async () => {
+      const doc = (await call('GET', `${m}/metrics`)).body;
+      expect(Object.keys(doc)).toEqual(['version', 'counters', 'gauges', 'histograms', 'meters', 'timers']);
+      expect(doc.version).toBe('4.0.0');
+      expect(doc.histograms).toEqual({});
+      // Earlier tests in this file ran tasks on this Marathon.
+      for (const name of ['mesos.offers.incoming', 'mesos.offers.used', 'tasks.launched', 'mesos.offer-operations.launch', 'deployments', 'mesos.calls.revive']) {
+        expect(doc.counters[`marathon.${name}.counter`]?.count, name).toBeGreaterThan(0);
+      }
+      expect(doc.counters['marathon.mesos.offer-operations.launch-group.counter']).toEqual({ count: 0 });
+      const apps = (await call('GET', `${m}/v2/apps`)).body.apps as Json[];
+      expect(doc.gauges['marathon.apps.active.gauge']).toEqual({ value: apps.length });
+      expect(doc.gauges['marathon.groups.active.gauge'].value).toBeGreaterThanOrEqual(1);
+      // Tasks of earlier tests may still be going away: the gauge and /v2/tasks agree once they are.
+      await eventually('tasks.running agrees with /v2/tasks', async () => {
+        const running = ((await call('GET', `${m}/v2/tasks`)).body.tasks as Json[]).filter((t) => t.state === 'TASK_RUNNING').length;
+        return (await call('GET', `${m}/metrics`)).body.gauges['marathon.tasks.running.gauge'].value === running;
+      }, 30_000, 250);
+      const timer = doc.timers['marathon.http.requests.duration.timer.seconds'];
+      expect(Object.keys(timer)).toEqual([
+        'count', 'min', 'mean', 'max', 'p50', 'p75', 'p95', 'p98', 'p99', 'p999', 'stddev', 'm1_rate', 'm5_rate', 'm15_rate', 'mean_rate', 'duration_units', 'rate_units',
+      ]);
+      expect(timer).toMatchObject({ duration_units: 'seconds', rate_units: 'calls/second' });
+      expect(timer.count).toBeGreaterThan(10);
+      expect(timer.max).toBeLessThan(60);
+      expect(doc.timers['marathon.http.requests.get.duration.timer.seconds'].count).toBeLessThanOrEqual(timer.count);
+      expect(Object.keys(doc.meters['marathon.http.responses.2xx.rate'])).toEqual(['count', 'm1_rate', 'm5_rate', 'm15_rate', 'mean_rate', 'units']);
+      expect(doc.meters['marathon.http.responses.4xx.rate'].count).toBeGreaterThan(0);
+      // One more GET is one more in the timer.
+      const again = (await call('GET', `${m}/metrics`)).body;
+      expect(again.timers['marathon.http.requests.duration.timer.seconds'].count).toBeGreaterThan(timer.count);
+      // Prometheus is off by default, as in 1.7.50.
+      const prom = await call('GET', `${m}/metrics/prometheus`);
+      expect(prom.status).toBe(404);
+      expect(prom.headers.get('content-type')).toBe('text/plain');
+      expect(JSON.parse(prom.text)).toEqual({ message: 'Prometheus reporter is disabled' });
+    });
+
+    it('serves /metrics/prometheus with --metrics_prometheus, under --metrics_name_prefix', async () => {
+      const other = await tnet.run({
+        name: 'marathon-prom',
+        target: 'marathon',
+        cmd: ['--master', `zk://${zk.ip}:2181/mesos`, '--zk', `zk://${zk.ip}:2181/marathon-prom`, '--metrics_prometheus', '--metrics_name_prefix', 'mu', '--framework_name', 'prom'],
+        publish: [8080],
+      });
+      try {
+        const u = other.url(8080);
+        const text = await eventually('prometheus text', async () => {
+          const r = await call('GET', `${u}/metrics/prometheus`);
+          return r.status === 200 && r.text.includes('mu_apps_active_gauge') ? r : undefined;
+        }, 60_000, 500);
+        expect(text.headers.get('content-type')).toBe('text/plain');
+        const body = text.text;
+        expect(body).toContain('# TYPE mu_apps_active_gauge gauge\nmu_apps_active_gauge 0\n\n');
+        expect(body).toMatch(/# TYPE mu_mesos_offers_incoming_counter counter\nmu_mesos_offers_incoming_counter \d+\n\n/);
+        // Jetty's handler keeps its own `marathon` prefix: a summary in seconds, then gauges.
+        expect(body).toMatch(/# TYPE marathon_http_requests_duration_timer_seconds summary\nmarathon_http_requests_duration_timer_seconds\{quantile="0\.5"\} \d+\.\d{6}\n/);
+        expect(body).toMatch(/\nmarathon_http_requests_duration_timer_seconds_count \d+\n# TYPE marathon_http_requests_duration_timer_seconds_min gauge\n/);
+        expect(body).toMatch(/# TYPE marathon_http_responses_2xx_rate_count gauge\nmarathon_http_responses_2xx_rate_count \d+\n# TYPE marathon_http_responses_2xx_rate_mean_rate gauge\n/);
+        // Gauges first, then counters, meters and timers, each in name order.
+        const types = [...body.matchAll(/^# TYPE (\S+) (\w+)$/gm)].map((x) => x[1]!);
+        expect(types.indexOf('mu_tasks_running_gauge')).toBeLessThan(types.indexOf('mu_deployments_counter'));
+        expect(types.indexOf('mu_deployments_counter')).toBeLessThan(types.indexOf('marathon_http_responses_1xx_rate_count'));
+        expect(types.indexOf('marathon_http_responses_5xx_rate_m15_rate')).toBeLessThan(types.indexOf('marathon_http_requests_duration_timer_seconds'));
+        const doc = (await call('GET', `${u}/metrics`)).body;
+        expect(doc.counters).toHaveProperty(['mu.mesos.offers.incoming.counter']);
+        expect(doc.timers).toHaveProperty(['marathon.http.requests.duration.timer.seconds']);
+      } finally {
+        await other.stop();
+      }
+    });
+
     it('probes Marathon-side health checks and scales with a deployment', async () => {
       const res = await call('POST', `${m}/v2/apps`, {
         id: '/healthy',

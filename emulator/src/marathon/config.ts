@@ -48,6 +48,10 @@ export interface MarathonConfig {
   accessControlAllowOrigin: string[] | undefined;
   killRetryTimeout: number;
   maxRunningDeployments: number;
+  /** --metrics_name_prefix (MetricsConf) */
+  metricsNamePrefix: string;
+  /** --metrics_prometheus: serve /metrics/prometheus */
+  metricsPrometheus: boolean;
 }
 
 function toggle(flags: Flags, name: string, fallback: boolean): boolean {
@@ -109,6 +113,8 @@ export function loadConfig(flags: Flags): MarathonConfig {
     accessControlAllowOrigin: list('access_control_allow_origin'),
     killRetryTimeout: flagInt(flags, 'kill_retry_timeout', 10000),
     maxRunningDeployments: flagInt(flags, 'max_running_deployments', 100),
+    metricsNamePrefix: flags.get('metrics_name_prefix') ?? 'marathon',
+    metricsPrometheus: toggle(flags, 'metrics_prometheus', false),
   };
 }
 

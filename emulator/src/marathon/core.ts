@@ -9,6 +9,7 @@ import { Deployments } from './deployments.js';
 import type { Election } from './election.js';
 import type { EventBus } from './events.js';
 import { HealthManager } from './health.js';
+import { MarathonMetrics } from './metrics.js';
 import { MesosClient } from './mesos/client.js';
 import { Scheduler } from './scheduler.js';
 import { State } from './state.js';
@@ -41,6 +42,9 @@ export class Marathon {
   leading = false;
   /** resolves when the leader finished loading its state */
   ready: Promise<void> = Promise.resolve();
+  readonly metrics: MarathonMetrics;
+  /** open /v2/events streams */
+  eventStreams = 0;
 
   constructor(
     readonly config: MarathonConfig,
@@ -49,6 +53,13 @@ export class Marathon {
     readonly election: Election,
   ) {
     this.state = new State(store);
+    const tasks = () => [...this.state.tasks.values()];
+    this.metrics = new MarathonMetrics(config.metricsNamePrefix, {
+      tasksRunning: () => tasks().filter((t) => t.state === 'TASK_RUNNING').length,
+      // TaskCounts: a task with no Mesos status yet counts as staged.
+      tasksStaged: () => tasks().filter((t) => t.state === 'TASK_STAGING').length,
+      eventStreams: () => this.eventStreams,
+    });
     this.health = new HealthManager(
       {
         app: (id) => this.state.apps.get(id),
@@ -60,12 +71,12 @@ export class Marathon {
       },
       bus,
     );
-    this.deployments = new Deployments(config, this.state, bus, this.health, () => this.scheduler);
+    this.deployments = new Deployments(config, this.state, bus, this.health, () => this.scheduler, this.metrics);
     this.scheduler = new Scheduler(config, this.state, bus, this.health, {
       restarting: (id) => this.deployments.restarting(id),
       changed: () => this.deployments.changed(),
       readinessPassed: (t) => this.deployments.readinessPassed(t),
-    });
+    }, this.metrics);
     this.client = new MesosClient(config.master, this.scheduler);
     this.scheduler.client = this.client;
   }
@@ -75,6 +86,12 @@ export class Marathon {
 
   startLeadership(): void {
     this.leading = true;
+    this.metrics.onLeadership({
+      deploymentsActive: () => this.deployments.running.size,
+      appsActive: () => this.state.apps.size,
+      // transitiveGroupsById: the root and every group above an app.
+      groupsActive: () => new Set(['/', ...[...this.state.apps.keys()].flatMap((id) => id.split('/').slice(1, -1).map((_, i, segs) => `/${segs.slice(0, i + 1).join('/')}`))]).size,
+    });
     this.store.forgetCached();
     const term = ++this.term;
     this.ready = (async () => {

@@ -11,6 +11,7 @@ import type { MarathonConfig } from './config.js';
 import { ApiError, appLocked } from './errors.js';
 import type { EventBus } from './events.js';
 import type { HealthManager } from './health.js';
+import type { MarathonMetrics } from './metrics.js';
 import { runReadinessChecks, type ReadinessResult } from './readiness.js';
 import type { Scheduler } from './scheduler.js';
 import type { State } from './state.js';
@@ -76,6 +77,7 @@ export class Deployments {
     private readonly bus: EventBus,
     private readonly health: HealthManager,
     private readonly scheduler: () => Scheduler,
+    private readonly metrics: MarathonMetrics,
   ) {}
 
   restarting(appId: string): boolean {
@@ -181,6 +183,7 @@ export class Deployments {
     const conflicts = [...this.running.values()].filter((r) => [...r.plan.affected].some((id) => plan.affected.has(id)));
     if (conflicts.length && !opts.force) throw appLocked(conflicts.map((r) => r.plan.id));
     if (this.running.size - conflicts.length >= this.config.maxRunningDeployments) {
+      this.metrics.deploymentsDismissed.inc();
       throw new ApiError(403, {
         message: `Max number (${this.config.maxRunningDeployments}) of running deployments is achieved. Wait for existing deployments to complete or cancel oneusing force=true parameter. You can increase max deployment number by using --max_running_deployments parameter but be advised that this can have negative effects on the performance.`,
       });
@@ -332,6 +335,7 @@ export class Deployments {
 
   private register(plan: Plan): Run {
     const run = newRun(plan);
+    this.metrics.deployments.inc();
     this.running.set(plan.id, run);
     void this.state.persist(`deployment ${plan.id}`, () => this.state.store.storeDeployment(toStored(plan, 0)));
     return run;
@@ -515,6 +519,7 @@ export class Deployments {
       };
       log.info(`Resuming deployment ${plan.id}`);
       const run = newRun(plan);
+      this.metrics.deployments.inc();
       this.running.set(plan.id, run);
       void this.execute(run);
     }

@@ -61,8 +61,15 @@ function methodNotAllowed(req: http.IncomingMessage, res: http.ServerResponse): 
   res.end(body);
 }
 
+/** What the stream reports to the metrics (HttpEventStreamActor's gauge, HttpEventStreamServlet's byte counter). */
+export interface EventStreamMetrics {
+  opened(): void;
+  closed(): void;
+  sent(bytes: number): void;
+}
+
 /** Serves one `/v2/events` client until it disconnects. */
-export function serveEvents(bus: EventBus, req: http.IncomingMessage, res: http.ServerResponse, query: URLSearchParams): void {
+export function serveEvents(bus: EventBus, req: http.IncomingMessage, res: http.ServerResponse, query: URLSearchParams, metrics?: EventStreamMetrics): void {
   // Jetty compares each Accept header value with "text/event-stream" as a whole.
   const accepts: string[] = [];
   for (let i = 0; i < req.rawHeaders.length; i += 2) {
@@ -80,10 +87,16 @@ export function serveEvents(bus: EventBus, req: http.IncomingMessage, res: http.
   const send = (e: MarathonEvent) => {
     if (types.size && !types.has(e.eventType)) return;
     const payload = JSON.stringify(light && e.light ? e.light : e.json);
-    res.write(`event: ${e.eventType}${CRLF}data: ${payload}${CRLF}${CRLF}`);
+    const frame = `event: ${e.eventType}${CRLF}data: ${payload}${CRLF}${CRLF}`;
+    metrics?.sent(Buffer.byteLength(frame));
+    res.write(frame);
   };
   const unsubscribe = bus.subscribe(send);
-  const heartbeat = setInterval(() => res.write(CRLF), HEARTBEAT_MS);
+  const heartbeat = setInterval(() => {
+    metrics?.sent(CRLF.length);
+    res.write(CRLF);
+  }, HEARTBEAT_MS);
+  metrics?.opened();
   const address = remoteAddress(req);
   let closed = false;
   const close = () => {
@@ -91,6 +104,7 @@ export function serveEvents(bus: EventBus, req: http.IncomingMessage, res: http.
     closed = true;
     clearInterval(heartbeat);
     unsubscribe();
+    metrics?.closed();
     bus.emit('event_stream_detached', { remoteAddress: address });
   };
   req.on('close', close);

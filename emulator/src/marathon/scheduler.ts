@@ -9,6 +9,7 @@ import type { App } from './app/types.js';
 import { servicePorts } from './app/types.js';
 import { appJson } from './app/serialize.js';
 import type { MarathonConfig } from './config.js';
+import type { MarathonMetrics } from './metrics.js';
 import type { EventBus } from './events.js';
 import type { HealthManager } from './health.js';
 import type { MesosClient, SchedulerHandler, V1Offer, V1TaskStatus } from './mesos/client.js';
@@ -87,6 +88,7 @@ export class Scheduler implements SchedulerHandler {
     private readonly bus: EventBus,
     private readonly health: HealthManager,
     private readonly hooks: SchedulerHooks,
+    private readonly metrics: MarathonMetrics,
   ) {}
 
   start(): void {
@@ -172,6 +174,7 @@ export class Scheduler implements SchedulerHandler {
   }
 
   private async processOffer(offer: V1Offer): Promise<void> {
+    this.metrics.offersIncoming.inc();
     this.attributesByAgent.set(offer.agent_id.value, offer.attributes);
     const pool = new OfferPool(offer);
     const launched: Array<{ record: TaskRecord; info: Record<string, unknown> }> = [];
@@ -213,12 +216,15 @@ export class Scheduler implements SchedulerHandler {
           envVarsPrefix: this.config.envVarsPrefix,
         });
         launched.push({ record, info });
+        // OfferOperationFactory counts each launch operation as it builds it.
+        this.metrics.launchOperations.inc();
       }
     }
     if (!launched.length) {
       // With launches waiting out a backoff, Mesos may send the offer again soon (default filter).
       const filters = delayedDemand ? {} : { refuse_seconds: this.config.declineOfferDuration / 1000 };
-      await this.client.call('DECLINE', { offer_ids: [{ value: offer.id.value }], filters });
+      const declined = await this.client.call('DECLINE', { offer_ids: [{ value: offer.id.value }], filters });
+      if (declined === 202 || declined === 200) this.metrics.offersDeclined.inc();
       return;
     }
     for (const { record } of launched) {
@@ -234,6 +240,9 @@ export class Scheduler implements SchedulerHandler {
     if (status !== 202 && status !== 200) {
       log.warn(`ACCEPT of offer ${offer.id.value} failed (${status}); forgetting its tasks`);
       for (const { record } of launched) this.state.removeTask(record);
+    } else {
+      this.metrics.offersUsed.inc();
+      this.metrics.tasksLaunched.inc(launched.length);
     }
     this.scheduleReconcile();
   }
@@ -510,6 +519,7 @@ export class Scheduler implements SchedulerHandler {
       this.reviveTimer = undefined;
       this.lastRevive = Date.now();
       this.revivesNeeded--;
+      this.metrics.revives.inc();
       void this.client.call('REVIVE');
       if (this.revivesNeeded > 0) this.reviveNow();
     } else if (!this.reviveTimer) {

@@ -71,6 +71,7 @@ export function createHttpServer(m: Marathon, abdicate: () => void): http.Server
   };
 
   const server = http.createServer((req, res) => {
+    m.metrics.httpExchange(req, res);
     serve(req, res).catch((err) => {
       log.error(`${req.method} ${req.url}: ${(err as Error).stack ?? err}`);
       if (!res.headersSent) json(res, 500, { message: (err as Error).message });

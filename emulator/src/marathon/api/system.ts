@@ -7,7 +7,7 @@ import { resolveEmbed } from '../core.js';
 import { groupJson } from '../deployments.js';
 import { notFound, unknownGroup } from '../errors.js';
 import { serveEvents } from '../events.js';
-import { canonicalId, timestamp } from '../util.js';
+import { canonicalId } from '../util.js';
 import { boolParam, deploymentResult, json, selectVariant } from './respond.js';
 
 export function systemRoutes(router: Router, m: Marathon, abdicate: () => void): void {
@@ -51,10 +51,16 @@ export function systemRoutes(router: Router, m: Marathon, abdicate: () => void):
     setTimeout(abdicate, 500);
   });
 
-  router.on('GET', '/metrics', (r) => {
-    // The shape of 1.7's default (Kamon) snapshot; no metrics are recorded.
-    const now = timestamp();
-    json(r.res, 200, { start: now, end: now, counters: {}, gauges: {}, histograms: {}, 'min-max-counters': {} });
+  // 1.7.50's default metrics are Dropwizard's (metrics.ts); Kamon's is a deprecated feature.
+  router.on('GET', '/metrics', (r) => json(r.res, 200, m.metrics.registry.json()));
+
+  // SystemResource.metricsPrometheus: text/plain, the 404s included.
+  router.on('GET', '/metrics/prometheus', (r) => {
+    const [status, body] = m.config.metricsPrometheus
+      ? [200, m.metrics.registry.prometheus()]
+      : [404, JSON.stringify({ message: 'Prometheus reporter is disabled' })];
+    r.res.writeHead(status, { 'Content-Type': 'text/plain', 'Content-Length': Buffer.byteLength(body) });
+    r.res.end(body);
   });
 
   router.on('GET', '/v2/deployments', (r) => json(r.res, 200, m.deployments.listJson()));
@@ -94,5 +100,11 @@ export function systemRoutes(router: Router, m: Marathon, abdicate: () => void):
   router.on('GET', '/v2/groups', (r) => json(r.res, 200, groupInfo('/', r.query.getAll('embed'))));
   router.on('GET', '/v2/groups/:id*', (r) => json(r.res, 200, groupInfo(canonicalId(r.params.id!), r.query.getAll('embed'))));
 
-  router.on('GET', '/v2/events', (r) => serveEvents(m.bus, r.req, r.res, r.query));
+  router.on('GET', '/v2/events', (r) =>
+    serveEvents(m.bus, r.req, r.res, r.query, {
+      opened: () => m.eventStreams++,
+      closed: () => m.eventStreams--,
+      sent: (bytes) => m.metrics.eventStreamSent(bytes),
+    }),
+  );
 }
