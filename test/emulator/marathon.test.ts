@@ -647,6 +647,109 @@ describe.skipIf(officialImagesMissing)(`${TEST_IMAGES.flavour} Marathon`, () => 
       }
     });
 
+    it('creates, reads, updates, scales, rolls back and deletes groups as GroupsResource does', async () => {
+      const stream = new EventStream(`${m}/v2/events?event_type=group_change_success&event_type=group_change_failed`);
+      expect((await stream.ready).statusCode).toBe(200);
+      const sleeper = { cmd: 'sleep 1000', cpus: 0.01, mem: 8 };
+      const posted = await call('POST', `${m}/v2/groups`, {
+        id: 'stack',
+        apps: [{ id: 'db', ...sleeper, instances: 1 }],
+        groups: [{ id: 'web', apps: [{ id: 'front', ...sleeper, instances: 0, dependencies: ['../db'] }] }],
+      });
+      expect(posted.status).toBe(201);
+      expect(Object.keys(posted.body)).toEqual(['version', 'deploymentId']);
+      expect(posted.headers.get('marathon-deployment-id')).toBe(posted.body.deploymentId);
+      expect(posted.headers.get('location')).toMatch(/\/stack$/);
+      const v1: string = posted.body.version;
+      try {
+        expect(await call('POST', `${m}/v2/groups`, { id: '/stack' })).toMatchObject({ status: 409, body: { message: 'Group /stack is already created. Use PUT to change this group.' } });
+        expect(await call('POST', `${m}/v2/groups`, {})).toMatchObject({ status: 409, body: { message: 'Group / is already created. Use PUT to change this group.' } });
+
+        // GroupInfo: id, dependencies, version, then apps, groups, pods; every group has the root's version.
+        const group = (await call('GET', `${m}/v2/groups/stack`)).body;
+        expect(Object.keys(group)).toEqual(['id', 'dependencies', 'version', 'apps', 'groups', 'pods']);
+        expect(group).toMatchObject({ id: '/stack', dependencies: [], version: v1, pods: [] });
+        expect(group.apps.map((a: Json) => a.id)).toEqual(['/stack/db']);
+        expect(group.groups).toHaveLength(1);
+        expect(group.groups[0]).toMatchObject({ id: '/stack/web', version: v1 });
+        expect(group.groups[0].apps[0]).toMatchObject({ id: '/stack/web/front', dependencies: ['/stack/db'] });
+        expect(((await call('GET', `${m}/v2/groups/stack/apps`)).body as Json[]).map((a) => a.id)).toEqual(['/stack/db', '/stack/web/front']);
+
+        // dryRun: the plan, nothing changed; a group's dependencies order its apps after the other group's.
+        const dry = await call('PUT', `${m}/v2/groups/order?dryRun=true`, {
+          groups: [
+            { id: 'back', apps: [{ id: 'store', ...sleeper }] },
+            { id: 'front', dependencies: ['/order/back'], apps: [{ id: 'ui', ...sleeper }] },
+          ],
+        });
+        expect(dry.status).toBe(200);
+        expect(Object.keys(dry.body)).toEqual(['steps']);
+        expect(dry.body.steps.slice(1)).toEqual([
+          { actions: [{ action: 'ScaleApplication', app: '/order/back/store' }] },
+          { actions: [{ action: 'ScaleApplication', app: '/order/front/ui' }] },
+        ]);
+        expect(dry.body.steps[0].actions.map((a: Json) => a.app).sort()).toEqual(['/order/back/store', '/order/front/ui']);
+        expect((await call('GET', `${m}/v2/groups/order`)).status).toBe(404);
+
+        // Validation, before anything changes.
+        expect(await call('PUT', `${m}/v2/groups/stack`, { id: '/stack', scaleBy: 2 })).toMatchObject({
+          status: 422,
+          body: { message: 'Object is not valid', details: [{ path: '/scaleBy', errors: ['not allowed in conjunction with other properties.'] }] },
+        });
+        expect(await call('POST', `${m}/v2/groups`, { id: '/bad', apps: [{ id: '/elsewhere/x', ...sleeper }] })).toMatchObject({
+          status: 422,
+          body: { details: [{ path: '/apps(0)/id', errors: ['Identifier is not child of /bad. Hint: use relative paths.'] }] },
+        });
+        expect(await call('PUT', `${m}/v2/groups/cycle`, { apps: [{ id: 'a', ...sleeper, dependencies: ['b'] }, { id: 'b', ...sleeper, dependencies: ['a'] }] })).toMatchObject({
+          status: 422,
+          body: { message: 'Object is not valid', details: [{ path: '/', errors: ['Dependency graph has cyclic dependencies.'] }] },
+        });
+        expect((await call('GET', `${m}/v2/groups/cycle`)).status).toBe(404);
+
+        // scaleBy: every app below the group, rounded up.
+        const scaled = await call('PUT', `${m}/v2/groups/stack?force=true`, { scaleBy: 2.5 });
+        expect(scaled.status).toBe(200);
+        expect((await call('GET', `${m}/v2/apps/stack/db`)).body.app.instances).toBe(3);
+        expect((await call('GET', `${m}/v2/apps/stack/web/front`)).body.app.instances).toBe(0);
+        // Rollback to the first version: the group as it was, under a new version.
+        const rolled = await call('PUT', `${m}/v2/groups/stack?force=true`, { version: v1 });
+        expect(rolled.status).toBe(200);
+        const db = (await call('GET', `${m}/v2/apps/stack/db`)).body.app;
+        expect(db.instances).toBe(1);
+        expect(db.version).toBe(rolled.body.version);
+        const versions = (await call('GET', `${m}/v2/groups/stack/versions`)).body as string[];
+        expect(versions).toEqual(expect.arrayContaining([v1, scaled.body.version, rolled.body.version]));
+        const old = (await call('GET', `${m}/v2/groups/stack/versions/${scaled.body.version}`)).body;
+        expect(old).toMatchObject({ id: '/stack', version: scaled.body.version });
+        expect(old.apps[0]).toMatchObject({ id: '/stack/db', instances: 3 });
+        expect(await call('GET', `${m}/v2/groups/stack/versions/yesterday`)).toMatchObject({
+          status: 422,
+          body: { message: "Invalid timestamp provided 'yesterday'. Expecting ISO-8601 datetime string." },
+        });
+
+        // A group outlives its last app.
+        expect((await call('DELETE', `${m}/v2/apps/stack/web/front?force=true`)).status).toBe(200);
+        expect((await call('GET', `${m}/v2/groups/stack/web`)).body).toMatchObject({ id: '/stack/web', apps: [], groups: [] });
+
+        const deleted = await call('DELETE', `${m}/v2/groups/stack?force=true`);
+        expect(deleted.status).toBe(200);
+        expect(Object.keys(deleted.body)).toEqual(['version', 'deploymentId']);
+        expect(await call('GET', `${m}/v2/groups/stack`)).toMatchObject({ status: 404, body: { message: "Group '/stack' does not exist" } });
+        expect((await call('GET', `${m}/v2/apps/stack/db`)).status).toBe(404);
+        expect(await call('DELETE', `${m}/v2/groups/stack`)).toMatchObject({ status: 404, body: { message: "Group '/stack' does not exist" } });
+
+        // Events name the parent of the path in the URL.
+        const changes = await eventually('group change events', async () => {
+          const got = stream.events.filter((e) => e.data.version === v1 || e.data.version === deleted.body.version || e.data.reason === "Group '/stack' does not exist");
+          return got.length >= 3 ? got : undefined;
+        }, 30_000, 100);
+        expect(changes.map((e) => [e.event, e.data.groupId])).toEqual([['group_change_success', '/'], ['group_change_success', '/'], ['group_change_failed', '/']]);
+      } finally {
+        stream.close();
+        await call('DELETE', `${m}/v2/groups/stack?force=true`);
+      }
+    });
+
     it("counts offers, launches, deployments and HTTP traffic in 1.7.50's default (Dropwizard) /metrics", async () => {
       const doc = (await call('GET', `${m}/metrics`)).body;
       expect(Object.keys(doc)).toEqual(['version', 'counters', 'gauges', 'histograms', 'meters', 'timers']);

@@ -332,4 +332,42 @@ describe.skipIf(officialImagesMissing)('marathon-node (Marathon REST API)', () =
       await marathon.apps.destroy(appId, true).catch(() => undefined);
     }
   });
+  it('deploys, reads, scales and destroys a group of dependent apps', async () => {
+    const marathon = marathonNode(cluster.marathonUrl!, { proxy: null });
+    const groupId = '/tp-group';
+    const name = 'tp-group'; // marathon-node puts it after /v2/groups/
+    const app = { cmd: 'sleep 3600', cpus: 0.05, mem: 16, instances: 1 };
+    try {
+      const created = await marathon.groups.create({ id: groupId, apps: [{ id: 'api', ...app }, { id: 'worker', ...app, dependencies: ['api'] }] });
+      expect(created.deploymentId).toMatch(/^[0-9a-f-]{36}$/);
+      const group = await marathon.groups.getOne(name);
+      expect(group.id).toBe(groupId);
+      expect(group.version).toBe(created.version);
+      // 1.7's app writer leaves out an empty dependencies list.
+      expect(group.apps.map((a: Json) => [a.id, a.dependencies])).toEqual([[`${groupId}/api`, undefined], [`${groupId}/worker`, [`${groupId}/api`]]]);
+      // The dependency is started first, then the app that needs it.
+      await eventually('both running, deployment done', async () => {
+        const { tasks } = await marathon.tasks.getList();
+        const ours = tasks.filter((t: Json) => t.appId.startsWith(`${groupId}/`) && t.state === 'TASK_RUNNING');
+        return ours.length === 2 && (await marathon.deployments.getList()).length === 0 ? true : undefined;
+      }, 60_000, 500);
+      const { tasks } = await marathon.tasks.getList();
+      const started = (id: string) => tasks.find((t: Json) => t.appId === `${groupId}/${id}`).stagedAt;
+      expect(started('api') <= started('worker')).toBe(true);
+
+      const scaled = await marathon.groups.update(name, { scaleBy: 2 });
+      expect(scaled.version > created.version).toBe(true);
+      const after = await marathon.groups.getOne(name);
+      expect(after.apps.map((a: Json) => a.instances)).toEqual([2, 2]);
+
+      const destroyed = await marathon.groups.destroy(name, true);
+      expect(destroyed.deploymentId).toMatch(/^[0-9a-f-]{36}$/);
+      const gone = await marathon.groups.getOne(name).then(() => undefined, (err: Json) => err);
+      expect(gone.statusCode).toBe(404);
+      expect(gone.error).toEqual({ message: `Group '${groupId}' does not exist` });
+      await eventually('its tasks gone', async () => ((await marathon.tasks.getList()).tasks.some((t: Json) => t.appId.startsWith(`${groupId}/`)) ? undefined : true), 60_000, 500);
+    } finally {
+      await marathon.groups.destroy(name, true).catch(() => undefined);
+    }
+  });
 });

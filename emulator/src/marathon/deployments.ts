@@ -12,10 +12,11 @@ import { ApiError, appLocked } from './errors.js';
 import type { EventBus } from './events.js';
 import type { HealthManager } from './health.js';
 import type { MarathonMetrics } from './metrics.js';
+import { ensureAncestors, groupJson, longestPaths, validateTree, type Groups } from './groups.js';
 import { runReadinessChecks, type ReadinessResult } from './readiness.js';
 import type { Scheduler } from './scheduler.js';
 import type { State } from './state.js';
-import type { StoredDeployment } from './storage.js';
+import type { StoredDeployment, StoredRoot } from './storage.js';
 import { TERMINAL, type TaskRecord } from './tasks.js';
 import { nextVersionMs, parentId, timestamp } from './util.js';
 
@@ -28,6 +29,12 @@ export interface Action {
   scaleTo?: number;
 }
 
+/** What a root-group change edits: the apps and the groups (each carries the root's version). */
+export interface RootDraft {
+  apps: Map<string, App>;
+  groups: Groups;
+}
+
 export interface Plan {
   id: string;
   version: string;
@@ -35,6 +42,7 @@ export interface Plan {
   originalVersion: string;
   original: Map<string, App>;
   target: Map<string, App>;
+  groups: { original: Groups; target: Groups };
   steps: Action[][];
   /** app ids any action touches */
   affected: Set<string>;
@@ -149,13 +157,23 @@ export class Deployments {
     return [...this.running.values()].filter((r) => r.plan.affected.has(appId)).map((r) => r.plan.id);
   }
 
-  /**
-   * Applies a change to the root group: versions and service ports for changed
-   * apps, a deployment plan, the lock check, persistence and the deployment start.
-   */
-  async updateRoot(
+  /** A change to the root group's apps (the /v2/apps routes); see updateTree. */
+  updateRoot(
     groupId: string,
     change: (apps: Map<string, App>) => Map<string, App>,
+    opts: { version?: string; force: boolean; restart?: Set<string>; toKill?: Map<string, string[]> },
+  ): Promise<Plan> {
+    return this.updateTree(groupId, (draft) => void (draft.apps = change(draft.apps)), opts);
+  }
+
+  /**
+   * Applies a change to the root group (its apps and groups): versions and
+   * service ports for changed apps, the tree's rules, a deployment plan, the
+   * lock check, persistence and the deployment start (GroupManagerImpl.updateRoot).
+   */
+  async updateTree(
+    groupId: string,
+    change: (draft: RootDraft) => void,
     opts: { version?: string; force: boolean; restart?: Set<string>; toKill?: Map<string, string[]> },
   ): Promise<Plan> {
     const version = opts.version ?? timestamp(nextVersionMs());
@@ -168,18 +186,30 @@ export class Deployments {
     }
   }
 
+  /** The plan a change would start, changing nothing (PUT /v2/groups?dryRun=true). */
+  dryRun(change: (draft: RootDraft) => void): Plan {
+    return this.target(change, timestamp(nextVersionMs()), {}).plan;
+  }
+
+  private target(change: (draft: RootDraft) => void, version: string, opts: { restart?: Set<string>; toKill?: Map<string, string[]> }) {
+    const original = new Map([...this.state.apps].map(([k, v]) => [k, structuredClone(v)]));
+    const draft: RootDraft = { apps: new Map([...original].map(([k, v]) => [k, structuredClone(v)])), groups: structuredClone(this.state.groups) };
+    change(draft);
+    ensureAncestors(draft.apps, draft.groups);
+    validateTree(draft.apps, draft.groups);
+    const target = this.assignServicePorts(original, draft.apps);
+    for (const [id, app] of target) target.set(id, this.versioned(original.get(id), app, version, opts.restart?.has(id) ?? false));
+    const groups = { original: this.state.groups, target: draft.groups };
+    return { original, target, groups, plan: this.plan(original, target, version, opts.toKill ?? new Map(), groups) };
+  }
+
   private async applyRootChange(
     groupId: string,
     version: string,
-    change: (apps: Map<string, App>) => Map<string, App>,
+    change: (draft: RootDraft) => void,
     opts: { force: boolean; restart?: Set<string>; toKill?: Map<string, string[]> },
   ): Promise<Plan> {
-    const original = new Map([...this.state.apps].map(([k, v]) => [k, structuredClone(v)]));
-    let target = change(new Map([...original].map(([k, v]) => [k, structuredClone(v)])));
-    target = this.assignServicePorts(original, target);
-    for (const [id, app] of target) target.set(id, this.versioned(original.get(id), app, version, opts.restart?.has(id) ?? false));
-
-    const plan = this.plan(original, target, version, opts.toKill ?? new Map());
+    const { original, target, groups, plan } = this.target(change, version, opts);
     const conflicts = [...this.running.values()].filter((r) => [...r.plan.affected].some((id) => plan.affected.has(id)));
     if (conflicts.length && !opts.force) throw appLocked(conflicts.map((r) => r.plan.id));
     if (this.running.size - conflicts.length >= this.config.maxRunningDeployments) {
@@ -192,6 +222,7 @@ export class Deployments {
 
     // Apply and persist. Sentenced tasks go first, before a scaling pass could pick others.
     this.state.apps = target;
+    this.state.groups = groups.target;
     this.state.rootVersion = version;
     for (const taskIds of plan.toKill.values()) {
       for (const id of taskIds) {
@@ -210,7 +241,8 @@ export class Deployments {
         this.state.failures.delete(id);
       }
     }
-    void this.state.persist('root group', () => store.storeRootVersion(version, [...target.keys()]));
+    const root: StoredRoot = { id: '/', version, apps: Object.fromEntries([...target].map(([id, a]) => [id, a.version])), groups: [...groups.target.values()] };
+    void this.state.persist('root group', () => store.storeRoot(root));
     for (const app of target.values()) this.health.syncApp(app);
     // Registered at once so a concurrent change sees the lock; run once stored.
     const run = this.register(plan);
@@ -259,19 +291,14 @@ export class Deployments {
   }
 
   /** DeploymentPlan.apply */
-  private plan(original: Map<string, App>, target: Map<string, App>, version: string, toKill: Map<string, string[]>): Plan {
+  private plan(original: Map<string, App>, target: Map<string, App>, version: string, toKill: Map<string, string[]>, groups: Plan['groups']): Plan {
     const steps: Action[][] = [];
     steps.push([...original.keys()].filter((id) => !target.has(id)).map((app) => ({ action: 'StopApplication' as const, app })));
     steps.push([...target.keys()].filter((id) => !original.has(id)).map((app) => ({ action: 'StartApplication' as const, app, scaleTo: 0 })));
     const changed = [...target.values()].filter((a) => JSON.stringify(original.get(a.id)) !== JSON.stringify(a)).map((a) => a.id);
-    // Layers by longest dependency path, dependencies first.
-    const depth = (id: string, seen = new Set<string>()): number => {
-      const app = target.get(id);
-      if (!app || seen.has(id)) return 1;
-      seen.add(id);
-      const deps = app.dependencies.flatMap((d) => [...target.keys()].filter((k) => k === d || k.startsWith(`${d}/`)));
-      return 1 + Math.max(0, ...deps.map((d) => depth(d, new Set(seen))));
-    };
+    // Layers by longest dependency path (app and group dependencies), dependencies first.
+    const paths = longestPaths(target, groups.target);
+    const depth = (id: string) => paths.get(id) ?? 0;
     const layers = new Map<number, string[]>();
     for (const id of changed) layers.set(depth(id), [...(layers.get(depth(id)) ?? []), id]);
     for (const d of [...layers.keys()].sort((a, b) => a - b)) {
@@ -290,7 +317,7 @@ export class Deployments {
     }
     const filtered = steps.filter((s) => s.length);
     const affected = new Set(filtered.flatMap((s) => s.map((a) => a.app)));
-    return { id: randomUUID(), version, originalVersion: this.state.rootVersion, original, target, steps: filtered, affected, toKill };
+    return { id: randomUUID(), version, originalVersion: this.state.rootVersion, original, target, groups, steps: filtered, affected, toKill };
   }
 
   // ---- JSON ----
@@ -303,8 +330,8 @@ export class Deployments {
     if (light) return { id: plan.id, steps: plan.steps.map((s) => this.stepJson(s)), version: plan.version };
     return {
       id: plan.id,
-      original: groupJson(plan.original, plan.originalVersion),
-      target: groupJson(plan.target, plan.version),
+      original: groupJson(plan.original, plan.groups.original, plan.originalVersion),
+      target: groupJson(plan.target, plan.groups.target, plan.version),
       steps: plan.steps.map((s) => this.stepJson(s)),
       version: plan.version,
     };
@@ -489,16 +516,21 @@ export class Deployments {
       this.scheduler().scheduleReconcile();
       return undefined;
     }
-    const { original, target } = run.plan;
-    return this.updateRoot(
+    const { original, target, groups } = run.plan;
+    // DeploymentPlan.revert: the plan's apps as they were, its new groups gone, dependencies restored.
+    return this.updateTree(
       '/',
-      (apps) => {
+      ({ apps, groups: now }) => {
         for (const id of run.plan.affected) {
           const before = original.get(id);
           if (before) apps.set(id, structuredClone(before));
           else if (target.has(id)) apps.delete(id);
         }
-        return apps;
+        for (const [id, g] of groups.target) {
+          const before = groups.original.get(id);
+          if (before) now.set(id, structuredClone(before));
+          else if (g && ![...apps.keys()].some((a) => a.startsWith(`${id}/`))) now.delete(id);
+        }
       },
       { force: true },
     );
@@ -513,6 +545,7 @@ export class Deployments {
         originalVersion: this.state.rootVersion,
         original: new Map(d.original.map((a) => [a.id, a])),
         target: new Map(d.target.map((a) => [a.id, a])),
+        groups: { original: this.state.groups, target: this.state.groups },
         steps: d.steps.map((s) => s.actions.map((a) => ({ action: a.action as ActionName, app: a.app, scaleTo: this.state.apps.get(a.app)?.instances ?? 0 }))),
         affected: new Set(d.steps.flatMap((s) => s.actions.map((a) => a.app))),
         toKill: new Map(),
@@ -545,24 +578,5 @@ function toStored(plan: Plan, currentStep: number): StoredDeployment {
     target: [...plan.affected].map((id) => plan.target.get(id)).filter((a): a is App => !!a),
     steps: plan.steps.map((s) => ({ actions: s.map((a) => ({ action: a.action, app: a.app })) })),
     currentStep,
-  };
-}
-
-/** raml Group of a set of apps: nested groups derived from the app ids. */
-export function groupJson(apps: Map<string, App>, version: string, id = '/'): Record<string, unknown> {
-  const depth = id === '/' ? 0 : id.split('/').filter(Boolean).length;
-  const direct = [...apps.values()].filter((a) => parentId(a.id) === id);
-  const childIds = new Set<string>();
-  for (const a of apps.values()) {
-    const segs = a.id.split('/').filter(Boolean);
-    if (segs.length > depth + 1 && (id === '/' || a.id.startsWith(`${id}/`))) childIds.add('/' + segs.slice(0, depth + 1).join('/'));
-  }
-  return {
-    id,
-    apps: direct.map(appJson),
-    pods: [],
-    groups: [...childIds].sort().map((g) => groupJson(apps, version, g)),
-    dependencies: [],
-    version,
   };
 }

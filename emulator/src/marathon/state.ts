@@ -2,6 +2,7 @@
 // failures), written through to the Store so a restarted Marathon resumes.
 import type { App } from './app/types.js';
 import { makeLogger } from '../common/log.js';
+import { ensureAncestors, rootGroups, type Groups } from './groups.js';
 import type { Store, TaskFailure } from './storage.js';
 import { isActive, isStaged, TERMINAL, type TaskRecord } from './tasks.js';
 import { timestamp } from './util.js';
@@ -10,6 +11,8 @@ const log = makeLogger('State');
 
 export class State {
   apps = new Map<string, App>();
+  /** every group, the root included; each carries rootVersion */
+  groups: Groups = rootGroups();
   tasks = new Map<string, TaskRecord>();
   failures = new Map<string, TaskFailure>();
   rootVersion: string = timestamp();
@@ -22,12 +25,16 @@ export class State {
     this.apps = new Map((await this.store.loadApps()).map((a) => [a.id, a]));
     this.tasks = new Map((await this.store.loadInstances<TaskRecord>()).filter((t) => t.taskId).map((t) => [t.taskId, t]));
     this.failures = new Map((await this.store.loadTaskFailures()).map((f) => [f.appId, f]));
-    this.rootVersion = (await this.store.loadRootVersion()) ?? timestamp();
+    const root = await this.store.loadRoot();
+    this.rootVersion = root?.version ?? timestamp();
+    this.groups = new Map((root?.groups ?? []).map((g) => [g.id, g]));
+    ensureAncestors(this.apps, this.groups);
     log.info(`Loaded ${this.apps.size} apps and ${this.tasks.size} tasks from the store`);
   }
 
   clear(): void {
     this.apps.clear();
+    this.groups = rootGroups();
     this.tasks.clear();
     this.failures.clear();
   }

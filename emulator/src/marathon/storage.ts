@@ -101,6 +101,15 @@ export interface TaskFailure {
   slaveId: string | null;
 }
 
+export interface StoredRoot {
+  id: '/';
+  version: string;
+  /** app id → the app version this root held */
+  apps: Record<string, string>;
+  /** every group, the root included (absent in roots stored before groups were kept) */
+  groups?: Array<{ id: string; dependencies: string[] }>;
+}
+
 export class Store {
   constructor(
     private readonly tree: Tree,
@@ -163,14 +172,31 @@ export class Store {
     return data && data.length ? (JSON.parse(data.toString('utf8')) as App) : undefined;
   }
 
-  // the root group's version
-  async loadRootVersion(): Promise<string | undefined> {
+  // The root group: the current one at group/root (its version, apps and
+  // groups), and each version below it with the app versions it held, for
+  // /v2/groups/…/versions and rollbacks. Versions beyond --zk_max_versions go.
+  async loadRoot(): Promise<StoredRoot | undefined> {
     const data = await this.tree.get(this.path('group', 'root'));
-    return data && data.length ? (JSON.parse(data.toString('utf8')) as { version: string }).version : undefined;
+    return data && data.length ? (JSON.parse(data.toString('utf8')) as StoredRoot) : undefined;
   }
 
-  async storeRootVersion(version: string, appIds: string[]): Promise<void> {
-    await this.put(this.path('group', 'root'), { id: '/', version, apps: appIds });
+  async storeRoot(root: StoredRoot): Promise<void> {
+    await this.put(this.path('group', 'root', root.version), root);
+    await this.put(this.path('group', 'root'), root);
+    const versions = (await this.tree.children(this.path('group', 'root'))).sort();
+    for (const old of versions.slice(0, Math.max(0, versions.length - this.maxVersions))) {
+      await this.tree.remove(this.path('group', 'root', old));
+    }
+  }
+
+  /** Stored root versions, newest first. */
+  async rootVersions(): Promise<string[]> {
+    return (await this.tree.children(this.path('group', 'root'))).sort().reverse();
+  }
+
+  async rootAt(version: string): Promise<StoredRoot | undefined> {
+    const data = await this.tree.get(this.path('group', 'root', version));
+    return data && data.length ? (JSON.parse(data.toString('utf8')) as StoredRoot) : undefined;
   }
 
   // deployments in flight

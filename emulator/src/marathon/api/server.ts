@@ -8,6 +8,7 @@ import type { Marathon } from '../core.js';
 import { ApiError } from '../errors.js';
 import { sleep } from '../util.js';
 import { appRoutes } from './apps.js';
+import { groupRoutes } from './groups.js';
 import { pluginRoutes } from './plugins.js';
 import { json } from './respond.js';
 import { systemRoutes } from './system.js';
@@ -30,6 +31,7 @@ export function createHttpServer(m: Marathon, abdicate: () => void): http.Server
   // Order matters: sub-resources of /v2/apps/{id} before the id itself.
   taskRoutes(router, m);
   appRoutes(router, m);
+  groupRoutes(router, m);
   systemRoutes(router, m, abdicate);
   pluginRoutes(router);
   uiRoutes(router);

@@ -1,11 +1,9 @@
-// /ping, /v2/info, /v2/leader, /metrics, /v2/deployments, /v2/queue,
-// /v2/groups and /v2/events.
+// /ping, /v2/info, /v2/leader, /metrics, /v2/deployments, /v2/queue and
+// /v2/events.
 import type { Router } from '../../common/http.js';
 import { BUILDREF, MARATHON_VERSION, marathonConfigJson, zookeeperConfigJson } from '../config.js';
 import type { Marathon } from '../core.js';
-import { resolveEmbed } from '../core.js';
-import { groupJson } from '../deployments.js';
-import { notFound, unknownGroup } from '../errors.js';
+import { notFound } from '../errors.js';
 import { serveEvents } from '../events.js';
 import { canonicalId } from '../util.js';
 import { boolParam, deploymentResult, json, selectVariant } from './respond.js';
@@ -81,24 +79,6 @@ export function systemRoutes(router: Router, m: Marathon, abdicate: () => void):
     r.res.writeHead(204).end();
   });
 
-  const groupInfo = (id: string, embeds: string[]) => {
-    const embed = new Set(embeds.length ? embeds : ['group.apps', 'group.pods', 'group.groups']);
-    const appEmbed = resolveEmbed([...embed].filter((e) => e.startsWith('group.apps.')));
-    const build = (gid: string): Record<string, unknown> => {
-      const g = groupJson(m.state.apps, m.state.rootVersion, gid);
-      const out: Record<string, unknown> = { id: g.id, dependencies: g.dependencies, version: g.version };
-      if (embed.has('group.apps')) {
-        out.apps = [...m.state.apps.values()].filter((a) => (g.apps as Array<{ id: string }>).some((x) => x.id === a.id)).map((a) => m.appInfo(a, appEmbed));
-      }
-      if (embed.has('group.groups')) out.groups = (g.groups as Array<{ id: string }>).map((c) => build(c.id));
-      if (embed.has('group.pods')) out.pods = [];
-      return out;
-    };
-    if (id !== '/' && ![...m.state.apps.keys()].some((a) => a.startsWith(`${id}/`))) throw unknownGroup(id);
-    return build(id);
-  };
-  router.on('GET', '/v2/groups', (r) => json(r.res, 200, groupInfo('/', r.query.getAll('embed'))));
-  router.on('GET', '/v2/groups/:id*', (r) => json(r.res, 200, groupInfo(canonicalId(r.params.id!), r.query.getAll('embed'))));
 
   router.on('GET', '/v2/events', (r) =>
     serveEvents(m.bus, r.req, r.res, r.query, {
