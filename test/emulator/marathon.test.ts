@@ -700,6 +700,10 @@ describe.skipIf(officialImagesMissing)(`${TEST_IMAGES.flavour} Marathon`, () => 
           status: 422,
           body: { details: [{ path: '/apps(0)/id', errors: ['Identifier is not child of /bad. Hint: use relative paths.'] }] },
         });
+        expect(await call('POST', `${m}/v2/groups`, { id: '/Bad_Group', dependencies: ['ok', 'not ok'] })).toMatchObject({
+          status: 422,
+          body: { message: 'Invalid JSON', details: [{ path: '/id', errors: ['error.pattern'] }, { path: '/dependencies(1)', errors: ['error.pattern'] }] },
+        });
         expect(await call('PUT', `${m}/v2/groups/cycle`, { apps: [{ id: 'a', ...sleeper, dependencies: ['b'] }, { id: 'b', ...sleeper, dependencies: ['a'] }] })).toMatchObject({
           status: 422,
           body: { message: 'Object is not valid', details: [{ path: '/', errors: ['Dependency graph has cyclic dependencies.'] }] },

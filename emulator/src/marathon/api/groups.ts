@@ -2,7 +2,8 @@
 // group or its apps and versions; create, update (structure, scaleBy, rollback
 // to a version, dryRun) and delete groups with their apps and subgroups.
 import type { Request, Router } from '../../common/http.js';
-import { normalizeApp, parseBody, readApp } from '../app/normalize.js';
+import { ID_SEGMENT, ID_SEGMENT_TEXT, normalizeApp, parseBody, readApp } from '../app/normalize.js';
+import { PATH_ID_PATTERN } from '../app/schema.js';
 import type { App } from '../app/types.js';
 import { resolveEmbed, type Marathon } from '../core.js';
 import type { RootDraft } from '../deployments.js';
@@ -41,7 +42,14 @@ function readUpdate(v: unknown, path: string, errors: ErrorDetail[]): GroupUpdat
   }
   const o = v as Record<string, unknown>;
   const out: GroupUpdate = {};
-  if (o.id !== undefined && o.id !== null) typeof o.id === 'string' ? (out.id = o.id) : err(`${path}/id`, 'error.expected.jsstring');
+  // PathId in the RAML: a string of at least one character matching its pattern.
+  const pathId = (x: unknown, p: string): x is string => {
+    if (typeof x !== 'string') return (err(p, 'error.expected.jsstring'), false);
+    if (x.length < 1) return (err(p, 'error.minLength'), false);
+    if (!PATH_ID_PATTERN.test(x)) return (err(p, 'error.pattern'), false);
+    return true;
+  };
+  if (o.id !== undefined && o.id !== null && pathId(o.id, `${path}/id`)) out.id = o.id;
   const list = (name: 'apps' | 'groups' | 'dependencies'): unknown[] | undefined => {
     const x = o[name];
     if (x === undefined || x === null) return undefined;
@@ -56,7 +64,7 @@ function readUpdate(v: unknown, path: string, errors: ErrorDetail[]): GroupUpdat
   if (groups) out.groups = groups.map((g, i) => readUpdate(g, `${path}/groups(${i})`, errors));
   const deps = list('dependencies');
   if (deps) {
-    out.dependencies = deps.filter((d, i) => (typeof d === 'string' ? true : (err(`${path}/dependencies(${i})`, 'error.expected.jsstring'), false))) as string[];
+    out.dependencies = deps.filter((d, i) => pathId(d, `${path}/dependencies(${i})`)) as string[];
   }
   if (o.scaleBy !== undefined && o.scaleBy !== null) {
     if (typeof o.scaleBy !== 'number') err(`${path}/scaleBy`, 'error.expected.jsnumber');
@@ -153,6 +161,15 @@ async function rootAt(m: Marathon, version: string): Promise<{ apps: Map<string,
   return { apps, groups };
 }
 
+/** The URL's group id made absolute; each segment must be a valid id (PathId.validPathWithBase, 422). */
+function urlPath(raw: string): string {
+  const id = canonicalId(raw);
+  if (id.split('/').filter(Boolean).some((seg) => !ID_SEGMENT.test(seg))) {
+    throw notValid(groupDetails([{ path: '/', message: `must fully match regular expression '${ID_SEGMENT_TEXT}'` }]));
+  }
+  return id;
+}
+
 export function groupRoutes(router: Router, m: Marathon): void {
   const features = m.config.features;
 
@@ -224,7 +241,7 @@ export function groupRoutes(router: Router, m: Marathon): void {
   };
 
   const create = async (r: Request, urlId: string) => {
-    const rootPath = canonicalId(urlId);
+    const rootPath = urlPath(urlId);
     const u = await readBody(r, rootPath);
     const path = u.id;
     if (m.state.groups.has(path)) throw conflict(`Group ${path} is already created. Use PUT to change this group.`);
@@ -236,7 +253,7 @@ export function groupRoutes(router: Router, m: Marathon): void {
   router.on('POST', '/v2/groups/:id*', (r) => create(r, r.params.id!));
 
   const update = async (r: Request, urlId: string) => {
-    const rootPath = canonicalId(urlId);
+    const rootPath = urlPath(urlId);
     const u = await readBody(r, rootPath);
     const fn = await change(u.id, u);
     if (boolParam(r.query, 'dryRun', false)) {

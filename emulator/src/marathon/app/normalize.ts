@@ -62,8 +62,8 @@ export interface NormalizeOptions {
 }
 
 const EXTRACT_SUFFIXES = ['.tgz', '.tar.gz', '.tbz2', '.tar.bz2', '.txz', '.tar.xz', '.zip'];
-const ID_SEGMENT = /^(?:(([a-z0-9]|[a-z0-9][a-z0-9-]*[a-z0-9])\.)*([a-z0-9]|[a-z0-9][a-z0-9-]*[a-z0-9])|(\.|\.\.))$/;
-const ID_SEGMENT_TEXT = "^(([a-z0-9]|[a-z0-9][a-z0-9\\-]*[a-z0-9])\\.)*([a-z0-9]|[a-z0-9][a-z0-9\\-]*[a-z0-9])|(\\.|\\.\\.)$";
+export const ID_SEGMENT = /^(?:(([a-z0-9]|[a-z0-9][a-z0-9-]*[a-z0-9])\.)*([a-z0-9]|[a-z0-9][a-z0-9-]*[a-z0-9])|(\.|\.\.))$/;
+export const ID_SEGMENT_TEXT = "^(([a-z0-9]|[a-z0-9][a-z0-9\\-]*[a-z0-9])\\.)*([a-z0-9]|[a-z0-9][a-z0-9\\-]*[a-z0-9])|(\\.|\\.\\.)$";
 
 /** Full pipeline for a new app definition (POST, PUT that creates, PUT with partialUpdate=false). */
 export function normalizeApp(raw: RawApp, opts: NormalizeOptions): App {
