@@ -15,6 +15,8 @@ export const MARATHON_PORT = 8080;
 /** where the agents keep sandboxes inside their containers */
 export const AGENT_WORK_DIR = '/var/lib/mesos/agent';
 export const MASTER_WORK_DIR = '/var/lib/mesos/master';
+/** where masters and agents write their log files (--log_dir), beside stderr */
+export const LOG_DIR = '/var/log/mesos';
 export const DOCKER_SOCKET = '/var/run/docker.sock';
 
 export interface PlanContext {
@@ -105,6 +107,8 @@ export function planMaster(ctx: PlanContext, index: number, zkIp: string, ip: st
       MESOS_HOSTNAME: ip,
       MESOS_PORT: String(MASTER_PORT),
       MESOS_WORK_DIR: MASTER_WORK_DIR,
+      // A log file as well as stderr: the web UI's LOG link reads /master/log.
+      MESOS_LOG_DIR: LOG_DIR,
       MESOS_REGISTRY: replicated ? 'replicated_log' : 'in_memory',
       MESOS_CLUSTER: ctx.spec.name,
       ...flagEnv(ctx.spec.masters.flags),
@@ -134,6 +138,7 @@ export function planAgent(ctx: PlanContext, index: number, zkIp: string, ip: str
       MESOS_HOSTNAME: ip,
       MESOS_PORT: String(AGENT_PORT),
       MESOS_WORK_DIR: AGENT_WORK_DIR,
+      MESOS_LOG_DIR: LOG_DIR,
       MESOS_RESOURCES: agentResources(ctx.spec, offered),
       MESOS_CONTAINERIZERS: a.containerizers.join(','),
       // In a container: no systemd, no user switching, plain POSIX isolation.

@@ -217,6 +217,7 @@ describe.skipIf(officialImagesMissing)(`${TEST_IMAGES.flavour} mesos-agent`, () 
         MESOS_ATTRIBUTES: 'rack:r1;zone:2',
         MESOS_SWITCH_USER: 'false',
         MESOS_SYSTEMD_ENABLE_SUPPORT: 'false',
+        MESOS_LOG_DIR: '/var/log/mesos',
       },
       publish: [5051],
     });
@@ -386,6 +387,11 @@ describe.skipIf(officialImagesMissing)(`${TEST_IMAGES.flavour} mesos-agent`, () 
       expect(jsonp.headers.get('content-type')).toBe('text/javascript');
       expect(await jsonp.text()).toBe(`cb(${JSON.stringify({ data: `hello ${dir}\n`, offset: 0 })});`);
       expect(await (await fetch(`${lonely.url(5051)}/files/browse?path=${sandbox}&jsonp=cb`)).text()).toMatch(/^cb\(\[.*"path":".*stdout".*\]\);$/);
+      // With --log_dir its own log is /slave/log, beside the sandboxes.
+      expect((await getJson(`${lonely.url(5051)}/files/debug`)).body).toMatchObject({ '/slave/log': '/var/log/mesos/mesos-agent.INFO' });
+      const log = (await getJson(`${lonely.url(5051)}/files/read?path=/slave/log&offset=0&length=65536`)).body.data as string;
+      expect(log).toMatch(/^Log file created at: /);
+      expect(log).toContain('Agent started on');
       // The executor is gone and so is the framework.
       await eventually('framework completed', async () => {
         const s = (await getJson(`${lonely.url(5051)}/state`)).body;

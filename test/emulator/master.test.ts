@@ -187,6 +187,7 @@ describe.skipIf(officialImagesMissing)(`${TEST_IMAGES.flavour} mesos-master (1.7
       MESOS_QUORUM: '2',
       MESOS_REGISTRY: 'in_memory',
       MESOS_WORK_DIR: '/var/lib/mesos',
+      MESOS_LOG_DIR: '/var/log/mesos',
       MESOS_CLUSTER: 'contract',
       MESOS_ZK_SESSION_TIMEOUT: `${ZK_SESSION_SECS}secs`,
       MESOS_SLAVE_PING_TIMEOUT: '20secs', // the deprecated name still works
@@ -311,6 +312,30 @@ describe.skipIf(officialImagesMissing)(`${TEST_IMAGES.flavour} mesos-master (1.7
     }
     expect((await getJson(`${orphan.url(5050)}/health`)).status).toBe(200);
     expect((await getJson(`${orphan.url(5050)}/metrics/snapshot`)).body['master/elected']).toBe(0);
+  });
+
+  it("serves its log file under /files as /master/log with --log_dir, as the web UI's LOG link reads it", async () => {
+    const leader = await findLeader();
+    const u = leader.url(5050);
+    expect((await getJson(`${u}/files/debug`)).body).toEqual({ '/master/log': '/var/log/mesos/mesos-master.INFO' });
+    const listed = (await getJson(`${u}/files/browse?path=/master/log`)).body;
+    expect(listed).toHaveLength(1);
+    expect(listed[0]).toMatchObject({ path: '/master/log', nlink: 1 });
+    expect(listed[0].size).toBeGreaterThan(0);
+    // glog's header, then the lines the master printed on stderr.
+    const text = (await getJson(`${u}/files/read?path=/master/log&offset=0&length=65536`)).body.data as string;
+    expect(text).toMatch(/^Log file created at: \d{4}\/\d\d\/\d\d \d\d:\d\d:\d\d\nRunning on machine: /);
+    expect(text).toContain('INFO level logging started!');
+    expect(text).toContain('Elected as the leading master!');
+    const size = (await getJson(`${u}/files/read.json?path=/master/log&offset=-1`)).body;
+    expect(size).toEqual({ data: '', offset: expect.any(Number) });
+    expect(size.offset).toBeGreaterThanOrEqual(text.length);
+    // The UI reads it as JSONP.
+    const jsonp = await fetch(`${u}/files/read?path=/master/log&offset=0&length=10&jsonp=cb`);
+    expect(await jsonp.text()).toBe(`cb(${JSON.stringify({ data: text.slice(0, 10), offset: 0 })});`);
+    // Without --log_dir nothing is attached.
+    expect((await getJson(`${orphan.url(5050)}/files/browse?path=/master/log`)).status).toBe(404);
+    expect((await getJson(`${orphan.url(5050)}/files/debug`)).body).toEqual({});
   });
 
   it('registers the agent and reports it in /master/slaves and /master/state', async () => {

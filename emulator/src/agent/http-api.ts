@@ -4,7 +4,7 @@
 import { Router, sendJsonOk, sendText, type Request } from '../common/http.js';
 import type { Agent } from './agent.js';
 import { BUILD_DATE, BUILD_TIME, BUILD_USER, MESOS_VERSION, sortedFlags } from './config.js';
-import * as files from './files.js';
+import { filesRoutes } from '../common/files.js';
 import type { FrameworkInfo, KillPolicy, TaskInfo } from './types.js';
 import type { Usage } from './usage.js';
 
@@ -35,11 +35,7 @@ export function agentRouter(agent: Agent): Router {
   router.on('*', '/version', (r) =>
     sendJsonOk(r, { build_date: BUILD_DATE, build_time: BUILD_TIME, build_user: BUILD_USER, git_tag: MESOS_VERSION, version: MESOS_VERSION }),
   );
-  for (const suffix of ['', '.json']) {
-    router.on('*', `/files/browse${suffix}`, (r) => files.browse(r, agent.attached));
-    router.on('*', `/files/read${suffix}`, (r) => files.read(r, agent.attached));
-    router.on('*', `/files/download${suffix}`, (r) => files.download(r, agent.attached));
-  }
+  filesRoutes(router, agent.attached);
 
   // ---- master → agent (PROTOCOL.md) ----
   router.on('POST', '/mesos-up/launch', async (r) => {

@@ -5,7 +5,7 @@ import http from 'node:http';
 import os from 'node:os';
 import { parseMesosFlags } from '../common/flags.js';
 import { MasterDetector } from '../common/leader.js';
-import { makeLogger } from '../common/log.js';
+import { logToDirectory, makeLogger } from '../common/log.js';
 import { rangesText } from '../common/resources.js';
 import { Agent } from './agent.js';
 import { BUILD_DATE, BUILD_USER, defaultResources, FlagError, loadConfig, MESOS_VERSION, parseAgentResources, type AgentConfig } from './config.js';
@@ -127,6 +127,9 @@ async function main(): Promise<void> {
   }
 
   const agent = new Agent(cfg, docker);
+  // Slave::initialize attaches its log as /slave/log.
+  if (cfg.externalLogFile) agent.attached.set('/slave/log', cfg.externalLogFile);
+  else if (cfg.logDir) agent.attached.set('/slave/log', logToDirectory(cfg.logDir, 'mesos-agent'));
   log.info(`Build: ${BUILD_DATE} by ${BUILD_USER}`);
   log.info(`Version: ${MESOS_VERSION}`);
   log.info(

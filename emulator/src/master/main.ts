@@ -2,6 +2,7 @@
 // elects a leader through ZooKeeper exactly as Mesos does (or leads alone
 // without --zk), and serves the master's HTTP API on --port.
 import http from 'node:http';
+import { logToDirectory } from '../common/log.js';
 import { parseMesosFlags } from '../common/flags.js';
 import { EMULATOR_VERSION, FlagError, loadConfig, MESOS_VERSION, type MasterConfig } from './config.js';
 import { Election } from './election.js';
@@ -61,6 +62,9 @@ async function main(): Promise<void> {
   }
 
   const master = new Master(cfg);
+  // Master::initialize: the log for the web UI, --external_log_file or the --log_dir file.
+  if (cfg.externalLogFile) master.attached.set('/master/log', cfg.externalLogFile);
+  else if (cfg.logDir) master.attached.set('/master/log', logToDirectory(cfg.logDir, 'mesos-master'));
   const server = http.createServer(buildRouter(master).listener());
   server.keepAliveTimeout = 65_000;
   await new Promise<void>((resolve, reject) => {

@@ -20,6 +20,8 @@ import { now } from './types.js';
 export class Master {
   readonly id = randomUUID();
   readonly startTime = now();
+  /** /files: virtual path → real path (the log, as Master::initialize attaches it) */
+  readonly attached = new Map<string, string>();
   readonly info: MasterInfoJson;
   readonly pid: string;
   elected = false;

@@ -13,6 +13,7 @@ import { glog } from './log.js';
 import type { Master } from './master.js';
 import type { EventStream, Pb } from './types.js';
 import { uiRoutes } from '../ui/master/serve.js';
+import { filesRoutes } from '../common/files.js';
 
 const APPLICATION_JSON = 'application/json';
 const APPLICATION_PROTOBUF = 'application/x-protobuf';
@@ -182,6 +183,7 @@ export function buildRouter(master: Master): Router {
   both('/teardown', leaderOnly((r) => teardownEndpoint(master, r)));
   both('/api/v1/scheduler', (r) => scheduler(master, r, redirect));
   uiRoutes(router);
+  filesRoutes(router, master.attached);
 
   // The internal agent protocol (PROTOCOL.md).
   router.on('*', '/mesos-up/agent/:call', async (r) => {

@@ -54,6 +54,7 @@ describe('official flavour plan (what the real images expect)', () => {
       MESOS_HOSTNAME: m.ip,
       MESOS_PORT: '5050',
       MESOS_WORK_DIR: '/var/lib/mesos/master',
+      MESOS_LOG_DIR: '/var/log/mesos',
       MESOS_REGISTRY: 'replicated_log',
       MESOS_CLUSTER: 'demo',
     });
@@ -70,6 +71,7 @@ describe('official flavour plan (what the real images expect)', () => {
       MESOS_DOCKER_KILL_ORPHANS: 'false',
       MESOS_SYSTEMD_ENABLE_SUPPORT: 'false',
       MESOS_WORK_DIR: '/var/lib/mesos/agent',
+      MESOS_LOG_DIR: '/var/log/mesos',
       MESOS_PORT: '5051',
     });
     expect(a.binds).toEqual(['/var/run/docker.sock:/var/run/docker.sock']);

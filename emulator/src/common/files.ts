@@ -1,9 +1,10 @@
-// The agent's /files endpoints (src/files/files.cpp): browse, read and
-// download inside attached sandbox directories only.
+// The /files endpoints of master and agent (src/files/files.cpp): browse,
+// read and download inside attached paths only (sandboxes, the log file), and
+// debug, the attached paths themselves.
 import fs from 'node:fs';
 import path from 'node:path';
-import type { Request } from '../common/http.js';
-import { sendJsonOk, sendText } from '../common/http.js';
+import type { Request, Router } from './http.js';
+import { sendJsonOk, sendText } from './http.js';
 
 /** Cap of one read: 16 pages. */
 const MAX_READ = 16 * 4096;
@@ -150,4 +151,14 @@ export async function download(r: Request, attached: Map<string, string>): Promi
     'Content-Length': body.length,
   });
   r.res.end(body);
+}
+
+/** FilesProcess's routes, with and without `.json`; `attached` maps virtual paths to real ones. */
+export function filesRoutes(router: Router, attached: Map<string, string>): void {
+  for (const suffix of ['', '.json']) {
+    router.on('*', `/files/browse${suffix}`, (r) => browse(r, attached));
+    router.on('*', `/files/read${suffix}`, (r) => read(r, attached));
+    router.on('*', `/files/download${suffix}`, (r) => download(r, attached));
+    router.on('*', `/files/debug${suffix}`, (r) => sendJsonOk(r, Object.fromEntries(attached)));
+  }
 }
