@@ -171,10 +171,10 @@ export async function mesosUpDown(ctx, name, { trace = false } = {}) {
   return { ms: r.ms, removed: JSON.parse(r.stdout).removed, breakdown };
 }
 
-/** What a user would type instead: docker rm -f <the containers>; docker network rm <the network>. */
+/** What a user would type instead: docker rm -f -v <the containers> (the agent's work directory is a volume); docker network rm <the network>. */
 export async function bareRemove(ctx, name, mem) {
   const h0 = process.hrtime.bigint();
-  await runOk('docker', ['rm', '-f', ...mem.map((m) => m.name)]);
+  await runOk('docker', ['rm', '-f', '-v', ...mem.map((m) => m.name)]);
   await runOk('docker', ['network', 'rm', `mesos-up-${name}`]);
   return { ms: Number(process.hrtime.bigint() - h0) / 1e6 };
 }

@@ -214,7 +214,7 @@ export function renderMarkdown(r, { svgName, svgBaseName }) {
   if (r.down) {
     out.push('', '## `down` against `docker rm -f`', '');
     out.push('A fresh default cluster each time, 1.5 s after `up` returned. `mesos-up down --name X` (finds everything by label, removes containers, task containers, network, volumes) ' +
-      'against `docker rm -f <the 4 containers>` followed by `docker network rm mesos-up-X`, timed from the first spawn to the last exit.');
+      'against `docker rm -f -v <the 4 containers>` followed by `docker network rm mesos-up-X`, timed from the first spawn to the last exit.');
     out.push('');
     const b = r.down.breakdown;
     out.push(table([

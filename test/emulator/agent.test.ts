@@ -554,7 +554,7 @@ describe.skipIf(officialImagesMissing)(`${TEST_IMAGES.flavour} mesos-agent`, () 
           agent_id: offer.agent_id,
           resources: taskResources(offer, 0.1, 64, 31000),
           command: {
-            value: 'env > /tmp/env; while true; do echo hello-from-task | nc -l -N 8080; done',
+            value: 'env > /tmp/env; echo written-in-container > $MESOS_SANDBOX/out.txt; while true; do echo hello-from-task | nc -l -N 8080; done',
             environment: { variables: [{ name: 'PORT0', value: '31000' }] },
           },
           container: { type: 'DOCKER', docker: { image, network: 'BRIDGE', port_mappings: [{ host_port: 31000, container_port: 8080, protocol: 'tcp' }] } },
@@ -583,6 +583,16 @@ describe.skipIf(officialImagesMissing)(`${TEST_IMAGES.flavour} mesos-agent`, () 
       expect(Object.keys(inspect.NetworkSettings.Networks)).toEqual([tnet.name]);
       const env = (await tnet.docker.getContainer(info!.Id).inspect()).Config.Env;
       expect(env).toEqual(expect.arrayContaining(['PORT0=31000', 'MESOS_SANDBOX=/mnt/mesos/sandbox', `MESOS_CONTAINER_NAME=mesos-${containerId}`]));
+      // The sandbox is bound at MESOS_SANDBOX, as the docker containerizer mounts it: /files sees what the task wrote.
+      expect(inspect.Mounts.find((mt) => mt.Destination === '/mnt/mesos/sandbox')).toMatchObject({ Type: 'bind', RW: true });
+      const sandbox = `/frameworks/${s.frameworkId}/executors/web-1/runs/latest`;
+      const written = await eventually('out.txt through /files', async () => {
+        const r = await getJson(`${agent.url(5051)}/files/read?path=${encodeURIComponent(`${sandbox}/out.txt`)}&offset=0`);
+        return r.status === 200 ? r.body : undefined;
+      }, 30_000, 250);
+      expect(written).toEqual({ data: 'written-in-container\n', offset: 0 });
+      const listed = ((await getJson(`${agent.url(5051)}/files/browse?path=${encodeURIComponent(sandbox)}`)).body as Json[]).map((f) => f.path.split('/').pop());
+      expect(listed).toEqual(expect.arrayContaining(['out.txt', 'stdout', 'stderr']));
       // Its usage, from the container's cgroup as the engine reports it.
       const usage = (await getJson(`${agent.url(5051)}/monitor/statistics`)).body.find((e: Json) => e.executor_id === 'web-1')?.statistics;
       expect(usage).toMatchObject({ cpus_limit: expect.closeTo(0.2), mem_limit_bytes: (64 + 32) << 20 });

@@ -30,6 +30,20 @@ export interface SelfContainer {
   network?: string;
   /** io.mesos-up.* labels that task containers inherit (cluster, run, …) */
   labels: Record<string, string>;
+  /** the agent's mounts: where its paths are on the engine's host */
+  mounts?: Array<{ source: string; destination: string }>;
+}
+
+/**
+ * Where `dir` (a path in the agent container) is on the engine's host, when it
+ * lies on one of the agent's mounts (the image makes the work directory a
+ * volume): the engine can then bind it into a task container.
+ */
+export function hostPathOf(self: SelfContainer, dir: string): string | undefined {
+  const m = (self.mounts ?? [])
+    .filter((x) => dir === x.destination || dir.startsWith(`${x.destination.replace(/\/$/, '')}/`))
+    .sort((a, b) => b.destination.length - a.destination.length)[0];
+  return m ? path.join(m.source, path.relative(m.destination, dir)) : undefined;
 }
 
 export interface DockerSupport {
@@ -76,7 +90,8 @@ export async function inspectSelf(engine: DockerEngine, ip: string, candidates: 
   labels['io.mesos-up.role'] = 'task';
   // Which agent started the container, so a restarted agent can clean up after itself.
   labels[AGENT_LABEL] = info.Id;
-  return { id: info.Id, network, labels };
+  const mounts = (info.Mounts ?? []).filter((x) => x.Source && x.Destination).map((x) => ({ source: x.Source!, destination: x.Destination! }));
+  return { id: info.Id, network, labels, mounts };
 }
 
 /** Serves one host port on the agent and forwards each connection to the task container. */
@@ -261,11 +276,14 @@ export class DockerExecutor extends TaskExecutor {
       CpuShares: Math.max(Math.floor(CPU_SHARES_PER_CPU * cpus), MIN_CPU_SHARES),
       Memory: Math.round(memMb * 1024 * 1024),
       Privileged: docker?.privileged === true,
-      // The agent's sandbox lives inside the agent container, out of the engine's reach:
-      // the task gets an empty, writable MESOS_SANDBOX instead of a bind mount.
-      Tmpfs: { [mapped]: 'rw,exec' },
       Binds: binds,
     };
+    // The sandbox at MESOS_SANDBOX, as the docker containerizer mounts it, so
+    // /files sees what the task writes; a work directory out of the engine's
+    // reach (not on a volume of the agent) leaves an empty, writable one.
+    const sandboxOnHost = hostPathOf(this.docker.self, this.ctx.directory);
+    if (sandboxOnHost) binds.push(`${sandboxOnHost}:${mapped}:rw`);
+    else host.Tmpfs = { [mapped]: 'rw,exec' };
     const config: Record<string, unknown> = { Image: this.image, Labels: labels, HostConfig: host };
 
     for (const v of c.volumes ?? []) {

@@ -20,6 +20,8 @@ export interface ContainerInspect {
   Config?: { Labels?: Record<string, string> | null; Hostname?: string };
   NetworkSettings?: { Networks?: Record<string, { IPAddress?: string; NetworkID?: string }> };
   HostConfig?: { NetworkMode?: string };
+  /** Source: the path on the engine's host (a volume's mountpoint, a bind's source) */
+  Mounts?: Array<{ Type?: string; Source?: string; Destination?: string }>;
 }
 
 /** Splits a reference into what POST /images/create wants: `fromImage` and `tag` (never empty: that pulls all tags). */
