@@ -375,8 +375,11 @@ describe.skipIf(officialImagesMissing)(`${TEST_IMAGES.flavour} Marathon`, () => 
       expect((await zkClient.getData(`/marathon/leader-curator/${latch[0]}`))?.toString()).toBe(`${marathon.ip}:8080`);
       expect(await zkClient.getChildren('/marathon/state')).toEqual(expect.arrayContaining(['apps', 'group', 'deployment']));
       const buckets = await zkClient.getChildren('/marathon/state/apps');
-      const ids = (await Promise.all(buckets.map((b) => zkClient!.getChildren(`/marathon/state/apps/${b}`)))).flat();
-      expect(ids.sort()).toEqual(['group_sub', 'web']);
+      const nodes = (await Promise.all(buckets.map(async (b) => (await zkClient!.getChildren(`/marathon/state/apps/${b}`)).map((id) => ({ id, path: `/marathon/state/apps/${b}/${id}` }))))).flat();
+      const withData = await Promise.all(nodes.map(async (n) => ({ ...n, size: (await zkClient!.getData(n.path))?.length ?? 0 })));
+      // The current apps have a definition; a deleted app's node is emptied and keeps its versions (ZkPersistenceStore.rawDeleteCurrent).
+      expect(withData.filter((n) => n.size > 0).map((n) => n.id).sort()).toEqual(['group_sub', 'web']);
+      expect(withData.filter((n) => n.size === 0).map((n) => n.id)).toContain('evented');
     });
 
     it('runs a standby that proxies to the leader and redirects /v2/events', async () => {
@@ -734,6 +737,10 @@ describe.skipIf(officialImagesMissing)(`${TEST_IMAGES.flavour} Marathon`, () => 
         // A group outlives its last app.
         expect((await call('DELETE', `${m}/v2/apps/stack/web/front?force=true`)).status).toBe(200);
         expect((await call('GET', `${m}/v2/groups/stack/web`)).body).toMatchObject({ id: '/stack/web', apps: [], groups: [] });
+        // A change below /stack is announced for /stack, the parent of the URL's path.
+        const nested = await call('PUT', `${m}/v2/groups/stack/web`, { dependencies: ['/stack/db'] });
+        expect(nested.status).toBe(200);
+        expect((await call('GET', `${m}/v2/groups/stack/web`)).body.dependencies).toEqual(['/stack/db']);
 
         const deleted = await call('DELETE', `${m}/v2/groups/stack?force=true`);
         expect(deleted.status).toBe(200);
@@ -744,10 +751,12 @@ describe.skipIf(officialImagesMissing)(`${TEST_IMAGES.flavour} Marathon`, () => 
 
         // Events name the parent of the path in the URL.
         const changes = await eventually('group change events', async () => {
-          const got = stream.events.filter((e) => e.data.version === v1 || e.data.version === deleted.body.version || e.data.reason === "Group '/stack' does not exist");
-          return got.length >= 3 ? got : undefined;
+          const got = stream.events.filter((e) => [v1, nested.body.version, deleted.body.version].includes(e.data.version) || e.data.reason === "Group '/stack' does not exist");
+          return got.length >= 4 ? got : undefined;
         }, 30_000, 100);
-        expect(changes.map((e) => [e.event, e.data.groupId])).toEqual([['group_change_success', '/'], ['group_change_success', '/'], ['group_change_failed', '/']]);
+        expect(changes.map((e) => [e.event, e.data.groupId])).toEqual([
+          ['group_change_success', '/'], ['group_change_success', '/stack'], ['group_change_success', '/'], ['group_change_failed', '/'],
+        ]);
       } finally {
         stream.close();
         await call('DELETE', `${m}/v2/groups/stack?force=true`);
@@ -766,7 +775,9 @@ describe.skipIf(officialImagesMissing)(`${TEST_IMAGES.flavour} Marathon`, () => 
       expect(doc.counters['marathon.mesos.offer-operations.launch-group.counter']).toEqual({ count: 0 });
       const apps = (await call('GET', `${m}/v2/apps`)).body.apps as Json[];
       expect(doc.gauges['marathon.apps.active.gauge']).toEqual({ value: apps.length });
-      expect(doc.gauges['marathon.groups.active.gauge'].value).toBeGreaterThanOrEqual(1);
+      // Every group, the root and empty ones included.
+      const countGroups = (g: Json): number => 1 + (g.groups as Json[]).reduce((n, c) => n + countGroups(c), 0);
+      expect(doc.gauges['marathon.groups.active.gauge']).toEqual({ value: countGroups((await call('GET', `${m}/v2/groups`)).body) });
       // Tasks of earlier tests may still be going away: the gauge and /v2/tasks agree once they are.
       await eventually('tasks.running agrees with /v2/tasks', async () => {
         const running = ((await call('GET', `${m}/v2/tasks`)).body.tasks as Json[]).filter((t) => t.state === 'TASK_RUNNING').length;

@@ -351,9 +351,10 @@ describe.skipIf(officialImagesMissing)('marathon-node (Marathon REST API)', () =
         const ours = tasks.filter((t: Json) => t.appId.startsWith(`${groupId}/`) && t.state === 'TASK_RUNNING');
         return ours.length === 2 && (await marathon.deployments.getList()).length === 0 ? true : undefined;
       }, 60_000, 500);
+      // worker is launched only once api runs: its step waits for api's.
       const { tasks } = await marathon.tasks.getList();
-      const started = (id: string) => tasks.find((t: Json) => t.appId === `${groupId}/${id}`).stagedAt;
-      expect(started('api') <= started('worker')).toBe(true);
+      const task = (id: string) => tasks.find((t: Json) => t.appId === `${groupId}/${id}`);
+      expect(task('api').startedAt <= task('worker').stagedAt, JSON.stringify([task('api'), task('worker')])).toBe(true);
 
       const scaled = await marathon.groups.update(name, { scaleBy: 2 });
       expect(scaled.version > created.version).toBe(true);

@@ -5,6 +5,7 @@ import http from 'node:http';
 import os from 'node:os';
 import { parseMesosFlags } from '../common/flags.js';
 import { MasterDetector } from '../common/leader.js';
+import { attachFile } from '../common/files.js';
 import { logToDirectory, makeLogger } from '../common/log.js';
 import { rangesText } from '../common/resources.js';
 import { Agent } from './agent.js';
@@ -128,8 +129,8 @@ async function main(): Promise<void> {
 
   const agent = new Agent(cfg, docker);
   // Slave::initialize attaches its log as /slave/log.
-  if (cfg.externalLogFile) agent.attached.set('/slave/log', cfg.externalLogFile);
-  else if (cfg.logDir) agent.attached.set('/slave/log', logToDirectory(cfg.logDir, 'mesos-agent'));
+  const logFile = cfg.externalLogFile ?? (cfg.logDir ? logToDirectory(cfg.logDir, 'mesos-agent') : undefined);
+  if (logFile) attachFile(agent.attached, '/slave/log', logFile, (m) => log.error(m));
   log.info(`Build: ${BUILD_DATE} by ${BUILD_USER}`);
   log.info(`Version: ${MESOS_VERSION}`);
   log.info(

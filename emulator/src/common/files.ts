@@ -153,6 +153,15 @@ export async function download(r: Request, attached: Map<string, string>): Promi
   r.res.end(body);
 }
 
+/** FilesProcess::attach: the real path of `file` under `virtualPath`; a path that is not there is not attached. */
+export function attachFile(attached: Map<string, string>, virtualPath: string, file: string, log: (m: string) => void): void {
+  try {
+    attached.set(virtualPath, fs.realpathSync(file));
+  } catch (err) {
+    log(`Failed to attach '${file}' to virtual path '${virtualPath}': Failed to get realpath of '${file}': ${(err as Error).message}`);
+  }
+}
+
 /** FilesProcess's routes, with and without `.json`; `attached` maps virtual paths to real ones. */
 export function filesRoutes(router: Router, attached: Map<string, string>): void {
   for (const suffix of ['', '.json']) {

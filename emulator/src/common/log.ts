@@ -10,12 +10,19 @@ function stamp(level: string): string {
 }
 
 /** The log file of `--log_dir`, written beside stdout/stderr (glog with stderrthreshold=INFO). */
-let file: fs.WriteStream | undefined;
+let file: number | undefined;
 
 export function makeLogger(source: string) {
   const line = (level: string, msg: string) => {
     const text = `${stamp(level)} ${source}] ${msg}`;
-    file?.write(`${text}\n`);
+    // Written at once, so the line before an exit is there too; a full disk costs the file, not the process.
+    if (file !== undefined) {
+      try {
+        fs.writeSync(file, `${text}\n`);
+      } catch {
+        file = undefined;
+      }
+    }
     return text;
   };
   return {
@@ -29,20 +36,26 @@ export function makeLogger(source: string) {
  * `--log_dir` as Mesos' logging::initialize sets it up: glog's file
  * `<program>.<host>.<user>.log.INFO.<yyyymmdd-hhmmss>.<pid>` with its header,
  * the `<program>.INFO` link to it, and the first line glog needs to create it.
- * Returns the link, which logging::getLogFile names and /files attaches.
+ * Returns the link, which logging::getLogFile names (/files attaches what it points to).
  */
 export function logToDirectory(dir: string, program: string): string {
   fs.mkdirSync(dir, { recursive: true });
   const now = new Date();
   const p = (n: number) => String(n).padStart(2, '0');
   const when = `${now.getUTCFullYear()}${p(now.getUTCMonth() + 1)}${p(now.getUTCDate())}-${p(now.getUTCHours())}${p(now.getUTCMinutes())}${p(now.getUTCSeconds())}`;
-  const name = `${program}.${os.hostname()}.${os.userInfo().username}.log.INFO.${when}.${process.pid}`;
+  let user: string;
+  try {
+    user = os.userInfo().username;
+  } catch {
+    user = String(process.getuid?.() ?? 'invalid-user'); // a uid with no passwd entry
+  }
+  const name = `${program}.${os.hostname()}.${user}.log.INFO.${when}.${process.pid}`;
   const header =
     `Log file created at: ${now.getUTCFullYear()}/${p(now.getUTCMonth() + 1)}/${p(now.getUTCDate())} ${p(now.getUTCHours())}:${p(now.getUTCMinutes())}:${p(now.getUTCSeconds())}\n` +
     `Running on machine: ${os.hostname()}\n` +
     'Log line format: [IWEF]mmdd hh:mm:ss.uuuuuu threadid file:line] msg\n';
   fs.writeFileSync(path.join(dir, name), header);
-  file = fs.createWriteStream(path.join(dir, name), { flags: 'a' });
+  file = fs.openSync(path.join(dir, name), 'a');
   const link = path.join(dir, `${program}.INFO`);
   fs.rmSync(link, { force: true });
   fs.symlinkSync(name, link);

@@ -76,6 +76,7 @@ export class Marathon {
       restarting: (id) => this.deployments.restarting(id),
       changed: () => this.deployments.changed(),
       readinessPassed: (t) => this.deployments.readinessPassed(t),
+      heldInstances: (id) => this.deployments.heldInstances(id),
     }, this.metrics);
     this.client = new MesosClient(config.master, this.scheduler);
     this.scheduler.client = this.client;
@@ -89,8 +90,8 @@ export class Marathon {
     this.metrics.onLeadership({
       deploymentsActive: () => this.deployments.running.size,
       appsActive: () => this.state.apps.size,
-      // transitiveGroupsById: the root and every group above an app.
-      groupsActive: () => new Set(['/', ...[...this.state.apps.keys()].flatMap((id) => id.split('/').slice(1, -1).map((_, i, segs) => `/${segs.slice(0, i + 1).join('/')}`))]).size,
+      // transitiveGroupsById: every group, the root included.
+      groupsActive: () => this.state.groups.size,
     });
     this.store.forgetCached();
     const term = ++this.term;

@@ -92,6 +92,20 @@ export class Deployments {
     return (this.restartingApps.get(appId) ?? 0) > 0;
   }
 
+  /**
+   * While a running deployment has not yet begun the step that scales or
+   * restarts an app, the app keeps the instances it had (none if new): tasks
+   * start in dependency order, as TaskStartActor adds them to the launch
+   * queue only when its step runs.
+   */
+  heldInstances(appId: string): number | undefined {
+    for (const run of this.running.values()) {
+      const step = run.plan.steps.findIndex((s) => s.some((a) => a.app === appId && (a.action === 'ScaleApplication' || a.action === 'RestartApplication')));
+      if (step >= 0 && step >= run.currentStep) return run.plan.original.get(appId)?.instances ?? 0;
+    }
+    return undefined;
+  }
+
   /** Wakes every step waiting for a condition, and checks the readiness of tasks that just started. */
   changed(): void {
     for (const run of this.running.values()) this.syncReadiness(run);
@@ -211,13 +225,14 @@ export class Deployments {
   ): Promise<Plan> {
     const { original, target, groups, plan } = this.target(change, version, opts);
     const conflicts = [...this.running.values()].filter((r) => [...r.plan.affected].some((id) => plan.affected.has(id)));
-    if (conflicts.length && !opts.force) throw appLocked(conflicts.map((r) => r.plan.id));
+    // GroupManagerImpl checks the number of deployments first (with force too), the locks when it deploys.
     if (this.running.size - conflicts.length >= this.config.maxRunningDeployments) {
       this.metrics.deploymentsDismissed.inc();
       throw new ApiError(403, {
         message: `Max number (${this.config.maxRunningDeployments}) of running deployments is achieved. Wait for existing deployments to complete or cancel oneusing force=true parameter. You can increase max deployment number by using --max_running_deployments parameter but be advised that this can have negative effects on the performance.`,
       });
     }
+    if (conflicts.length && !opts.force) throw appLocked(conflicts.map((r) => r.plan.id));
     for (const r of conflicts) this.stopRun(r, 'The deployment has been canceled by a newer deployment');
 
     // Apply and persist. Sentenced tasks go first, before a scaling pass could pick others.
@@ -457,8 +472,10 @@ export class Deployments {
           const t = this.state.tasks.get(taskId);
           if (t && !t.killing && !TERMINAL.has(t.state)) sched.kill(t);
         }
-        // Tasks already running need no readiness check; only those this step starts (TaskStartActor).
-        this.awaitReadiness(run, a.app, (t) => t.state === 'TASK_RUNNING');
+        // Only the tasks of the new version need a readiness check (TaskStartActor); those of
+        // an earlier one, running or still starting, count as they are.
+        const version = this.state.apps.get(a.app)?.version;
+        this.awaitReadiness(run, a.app, (t) => t.version !== version);
         sched.scheduleReconcile();
         const n = a.scaleTo ?? 0;
         await this.waitFor(run, () => {
@@ -526,10 +543,12 @@ export class Deployments {
           if (before) apps.set(id, structuredClone(before));
           else if (target.has(id)) apps.delete(id);
         }
-        for (const [id, g] of groups.target) {
+        // Only the groups the plan changed: restored, or gone again if it made them and they hold no app.
+        for (const id of new Set([...groups.original.keys(), ...groups.target.keys()])) {
           const before = groups.original.get(id);
+          if (JSON.stringify(before) === JSON.stringify(groups.target.get(id))) continue;
           if (before) now.set(id, structuredClone(before));
-          else if (g && ![...apps.keys()].some((a) => a.startsWith(`${id}/`))) now.delete(id);
+          else if (![...apps.keys()].some((a) => a.startsWith(`${id}/`))) now.delete(id);
         }
       },
       { force: true },
@@ -559,7 +578,10 @@ export class Deployments {
   }
 
   stopAll(): void {
-    for (const r of this.running.values()) r.cancelled = true;
+    for (const r of this.running.values()) {
+      r.cancelled = true;
+      this.stopReadiness(r);
+    }
     this.running.clear();
     this.restartingApps.clear();
     this.changed();

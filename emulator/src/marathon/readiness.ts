@@ -60,12 +60,15 @@ export function readinessUrl(app: App, task: TaskRecord, check: ReadinessCheck):
 }
 
 /** One GET; any failure reads as 504 with the reason, as exceptionToErrorResponse makes it. */
-async function query(url: string, timeoutMs: number): Promise<{ status: number; contentType: string; body: string }> {
+async function query(url: string, timeoutMs: number): Promise<{ status: number; contentType: string; body: string; failed?: boolean }> {
   // https (and tls) load only for an HTTPS check, not at every start.
   const lib = url.startsWith('https:') ? (await import('node:https')).default : http;
   return new Promise((resolve) => {
-    const failed = (err: Error) => resolve({ status: 504, contentType: 'text/plain', body: `Marathon could not query ${url}: ${err.message}` });
-    const req = lib.get(url, { timeout: timeoutMs, rejectUnauthorized: false }, (res) => {
+    const failed = (err: Error) => resolve({ status: 504, contentType: 'text/plain', body: `Marathon could not query ${url}: ${err.message}`, failed: true });
+    let req: http.ClientRequest;
+    try {
+      // A path without a leading slash makes no valid URL, as in Marathon: that is a failed request too.
+      req = lib.get(url, { timeout: timeoutMs, rejectUnauthorized: false }, (res) => {
       const chunks: Buffer[] = [];
       res.on('data', (c: Buffer) => chunks.push(c));
       res.on('error', failed);
@@ -75,6 +78,9 @@ async function query(url: string, timeoutMs: number): Promise<{ status: number; 
         resolve({ status: res.statusCode ?? 0, contentType, body: Buffer.concat(chunks).toString('utf8') });
       });
     });
+    } catch (err) {
+      return failed(err as Error);
+    }
     req.on('timeout', () => req.destroy(new Error(`The request timed out after ${timeoutMs / 1000} seconds`)));
     req.on('error', failed);
   });
@@ -108,8 +114,10 @@ export function runReadinessChecks(app: App, task: TaskRecord, onResult: (r: Rea
       log.info(`Querying ${task.taskId} readiness check '${check.name}' at '${url}'`);
       const response = await query(url, check.timeoutSeconds * 1000);
       if (stopped) return;
-      const result: ReadinessResult = { name: check.name, taskId: task.taskId, ready: check.httpStatusCodesForReady.includes(response.status) };
-      if (check.preserveLastResponse) result.lastResponse = response;
+      const { failed, ...lastResponse } = response;
+      // A request that failed is never ready, whatever the ready codes (exceptionToErrorResponse).
+      const result: ReadinessResult = { name: check.name, taskId: task.taskId, ready: !failed && check.httpStatusCodesForReady.includes(response.status) };
+      if (check.preserveLastResponse) result.lastResponse = lastResponse;
       log.info(summary(result));
       onResult(result);
       if (!result.ready) {

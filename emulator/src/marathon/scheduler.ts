@@ -67,6 +67,8 @@ export interface SchedulerHooks {
   changed(): void;
   /** false while a deployment waits for this task's readiness checks */
   readinessPassed(task: TaskRecord): boolean;
+  /** the instances an app keeps until its deployment step begins, if one is pending */
+  heldInstances(appId: string): number | undefined;
 }
 
 export class Scheduler implements SchedulerHandler {
@@ -447,7 +449,8 @@ export class Scheduler implements SchedulerHandler {
 
     for (const app of this.state.apps.values()) {
       const active = this.state.tasksOf(app.id).filter((t) => this.counts(t, app));
-      const n = app.instances;
+      // A deployment scales an app in its own step (after its dependencies'), not before.
+      const n = this.hooks.heldInstances(app.id) ?? app.instances;
       let toLaunch: number;
       if (this.hooks.restarting(app.id)) {
         // TaskReplaceActor: keep minimumHealthCapacity serving, never exceed maximumOverCapacity.

@@ -158,8 +158,13 @@ export class Store {
     }
   }
 
+  /**
+   * The current definition goes; its versions stay (up to --zk_max_versions), as
+   * Marathon's GC keeps the app versions stored root versions refer to: a
+   * group rollback can bring a deleted app back.
+   */
   deleteApp(appId: string): Promise<void> {
-    return this.tree.remove(this.path('apps', safeId(appId)));
+    return this.tree.put(this.path('apps', safeId(appId)), Buffer.alloc(0));
   }
 
   /** Stored versions, newest first. */

@@ -2,6 +2,7 @@
 // elects a leader through ZooKeeper exactly as Mesos does (or leads alone
 // without --zk), and serves the master's HTTP API on --port.
 import http from 'node:http';
+import { attachFile } from '../common/files.js';
 import { logToDirectory } from '../common/log.js';
 import { parseMesosFlags } from '../common/flags.js';
 import { EMULATOR_VERSION, FlagError, loadConfig, MESOS_VERSION, type MasterConfig } from './config.js';
@@ -63,8 +64,8 @@ async function main(): Promise<void> {
 
   const master = new Master(cfg);
   // Master::initialize: the log for the web UI, --external_log_file or the --log_dir file.
-  if (cfg.externalLogFile) master.attached.set('/master/log', cfg.externalLogFile);
-  else if (cfg.logDir) master.attached.set('/master/log', logToDirectory(cfg.logDir, 'mesos-master'));
+  const logFile = cfg.externalLogFile ?? (cfg.logDir ? logToDirectory(cfg.logDir, 'mesos-master') : undefined);
+  if (logFile) attachFile(master.attached, '/master/log', logFile, (m) => glog('master.cpp:1101').error(m));
   const server = http.createServer(buildRouter(master).listener());
   server.keepAliveTimeout = 65_000;
   await new Promise<void>((resolve, reject) => {

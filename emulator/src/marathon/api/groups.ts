@@ -147,9 +147,10 @@ function groupInfo(m: Marathon, apps: Map<string, App>, groups: Groups, version:
   return build(id);
 }
 
-/** The root group of a stored version, its apps' definitions read back from their versions. */
+/** The root group of a stored version (any ISO-8601 form of it), its apps' definitions read back from their versions. */
 async function rootAt(m: Marathon, version: string): Promise<{ apps: Map<string, App>; groups: Groups } | undefined> {
-  const stored: StoredRoot | undefined = await m.store.rootAt(version);
+  const ms = parseTimestamp(version);
+  const stored: StoredRoot | undefined = ms === undefined ? undefined : await m.store.rootAt(timestamp(ms));
   if (!stored) return undefined;
   const apps = new Map<string, App>();
   for (const [id, v] of Object.entries(stored.apps)) {
