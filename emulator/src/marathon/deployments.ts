@@ -13,7 +13,7 @@ import type { EventBus } from './events.js';
 import type { HealthManager } from './health.js';
 import type { MarathonMetrics } from './metrics.js';
 import { ensureAncestors, groupJson, longestPaths, validateTree, type Groups } from './groups.js';
-import { runReadinessChecks, type ReadinessResult } from './readiness.js';
+import { StepReadiness, type ReadinessResult } from './readiness.js';
 import type { Scheduler } from './scheduler.js';
 import type { State } from './state.js';
 import type { StoredDeployment, StoredRoot } from './storage.js';
@@ -54,12 +54,8 @@ interface Run {
   /** 1-based index of the step in progress (0 before the first) */
   currentStep: number;
   cancelled: boolean;
-  /** readiness of the current step's tasks (DeploymentStepInfo.readinessChecks), by task id */
-  readiness: Map<string, { appId: string; result: ReadinessResult }>;
-  /** apps of the current step whose new tasks must pass their readiness checks → tasks that need not */
-  awaitingReadiness: Map<string, Set<string>>;
-  /** readiness checks in progress, by task id */
-  probes: Map<string, { stop: () => void }>;
+  /** the current step's readiness checks and results (DeploymentStepInfo.readinessChecks) */
+  readiness: StepReadiness;
 }
 
 class Cancelled extends Error {}
@@ -108,63 +104,31 @@ export class Deployments {
 
   /** Wakes every step waiting for a condition, and checks the readiness of tasks that just started. */
   changed(): void {
-    for (const run of this.running.values()) this.syncReadiness(run);
+    for (const run of this.running.values()) run.readiness.sync();
     for (const w of [...this.waiters]) w();
   }
 
-  // ---- readiness checks (ReadinessBehavior) ----
+  // ---- readiness checks (ReadinessBehavior, in readiness.ts) ----
+
+  private stepReadiness(): StepReadiness {
+    return new StepReadiness({
+      app: (id) => this.state.apps.get(id),
+      task: (id) => this.state.tasks.get(id),
+      liveTasksOf: (id) => this.state.liveTasksOf(id),
+      changed: () => this.scheduler().scheduleReconcile(),
+    });
+  }
 
   /** False while a running deployment waits for this task's readiness checks to pass. */
   readinessPassed(t: TaskRecord): boolean {
-    for (const run of this.running.values()) {
-      const exempt = run.awaitingReadiness.get(t.appId);
-      if (exempt && !exempt.has(t.taskId) && !run.readiness.get(t.taskId)?.result.ready) return false;
-    }
-    return true;
+    return [...this.running.values()].every((run) => run.readiness.passed(t));
   }
 
   /** AppInfo's readinessCheckResults: the results of every running deployment's current step. */
   readinessResultsOf(appId: string): ReadinessResult[] {
-    return [...this.running.values()].flatMap((r) => [...r.readiness.values()].filter((x) => x.appId === appId).map((x) => x.result));
+    return [...this.running.values()].flatMap((r) => r.readiness.resultsOf(appId));
   }
 
-  /** Starts the checks of tasks that became running, stops those of tasks that no longer are. */
-  private syncReadiness(run: Run): void {
-    for (const [taskId, probe] of run.probes) {
-      const t = this.state.tasks.get(taskId);
-      if (!t || t.state !== 'TASK_RUNNING' || t.killing || !run.awaitingReadiness.has(t.appId)) {
-        probe.stop();
-        run.probes.delete(taskId);
-      }
-    }
-    for (const [appId, exempt] of run.awaitingReadiness) {
-      const app = this.state.apps.get(appId);
-      if (!app) continue;
-      for (const t of this.state.liveTasksOf(appId)) {
-        if (t.state !== 'TASK_RUNNING' || t.killing || t.version !== app.version || exempt.has(t.taskId)) continue;
-        if (run.probes.has(t.taskId) || run.readiness.get(t.taskId)?.result.ready) continue;
-        run.probes.set(
-          t.taskId,
-          runReadinessChecks(app, t, (result) => {
-            if (!this.running.has(run.plan.id) || !run.awaitingReadiness.has(appId)) return;
-            run.readiness.set(t.taskId, { appId, result });
-            if (result.ready) run.probes.delete(t.taskId);
-            this.scheduler().scheduleReconcile();
-          }),
-        );
-      }
-    }
-  }
-
-  private stopReadiness(run: Run, appId?: string): void {
-    for (const [taskId, probe] of run.probes) {
-      if (appId && this.state.tasks.get(taskId)?.appId !== appId) continue;
-      probe.stop();
-      run.probes.delete(taskId);
-    }
-    if (appId) run.awaitingReadiness.delete(appId);
-    else run.awaitingReadiness.clear();
-  }
 
   /** Running deployments that touch an app. */
   deploymentsOf(appId: string): string[] {
@@ -365,7 +329,7 @@ export class Deployments {
         currentActions: step.map((a) => ({
           action: a.action,
           app: a.app,
-          readinessCheckResults: [...r.readiness.values()].filter((x) => x.appId === a.app).map((x) => x.result),
+          readinessCheckResults: r.readiness.resultsOf(a.app),
         })),
         currentStep: r.currentStep,
         totalSteps: r.plan.steps.length,
@@ -376,7 +340,7 @@ export class Deployments {
   // ---- execution ----
 
   private register(plan: Plan): Run {
-    const run = newRun(plan);
+    const run = newRun(plan, this.stepReadiness());
     this.metrics.deployments.inc();
     this.running.set(plan.id, run);
     void this.state.persist(`deployment ${plan.id}`, () => this.state.store.storeDeployment(toStored(plan, 0)));
@@ -390,8 +354,7 @@ export class Deployments {
         if (run.cancelled) throw new Cancelled();
         run.currentStep = i + 1;
         // Each step starts with no readiness results (a new DeploymentStepInfo).
-        this.stopReadiness(run);
-        run.readiness.clear();
+        run.readiness.reset();
         const step = plan.steps[i]!;
         this.bus.emit('deployment_info', { plan: this.planJson(plan, false), currentStep: this.stepJson(step) }, { plan: this.planJson(plan, true), currentStep: this.stepJson(step) });
         // Each action's app registers its checks (a stopped app's are gone already).
@@ -416,14 +379,14 @@ export class Deployments {
   }
 
   private finish(run: Run): void {
-    this.stopReadiness(run);
+    run.readiness.stop();
     this.running.delete(run.plan.id);
     void this.state.persist(`deployment ${run.plan.id}`, () => this.state.store.deleteDeployment(run.plan.id));
   }
 
   private stopRun(run: Run, reason: string): void {
     run.cancelled = true;
-    this.stopReadiness(run);
+    run.readiness.stop();
     this.finish(run);
     this.changed();
     this.bus.emit(
@@ -433,13 +396,7 @@ export class Deployments {
     );
   }
 
-  /** Makes the app's new tasks wait for their readiness checks in this step, if the app has any. */
-  private awaitReadiness(run: Run, appId: string, exempt: (t: TaskRecord) => boolean): void {
-    const app = this.state.apps.get(appId);
-    if (!app?.readinessChecks.length) return;
-    run.awaitingReadiness.set(appId, new Set(this.state.liveTasksOf(appId).filter(exempt).map((t) => t.taskId)));
-    this.syncReadiness(run);
-  }
+
 
   private waitFor(run: Run, done: () => boolean): Promise<void> {
     return new Promise((resolve, reject) => {
@@ -475,7 +432,7 @@ export class Deployments {
         // Only the tasks of the new version need a readiness check (TaskStartActor); those of
         // an earlier one, running or still starting, count as they are.
         const version = this.state.apps.get(a.app)?.version;
-        this.awaitReadiness(run, a.app, (t) => t.version !== version);
+        run.readiness.await(a.app, (t) => t.version !== version);
         sched.scheduleReconcile();
         const n = a.scaleTo ?? 0;
         await this.waitFor(run, () => {
@@ -484,13 +441,13 @@ export class Deployments {
           const active = live.filter((t) => !t.killing && t.state !== 'TASK_UNREACHABLE');
           return active.length === n && active.filter((t) => sched.ready(t)).length === n && live.every((t) => !t.killing);
         });
-        this.stopReadiness(run, a.app);
+        run.readiness.stop(a.app);
         return;
       }
       case 'RestartApplication': {
         this.restartingApps.set(a.app, (this.restartingApps.get(a.app) ?? 0) + 1);
         // Every task of the new version must pass (TaskReplaceActor).
-        this.awaitReadiness(run, a.app, () => false);
+        run.readiness.await(a.app, () => false);
         sched.scheduleReconcile();
         try {
           await this.waitFor(run, () => {
@@ -502,7 +459,7 @@ export class Deployments {
             return old.length === 0 && fresh.length === app.instances && fresh.filter((t) => sched.ready(t)).length === app.instances;
           });
         } finally {
-          this.stopReadiness(run, a.app);
+          run.readiness.stop(a.app);
           const n = (this.restartingApps.get(a.app) ?? 1) - 1;
           if (n > 0) this.restartingApps.set(a.app, n);
           else this.restartingApps.delete(a.app);
@@ -570,7 +527,7 @@ export class Deployments {
         toKill: new Map(),
       };
       log.info(`Resuming deployment ${plan.id}`);
-      const run = newRun(plan);
+      const run = newRun(plan, this.stepReadiness());
       this.metrics.deployments.inc();
       this.running.set(plan.id, run);
       void this.execute(run);
@@ -580,7 +537,7 @@ export class Deployments {
   stopAll(): void {
     for (const r of this.running.values()) {
       r.cancelled = true;
-      this.stopReadiness(r);
+      r.readiness.stop();
     }
     this.running.clear();
     this.restartingApps.clear();
@@ -588,8 +545,8 @@ export class Deployments {
   }
 }
 
-function newRun(plan: Plan): Run {
-  return { plan, currentStep: 0, cancelled: false, readiness: new Map(), awaitingReadiness: new Map(), probes: new Map() };
+function newRun(plan: Plan, readiness: StepReadiness): Run {
+  return { plan, currentStep: 0, cancelled: false, readiness };
 }
 
 function toStored(plan: Plan, currentStep: number): StoredDeployment {

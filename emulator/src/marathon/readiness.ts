@@ -137,3 +137,90 @@ export function runReadinessChecks(app: App, task: TaskRecord, onResult: (r: Rea
     },
   };
 }
+
+/** What StepReadiness reads of Marathon's state. */
+export interface ReadinessHost {
+  app(appId: string): App | undefined;
+  task(taskId: string): TaskRecord | undefined;
+  liveTasksOf(appId: string): TaskRecord[];
+  /** a result arrived: the scheduler and the waiting steps look again */
+  changed(): void;
+}
+
+/**
+ * The readiness side of one deployment step (ReadinessBehavior): which apps'
+ * new tasks must pass their checks, the checks running, and the results the
+ * step shows (DeploymentStepInfo.readinessChecks), kept until the next step.
+ */
+export class StepReadiness {
+  /** by task id */
+  private readonly results = new Map<string, { appId: string; result: ReadinessResult }>();
+  /** app id → the tasks that need no check (there before the step) */
+  private readonly awaiting = new Map<string, Set<string>>();
+  /** by task id */
+  private readonly probes = new Map<string, { stop: () => void }>();
+
+  constructor(private readonly host: ReadinessHost) {}
+
+  /** Makes the app's new tasks wait for their readiness checks in this step, if the app has any. */
+  await(appId: string, exempt: (t: TaskRecord) => boolean): void {
+    if (!this.host.app(appId)?.readinessChecks.length) return;
+    this.awaiting.set(appId, new Set(this.host.liveTasksOf(appId).filter(exempt).map((t) => t.taskId)));
+    this.sync();
+  }
+
+  /** False while this step waits for the task's readiness checks to pass. */
+  passed(t: TaskRecord): boolean {
+    const exempt = this.awaiting.get(t.appId);
+    return !exempt || exempt.has(t.taskId) || this.results.get(t.taskId)?.result.ready === true;
+  }
+
+  resultsOf(appId: string): ReadinessResult[] {
+    return [...this.results.values()].filter((x) => x.appId === appId).map((x) => x.result);
+  }
+
+  /** Starts the checks of tasks that became running, stops those of tasks that no longer run. */
+  sync(): void {
+    for (const [taskId, probe] of this.probes) {
+      const t = this.host.task(taskId);
+      if (!t || t.state !== 'TASK_RUNNING' || t.killing || !this.awaiting.has(t.appId)) {
+        probe.stop();
+        this.probes.delete(taskId);
+      }
+    }
+    for (const [appId, exempt] of this.awaiting) {
+      const app = this.host.app(appId);
+      if (!app) continue;
+      for (const t of this.host.liveTasksOf(appId)) {
+        if (t.state !== 'TASK_RUNNING' || t.killing || t.version !== app.version || exempt.has(t.taskId)) continue;
+        if (this.probes.has(t.taskId) || this.results.get(t.taskId)?.result.ready) continue;
+        this.probes.set(
+          t.taskId,
+          runReadinessChecks(app, t, (result) => {
+            if (!this.awaiting.has(appId)) return;
+            this.results.set(t.taskId, { appId, result });
+            if (result.ready) this.probes.delete(t.taskId);
+            this.host.changed();
+          }),
+        );
+      }
+    }
+  }
+
+  /** Stops the checks (of one app, or all) and stops waiting for them. */
+  stop(appId?: string): void {
+    for (const [taskId, probe] of this.probes) {
+      if (appId && this.host.task(taskId)?.appId !== appId) continue;
+      probe.stop();
+      this.probes.delete(taskId);
+    }
+    if (appId) this.awaiting.delete(appId);
+    else this.awaiting.clear();
+  }
+
+  /** A new step: no checks, no results. */
+  reset(): void {
+    this.stop();
+    this.results.clear();
+  }
+}
