@@ -1,5 +1,6 @@
 // The scheduler: keeps every app at its instance count. It turns the gap
-// between wanted and active tasks into a launch queue (with backoff), matches
+// between wanted and active tasks into a launch queue (with backoff, its
+// statistics in launch-queue.ts), matches
 // offers against it (ACCEPT/LAUNCH, DECLINE with Marathon's filters, REVIVE
 // when it wants offers), follows status updates (ACKNOWLEDGE, events, task
 // failures), kills what is too much, and reconciles with the master.
@@ -7,13 +8,13 @@ import type { LeaderAddress } from '../common/leader.js';
 import { makeLogger } from '../common/log.js';
 import type { App } from './app/types.js';
 import { servicePorts } from './app/types.js';
-import { appJson } from './app/serialize.js';
 import type { MarathonConfig } from './config.js';
 import type { MarathonMetrics } from './metrics.js';
 import type { EventBus } from './events.js';
 import type { HealthManager } from './health.js';
+import { funnelReason, queueJson, RateLimiter, type QueueEntry } from './launch-queue.js';
 import type { MesosClient, SchedulerHandler, V1Offer, V1TaskStatus } from './mesos/client.js';
-import { matchOffer, offerJson, OfferPool, type NoMatchReason, type PlacedTask } from './mesos/matcher.js';
+import { matchOffer, offerJson, OfferPool, type PlacedTask } from './mesos/matcher.js';
 import { buildTaskInfo } from './mesos/task-builder.js';
 import type { State } from './state.js';
 import type { TaskFailure } from './storage.js';
@@ -22,43 +23,11 @@ import { safeId, timestamp, uuidV1 } from './util.js';
 
 const log = makeLogger('Scheduler');
 
-/** Marathon's reason funnel, in order (NoOfferMatchReason.reasonFunnel). */
-export const REASON_FUNNEL: Array<NoMatchReason | 'NoCorrespondingReservationFound' | 'AgentMaintenance' | 'DeclinedScarceResources'> = [
-  'UnfulfilledRole', 'UnfulfilledConstraint', 'NoCorrespondingReservationFound', 'AgentMaintenance', 'InsufficientCpus',
-  'InsufficientMemory', 'InsufficientDisk', 'InsufficientGpus', 'InsufficientPorts', 'DeclinedScarceResources',
-];
 
 const FAILURE_STATES = new Set(['TASK_FAILED', 'TASK_ERROR', 'TASK_LOST', 'TASK_DROPPED', 'TASK_GONE', 'TASK_GONE_BY_OPERATOR', 'TASK_UNKNOWN']);
 /** Conditions that increase the launch delay (NotifyRateLimiterStep.limitWorthy). */
 const LIMIT_WORTHY = new Set(['TASK_DROPPED', 'TASK_ERROR', 'TASK_FAILED', 'TASK_GONE', 'TASK_GONE_BY_OPERATOR', 'TASK_FINISHED']);
 
-export interface QueueEntry {
-  count: number;
-  since: string;
-  processed: number;
-  unused: number;
-  lastUnusedAt?: string;
-  lastUsedAt?: string;
-  /** reason counts since this launch attempt started */
-  rejects: Map<string, number>;
-  /** the last offer of each agent that did not match, with its reasons (OfferMatchStatisticsActor) */
-  lastByAgent: Map<string, UnusedOffer>;
-}
-
-export interface UnusedOffer {
-  offer: Record<string, unknown>;
-  reason: string[];
-  timestamp: string;
-}
-
-/** The reason an unused offer is counted under: the first of its reasons in the funnel. */
-const funnelReason = (reasons: string[]): string | undefined => REASON_FUNNEL.find((r) => reasons.includes(r));
-
-interface Delay {
-  deadline: number;
-  current: number;
-  max: number;
-}
 
 export interface SchedulerHooks {
   /** app ids a RestartApplication step is replacing right now */
@@ -74,7 +43,7 @@ export interface SchedulerHooks {
 export class Scheduler implements SchedulerHandler {
   client!: MesosClient;
   readonly queue = new Map<string, QueueEntry>();
-  private delays = new Map<string, Delay>();
+  private readonly limiter = new RateLimiter();
   private attributesByAgent = new Map<string, V1Offer['attributes']>();
   private timers: NodeJS.Timeout[] = [];
   private reconcilePending = false;
@@ -113,7 +82,7 @@ export class Scheduler implements SchedulerHandler {
     this.timers = [];
     if (this.reviveTimer) clearTimeout(this.reviveTimer);
     this.queue.clear();
-    this.delays.clear();
+    this.limiter.clear();
   }
 
   // ---- Mesos events ----
@@ -551,7 +520,7 @@ export class Scheduler implements SchedulerHandler {
         }
       }
     }
-    for (const [key, d] of this.delays) if (now > d.deadline + d.max) this.delays.delete(key);
+    this.limiter.expire(now);
     // A delay that just ran out makes offers wanted again; restarts advance with health.
     if (this.launchableDemand() === 0) this.wantedBefore = 0;
     this.scheduleReconcile();
@@ -569,37 +538,6 @@ export class Scheduler implements SchedulerHandler {
     await this.client.call('RECONCILE', { tasks: [] });
   }
 
-  // ---- backoff (RateLimiter) ----
-
-  private delayKey(app: App): string {
-    return `${app.id}@${app.versionInfo?.lastConfigChangeAt ?? app.version}`;
-  }
-
-  addDelay(app: App): void {
-    const key = this.delayKey(app);
-    const max = app.maxLaunchDelaySeconds * 1000;
-    const cur = this.delays.get(key);
-    const current = cur ? Math.min(max, cur.current * app.backoffFactor) : Math.min(app.backoffSeconds * 1000, max);
-    this.delays.set(key, { deadline: Date.now() + current, current, max });
-  }
-
-  advanceDelay(app: App): void {
-    const d = this.delays.get(this.delayKey(app));
-    if (d) d.deadline = Date.now() + d.current;
-  }
-
-  resetDelay(app: App): void {
-    this.delays.delete(this.delayKey(app));
-    this.scheduleReconcile();
-  }
-
-  delayDeadline(app: App): number {
-    return this.delays.get(this.delayKey(app))?.deadline ?? 0;
-  }
-
-  hasDelay(app: App): boolean {
-    return this.delays.has(this.delayKey(app));
-  }
 
   /** Roles whose resources an app may use: acceptedResourceRoles, else the defaults. */
   private acceptedRoles(app: App): Set<string> {
@@ -607,43 +545,33 @@ export class Scheduler implements SchedulerHandler {
     return new Set(roles);
   }
 
+
+  // ---- backoff (launch-queue.ts' RateLimiter) ----
+
+  addDelay(app: App): void {
+    this.limiter.add(app);
+  }
+
+  advanceDelay(app: App): void {
+    this.limiter.advance(app);
+  }
+
+  resetDelay(app: App): void {
+    this.limiter.reset(app);
+    this.scheduleReconcile();
+  }
+
+  delayDeadline(app: App): number {
+    return this.limiter.deadline(app);
+  }
+
+  hasDelay(app: App): boolean {
+    return this.limiter.has(app);
+  }
+
   /** /v2/queue entries (QueueInfoConversion). */
   queueJson(embedLastUnusedOffers = false): Array<Record<string, unknown>> {
-    const out: Array<Record<string, unknown>> = [];
-    const now = Date.now();
-    for (const [appId, q] of this.queue) {
-      const app = this.state.apps.get(appId);
-      if (!app || q.count <= 0) continue;
-      // Without a backoff the deadline is when the launch attempt began (RateLimiter.getDeadline).
-      const deadline = this.delays.get(this.delayKey(app))?.deadline ?? Date.parse(q.since);
-      const timeLeftSecs = Math.trunc((deadline - now) / 1000);
-      const lastNoMatches = [...q.lastByAgent.values()].map((u) => funnelReason(u.reason)).filter((r): r is string => r !== undefined);
-      const steps = (total: number, counts: Map<string, number>) => {
-        let processed = total;
-        return REASON_FUNNEL.map((reason) => {
-          const declined = counts.get(reason) ?? 0;
-          const step = { reason, declined, processed };
-          processed -= declined;
-          return step;
-        });
-      };
-      const lastCounts = new Map<string, number>();
-      for (const r of lastNoMatches) lastCounts.set(r, (lastCounts.get(r) ?? 0) + 1);
-      const summary: Record<string, unknown> = { processedOffersCount: q.processed, unusedOffersCount: q.unused };
-      if (q.lastUnusedAt) summary.lastUnusedOfferAt = q.lastUnusedAt;
-      if (q.lastUsedAt) summary.lastUsedOfferAt = q.lastUsedAt;
-      summary.rejectSummaryLastOffers = steps(lastNoMatches.length, lastCounts);
-      summary.rejectSummaryLaunchAttempt = steps(q.processed, q.rejects);
-      out.push({
-        count: q.count,
-        delay: { timeLeftSeconds: Math.max(0, timeLeftSecs), overdue: timeLeftSecs < 0 },
-        since: q.since,
-        processedOffersSummary: summary,
-        ...(embedLastUnusedOffers ? { lastUnusedOffers: [...q.lastByAgent.values()] } : {}),
-        app: appJson(app),
-      });
-    }
-    return out;
+    return queueJson(this.queue, (id) => this.state.apps.get(id), this.limiter, embedLastUnusedOffers);
   }
 
   servicePortsOf(appId: string): number[] {
