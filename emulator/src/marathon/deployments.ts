@@ -12,7 +12,7 @@ import { ApiError, appLocked } from './errors.js';
 import type { EventBus } from './events.js';
 import type { HealthManager } from './health.js';
 import type { MarathonMetrics } from './metrics.js';
-import { ensureAncestors, groupJson, longestPaths, validateTree, type Groups } from './groups.js';
+import { ensureAncestors, groupJson, longestPaths, transitiveApps, validateTree, type Groups } from './groups.js';
 import { StepReadiness, type ReadinessResult } from './readiness.js';
 import type { Scheduler } from './scheduler.js';
 import type { State } from './state.js';
@@ -128,7 +128,6 @@ export class Deployments {
   readinessResultsOf(appId: string): ReadinessResult[] {
     return [...this.running.values()].flatMap((r) => r.readiness.resultsOf(appId));
   }
-
 
   /** Running deployments that touch an app. */
   deploymentsOf(appId: string): string[] {
@@ -386,7 +385,6 @@ export class Deployments {
 
   private stopRun(run: Run, reason: string): void {
     run.cancelled = true;
-    run.readiness.stop();
     this.finish(run);
     this.changed();
     this.bus.emit(
@@ -395,8 +393,6 @@ export class Deployments {
       { id: run.plan.id, plan: this.planJson(run.plan, true), reason },
     );
   }
-
-
 
   private waitFor(run: Run, done: () => boolean): Promise<void> {
     return new Promise((resolve, reject) => {
@@ -505,7 +501,7 @@ export class Deployments {
           const before = groups.original.get(id);
           if (JSON.stringify(before) === JSON.stringify(groups.target.get(id))) continue;
           if (before) now.set(id, structuredClone(before));
-          else if (![...apps.keys()].some((a) => a.startsWith(`${id}/`))) now.delete(id);
+          else if (!transitiveApps(apps, id).length) now.delete(id);
         }
       },
       { force: true },

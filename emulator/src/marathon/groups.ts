@@ -103,12 +103,17 @@ export function longestPaths(apps: Map<string, App>, groups: Groups): Map<string
 export function groupJson(apps: Map<string, App>, groups: Groups, version: string, id = '/'): Record<string, unknown> {
   return {
     id,
-    apps: [...apps.values()].filter((a) => parentId(a.id) === id).sort((a, b) => a.id.localeCompare(b.id)).map(appJson),
+    apps: childApps(apps, id).map(appJson),
     pods: [],
     groups: childGroups(groups, id).map((g) => groupJson(apps, groups, version, g)),
     dependencies: groups.get(id)?.dependencies ?? [],
     version,
   };
+}
+
+/** The apps directly in a group, by id. */
+export function childApps(apps: Map<string, App>, id: string): App[] {
+  return [...apps.values()].filter((a) => parentId(a.id) === id).sort((a, b) => a.id.localeCompare(b.id));
 }
 
 export function childGroups(groups: Groups, id: string): string[] {

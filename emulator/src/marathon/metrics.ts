@@ -8,11 +8,14 @@
 // reservoir of recent durations (nanoseconds, written in seconds).
 
 import type http from 'node:http';
+import { javaDouble } from './util.js';
 
 const TICK_MS = 5000;
 /** The methods InstrumentedHandler times separately; the rest count as `other`. */
 const JETTY_METHODS = new Set(['get', 'post', 'head', 'put', 'delete', 'options', 'trace', 'connect', 'move', 'other']);
 const RESERVOIR = 1028;
+/** Timers keep nanoseconds; both reports write seconds. */
+const seconds = (ns: number) => ns / 1e9;
 
 type Unit = 'bytes' | 'seconds' | undefined;
 
@@ -124,20 +127,6 @@ export class Counter {
   }
 }
 
-/** Java's Double.toString, which Scala's string interpolation of a Double uses. */
-function javaDouble(d: number): string {
-  if (Number.isNaN(d)) return 'NaN';
-  if (!Number.isFinite(d)) return d > 0 ? 'Infinity' : '-Infinity';
-  if (d === 0) return Object.is(d, -0) ? '-0.0' : '0.0';
-  const abs = Math.abs(d);
-  if (abs >= 1e-3 && abs < 1e7) {
-    const s = String(d);
-    return s.includes('.') ? s : `${s}.0`;
-  }
-  const [mantissa, exp] = d.toExponential().split('e');
-  return `${mantissa!.includes('.') ? mantissa : `${mantissa}.0`}E${Number(exp)}`;
-}
-
 const QUANTILES: Array<[string, number]> = [['0.5', 0.5], ['0.75', 0.75], ['0.95', 0.95], ['0.98', 0.98], ['0.99', 0.99], ['0.999', 0.999]];
 
 export class MetricRegistry {
@@ -162,8 +151,7 @@ export class MetricRegistry {
 
   /** closureGauge: read on every report; the first one registered under a name stays. */
   gauge(name: string, read: () => number, unit?: Unit): void {
-    const full = this.name(name, 'gauge', unit);
-    if (!this.gauges.has(full)) this.gauges.set(full, read);
+    this.gaugeNamed(this.name(name, 'gauge', unit), read);
   }
 
   /** Jetty's InstrumentedHandler names its own (`<prefix>.http.…timer.seconds`, `….rate`). */
@@ -189,7 +177,7 @@ export class MetricRegistry {
 
   /** MetricsConversion's DropwizardMetrics document (every section present, durations in seconds). */
   json(): Record<string, unknown> {
-    const s = (ns: number) => ns / 1e9;
+    const s = seconds;
     const section = <T>(m: Map<string, T>, f: (x: T) => Record<string, unknown>) =>
       Object.fromEntries(MetricRegistry.sorted(m).map(([k, v]) => [k, f(v)]));
     return {
@@ -264,13 +252,12 @@ export class MetricRegistry {
     for (const [name, t] of MetricRegistry.sorted(this.timers)) {
       const n = clean(name);
       const snap = t.snapshot();
-      const sec = (ns: number) => ns / 1e9;
       type(n, 'summary');
-      for (const [label, q] of QUANTILES) out.push(`${n}{quantile="${label}"} ${sec(snap.quantile(q)).toFixed(6)}`);
+      for (const [label, q] of QUANTILES) out.push(`${n}{quantile="${label}"} ${seconds(snap.quantile(q)).toFixed(6)}`);
       out.push(`${n}_count ${t.count}`);
       for (const [suffix, v] of [['min', snap.min], ['mean', snap.mean], ['max', snap.max], ['stddev', snap.stddev]] as const) {
         type(`${n}_${suffix}`, 'gauge');
-        out.push(`${n}_${suffix} ${javaDouble(sec(v))}`);
+        out.push(`${n}_${suffix} ${javaDouble(seconds(v))}`);
       }
       rates(n, t);
       out.push('');
@@ -299,6 +286,10 @@ export class MarathonMetrics {
   private activeRequests = 0;
   private readonly requestBytes: Counter;
   private readonly responseBytes: Counter;
+  private readonly requestTimer: Timer;
+  private readonly methodTimers = new Map<string, Timer>();
+  /** by status class, 1 to 5 */
+  private readonly responseMeters = new Map<number, Meter>();
 
   constructor(prefix: string, sources: { tasksRunning: () => number; tasksStaged: () => number; eventStreams: () => number }) {
     const r = (this.registry = new MetricRegistry(prefix));
@@ -314,10 +305,10 @@ export class MarathonMetrics {
     r.gauge('tasks.staged', sources.tasksStaged);
     r.gauge('http.event-streams.active', sources.eventStreams);
     // Registered when the HTTP server starts: Jetty's handler and the transfer filter.
-    r.timerNamed('marathon.http.requests.duration.timer.seconds');
-    for (const m of JETTY_METHODS) r.timerNamed(`marathon.http.requests.${m}.duration.timer.seconds`);
+    this.requestTimer = r.timerNamed('marathon.http.requests.duration.timer.seconds');
+    for (const m of JETTY_METHODS) this.methodTimers.set(m, r.timerNamed(`marathon.http.requests.${m}.duration.timer.seconds`));
     r.gaugeNamed('marathon.http.requests.active.gauge', () => this.activeRequests);
-    for (const k of [1, 2, 3, 4, 5]) r.meterNamed(`marathon.http.responses.${k}xx.rate`);
+    for (const k of [1, 2, 3, 4, 5]) this.responseMeters.set(k, r.meterNamed(`marathon.http.responses.${k}xx.rate`));
     this.requestBytes = r.counter('http.requests.size', 'bytes');
     this.responseBytes = r.counter('http.responses.size', 'bytes');
     // Responses are never gzipped here.
@@ -341,10 +332,8 @@ export class MarathonMetrics {
    * class) and HttpTransferMetricsHandler (bytes in and out) count it.
    */
   httpExchange(req: http.IncomingMessage, res: http.ServerResponse): void {
-    const r = this.registry;
     const method = (req.method ?? '').toLowerCase();
-    const timers = [r.timerNamed('marathon.http.requests.duration.timer.seconds'), r.timerNamed(`marathon.http.requests.${JETTY_METHODS.has(method) ? method : 'other'}.duration.timer.seconds`)];
-    const stops = timers.map((t) => t.time());
+    const stops = [this.requestTimer, this.methodTimers.get(method) ?? this.methodTimers.get('other')!].map((t) => t.time());
     this.activeRequests++;
     // The declared body size: listening to the body here would start it flowing before its handler reads it.
     const bytesIn = Number(req.headers['content-length'] ?? 0) || 0;
@@ -369,8 +358,7 @@ export class MarathonMetrics {
       done = true;
       this.activeRequests--;
       for (const stop of stops) stop();
-      const klass = Math.floor(res.statusCode / 100);
-      if (klass >= 1 && klass <= 5) r.meterNamed(`marathon.http.responses.${klass}xx.rate`).mark();
+      this.responseMeters.get(Math.floor(res.statusCode / 100))?.mark();
       this.requestBytes.inc(bytesIn);
       this.responseBytes.inc(bytesOut);
     };

@@ -69,15 +69,15 @@ async function query(url: string, timeoutMs: number): Promise<{ status: number; 
     try {
       // A path without a leading slash makes no valid URL, as in Marathon: that is a failed request too.
       req = lib.get(url, { timeout: timeoutMs, rejectUnauthorized: false }, (res) => {
-      const chunks: Buffer[] = [];
-      res.on('data', (c: Buffer) => chunks.push(c));
-      res.on('error', failed);
-      res.on('end', () => {
-        // The media type only, as akka-http's MediaType.value gives it.
-        const contentType = (res.headers['content-type'] ?? '').split(';')[0]!.trim();
-        resolve({ status: res.statusCode ?? 0, contentType, body: Buffer.concat(chunks).toString('utf8') });
+        const chunks: Buffer[] = [];
+        res.on('data', (c: Buffer) => chunks.push(c));
+        res.on('error', failed);
+        res.on('end', () => {
+          // The media type only, as akka-http's MediaType.value gives it.
+          const contentType = (res.headers['content-type'] ?? '').split(';')[0]!.trim();
+          resolve({ status: res.statusCode ?? 0, contentType, body: Buffer.concat(chunks).toString('utf8') });
+        });
       });
-    });
     } catch (err) {
       return failed(err as Error);
     }

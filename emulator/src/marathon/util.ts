@@ -93,8 +93,11 @@ export function firstIpv4(): string {
 
 export const sleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms));
 
-/** JVM Double.toString for the values Marathon puts in MARATHON_APP_RESOURCE_* (0.1, 32.0, 1.0E-4). */
+/** JVM Double.toString: MARATHON_APP_RESOURCE_* values (0.1, 32.0, 1.0E-4), the Prometheus text's doubles. */
 export function javaDouble(n: number): string {
+  if (Number.isNaN(n)) return 'NaN';
+  if (!Number.isFinite(n)) return n > 0 ? 'Infinity' : '-Infinity';
+  if (Object.is(n, -0)) return '-0.0';
   if (Number.isInteger(n) && Math.abs(n) < 1e7) return `${n}.0`;
   if (Math.abs(n) >= 1e-3 && Math.abs(n) < 1e7) return String(n);
   const [m, e] = n.toExponential().split('e');

@@ -8,7 +8,7 @@ import type { App } from '../app/types.js';
 import { resolveEmbed, type Marathon } from '../core.js';
 import type { RootDraft } from '../deployments.js';
 import { ApiError, conflict, groupDetails, invalidJson, notValid, unknownGroup, type ErrorDetail } from '../errors.js';
-import { childGroups, ensureAncestors, isWithin, removeSubtree, type Groups } from '../groups.js';
+import { childApps, childGroups, ensureAncestors, isWithin, removeSubtree, type Groups } from '../groups.js';
 import type { StoredRoot } from '../storage.js';
 import { canonicalId, nextVersionMs, parentId, parseTimestamp, timestamp } from '../util.js';
 import { boolParam, deploymentResult, json } from './respond.js';
@@ -138,7 +138,7 @@ function groupInfo(m: Marathon, apps: Map<string, App>, groups: Groups, version:
   const build = (gid: string): Record<string, unknown> => {
     const out: Record<string, unknown> = { id: gid, dependencies: groups.get(gid)?.dependencies ?? [], version };
     if (embed.has('group.apps')) {
-      out.apps = [...apps.values()].filter((a) => parentId(a.id) === gid).sort((a, b) => a.id.localeCompare(b.id)).map((a) => m.appInfo(a, appEmbed));
+      out.apps = childApps(apps, gid).map((a) => m.appInfo(a, appEmbed));
     }
     if (embed.has('group.groups')) out.groups = childGroups(groups, gid).map(build);
     if (embed.has('group.pods')) out.pods = [];
