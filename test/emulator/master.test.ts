@@ -7,6 +7,7 @@ import http from 'node:http';
 import zookeeper from 'node-zookeeper-client';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { eventually, officialImagesMissing, TEST_IMAGES, TestNet, type TestContainer } from './harness.js';
+import { RecordDecoder } from '../../emulator/src/common/recordio.js';
 
 const ZK_SESSION_SECS = 6;
 
@@ -391,6 +392,53 @@ describe.skipIf(officialImagesMissing)(`${TEST_IMAGES.flavour} mesos-master (1.7
     expect(await post(JSON.stringify({ type: 'REVIVE', framework_id: { value: 'nope' }, kill: null, subscribe: null }), { 'Content-Type': 'application/json' })).toEqual({
       status: 400, text: 'Framework cannot be found',
     });
+  });
+
+  it('answers the v1 operator API (POST /api/v1) with the real status codes and shapes', async () => {
+    const leader = await findLeader();
+    const url = `${leader.url(5050)}/api/v1`;
+    const post = async (body: unknown, headers: Record<string, string> = { 'Content-Type': 'application/json' }) => {
+      // (a Blob body: fetch adds no Content-Type of its own)
+      const r = await fetch(url, { method: 'POST', headers, body: new Blob([JSON.stringify(body)]) });
+      return { status: r.status, type: r.headers.get('content-type'), text: await r.text() };
+    };
+    expect((await fetch(url)).status).toBe(405);
+    expect(await post({ type: 'GET_HEALTH' }, {})).toMatchObject({ status: 400, text: "Expecting 'Content-Type' to be present" });
+    expect(await post({ type: 'GET_METRICS' })).toMatchObject({ status: 400, text: "Failed to validate master::Call: Expecting 'get_metrics' to be present" });
+    expect(await post({ type: 'NOT_A_CALL' })).toMatchObject({ status: 400, text: "Failed to validate master::Call: Expecting 'type' to be present" });
+    expect(await post({ type: 'GET_HEALTH' }, { 'Content-Type': 'application/json', Accept: 'text/html' })).toMatchObject({ status: 406 });
+    expect(await post({ type: 'UNKNOWN' })).toMatchObject({ status: 501, text: '' });
+    expect(await post({ type: 'TEARDOWN', teardown: { framework_id: { value: 'nope' } } })).toMatchObject({ status: 400, text: 'No framework found with specified ID' });
+
+    const health = await post({ type: 'GET_HEALTH' });
+    expect(health).toMatchObject({ status: 200, type: 'application/json' });
+    expect(JSON.parse(health.text)).toEqual({ type: 'GET_HEALTH', get_health: { healthy: true } });
+    const agents = await eventually('the agent in GET_AGENTS', async () => {
+      const b = JSON.parse((await post({ type: 'GET_AGENTS' })).text);
+      return b.get_agents?.agents?.length === 1 ? b.get_agents.agents : undefined;
+    }, 60_000, 500);
+    // AgentInfo's port has a default, so JSON::Protobuf prints it; resources in the endpoint format (role "*")
+    expect(agents[0]).toMatchObject({
+      agent_info: { hostname: agent.ip, port: 5051, id: { value: expect.any(String) } },
+      active: true, version: '1.7.1', pid: `slave(1)@${agent.ip}:5051`, registered_time: { nanoseconds: expect.any(Number) },
+    });
+    expect(agents[0].total_resources).toContainEqual({ name: 'cpus', type: 'SCALAR', scalar: { value: 2 }, role: '*' });
+    const master = JSON.parse((await post({ type: 'GET_MASTER' })).text).get_master;
+    expect(master.master_info).toMatchObject({ port: 5050, address: { ip: leader.ip, port: 5050 } });
+    expect(master.start_time).toBeGreaterThan(0);
+
+    // SUBSCRIBE: SUBSCRIBED with the state, then HEARTBEAT, as RecordIO in the accepted encoding
+    const ctl = new AbortController();
+    const sub = await fetch(url, { method: 'POST', headers: { 'Content-Type': 'application/json' }, body: JSON.stringify({ type: 'SUBSCRIBE' }), signal: ctl.signal });
+    expect(sub.status).toBe(200);
+    expect(sub.headers.get('content-type')).toBe('application/json');
+    const decoder = new RecordDecoder();
+    const events: Json[] = [];
+    const reader = sub.body!.getReader();
+    while (events.length < 2) events.push(...decoder.push(Buffer.from((await reader.read()).value!)));
+    ctl.abort();
+    expect(events[0]).toMatchObject({ type: 'SUBSCRIBED', subscribed: { heartbeat_interval_seconds: 15, get_state: { get_agents: { agents: [expect.anything()] } } } });
+    expect(events[1]).toEqual({ type: 'HEARTBEAT' });
   });
 
   it('runs a v1 scheduler: SUBSCRIBED, OFFERS, LAUNCH of a command task, TASK_RUNNING then TASK_FINISHED', async () => {

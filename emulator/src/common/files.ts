@@ -76,26 +76,53 @@ function fileInfo(virtualPath: string, st: fs.Stats): Record<string, unknown> {
   };
 }
 
-function fail(r: Request, res: Extract<Resolved, { ok: false }>): void {
+function fail(r: Request, res: FilesError): void {
   if (res.status === 404) r.res.writeHead(404).end();
   else sendText(r.res, res.status, res.message);
+}
+
+export type FilesError = Extract<Resolved, { ok: false }>;
+
+/** FilesProcess::browse: the path itself when a file, else its entries by name, each with its lstat. */
+export function listFiles(attached: Map<string, string>, p: string): { ok: true; entries: Array<{ path: string; stat: fs.Stats }> } | FilesError {
+  const resolved = resolvePath(attached, p);
+  if (!resolved.ok) return resolved;
+  const st = fs.statSync(resolved.path);
+  if (!st.isDirectory()) return { ok: true, entries: [{ path: p, stat: st }] };
+  const entries = fs.readdirSync(resolved.path).sort().flatMap((name) => {
+    try {
+      return [{ path: path.posix.join(p, name), stat: fs.lstatSync(path.join(resolved.path, name)) }];
+    } catch {
+      return [];
+    }
+  });
+  return { ok: true, entries };
+}
+
+/** FilesProcess::_read: the file's size and at most 16 pages from `offset` (nothing past the end). */
+export function readFileRange(attached: Map<string, string>, p: string, offset: number, length?: number): { ok: true; size: number; data: Buffer } | FilesError {
+  const resolved = resolvePath(attached, p);
+  if (!resolved.ok) return resolved;
+  const st = fs.statSync(resolved.path);
+  if (st.isDirectory()) return { ok: false, status: 400, message: 'Cannot read a directory.\n' };
+  const size = st.size;
+  if (offset >= size || length === 0) return { ok: true, size, data: Buffer.alloc(0) };
+  const n = Math.min(length ?? size - offset, MAX_READ, size - offset);
+  const buf = Buffer.alloc(n);
+  const fd = fs.openSync(resolved.path, 'r');
+  try {
+    return { ok: true, size, data: buf.subarray(0, fs.readSync(fd, buf, 0, n, offset)) };
+  } finally {
+    fs.closeSync(fd);
+  }
 }
 
 export async function browse(r: Request, attached: Map<string, string>): Promise<void> {
   const p = r.query.get('path');
   if (!p) return sendText(r.res, 400, "Expecting 'path=value' in query.\n");
-  const resolved = resolvePath(attached, p);
-  if (!resolved.ok) return fail(r, resolved);
-  const st = fs.statSync(resolved.path);
-  if (!st.isDirectory()) return sendJsonOk(r, [fileInfo(p, st)]);
-  const list = fs.readdirSync(resolved.path).sort().flatMap((name) => {
-    try {
-      return [fileInfo(path.posix.join(p, name), fs.lstatSync(path.join(resolved.path, name)))];
-    } catch {
-      return [];
-    }
-  });
-  sendJsonOk(r, list);
+  const listed = listFiles(attached, p);
+  if (!listed.ok) return fail(r, listed);
+  sendJsonOk(r, listed.entries.map((e) => fileInfo(e.path, e.stat)));
 }
 
 export async function read(r: Request, attached: Map<string, string>): Promise<void> {
@@ -116,26 +143,10 @@ export async function read(r: Request, attached: Map<string, string>): Promise<v
     if (n < -1) return sendText(r.res, 400, `Negative length provided: ${n}.\n`);
     if (n > -1) length = n;
   }
-  const resolved = resolvePath(attached, p);
-  if (!resolved.ok) return fail(r, resolved);
-  if (fs.statSync(resolved.path).isDirectory()) return sendText(r.res, 400, 'Cannot read a directory.\n');
-  const size = fs.statSync(resolved.path).size;
   // offset=-1 asks for the size only (the web UI's pailer does this first).
-  const start = offset === -1 ? 0 : offset;
-  if (offset === -1) length = 0;
-  let data = '';
-  if (start < size && length !== 0) {
-    const n = Math.min(length ?? size - start, MAX_READ, size - start);
-    const buf = Buffer.alloc(n);
-    const fd = fs.openSync(resolved.path, 'r');
-    try {
-      fs.readSync(fd, buf, 0, n, start);
-    } finally {
-      fs.closeSync(fd);
-    }
-    data = buf.toString('utf8');
-  }
-  sendJsonOk(r, { data, offset: offset === -1 ? size : offset });
+  const got = readFileRange(attached, p, offset === -1 ? 0 : offset, offset === -1 ? 0 : length);
+  if (!got.ok) return fail(r, got);
+  sendJsonOk(r, { data: got.data.toString('utf8'), offset: offset === -1 ? got.size : offset });
 }
 
 export async function download(r: Request, attached: Map<string, string>): Promise<void> {

@@ -9,8 +9,10 @@ export interface Request {
   path: string;
   query: URLSearchParams;
   params: Record<string, string>;
-  /** the raw body, read on demand */
+  /** the body as UTF-8 text, read on demand */
   body(): Promise<string>;
+  /** the body's bytes (protobuf), read on demand */
+  rawBody(): Promise<Buffer>;
 }
 
 export type Handler = (r: Request) => void | Promise<void>;
@@ -51,14 +53,15 @@ export class Router {
     return (req, res) => {
       const url = new URL(req.url ?? '/', 'http://localhost');
       const path = url.pathname;
-      let bodyPromise: Promise<string> | undefined;
-      const body = () =>
-        (bodyPromise ??= new Promise<string>((resolve, reject) => {
+      let bodyPromise: Promise<Buffer> | undefined;
+      const rawBody = () =>
+        (bodyPromise ??= new Promise<Buffer>((resolve, reject) => {
           const chunks: Buffer[] = [];
           req.on('data', (c: Buffer) => chunks.push(c));
-          req.on('end', () => resolve(Buffer.concat(chunks).toString('utf8')));
+          req.on('end', () => resolve(Buffer.concat(chunks)));
           req.on('error', reject);
         }));
+      const body = async () => (await rawBody()).toString('utf8');
       const run = async () => {
         let pathMatched = false;
         for (const route of this.routes) {
@@ -68,14 +71,14 @@ export class Router {
           if (route.method !== '*' && route.method !== req.method) continue;
           const params: Record<string, string> = {};
           route.names.forEach((n, i) => (params[n] = decodeURIComponent(m[i + 1]!)));
-          await route.handler({ req, res, method: req.method ?? 'GET', path, query: url.searchParams, params, body });
+          await route.handler({ req, res, method: req.method ?? 'GET', path, query: url.searchParams, params, body, rawBody });
           return;
         }
         if (pathMatched) {
-          await this.methodNotAllowed({ req, res, method: req.method ?? 'GET', path, query: url.searchParams, params: {}, body });
+          await this.methodNotAllowed({ req, res, method: req.method ?? 'GET', path, query: url.searchParams, params: {}, body, rawBody });
           return;
         }
-        await this.notFound({ req, res, method: req.method ?? 'GET', path, query: url.searchParams, params: {}, body });
+        await this.notFound({ req, res, method: req.method ?? 'GET', path, query: url.searchParams, params: {}, body, rawBody });
       };
       run().catch((err: Error) => {
         console.error(`E ${req.method} ${path}: ${err.stack ?? err.message}`);

@@ -62,3 +62,26 @@ export function logToDirectory(dir: string, program: string): string {
   makeLogger('logging.cpp').info('INFO level logging started!');
   return link;
 }
+
+/**
+ * The verbosity GET/SET_LOGGING_LEVEL read and change (glog's FLAGS_v, which
+ * Logging::set_level puts back after the duration). The stand-ins have no
+ * VLOG lines, so it changes no output.
+ */
+export class LoggingLevel {
+  private readonly original: number;
+  private revert: NodeJS.Timeout | undefined;
+  constructor(public level = 0) {
+    this.original = level;
+  }
+
+  set(level: number, durationMs: number): void {
+    this.level = level;
+    clearTimeout(this.revert);
+    this.revert = undefined;
+    if (level !== this.original) {
+      this.revert = setTimeout(() => (this.level = this.original), Math.min(Math.max(durationMs, 0), 2 ** 31 - 1));
+      this.revert.unref();
+    }
+  }
+}

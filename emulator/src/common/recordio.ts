@@ -1,10 +1,5 @@
-// RecordIO framing of the Mesos v1 streaming APIs: `<length>\n<json>` where
-// length is the byte length of the JSON record.
-
-export function encodeRecord(obj: unknown): string {
-  const json = JSON.stringify(obj);
-  return `${Buffer.byteLength(json)}\n${json}`;
-}
+// Reading RecordIO framing of the Mesos v1 streaming APIs (`<length>\n<json>`,
+// length in bytes) as a JSON client; proto/wire.ts writes the records.
 
 /** Incremental decoder: feed chunks, get whole records back. */
 export class RecordDecoder {

@@ -147,6 +147,7 @@ function launch(books: Books, fw: Framework, agent: Agent, t: Pb, res: Resources
   };
   fw.tasks.set(taskId, task);
   agent.tasks.set(`${fw.id}/${taskId}`, task);
+  books.taskAdded(task);
   glog('master.cpp:5415').info(
     `Launching task ${taskId} of framework ${describeFramework(fw)} with resources ${resourcesText(res, role)} on agent ${describeAgent(agent)} on  new executor`,
   );

@@ -96,6 +96,7 @@ export class AgentLink {
         books.unreachableAgents.delete(requested);
         agent = { id: requested, ...fields, registeredTime: t, reregisteredTime: t, active: true, lastPing: Date.now(), tasks: new Map(), offers: new Set() };
         books.agents.set(requested, agent);
+        books.agentAdded(agent);
       }
       glog('master.cpp:7503').info(`Re-registered agent ${describeAgent(agent)} with ${resourcesText(agent.total)}`);
     } else {
@@ -105,6 +106,7 @@ export class AgentLink {
       books.count('master/slave_registrations');
       agent = { id, ...fields, registeredTime: now(), active: true, lastPing: Date.now(), tasks: new Map(), offers: new Set() };
       books.agents.set(id, agent);
+      books.agentAdded(agent);
       glog('master.cpp:6926').info(`Registered agent ${describeAgent(agent)} with ${resourcesText(agent.total)}`);
     }
     this.adoptTasks(agent, Array.isArray(body?.tasks) ? body.tasks : [], Array.isArray(body?.frameworks) ? body.frameworks : []);
@@ -161,6 +163,7 @@ export class AgentLink {
       task.agentId = agent.id;
       fw.tasks.set(taskId, task);
       agent.tasks.set(`${fwId}/${taskId}`, task);
+      if (!existing) books.taskAdded(task);
       if (isTerminal(state)) books.removeTask(task);
     }
     // Tasks the master thought were here but the agent no longer has.
@@ -261,7 +264,7 @@ export class AgentLink {
       }
       const state = partitionAware(fw) ? 'TASK_UNREACHABLE' : 'TASK_LOST';
       const status = masterStatus(task.id, state, message, 'REASON_AGENT_REMOVED', agent.id, { executorId: task.executorId || undefined, unreachableTime: t });
-      books.transition(task, state, status.timestamp);
+      books.transition(task, state, status.timestamp, status);
       task.latest = status;
       task.unackedUuid = undefined;
       books.removeTask(task, true);

@@ -6,27 +6,14 @@ import * as R from '../common/resources.js';
 import type { Resources } from '../common/resources.js';
 import { MAX_TIMER_MS, type Books } from './books.js';
 import type { MasterConfig } from './config.js';
-import { frameworkRoles, fwCount, hasCapability, send } from './framework.js';
+import { frameworkRoles, fwCount, send } from './framework.js';
 import { describeFramework, glog } from './log.js';
+import { offerV1 } from './v1-model.js';
 import type { Filter, Framework, Offer, Pb } from './types.js';
 
 const DEFAULT_REFUSE_SECONDS = 5;
 
 /** Agent attributes as v1 `Attribute` messages. */
-function v1Attributes(attrs: Record<string, string | number>): Pb[] {
-  return Object.entries(attrs).map(([name, v]) => {
-    if (typeof v === 'number') return { name, type: 'SCALAR', scalar: { value: v } };
-    const m = /^\[(.*)\]$/.exec(v);
-    if (m) {
-      const range = m[1]!.split(',').map((p) => {
-        const [b, e] = p.trim().split('-').map(Number);
-        return { begin: b!, end: e ?? b! };
-      });
-      return { name, type: 'RANGES', ranges: { range } };
-    }
-    return { name, type: 'TEXT', text: { value: v } };
-  });
-}
 
 export class Allocator {
   /** allocations run only while this master leads */
@@ -84,9 +71,11 @@ export class Allocator {
     books.count('allocator/mesos/allocation_runs');
     const totals = R.empty();
     for (const a of books.agents.values()) Object.assign(totals, R.add(totals, a.total));
+    // DRF with role weights: the dominant share divided by the weight of the framework's role
     const share = (fw: Framework) => {
       const held = R.add(books.usedBy(fw), books.offeredTo(fw));
-      return Math.max(...(['cpus', 'mem', 'disk', 'gpus'] as const).map((k) => (totals[k] > 0 ? held[k] / totals[k] : 0)));
+      const dominant = Math.max(...(['cpus', 'mem', 'disk', 'gpus'] as const).map((k) => (totals[k] > 0 ? held[k] / totals[k] : 0)));
+      return dominant / (books.weights.get(frameworkRoles(fw.info)[0] ?? '*') ?? 1);
     };
     const batches = new Map<Framework, Offer[]>();
     for (const agent of books.agents.values()) {
@@ -119,29 +108,7 @@ export class Allocator {
     for (const [fw, offers] of batches) {
       glog('master.cpp:9559').info(`Sending ${offers.length} offers to framework ${describeFramework(fw)}`);
       fwCount(fw, 'offers/sent', offers.length);
-      send(fw, { type: 'OFFERS', offers: { offers: offers.map((o) => this.v1Offer(o)) } });
+      send(fw, { type: 'OFFERS', offers: { offers: offers.map((o) => offerV1(books, o)) } });
     }
-  }
-
-  private v1Offer(o: Offer): Pb {
-    const agent = this.books.agents.get(o.agentId)!;
-    const fw = this.books.frameworks.get(o.frameworkId);
-    // Frameworks without RESERVATION_REFINEMENT get the pre-refinement format,
-    // which names the role "*" on every unreserved resource.
-    const resources = R.toV1(o.resources, o.role).map((r) =>
-      fw && hasCapability(fw.info, 'RESERVATION_REFINEMENT') ? (({ role: _role, ...rest }) => rest)(r) : r,
-    );
-    const out: Pb = {
-      id: { value: o.id },
-      framework_id: { value: o.frameworkId },
-      agent_id: { value: o.agentId },
-      hostname: agent.hostname,
-      url: { scheme: 'http', address: { hostname: agent.hostname, ip: agent.ip, port: agent.port }, path: '/slave(1)' },
-      resources,
-    };
-    const attrs = v1Attributes(agent.attributes);
-    if (attrs.length) out.attributes = attrs;
-    out.allocation_info = { role: o.role };
-    return out;
   }
 }

@@ -8,6 +8,8 @@ import type { MasterConfig } from './config.js';
 import { fwCount, send } from './framework.js';
 import { glog, resourcesText } from './log.js';
 import { masterStatus } from './status.js';
+import { OperatorSubscribers } from './subscribers.js';
+import { agentV1, frameworkV1, taskV1 } from './v1-model.js';
 import { isTerminal, type Agent, type AgentInfo, type Framework, type Offer, type Pb, type Task, type UnreachableAgent } from './types.js';
 
 /** setTimeout's largest delay; longer timeouts (a week of failover_timeout) are clamped to it. */
@@ -27,6 +29,10 @@ export class Books {
   readonly offers = new Map<string, Offer>();
   /** master/* counters; gauges are computed when read */
   readonly counters = new Map<string, number>();
+  /** role → weight, as UPDATE_WEIGHTS set them (kept in the registry); 1 when absent */
+  readonly weights = new Map<string, number>();
+  /** the operator API's event streams */
+  readonly subscribers = new OperatorSubscribers();
 
   private nextAgentId = 0;
   private nextFrameworkId = 0;
@@ -95,23 +101,59 @@ export class Books {
 
   // ---------------------------------------------------------------- tasks
 
-  /** Records a state change; terminal states free the task's resources (they stop counting as used). */
-  transition(task: Task, state: string, timestamp: number, extra: Partial<Pb> = {}): void {
+  /**
+   * Records a state change; terminal states free the task's resources (they
+   * stop counting as used). `status` is the TaskStatus that brought it, when
+   * there is one. Operator subscribers hear of each new state and of check
+   * and health changes (TASK_UPDATED, as Master::updateTask sends it).
+   */
+  transition(task: Task, state: string, timestamp: number, status: Partial<Pb> = {}): void {
     if (isTerminal(task.state)) return;
     if (isTerminal(state)) this.count(`master/tasks_${state.slice(5).toLowerCase()}`);
+    const newState = task.statuses.at(-1)?.state !== state;
     task.state = state;
     const entry: Pb = { state, timestamp };
-    if (extra.labels !== undefined) entry.labels = extra.labels;
-    if (extra.container_status !== undefined) entry.container_status = extra.container_status;
-    if (typeof extra.healthy === 'boolean') entry.healthy = extra.healthy;
+    if (status.labels !== undefined) entry.labels = status.labels;
+    if (status.container_status !== undefined) entry.container_status = status.container_status;
+    if (typeof status.healthy === 'boolean') entry.healthy = status.healthy;
     task.statuses.push(entry);
+    if (newState || status.reason === 'REASON_TASK_CHECK_STATUS_UPDATED' || status.reason === 'REASON_TASK_HEALTH_CHECK_STATUS_UPDATED') {
+      this.subscribers.send(() => {
+        const full: Pb = status.task_id ? { ...status } : { task_id: { value: task.id }, state, agent_id: { value: task.agentId }, timestamp, ...status };
+        delete full.data;
+        return { type: 'TASK_UPDATED', task_updated: { framework_id: { value: task.frameworkId }, status: full, state } };
+      });
+    }
+  }
+
+  /** Framework::addTask: a task the master now tracks (launched, or reported by a re-registering agent). */
+  taskAdded(task: Task): void {
+    this.subscribers.send(() => ({ type: 'TASK_ADDED', task_added: { task: taskV1(task) } }));
+  }
+
+  /** FRAMEWORK_ADDED for a new framework, FRAMEWORK_UPDATED for one that (re)subscribed or failed over. */
+  frameworkSubscribed(fw: Framework, added: boolean): void {
+    this.subscribers.send(() =>
+      added
+        ? { type: 'FRAMEWORK_ADDED', framework_added: { framework: frameworkV1(this, fw) } }
+        : { type: 'FRAMEWORK_UPDATED', framework_updated: { framework: frameworkV1(this, fw) } },
+    );
+  }
+
+  frameworkRemoved(fw: Framework): void {
+    this.subscribers.send(() => ({ type: 'FRAMEWORK_REMOVED', framework_removed: { framework_info: fw.info } }));
+  }
+
+  /** Master::addSlave: a newly admitted agent, or one re-admitted after a failover or unreachability. */
+  agentAdded(agent: Agent): void {
+    this.subscribers.send(() => ({ type: 'AGENT_ADDED', agent_added: { agent: agentV1(this, agent) } }));
   }
 
   /** A status the master generates itself (no uuid: nothing to acknowledge). */
   masterUpdate(task: Task, state: string, message: string, reason: string, unreachableTime?: number): void {
     const fw = this.frameworks.get(task.frameworkId);
     const status = masterStatus(task.id, state, message, reason, task.agentId, { executorId: task.executorId || undefined, unreachableTime });
-    this.transition(task, state, status.timestamp);
+    this.transition(task, state, status.timestamp, status);
     task.latest = status;
     task.unackedUuid = undefined;
     if (fw?.connected) send(fw, { type: 'UPDATE', update: { status } });

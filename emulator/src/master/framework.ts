@@ -1,18 +1,14 @@
 // One framework as the master sees it: a new record with its per-framework
 // metrics, what its FrameworkInfo says (roles, capabilities), and its event
-// stream (RecordIO events, counted the way the master's metrics count them).
-import { encodeRecord } from '../common/recordio.js';
+// stream (RecordIO events in the subscriber's encoding, counted the way the master's metrics count them).
+import { enumNames } from '../common/proto/schema.js';
+import { record } from '../common/proto/wire.js';
 import { now, type EventStream, type Framework, type Pb } from './types.js';
 
-export const CALL_TYPES = [
-  'SUBSCRIBE', 'TEARDOWN', 'ACCEPT', 'DECLINE', 'ACCEPT_INVERSE_OFFERS', 'DECLINE_INVERSE_OFFERS', 'REVIVE', 'KILL',
-  'SHUTDOWN', 'ACKNOWLEDGE', 'ACKNOWLEDGE_OPERATION_STATUS', 'RECONCILE', 'RECONCILE_OPERATIONS', 'MESSAGE', 'REQUEST',
-  'SUPPRESS',
-];
-const EVENT_TYPES = [
-  'SUBSCRIBED', 'OFFERS', 'INVERSE_OFFERS', 'RESCIND', 'RESCIND_INVERSE_OFFER', 'UPDATE', 'UPDATE_OPERATION_STATUS',
-  'MESSAGE', 'FAILURE', 'ERROR', 'HEARTBEAT',
-];
+const SCHEDULER_CALL = 'mesos.v1.scheduler.Call';
+const SCHEDULER_EVENT = 'mesos.v1.scheduler.Event';
+/** A per-framework counter for every call and event type but UNKNOWN, as FrameworkMetrics keeps. */
+const known = (typeName: string) => enumNames(typeName).filter((t) => t !== 'UNKNOWN');
 export const OPERATION_TYPES = ['LAUNCH', 'LAUNCH_GROUP', 'RESERVE', 'UNRESERVE', 'CREATE', 'DESTROY', 'GROW_VOLUME', 'SHRINK_VOLUME', 'CREATE_DISK', 'DESTROY_DISK'];
 
 /** process::http::encode: everything but unreserved characters percent-encoded. */
@@ -40,8 +36,8 @@ export function newFramework(id: string, info: Pb, recovered: boolean): Framewor
     tasks: new Map(), unreachableTasks: new Map(), completedTasks: [], offers: new Set(), filters: [], metrics: new Map(),
   };
   for (const k of ['subscribed', 'calls', 'events', 'offers/sent', 'offers/accepted', 'offers/declined', 'offers/rescinded', 'operations']) fw.metrics.set(k, 0);
-  for (const c of CALL_TYPES) fw.metrics.set(`calls/${c.toLowerCase()}`, 0);
-  for (const e of EVENT_TYPES) fw.metrics.set(`events/${e.toLowerCase()}`, 0);
+  for (const c of known(SCHEDULER_CALL)) fw.metrics.set(`calls/${c.toLowerCase()}`, 0);
+  for (const e of known(SCHEDULER_EVENT)) fw.metrics.set(`events/${e.toLowerCase()}`, 0);
   for (const o of OPERATION_TYPES) fw.metrics.set(`operations/${o.toLowerCase()}`, 0);
   return fw;
 }
@@ -71,12 +67,12 @@ export function send(fw: Framework, event: Pb): void {
   if (!s || s.closed) return;
   fwCount(fw, 'events');
   fwCount(fw, `events/${String(event.type).toLowerCase()}`);
-  s.res.write(encodeRecord(event));
+  s.res.write(record(SCHEDULER_EVENT, s.contentType, event));
 }
 
 /** Writes to a stream no framework owns yet (the ERROR of a refused subscription). */
 export function sendOn(stream: EventStream, event: Pb): void {
-  if (!stream.closed) stream.res.write(encodeRecord(event));
+  if (!stream.closed) stream.res.write(record(SCHEDULER_EVENT, stream.contentType, event));
 }
 
 export function closeStream(stream: EventStream): void {

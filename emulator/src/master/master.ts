@@ -10,9 +10,11 @@ import { AgentLink } from './agent-link.js';
 import { Allocator } from './allocator.js';
 import { Books } from './books.js';
 import { MESOS_VERSION, type MasterConfig } from './config.js';
+import { LoggingLevel } from '../common/log.js';
 import { die, glog } from './log.js';
 import { Recovery, recoverySettings } from './recovery.js';
 import { Registrar } from './registrar.js';
+import { Roles } from './roles.js';
 import { registryStorage, type RegistryStorage } from './registry-storage.js';
 import { SchedulerApi } from './scheduler-api.js';
 import { now } from './types.js';
@@ -36,6 +38,8 @@ export class Master {
   readonly scheduler: SchedulerApi;
   readonly agentLink: AgentLink;
   readonly registrar: Registrar;
+  readonly roles: Roles;
+  readonly logging = new LoggingLevel();
   private readonly recovery: Recovery;
 
   /** `storage`: where the registry is kept (by default as --registry and --zk say). */
@@ -68,6 +72,10 @@ export class Master {
     this.allocator = new Allocator(this.books, cfg);
     this.scheduler = new SchedulerApi(this.books, this.allocator, cfg, this.info);
     this.agentLink = new AgentLink(this.books, this.allocator, this.registrar, cfg, this.id);
+    this.roles = new Roles(this.books, this.registrar, () => {
+      for (const id of [...this.books.offers.keys()]) this.books.removeOffer(id, true);
+      this.allocator.allocateSoon();
+    });
   }
 
   /** Called by the election (or at start when standalone) with the current leader. */
@@ -117,6 +125,7 @@ export class Master {
     this.allocator.stop();
     this.agentLink.stop();
     this.scheduler.stop();
+    this.books.subscribers.stop();
     for (const o of this.books.offers.values()) clearTimeout(o.timer);
   }
 }

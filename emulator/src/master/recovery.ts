@@ -57,6 +57,7 @@ export class Recovery {
     const admitted = admittedAgents(registry);
     for (const a of admitted) this.books.recoveredAgents.set(a.id, a);
     for (const u of unreachableAgents(registry)) this.books.unreachableAgents.set(u.id, u);
+    for (const w of registry.weights ?? []) this.books.weights.set(w.info.role, w.info.weight);
     if (admitted.length > 0) {
       this.timer = setTimeout(() => this.reregisterTimeout(admitted), Math.min(this.settings.reregisterTimeoutMs, MAX_TIMER_MS));
     }

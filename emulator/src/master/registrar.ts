@@ -25,6 +25,7 @@ export interface Registry {
   master?: { info: MasterInfoJson };
   slaves: { slaves: Array<{ info: StoredAgent }> };
   unreachable: { slaves: Array<{ id: { value: string }; timestamp: { nanoseconds: number } }> };
+  weights?: Array<{ info: { weight: number; role: string } }>;
 }
 
 /** Changes the registry in place; true when it changed it (a RegistryOperation's `perform`). */
@@ -68,6 +69,17 @@ export const markAgentUnreachable = (id: string, time: number): Operation => (r)
   return true;
 };
 
+/** weights::UpdateWeights: each role's weight replaced or added. */
+export const updateWeights = (infos: Array<{ weight: number; role: string }>): Operation => (r) => {
+  const weights = (r.weights ??= []);
+  for (const info of infos) {
+    const i = weights.findIndex((w) => w.info.role === info.role);
+    if (i >= 0) weights[i] = { info: { weight: info.weight, role: info.role } };
+    else weights.push({ info: { weight: info.weight, role: info.role } });
+  }
+  return true;
+};
+
 export function admittedAgents(r: Registry): AgentInfo[] {
   return r.slaves.slaves.map(({ info: s }) => ({ id: s.id.value, hostname: s.hostname, port: s.port, attributes: s.attributes, resources: s.resources }));
 }
@@ -78,7 +90,12 @@ export function unreachableAgents(r: Registry): UnreachableAgent[] {
 
 function parse(data: Buffer | undefined): Registry {
   const r = (data && data.length ? JSON.parse(data.toString('utf8')) : {}) as Partial<Registry>;
-  return { ...(r.master ? { master: r.master } : {}), slaves: { slaves: r.slaves?.slaves ?? [] }, unreachable: { slaves: r.unreachable?.slaves ?? [] } };
+  return {
+    ...(r.master ? { master: r.master } : {}),
+    slaves: { slaves: r.slaves?.slaves ?? [] },
+    unreachable: { slaves: r.unreachable?.slaves ?? [] },
+    ...(r.weights?.length ? { weights: r.weights } : {}),
+  };
 }
 
 /** `fn`, failed with the message of libprocess's `after` when it takes longer than the flag allows. */

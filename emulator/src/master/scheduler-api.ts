@@ -91,6 +91,7 @@ export class SchedulerApi {
     );
 
     let fw: Framework;
+    const added = !id;
     if (!id) {
       const newId = books.newFrameworkId();
       fw = newFramework(newId, { ...info, id: { value: newId } }, false);
@@ -133,6 +134,7 @@ export class SchedulerApi {
     fw.metrics.set('subscribed', 1);
     fwCount(fw, 'calls');
     fwCount(fw, 'calls/subscribe');
+    books.frameworkSubscribed(fw, added);
 
     stream.res.on('close', () => this.streamClosed(fw.id, stream));
     send(fw, {
@@ -207,7 +209,8 @@ export class SchedulerApi {
     for (const task of [...fw.tasks.values()]) {
       if (!isTerminal(task.state)) {
         agentsToShutdown.add(task.agentId);
-        books.transition(task, 'TASK_KILLED', now());
+        const status = masterStatus(task.id, 'TASK_KILLED', `Framework ${fw.id} removed`, 'REASON_FRAMEWORK_REMOVED', task.agentId, { executorId: task.executorId || undefined });
+        books.transition(task, 'TASK_KILLED', status.timestamp, status);
       }
       books.removeTask(task);
     }
@@ -216,6 +219,7 @@ export class SchedulerApi {
       if (agent) void postToAgent(agent, '/mesos-up/shutdown-framework', { framework_id: fw.id });
     }
     fw.unregisteredTime = now();
+    books.frameworkRemoved(fw);
     books.frameworks.delete(fw.id);
     books.completedFrameworks.set(fw.id, fw);
     while (books.completedFrameworks.size > this.cfg.maxCompletedFrameworks) {

@@ -8,15 +8,15 @@ import { flagsObject } from './config.js';
 import {
   frameworksJson, metricsJson, slavesJson, stateJson, stateSummaryJson, tasksJson, versionJson,
 } from './json.js';
-import { CALL_TYPES, fwCount } from './framework.js';
+import { fwCount } from './framework.js';
 import { glog } from './log.js';
 import type { Master } from './master.js';
 import type { EventStream, Pb } from './types.js';
+import { operatorApi } from './operator-api.js';
 import { uiRoutes } from '../ui/master/serve.js';
 import { filesRoutes } from '../common/files.js';
+import { acceptType, decodeCall, NOT_ACCEPTABLE, sendMessage, type ContentType } from '../common/proto/wire.js';
 
-const APPLICATION_JSON = 'application/json';
-const APPLICATION_PROTOBUF = 'application/x-protobuf';
 /** What a newly elected master answers until it has read the registry. */
 const NOT_RECOVERED = 'Master has not finished recovery';
 
@@ -24,93 +24,6 @@ const NOT_RECOVERED = 'Master has not finished recovery';
 function empty(res: http.ServerResponse, status: number, headers: http.OutgoingHttpHeaders = {}): void {
   res.writeHead(status, { 'Content-Length': 0, ...headers });
   res.end();
-}
-
-/** Does the Accept header allow `type` (libprocess Request::acceptsMediaType)? No header: anything goes. */
-function accepts(req: http.IncomingMessage, type: string): boolean {
-  const header = req.headers.accept;
-  if (header === undefined) return true;
-  const [major] = type.split('/');
-  return header.split(',').some((part) => {
-    const [range, ...params] = part.trim().split(';').map((s) => s.trim());
-    const q = params.find((p) => p.startsWith('q='));
-    if (q !== undefined && Number(q.slice(2)) <= 0) return false;
-    return range === type || range === `${major}/*` || range === '*/*';
-  });
-}
-
-/**
- * stout's JSON → protobuf parser treats `null` as an unset field (protobuf.hpp,
- * `Parser::operator()(const JSON::Null&)`), in arrays too: drop them all, so
- * `{"framework_id": null}` means what it means to a real master.
- */
-function withoutNulls(v: unknown): unknown {
-  if (Array.isArray(v)) return v.filter((x) => x !== null).map(withoutNulls);
-  if (v && typeof v === 'object') {
-    const out: Record<string, unknown> = {};
-    // no protobuf field is named __proto__: stout ignores unknown names
-    for (const [k, x] of Object.entries(v)) if (x !== null && k !== '__proto__') out[k] = withoutNulls(x);
-    return out;
-  }
-  return v;
-}
-
-/** Required protobuf fields a JSON call lacks, in the dotted form protobuf reports them. */
-function missingRequired(call: Pb): string[] {
-  const missing: string[] = [];
-  const need = (obj: Pb, field: string, path: string) => {
-    if (obj?.[field] === undefined) missing.push(path);
-  };
-  const id = (obj: Pb, path: string) => {
-    if (obj !== undefined && typeof obj?.value !== 'string') missing.push(`${path}.value`);
-  };
-  const resources = (list: Pb, path: string) => {
-    (Array.isArray(list) ? list : []).forEach((r: Pb, i: number) => {
-      need(r, 'name', `${path}[${i}].name`);
-      need(r, 'type', `${path}[${i}].type`);
-    });
-  };
-  id(call.framework_id, 'framework_id');
-  if (call.subscribe !== undefined) {
-    need(call.subscribe, 'framework_info', 'subscribe.framework_info');
-    const fi = call.subscribe?.framework_info;
-    if (fi !== undefined) {
-      need(fi, 'user', 'subscribe.framework_info.user');
-      need(fi, 'name', 'subscribe.framework_info.name');
-      id(fi.id, 'subscribe.framework_info.id');
-    }
-  }
-  if (call.accept !== undefined) {
-    (Array.isArray(call.accept?.offer_ids) ? call.accept.offer_ids : []).forEach((o: Pb, i: number) => id(o ?? {}, `accept.offer_ids[${i}]`));
-    (Array.isArray(call.accept?.operations) ? call.accept.operations : []).forEach((op: Pb, i: number) => {
-      (Array.isArray(op?.launch?.task_infos) ? op.launch.task_infos : []).forEach((t: Pb, j: number) => {
-        const p = `accept.operations[${i}].launch.task_infos[${j}]`;
-        need(t, 'name', `${p}.name`);
-        need(t, 'task_id', `${p}.task_id`);
-        id(t?.task_id, `${p}.task_id`);
-        need(t, 'agent_id', `${p}.agent_id`);
-        id(t?.agent_id, `${p}.agent_id`);
-        resources(t?.resources, `${p}.resources`);
-      });
-    });
-  }
-  if (call.decline !== undefined) {
-    (Array.isArray(call.decline?.offer_ids) ? call.decline.offer_ids : []).forEach((o: Pb, i: number) => id(o ?? {}, `decline.offer_ids[${i}]`));
-  }
-  if (call.kill !== undefined) {
-    need(call.kill, 'task_id', 'kill.task_id');
-    id(call.kill?.task_id, 'kill.task_id');
-  }
-  if (call.acknowledge !== undefined) {
-    for (const f of ['agent_id', 'task_id', 'uuid']) need(call.acknowledge, f, `acknowledge.${f}`);
-  }
-  if (call.shutdown !== undefined) {
-    for (const f of ['executor_id', 'agent_id']) need(call.shutdown, f, `shutdown.${f}`);
-  }
-  if (call.message !== undefined) {
-    for (const f of ['agent_id', 'executor_id', 'data']) need(call.message, f, `message.${f}`);
-  }
-  return missing;
 }
 
 /** validation::scheduler::call::validate */
@@ -182,6 +95,11 @@ export function buildRouter(master: Master): Router {
   both('/redirect/:rest*', redirect);
   both('/teardown', leaderOnly((r) => teardownEndpoint(master, r)));
   both('/api/v1/scheduler', (r) => scheduler(master, r, redirect));
+  both('/api/v1', (r) => {
+    if (!master.elected) return redirect(r);
+    if (!master.recovered) return sendText(r.res, 503, NOT_RECOVERED);
+    return operatorApi(master, r);
+  });
   uiRoutes(router);
   filesRoutes(router, master.attached);
 
@@ -235,46 +153,24 @@ async function scheduler(master: Master, r: Request, redirect: (r: Request) => v
   if (r.method !== 'POST') {
     return sendText(res, 405, `Expecting one of { 'POST' }, but received '${r.method}'`, { Allow: 'POST' });
   }
-  const contentType = req.headers['content-type'];
-  if (contentType === undefined) return sendText(res, 400, "Expecting 'Content-Type' to be present");
-  const raw = await r.body();
-  if (contentType === APPLICATION_PROTOBUF) {
-    // Real masters take protobuf too; this stand-in only speaks JSON.
-    return sendText(res, 415, `Expecting 'Content-Type' of ${APPLICATION_JSON} (the emulated Mesos master does not decode ${APPLICATION_PROTOBUF})`);
-  }
-  if (contentType !== APPLICATION_JSON) {
-    return sendText(res, 415, `Expecting 'Content-Type' of ${APPLICATION_JSON} or ${APPLICATION_PROTOBUF}`);
-  }
-  let call: Pb;
-  try {
-    call = JSON.parse(raw);
-  } catch (err) {
-    return sendText(res, 400, `Failed to parse body into JSON: ${(err as Error).message}`);
-  }
-  if (!call || typeof call !== 'object' || Array.isArray(call)) {
-    return sendText(res, 400, 'Failed to convert JSON into Call protobuf: Expecting a JSON object');
-  }
-  call = withoutNulls(call);
-  if (call.type !== undefined && (typeof call.type !== 'string' || (call.type !== 'UNKNOWN' && !CALL_TYPES.includes(call.type)))) {
-    return sendText(res, 400, `Failed to convert JSON into Call protobuf: Failed to find enum for '${String(call.type)}'`);
-  }
-  const missing = missingRequired(call);
-  if (missing.length) return sendText(res, 400, `Failed to convert JSON into Call protobuf: Missing required fields: ${missing.join(', ')}`);
+  const decoded = decodeCall('mesos.v1.scheduler.Call', req.headers['content-type'], await r.rawBody());
+  if ('status' in decoded) return sendText(res, decoded.status, decoded.message);
+  const call = decoded.call;
   const invalid = validateCall(call);
   if (invalid) return sendText(res, 400, `Failed to validate scheduler::Call: ${invalid}`);
 
+  let answerType: ContentType | undefined;
   if (call.type === 'SUBSCRIBE' || call.type === 'RECONCILE_OPERATIONS') {
-    if (!accepts(req, APPLICATION_JSON)) {
-      return sendText(res, 406, `Expecting 'Accept' to allow '${APPLICATION_PROTOBUF}' or '${APPLICATION_JSON}'`);
-    }
+    answerType = acceptType(req);
+    if (!answerType) return sendText(res, 406, NOT_ACCEPTABLE);
   }
 
   if (call.type === 'SUBSCRIBE') {
     if (req.headers['mesos-stream-id'] !== undefined) {
       return sendText(res, 400, "Subscribe calls should not include the 'Mesos-Stream-Id' header");
     }
-    const stream: EventStream = { id: randomUUID(), res, closed: false };
-    res.writeHead(200, { 'Content-Type': APPLICATION_JSON, 'Mesos-Stream-Id': stream.id });
+    const stream: EventStream = { id: randomUUID(), res, closed: false, contentType: answerType! };
+    res.writeHead(200, { 'Content-Type': answerType!, 'Mesos-Stream-Id': stream.id });
     res.flushHeaders();
     req.socket.setKeepAlive(true, 5000);
     req.socket.setNoDelay(true);
@@ -331,7 +227,7 @@ async function scheduler(master: Master, r: Request, redirect: (r: Request) => v
       break;
     case 'RECONCILE_OPERATIONS':
       master.books.count('master/messages_reconcile_operations');
-      return sendJson(res, 200, { type: 'RECONCILE_OPERATIONS', reconcile_operations: {} });
+      return sendMessage(res, 'mesos.v1.scheduler.Response', answerType!, { type: 'RECONCILE_OPERATIONS', reconcile_operations: {} });
     case 'MESSAGE':
       master.scheduler.message(fw, call.message);
       break;

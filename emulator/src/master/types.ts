@@ -1,6 +1,7 @@
 // The master's in-memory books: agents, frameworks, tasks and offers, shaped
 // after the records src/master/master.hpp keeps.
 import type http from 'node:http';
+import type { ContentType } from '../common/proto/wire.js';
 import type { Resources, V1Resource } from '../common/resources.js';
 
 /**
@@ -105,6 +106,8 @@ export interface EventStream {
   id: string;
   res: http.ServerResponse;
   closed: boolean;
+  /** the encoding of its records: what the subscriber accepts */
+  contentType: ContentType;
 }
 
 export interface Framework {

@@ -64,8 +64,8 @@ async function elect(storage: MemoryStorage, ...flags: string[]): Promise<Master
 function subscribe(m: Master, frameworkInfo: Json): { events: Json[] } {
   const decoder = new RecordDecoder();
   const out = { events: [] as Json[] };
-  const res = { write: (chunk: string) => (out.events.push(...decoder.push(chunk)), true), end: () => undefined, on: () => res } as unknown as http.ServerResponse;
-  m.scheduler.subscribe({ id: `stream-${frameworkInfo.name}`, res, closed: false }, { framework_info: frameworkInfo });
+  const res = { write: (chunk: Buffer) => (out.events.push(...decoder.push(chunk)), true), end: () => undefined, on: () => res } as unknown as http.ServerResponse;
+  m.scheduler.subscribe({ id: `stream-${frameworkInfo.name}`, res, closed: false, contentType: 'application/json' }, { framework_info: frameworkInfo });
   return out;
 }
 

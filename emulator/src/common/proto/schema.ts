@@ -1,0 +1,41 @@
+// The Mesos v1 API's protobuf types, built once from the generated schema
+// (mesos-v1-schema.ts) on first use: one schema drives both the protobuf and
+// the JSON encodings, so neither keeps its own field list.
+import protobuf from 'protobufjs/light.js';
+import { MESOS_V1_SCHEMA_JSON } from './mesos-v1-schema.js';
+
+export type MessageType = protobuf.Type;
+export type FieldInfo = protobuf.Field;
+
+let root: protobuf.Root | undefined;
+
+/** A message type by its full name, e.g. `mesos.v1.master.Call`. */
+export function messageType(name: string): MessageType {
+  if (!root) {
+    root = protobuf.Root.fromJSON(JSON.parse(MESOS_V1_SCHEMA_JSON) as protobuf.INamespace);
+    root.resolveAll();
+  }
+  return root.lookupType(name);
+}
+
+/** The names of an enum nested in a message, in declaration order (e.g. Call.Type). */
+export function enumNames(typeName: string, enumName = 'Type'): string[] {
+  const e = messageType(typeName).lookupEnum(enumName);
+  return Object.keys(e.values);
+}
+
+/** Field `f`'s message type, when it holds messages. */
+export function fieldMessage(f: FieldInfo): MessageType | undefined {
+  return f.resolvedType instanceof protobuf.Type ? f.resolvedType : undefined;
+}
+
+/** Field `f`'s enum, when it holds enum values. */
+export function fieldEnum(f: FieldInfo): protobuf.Enum | undefined {
+  return f.resolvedType instanceof protobuf.Enum ? f.resolvedType : undefined;
+}
+
+/** The field's explicit `[default = …]`, the only unset value Mesos' JSON prints. */
+export function explicitDefault(f: FieldInfo): unknown {
+  const o = f.options as Record<string, unknown> | undefined;
+  return o && !o.deprecated && 'default' in o ? o.default : undefined;
+}

@@ -1,0 +1,93 @@
+// The v1 HTTP APIs' wire formats (scheduler, executor and operator APIs of
+// master and agent): a call's body in application/json or
+// application/x-protobuf, the answer in what the caller accepts, and RecordIO
+// framing of event streams. Texts and status codes follow the handlers of
+// src/master/http.cpp and src/slave/http.cpp (1.7.1).
+import type http from 'node:http';
+import { messageType } from './schema.js';
+import { parseJson, plainFromDecoded, printJson, type Plain } from './stout-json.js';
+
+export const APPLICATION_JSON = 'application/json';
+export const APPLICATION_PROTOBUF = 'application/x-protobuf';
+export type ContentType = typeof APPLICATION_JSON | typeof APPLICATION_PROTOBUF;
+
+export type Decoded = { call: Plain } | { status: 400 | 415; message: string };
+
+/**
+ * A v1 call from its body, as each `api` handler reads one. `name` is the
+ * protobuf name the errors use ("Call"); JSON goes through stout's parser.
+ */
+export function decodeCall(typeName: string, contentType: string | undefined, body: Buffer): Decoded {
+  if (contentType === undefined) return { status: 400, message: "Expecting 'Content-Type' to be present" };
+  const type = messageType(typeName);
+  if (contentType === APPLICATION_PROTOBUF) {
+    try {
+      return { call: plainFromDecoded(type, type.decode(body)) };
+    } catch {
+      // a malformed message or a missing required field: ParseFromString fails
+      return { status: 400, message: `Failed to parse body into ${type.name} protobuf` };
+    }
+  }
+  if (contentType === APPLICATION_JSON) {
+    let json: unknown;
+    try {
+      json = JSON.parse(body.toString('utf8'));
+    } catch (err) {
+      return { status: 400, message: `Failed to parse body into JSON: ${(err as Error).message}` };
+    }
+    const parsed = parseJson(type, json);
+    if ('error' in parsed) return { status: 400, message: `Failed to convert JSON into ${type.name} protobuf: ${parsed.error}` };
+    return { call: parsed.message };
+  }
+  return { status: 415, message: `Expecting 'Content-Type' of ${APPLICATION_JSON} or ${APPLICATION_PROTOBUF}` };
+}
+
+/**
+ * Request::_acceptsMediaType of libprocess: the most specific range that names
+ * `type` decides (`type/subtype`, then `type/*`, then `*\/*`), and refuses it
+ * only with q=0. No header: anything goes.
+ */
+export function accepts(req: http.IncomingMessage, type: string): boolean {
+  const header = req.headers.accept;
+  if (header === undefined) return true;
+  const ranges = header.replace(/[ \t\n]/g, '').split(',').filter(Boolean).map((r) => r.split(';'));
+  const [major] = type.split('/');
+  for (const candidate of [type, `${major}/*`, '*/*']) {
+    const range = ranges.find(([name]) => name!.toLowerCase() === candidate.toLowerCase());
+    if (!range) continue;
+    const q = range.slice(1).filter((p) => /^q=[^=]+$/.test(p));
+    if (q.length !== 1) return true; // no q, or a malformed one
+    const value = Number(q[0]!.slice(2));
+    return Number.isFinite(value) && value > 0;
+  }
+  return false;
+}
+
+/** The answer's media type: JSON when accepted, else protobuf, else none (406). */
+export function acceptType(req: http.IncomingMessage): ContentType | undefined {
+  if (accepts(req, APPLICATION_JSON)) return APPLICATION_JSON;
+  if (accepts(req, APPLICATION_PROTOBUF)) return APPLICATION_PROTOBUF;
+  return undefined;
+}
+
+export const NOT_ACCEPTABLE = `Expecting 'Accept' to allow '${APPLICATION_PROTOBUF}' or '${APPLICATION_JSON}'`;
+
+/** `serialize(contentType, message)`: a plain message as the bytes of one body. */
+export function serialize(typeName: string, contentType: ContentType, message: Plain): Buffer {
+  const type = messageType(typeName);
+  if (contentType === APPLICATION_JSON) return Buffer.from(JSON.stringify(printJson(type, message)));
+  return Buffer.from(type.encode(type.fromObject(printJson(type, message))).finish());
+}
+
+/** One RecordIO record, `<length>\n<bytes>`, of a streamed event. */
+export function record(typeName: string, contentType: ContentType, message: Plain): Buffer {
+  const bytes = serialize(typeName, contentType, message);
+  return Buffer.concat([Buffer.from(`${bytes.length}\n`), bytes]);
+}
+
+/** A 200 with one serialized message. */
+export function sendMessage(res: http.ServerResponse, typeName: string, contentType: ContentType, message: Plain): void {
+  const bytes = serialize(typeName, contentType, message);
+  res.writeHead(200, { 'Content-Type': contentType, 'Content-Length': bytes.length });
+  res.end(bytes);
+}

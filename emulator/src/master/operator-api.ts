@@ -1,0 +1,138 @@
+// The master's v1 operator API, POST /api/v1 (Master::Http::api in
+// src/master/http.cpp, 1.7.1): the call in JSON or protobuf, validated as
+// validation::master::call::validate does, answered in the accepted encoding
+// from the same books /master/state reads. Calls this emulator does not carry
+// out answer 501 with no body, as a 1.7.1 master answers a call it does not
+// know (README: "v1 operator API").
+import type http from 'node:http';
+import { listFiles, readFileRange } from '../common/files.js';
+import { sendText, type Request } from '../common/http.js';
+import { messageType } from '../common/proto/schema.js';
+import { acceptType, decodeCall, NOT_ACCEPTABLE, sendMessage, type ContentType } from '../common/proto/wire.js';
+import { flagsObject } from './config.js';
+import { metricsJson, versionJson } from './json.js';
+import { glog } from './log.js';
+import type { Master } from './master.js';
+import type { Pb } from './types.js';
+import { getAgentsV1, getExecutorsV1, getFrameworksV1, getStateV1, getTasksV1, timeInfo } from './v1-model.js';
+
+const CALL = 'mesos.v1.master.Call';
+const RESPONSE = 'mesos.v1.master.Response';
+
+function empty(res: http.ServerResponse, status: number): void {
+  res.writeHead(status, { 'Content-Length': 0 });
+  res.end();
+}
+
+/** validation::master::call::validate: a call type with its own message needs it. */
+function validate(call: Pb): string | undefined {
+  if (call.type === undefined) return "Expecting 'type' to be present";
+  const field = String(call.type).toLowerCase();
+  if (messageType(CALL).fields[field] && call[field] === undefined) return `Expecting '${field}' to be present`;
+  if ((call.type === 'GROW_VOLUME' || call.type === 'SHRINK_VOLUME') && call[field].agent_id === undefined) {
+    return "Expecting 'agent_id' to be present; only agent default resources are supported right now";
+  }
+  return undefined;
+}
+
+/** A FilesError as the handlers map it: INVALID 400, NOT_FOUND 404 (body: its message). */
+function filesError(res: http.ServerResponse, e: { status: 400 | 404; message: string }): void {
+  if (e.status === 404) return empty(res, 404);
+  sendText(res, e.status, e.message);
+}
+
+/** POST /api/v1 once the master leads and has recovered (server.ts checks both). */
+export async function operatorApi(master: Master, r: Request): Promise<void> {
+  const { req, res } = r;
+  if (r.method !== 'POST') return sendText(res, 405, `Expecting one of { 'POST' }, but received '${r.method}'`, { Allow: 'POST' });
+  const decoded = decodeCall(CALL, req.headers['content-type'], await r.rawBody());
+  if ('status' in decoded) return sendText(res, decoded.status, decoded.message);
+  const call = decoded.call;
+  const invalid = validate(call);
+  if (invalid) return sendText(res, 400, `Failed to validate master::Call: ${invalid}`);
+  glog('http.cpp:684').info(`Processing call ${call.type}`);
+  const type = acceptType(req);
+  if (!type) return sendText(res, 406, NOT_ACCEPTABLE);
+  const answer = (response: Pb) => sendMessage(res, RESPONSE, type, response);
+  const books = master.books;
+
+  switch (call.type) {
+    case 'GET_HEALTH':
+      return answer({ type: 'GET_HEALTH', get_health: { healthy: true } });
+    case 'GET_FLAGS':
+      return answer({ type: 'GET_FLAGS', get_flags: { flags: Object.entries(flagsObject(master.cfg)).map(([name, value]) => ({ name, value })) } });
+    case 'GET_VERSION':
+      return answer({ type: 'GET_VERSION', get_version: { version_info: versionJson() } });
+    case 'GET_METRICS':
+      return answer({ type: 'GET_METRICS', get_metrics: { metrics: Object.entries(metricsJson(master)).map(([name, value]) => ({ name, value })) } });
+    case 'GET_LOGGING_LEVEL':
+      return answer({ type: 'GET_LOGGING_LEVEL', get_logging_level: { level: master.logging.level } });
+    case 'SET_LOGGING_LEVEL':
+      master.logging.set(call.set_logging_level.level, call.set_logging_level.duration.nanoseconds / 1e6);
+      return empty(res, 200);
+    case 'LIST_FILES': {
+      const listed = listFiles(master.attached, call.list_files.path);
+      if (!listed.ok) return filesError(res, listed);
+      const fileInfos = listed.entries.map(({ path, stat }) => ({
+        path, nlink: stat.nlink, size: stat.size, mtime: timeInfo(stat.mtimeMs / 1000), mode: stat.mode, uid: String(stat.uid), gid: String(stat.gid),
+      }));
+      return answer({ type: 'LIST_FILES', list_files: { file_infos: fileInfos } });
+    }
+    case 'READ_FILE': {
+      const got = readFileRange(master.attached, call.read_file.path, call.read_file.offset, call.read_file.length);
+      if (!got.ok) return filesError(res, got);
+      return answer({ type: 'READ_FILE', read_file: { size: got.size, data: got.data.toString('base64') } });
+    }
+    case 'GET_STATE':
+      return answer({ type: 'GET_STATE', get_state: getStateV1(books) });
+    case 'GET_AGENTS':
+      return answer({ type: 'GET_AGENTS', get_agents: getAgentsV1(books) });
+    case 'GET_FRAMEWORKS':
+      return answer({ type: 'GET_FRAMEWORKS', get_frameworks: getFrameworksV1(books) });
+    case 'GET_EXECUTORS':
+      return answer({ type: 'GET_EXECUTORS', get_executors: getExecutorsV1(books) });
+    case 'GET_OPERATIONS':
+      // no resource provider or operation feedback here: nothing is ever pending
+      return answer({ type: 'GET_OPERATIONS', get_operations: {} });
+    case 'GET_TASKS':
+      return answer({ type: 'GET_TASKS', get_tasks: getTasksV1(books) });
+    case 'GET_ROLES':
+      return answer({ type: 'GET_ROLES', get_roles: { roles: master.roles.list() } });
+    case 'GET_WEIGHTS':
+      return answer({ type: 'GET_WEIGHTS', get_weights: { weight_infos: master.roles.weightInfos() } });
+    case 'UPDATE_WEIGHTS': {
+      const error = await master.roles.updateWeights(call.update_weights.weight_infos);
+      if (error) return sendText(res, 400, error);
+      return empty(res, 200);
+    }
+    case 'GET_MASTER': {
+      const getMaster: Pb = { master_info: master.info, start_time: master.startTime };
+      if (master.electedTime !== undefined) getMaster.elected_time = master.electedTime;
+      return answer({ type: 'GET_MASTER', get_master: getMaster });
+    }
+    case 'SUBSCRIBE':
+      return subscribe(master, r, type);
+    case 'GET_MAINTENANCE_STATUS':
+      return answer({ type: 'GET_MAINTENANCE_STATUS', get_maintenance_status: { status: {} } });
+    case 'GET_MAINTENANCE_SCHEDULE':
+      return answer({ type: 'GET_MAINTENANCE_SCHEDULE', get_maintenance_schedule: { schedule: {} } });
+    case 'GET_QUOTA':
+      return answer({ type: 'GET_QUOTA', get_quota: { status: {} } });
+    case 'TEARDOWN': {
+      const fw = books.frameworks.get(call.teardown.framework_id.value);
+      if (!fw) return sendText(res, 400, 'No framework found with specified ID');
+      master.scheduler.removeFramework(fw);
+      return empty(res, 200);
+    }
+    default:
+      // UNKNOWN, and the calls left out here (README)
+      return empty(res, 501);
+  }
+}
+
+/** SUBSCRIBE: the state and the events after it on one stream, kept open. */
+function subscribe(master: Master, r: Request, type: ContentType): void {
+  r.req.socket.setKeepAlive(true, 5000);
+  r.req.socket.setNoDelay(true);
+  master.books.subscribers.add(r.res, type, { type: 'SUBSCRIBED', subscribed: { get_state: getStateV1(master.books), heartbeat_interval_seconds: 15 } });
+}

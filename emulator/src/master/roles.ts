@@ -1,0 +1,85 @@
+// Roles and their weights: GET_ROLES, GET_WEIGHTS and UPDATE_WEIGHTS of the
+// operator API (Master::Http::getRoles/_roles and Master::WeightsHandler in
+// src/master/, 1.7.1). Weights are kept in the registry, so a new leader has
+// them, and the allocator divides each framework's dominant share by its
+// role's weight.
+import * as R from '../common/resources.js';
+import type { Books } from './books.js';
+import { frameworkRoles } from './framework.js';
+import type { Registrar } from './registrar.js';
+import { updateWeights } from './registrar.js';
+import { isTerminal, type Pb } from './types.js';
+
+/** roles::validate (src/common/roles.cpp). */
+export function roleError(role: string): string | undefined {
+  if (role === '*') return undefined;
+  if (role.startsWith('/')) return `Role '${role}' cannot start with a slash`;
+  if (role.endsWith('/')) return `Role '${role}' cannot end with a slash`;
+  if (role.includes('//')) return `Role '${role}' cannot contain two adjacent slashes`;
+  const components = role.split('/').filter(Boolean);
+  if (components.length === 0) return 'Role names cannot be the empty string';
+  for (const c of components) {
+    if (c === '.') return `Role '${role}' cannot include '.' as a component`;
+    if (c === '..') return `Role '${role}' cannot include '..' as a component`;
+    if (c === '*') return `Role '${role}' cannot include '*' as a component`;
+    if (c.startsWith('-')) return `Role component '${c}' is invalid because it starts with a dash`;
+    if (/[\x08\s]/.test(c)) return `Role component '${c}' is invalid because it contains backspace or whitespace`;
+  }
+  return undefined;
+}
+
+/** stringify(double) as C++ streams print it (6 significant digits). */
+const cppDouble = (x: number): string => String(Number(x.toPrecision(6)));
+
+export class Roles {
+  constructor(
+    private readonly books: Books,
+    private readonly registrar: Registrar,
+    /** takes every outstanding offer back, to be made again under the new weights */
+    private readonly rescindAll: () => void,
+  ) {}
+
+  /** The roles frameworks are subscribed with, and those with a weight, sorted; each with its frameworks and allocation. */
+  list(): Pb[] {
+    const frameworksOf = new Map<string, string[]>();
+    for (const fw of this.books.frameworks.values()) {
+      for (const role of frameworkRoles(fw.info)) frameworksOf.set(role, [...(frameworksOf.get(role) ?? []), fw.id]);
+    }
+    const names = [...new Set([...frameworksOf.keys(), ...this.books.weights.keys()])].sort();
+    return names.map((name) => {
+      const role: Pb = { name, weight: this.books.weights.get(name) ?? 1 };
+      const ids = frameworksOf.get(name);
+      if (ids) {
+        let used = R.empty();
+        for (const id of ids) {
+          for (const t of this.books.frameworks.get(id)!.tasks.values()) if (t.role === name && !isTerminal(t.state)) used = R.add(used, t.resources);
+        }
+        role.frameworks = ids.map((value) => ({ value }));
+        role.resources = R.toV1(used, name);
+      }
+      return role;
+    });
+  }
+
+  weightInfos(): Pb[] {
+    return [...this.books.weights].sort(([a], [b]) => (a < b ? -1 : 1)).map(([role, weight]) => ({ weight, role }));
+  }
+
+  /** WeightsHandler::_updateWeights: all validated first, then one registry operation; an error text (400) or undefined. */
+  async updateWeights(infos: Pb[]): Promise<string | undefined> {
+    const valid: Array<{ weight: number; role: string }> = [];
+    for (const info of infos) {
+      const role = String(info.role ?? '').trim();
+      const err = roleError(role);
+      if (err) return `Failed to validate update weights request JSON: Invalid role '${role}': ${err}`;
+      if (!(info.weight > 0)) return `Failed to validate update weights request JSON for role '${role}': Invalid weight '${cppDouble(info.weight)}': Weights must be positive`;
+      valid.push({ weight: info.weight, role });
+    }
+    await this.registrar.apply(updateWeights(valid));
+    for (const w of valid) this.books.weights.set(w.role, w.weight);
+    // WeightsHandler::rescindOffers: only when a changed role has frameworks
+    const tracked = new Set([...this.books.frameworks.values()].flatMap((fw) => frameworkRoles(fw.info)));
+    if (valid.some((w) => tracked.has(w.role))) this.rescindAll();
+    return undefined;
+  }
+}

@@ -1,0 +1,189 @@
+// The master's books as v1 protobuf messages (plain form, see
+// common/proto/stout-json.ts): offers, tasks, frameworks, agents, executors,
+// and the GetState the operator API and its SUBSCRIBED event carry. Shapes
+// follow model(Framework) and _get* in src/master/http.cpp and
+// createAgentResponse in src/common/protobuf_utils.cpp (1.7.1).
+import * as R from '../common/resources.js';
+import type { Books } from './books.js';
+import { hasCapability } from './framework.js';
+import { isTerminal, type Agent, type AgentInfo, type Framework, type Offer, type Pb, type Task } from './types.js';
+
+/** A TimeInfo from seconds since the epoch. */
+export const timeInfo = (seconds: number): Pb => ({ nanoseconds: Math.round(seconds * 1e6) * 1000 });
+
+export function v1Attributes(attrs: Record<string, string | number>): Pb[] {
+  return Object.entries(attrs).map(([name, v]) => {
+    if (typeof v === 'number') return { name, type: 'SCALAR', scalar: { value: v } };
+    const m = /^\[(.*)\]$/.exec(v);
+    if (m) {
+      const range = m[1]!.split(',').map((p) => {
+        const [b, e] = p.trim().split('-').map(Number);
+        return { begin: b!, end: e ?? b! };
+      });
+      return { name, type: 'RANGES', ranges: { range } };
+    }
+    return { name, type: 'TEXT', text: { value: v } };
+  });
+}
+
+/** An Offer as its framework receives it (and as GET_FRAMEWORKS lists it). */
+export function offerV1(books: Books, o: Offer): Pb {
+  const agent = books.agents.get(o.agentId);
+  const fw = books.frameworks.get(o.frameworkId);
+  // Frameworks without RESERVATION_REFINEMENT get the pre-refinement format,
+  // which names the role "*" on every unreserved resource.
+  const resources = R.toV1(o.resources, o.role).map((r) =>
+    fw && hasCapability(fw.info, 'RESERVATION_REFINEMENT') ? (({ role: _role, ...rest }) => rest)(r) : r,
+  );
+  const out: Pb = {
+    id: { value: o.id },
+    framework_id: { value: o.frameworkId },
+    agent_id: { value: o.agentId },
+    hostname: agent?.hostname ?? '',
+  };
+  if (agent) out.url = { scheme: 'http', address: { hostname: agent.hostname, ip: agent.ip, port: agent.port }, path: '/slave(1)' };
+  out.resources = resources;
+  const attrs = agent ? v1Attributes(agent.attributes) : [];
+  if (attrs.length) out.attributes = attrs;
+  out.allocation_info = { role: o.role };
+  return out;
+}
+
+/** The TaskStatus entries of a Task: the master keeps each state it saw, the latest in full (without `data`, MESOS-1746). */
+function statusesV1(t: Task): Pb[] {
+  return t.statuses.map((s, i) => {
+    const latest = i === t.statuses.length - 1 && t.latest?.state === s.state ? t.latest : undefined;
+    if (latest) {
+      const { data: _data, ...rest } = latest;
+      return rest;
+    }
+    const out: Pb = { task_id: { value: t.id }, state: s.state, agent_id: { value: t.agentId }, timestamp: s.timestamp };
+    if (t.executorId) out.executor_id = { value: t.executorId };
+    if (typeof s.healthy === 'boolean') out.healthy = s.healthy;
+    if (s.labels !== undefined) out.labels = { labels: s.labels };
+    if (s.container_status !== undefined) out.container_status = s.container_status;
+    return out;
+  });
+}
+
+/** protobuf::createTask: a Task from what was launched and what happened to it. */
+export function taskV1(t: Task): Pb {
+  const info = t.info ?? {};
+  const out: Pb = {
+    name: t.name,
+    task_id: { value: t.id },
+    framework_id: { value: t.frameworkId },
+    agent_id: { value: t.agentId },
+    state: t.state,
+    resources: Array.isArray(info.resources) ? info.resources : R.toV1(t.resources, t.role),
+    statuses: statusesV1(t),
+  };
+  if (t.executorId) out.executor_id = { value: t.executorId };
+  if (t.latest?.state) {
+    out.status_update_state = t.latest.state;
+    if (t.latest.uuid) out.status_update_uuid = t.latest.uuid;
+  }
+  if (info.labels !== undefined) out.labels = info.labels;
+  if (info.discovery !== undefined) out.discovery = info.discovery;
+  if (info.container !== undefined) out.container = info.container;
+  if (typeof info.command?.user === 'string') out.user = info.command.user;
+  return out;
+}
+
+/** model(Framework): times only when set, offers in full, resources in the endpoint format. */
+export function frameworkV1(books: Books, fw: Framework): Pb {
+  const out: Pb = { framework_info: fw.info, active: fw.active, connected: fw.connected, recovered: fw.recovered };
+  if (fw.registeredTime) out.registered_time = timeInfo(fw.registeredTime);
+  if (fw.unregisteredTime) out.unregistered_time = timeInfo(fw.unregisteredTime);
+  if (fw.reregisteredTime) out.reregistered_time = timeInfo(fw.reregisteredTime);
+  out.offers = [...fw.offers].flatMap((id) => {
+    const o = books.offers.get(id);
+    return o ? [offerV1(books, o)] : [];
+  });
+  out.allocated_resources = [...usedByRole(fw.tasks.values())].flatMap(([role, r]) => R.toV1(r, role));
+  const offered = new Map<string, R.Resources>();
+  for (const id of fw.offers) {
+    const o = books.offers.get(id);
+    if (o) offered.set(o.role, R.add(offered.get(o.role) ?? R.empty(), o.resources));
+  }
+  out.offered_resources = [...offered].flatMap(([role, r]) => R.toV1(r, role));
+  return out;
+}
+
+function usedByRole(tasks: Iterable<Task>): Map<string, R.Resources> {
+  const used = new Map<string, R.Resources>();
+  for (const t of tasks) if (!isTerminal(t.state)) used.set(t.role, R.add(used.get(t.role) ?? R.empty(), t.resources));
+  return used;
+}
+
+/** SlaveInfo as v1 AgentInfo. */
+export function agentInfoV1(a: AgentInfo | Agent): Pb {
+  const resources = 'resources' in a ? a.resources : R.toV1(a.total);
+  const out: Pb = { hostname: a.hostname, port: a.port, resources, attributes: v1Attributes(a.attributes), id: { value: a.id } };
+  return out;
+}
+
+/** createAgentResponse. */
+export function agentV1(books: Books, a: Agent): Pb {
+  const out: Pb = { agent_info: agentInfoV1(a), active: a.active, version: a.version, pid: a.pid, registered_time: timeInfo(a.registeredTime) };
+  if (a.reregisteredTime !== undefined) out.reregistered_time = timeInfo(a.reregisteredTime);
+  out.total_resources = R.toV1(a.total);
+  out.allocated_resources = [...usedByRole(a.tasks.values())].flatMap(([role, r]) => R.toV1(r, role));
+  const offered = new Map<string, R.Resources>();
+  for (const id of a.offers) {
+    const o = books.offers.get(id);
+    if (o) offered.set(o.role, R.add(offered.get(o.role) ?? R.empty(), o.resources));
+  }
+  out.offered_resources = [...offered].flatMap(([role, r]) => R.toV1(r, role));
+  out.capabilities = a.capabilities.map((type) => ({ type }));
+  return out;
+}
+
+const allFrameworks = (books: Books): Framework[] => [...books.frameworks.values(), ...books.completedFrameworks.values()];
+
+export function getTasksV1(books: Books): Pb {
+  const out: Pb = { pending_tasks: [], tasks: [], unreachable_tasks: [], completed_tasks: [], orphan_tasks: [] };
+  for (const fw of allFrameworks(books)) {
+    for (const t of fw.tasks.values()) out.tasks.push(taskV1(t));
+    for (const t of fw.unreachableTasks.values()) out.unreachable_tasks.push(taskV1(t));
+    for (const t of fw.completedTasks) out.completed_tasks.push(taskV1(t));
+  }
+  return out;
+}
+
+/** Executors the frameworks launched, one per agent and executor id (command tasks have none the master knows). */
+export function getExecutorsV1(books: Books): Pb {
+  const executors: Pb[] = [];
+  for (const fw of allFrameworks(books)) {
+    const seen = new Set<string>();
+    for (const t of fw.tasks.values()) {
+      const e = t.info?.executor;
+      if (!e || isTerminal(t.state)) continue;
+      const key = `${t.agentId}/${t.executorId}`;
+      if (seen.has(key)) continue;
+      seen.add(key);
+      executors.push({ executor_info: { ...e, framework_id: { value: fw.id } }, agent_id: { value: t.agentId } });
+    }
+  }
+  return { executors, orphan_executors: [] };
+}
+
+export function getFrameworksV1(books: Books): Pb {
+  return {
+    frameworks: [...books.frameworks.values()].map((fw) => frameworkV1(books, fw)),
+    completed_frameworks: [...books.completedFrameworks.values()].map((fw) => frameworkV1(books, fw)),
+    recovered_frameworks: [],
+  };
+}
+
+export function getAgentsV1(books: Books): Pb {
+  return {
+    agents: [...books.agents.values()].map((a) => agentV1(books, a)),
+    recovered_agents: [...books.recoveredAgents.values()].map(agentInfoV1),
+  };
+}
+
+/** _getState: tasks, executors, frameworks, agents, in that order. */
+export function getStateV1(books: Books): Pb {
+  return { get_tasks: getTasksV1(books), get_executors: getExecutorsV1(books), get_frameworks: getFrameworksV1(books), get_agents: getAgentsV1(books) };
+}

@@ -1,0 +1,89 @@
+// The Mesos project's own Go library (mesos-go api/v1, Debian's
+// golang-github-mesos-mesos-go-dev), unchanged, against the cluster: a
+// program of ours built on it (test/clients/mesos-go/main.go) makes operator
+// calls on /api/v1, follows the operator event stream, and runs a framework
+// on /api/v1/scheduler that launches a task, kills it and tears itself down.
+// Protobuf is the library's default codec; JSON is run too. It runs in a
+// container on the cluster's network and talks to the leading master there.
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { ClusterInfo } from '../../src/lifecycle/describe.js';
+import { networkName } from '../../src/plan/labels.js';
+import { cli, json } from '../support/cli.js';
+import { buildClientImage, runOnNetwork } from '../support/client-container.js';
+import { officialImagesMissing, TEST_IMAGES } from './harness.js';
+
+const NAME = 'mesos-go';
+const SOURCE = fileURLToPath(new URL('../clients/mesos-go/main.go', import.meta.url));
+// GOPATH mode: Debian installs the library's sources under /usr/share/gocode.
+const DOCKERFILE = `FROM debian:bookworm-slim AS build
+RUN apt-get update && apt-get install -y --no-install-recommends golang-go golang-github-mesos-mesos-go-dev && rm -rf /var/lib/apt/lists/*
+COPY main.go /src/main.go
+RUN cd /src && GO111MODULE=off GOPATH=/usr/share/gocode CGO_ENABLED=0 go build -o /mesos-go-client main.go
+FROM debian:bookworm-slim
+COPY --from=build /mesos-go-client /usr/local/bin/mesos-go-client
+ENTRYPOINT ["/usr/local/bin/mesos-go-client"]
+`;
+
+/* eslint-disable @typescript-eslint/no-explicit-any */
+type Step = { step: string; result?: any; error?: string };
+
+let cluster: ClusterInfo;
+let image: string;
+
+beforeAll(async () => {
+  await cli(['down', '--name', NAME]);
+  const [built, up] = await Promise.all([
+    buildClientImage('mesos-go-client', DOCKERFILE, { 'main.go': SOURCE }),
+    cli(['up', '--name', NAME, '--images', TEST_IMAGES.flavour, '--json']),
+  ]);
+  image = built;
+  expect(up.exitCode, up.stdout + up.stderr).toBe(0);
+  cluster = json<ClusterInfo>(up);
+});
+
+afterAll(async () => {
+  const r = await cli(['down', '--name', NAME]);
+  expect(r.exitCode, r.stdout + r.stderr).toBe(0);
+});
+
+async function run(codec: 'protobuf' | 'json'): Promise<Map<string, Step>> {
+  const leader = cluster.masters.find((m) => m.leader)!;
+  const r = await runOnNetwork(image, networkName(NAME), [`http://${leader.ip}:5050`, codec]);
+  const steps = r.stdout.trim().split('\n').filter(Boolean).map((l) => JSON.parse(l) as Step);
+  const failed = steps.find((s) => s.error);
+  expect(failed, `${path.basename(SOURCE)} ${codec}:\n${r.stdout}\n${r.stderr}`).toBeUndefined();
+  expect(r.exitCode, r.stderr).toBe(0);
+  return new Map(steps.map((s) => [s.step, s]));
+}
+
+describe.skipIf(officialImagesMissing)('mesos-go (the Mesos project Go library, api/v1)', () => {
+  it('speaks protobuf: operator calls, the operator event stream, and a framework that launches and kills a task', async () => {
+    const steps = await run('protobuf');
+    expect(steps.get('GET_HEALTH')?.result).toBe(true);
+    expect(steps.get('GET_VERSION')?.result).toBe('1.7.1');
+    expect(steps.get('GET_FLAGS')?.result.quorum).toBe('1');
+    expect(steps.get('GET_METRICS')?.result['master/elected']).toBe(1);
+    expect(steps.get('GET_MASTER')?.result.port).toBe(5050);
+    expect(steps.get('GET_AGENTS')?.result).toEqual([expect.stringMatching(/:5051 cpus=\d+(\.\d+)? active=true$/)]);
+    expect(steps.get('GET_FRAMEWORKS')?.result).toContain('marathon');
+    expect(steps.get('GET_WEIGHTS')?.result).toEqual({ 'mesos-go': 2.5 });
+    expect(steps.get('SUBSCRIBED')?.result.agents).toBe(1);
+    expect(steps.get('scheduler SUBSCRIBED')?.result.heartbeat).toBe(15);
+    expect(steps.get('OFFERS')?.result.role).toBe('mesos-go');
+    expect(steps.get('task states')?.result).toEqual(['TASK_STARTING', 'TASK_RUNNING', 'TASK_KILLED']);
+    expect(steps.get('GET_TASKS')?.result.completed).toBe('TASK_KILLED');
+    expect(steps.get('operator events')?.result).toEqual([
+      'FRAMEWORK_ADDED', 'TASK_ADDED', 'TASK_UPDATED TASK_STARTING', 'TASK_UPDATED TASK_RUNNING', 'TASK_UPDATED TASK_KILLED', 'FRAMEWORK_REMOVED',
+    ]);
+  });
+
+  it('speaks JSON too: the same framework and the operator calls its decoder can read', async () => {
+    const steps = await run('json');
+    expect(steps.get('GET_VERSION')?.result).toBe('1.7.1');
+    expect(steps.get('GET_WEIGHTS')?.result).toEqual({ 'mesos-go': 2.5 });
+    expect(steps.get('task states')?.result).toEqual(['TASK_STARTING', 'TASK_RUNNING', 'TASK_KILLED']);
+    expect(steps.get('GET_TASKS')?.result.completed).toBe('TASK_KILLED');
+  });
+});
