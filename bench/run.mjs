@@ -42,7 +42,7 @@ function parseArgs(argv) {
     else if (a === '--out') o.out = path.resolve(argv[++i]);
     else if (a === '--render') o.render = path.resolve(argv[++i]);
     else if (a === '--help' || a === '-h') {
-      console.log('usage: node bench/run.mjs [--quick] [--rounds N] [--only cli,compare,down,memory,scale,build] [--cold-build|--no-cold-build] [--out DIR]\n       node bench/run.mjs --render bench/results/DATE.json   (rewrite the page, timeline and README summary from a results file)');
+      console.log('usage: node bench/run.mjs [--quick] [--rounds N] [--only cli,compare,down,memory,scale,build,wire] [--cold-build|--no-cold-build] [--out DIR]\n       node bench/run.mjs --render bench/results/DATE.json   (rewrite the page, timeline and README summary from a results file)');
       process.exit(0);
     } else {
       console.error(`unknown option ${a}`);
@@ -416,6 +416,17 @@ async function scaling() {
   }));
 }
 
+/** The scheduler path's codec work in protobuf against JSON (bench/lib/scheduler-wire.mjs). */
+async function wire() {
+  log('scheduler API wire: protobuf vs JSON, the codec work of a session, alternating');
+  const { build } = await import('esbuild');
+  const out = path.join(ctx.workDir, 'scheduler-wire.mjs');
+  await build({ entryPoints: [path.join(ROOT, 'bench', 'lib', 'scheduler-wire.mjs')], bundle: true, platform: 'node', format: 'esm', outfile: out, logLevel: 'warning' });
+  const { measure } = await import(pathToFileURL(out).href);
+  const m = measure({ sessions: opts.quick ? 5 : 15 });
+  results.wire = { json: summary(m.json), protobuf: summary(m.protobuf), ratio: median(m.protobuf) / median(m.json), bytes: m.bytes };
+}
+
 async function builds() {
   log('image builds: up-to-date check, cached rebuild (--force)');
   await waitQuiet();
@@ -460,6 +471,7 @@ try {
   if (want('memory')) await section('memory', memory);
   if (want('scale')) await section('scale', scaling);
   if (want('build')) await section('build', builds);
+  if (want('wire')) await section('wire', wire);
 } catch (err) {
   failed = err;
   log(`bench failed: ${err.stack ?? err}`);

@@ -13,6 +13,7 @@ const TARGETS = {
   zookeeperImageBytes: 350e6,
   allImagesBytes: 700e6,
   coldBuildMs: 60_000,
+  wireRatio: 1,
 };
 
 const mb = (b) => (b === undefined ? 'missing' : `${(b / 1e6).toFixed(0)} MB`);
@@ -50,6 +51,7 @@ export function verdicts(r) {
   if (r.down) v.down = { ...r.down, met: r.down.ratio <= TARGETS.downRatio };
   if (r.cliStart) v.cli = { ratio: r.cliStart.ratio, met: r.cliStart.ratio <= TARGETS.cliRatio };
   if (r.memory) v.memory = { total: r.memory.total.rss, met: r.memory.total.rss < TARGETS.memoryBytes };
+  if (r.wire) v.wire = { ratio: r.wire.ratio, met: r.wire.ratio <= TARGETS.wireRatio };
   return v;
 }
 
@@ -70,6 +72,10 @@ function summaryTable(r, v) {
     const cold = r.builds.cold?.ms ? fmtMs(r.builds.cold.ms) : r.builds.cold?.error ? `failed: ${r.builds.cold.error}` : 'not run';
     rows.push(['cold image build (all four, from a fresh base)', cold, `cached ${fmtSummary(r.builds.cached)}; up-to-date check ${fmtSummary(r.builds.check)}`, '', '≤ 60 s', met(v.cold?.met)]);
     if (v.images) rows.push(['image sizes', `ZooKeeper ${mb(v.images.zookeeper)}; all four on disk ${mb(v.images.all)}`, 'layers shared between images counted once, base included', '', '≤ 350 MB; ≤ 700 MB', met(v.images.met)]);
+  }
+  if (v.wire) {
+    const kb = (b) => `${(b / 1024).toFixed(0)} KiB`;
+    rows.push(['scheduler API codec work, protobuf vs JSON (a session: offers, launch, updates, acks)', `protobuf ${fmtSummary(r.wire.protobuf)}, ${kb(r.wire.bytes.protobuf)} sent`, `JSON ${fmtSummary(r.wire.json)}, ${kb(r.wire.bytes.json)} sent`, fmtRatio(v.wire.ratio), '≤ 1×', met(v.wire.met)]);
   }
   return table(rows);
 }

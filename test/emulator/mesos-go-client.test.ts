@@ -2,7 +2,9 @@
 // golang-github-mesos-mesos-go-dev), unchanged, against the cluster: a
 // program of ours built on it (test/clients/mesos-go/main.go) makes operator
 // calls on /api/v1, follows the operator event stream, and runs a framework
-// on /api/v1/scheduler that launches a task, kills it and tears itself down.
+// on /api/v1/scheduler that runs one task to TASK_FINISHED, kills another and
+// tears itself down; the operator stream also follows the task of a Marathon
+// app the program starts and removes through Marathon's REST API.
 // Protobuf is the library's default codec; JSON is run too. It runs in a
 // container on the cluster's network and talks to the leading master there.
 import path from 'node:path';
@@ -50,7 +52,7 @@ afterAll(async () => {
 
 async function run(codec: 'protobuf' | 'json'): Promise<Map<string, Step>> {
   const leader = cluster.masters.find((m) => m.leader)!;
-  const r = await runOnNetwork(image, networkName(NAME), [`http://${leader.ip}:5050`, codec]);
+  const r = await runOnNetwork(image, networkName(NAME), [`http://${leader.ip}:5050`, codec, `http://${cluster.marathon!.ip}:8080`]);
   const steps = r.stdout.trim().split('\n').filter(Boolean).map((l) => JSON.parse(l) as Step);
   const failed = steps.find((s) => s.error);
   expect(failed, `${path.basename(SOURCE)} ${codec}:\n${r.stdout}\n${r.stderr}`).toBeUndefined();
@@ -59,7 +61,7 @@ async function run(codec: 'protobuf' | 'json'): Promise<Map<string, Step>> {
 }
 
 describe.skipIf(officialImagesMissing)('mesos-go (the Mesos project Go library, api/v1)', () => {
-  it('speaks protobuf: operator calls, the operator event stream, and a framework that launches and kills a task', async () => {
+  it('speaks protobuf: operator calls, the operator event stream, and a framework whose tasks finish and are killed', async () => {
     const steps = await run('protobuf');
     expect(steps.get('GET_HEALTH')?.result).toBe(true);
     expect(steps.get('GET_VERSION')?.result).toBe('1.7.1');
@@ -72,18 +74,33 @@ describe.skipIf(officialImagesMissing)('mesos-go (the Mesos project Go library, 
     expect(steps.get('SUBSCRIBED')?.result.agents).toBe(1);
     expect(steps.get('scheduler SUBSCRIBED')?.result.heartbeat).toBe(15);
     expect(steps.get('OFFERS')?.result.role).toBe('mesos-go');
-    expect(steps.get('task states')?.result).toEqual(['TASK_STARTING', 'TASK_RUNNING', 'TASK_KILLED']);
-    expect(steps.get('GET_TASKS')?.result.completed).toBe('TASK_KILLED');
-    expect(steps.get('operator events')?.result).toEqual([
-      'FRAMEWORK_ADDED', 'TASK_ADDED', 'TASK_UPDATED TASK_STARTING', 'TASK_UPDATED TASK_RUNNING', 'TASK_UPDATED TASK_KILLED', 'FRAMEWORK_REMOVED',
-    ]);
+    expect(steps.get('task states')?.result).toEqual({
+      'finisher-protobuf': ['TASK_STARTING', 'TASK_RUNNING', 'TASK_FINISHED'],
+      'sleeper-protobuf': ['TASK_STARTING', 'TASK_RUNNING', 'TASK_KILLED'],
+    });
+    expect(steps.get('GET_TASKS')?.result.completed).toEqual({ 'finisher-protobuf': 'TASK_FINISHED', 'sleeper-protobuf': 'TASK_KILLED' });
+    const ours: string[] = steps.get('operator events')?.result;
+    expect(ours[0]).toBe('FRAMEWORK_ADDED');
+    expect(ours.at(-1)).toBe('FRAMEWORK_REMOVED');
+    for (const task of ['finisher-protobuf', 'sleeper-protobuf']) {
+      const own = ours.filter((e) => e.endsWith(` ${task}`));
+      expect(own).toEqual([`TASK_ADDED ${task}`, `TASK_UPDATED TASK_STARTING ${task}`, `TASK_UPDATED TASK_RUNNING ${task}`, expect.stringMatching(/^TASK_UPDATED TASK_(FINISHED|KILLED) /)]);
+    }
+    // Marathon kills with its KILLING capability or without it, as its version does
+    const marathon: string[] = steps.get('operator events of a Marathon task')?.result;
+    expect(marathon.slice(0, 2)).toEqual(['TASK_ADDED', 'TASK_UPDATED TASK_STARTING']);
+    expect(marathon).toContain('TASK_UPDATED TASK_RUNNING');
+    expect(marathon.at(-1)).toBe('TASK_UPDATED TASK_KILLED');
   });
 
   it('speaks JSON too: the same framework and the operator calls its decoder can read', async () => {
     const steps = await run('json');
     expect(steps.get('GET_VERSION')?.result).toBe('1.7.1');
     expect(steps.get('GET_WEIGHTS')?.result).toEqual({ 'mesos-go': 2.5 });
-    expect(steps.get('task states')?.result).toEqual(['TASK_STARTING', 'TASK_RUNNING', 'TASK_KILLED']);
-    expect(steps.get('GET_TASKS')?.result.completed).toBe('TASK_KILLED');
+    expect(steps.get('task states')?.result).toEqual({
+      'finisher-json': ['TASK_STARTING', 'TASK_RUNNING', 'TASK_FINISHED'],
+      'sleeper-json': ['TASK_STARTING', 'TASK_RUNNING', 'TASK_KILLED'],
+    });
+    expect(steps.get('GET_TASKS')?.result.completed).toEqual({ 'finisher-json': 'TASK_FINISHED', 'sleeper-json': 'TASK_KILLED' });
   });
 });

@@ -9,15 +9,17 @@
 // left out: this library's JSON decoder refuses enum values newer than it
 // (an agent's RESOURCE_PROVIDER capability, which real 1.7 agents report).
 //
-//	go run main.go http://<master>:5050 protobuf
+//	go run main.go http://<master>:5050 protobuf http://<marathon>:8080
 package main
 
 import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"net/http"
 	"os"
 	"sort"
+	"strings"
 	"time"
 
 	mesos "github.com/mesos/mesos-go/api/v1/lib"
@@ -31,6 +33,8 @@ import (
 	scalls "github.com/mesos/mesos-go/api/v1/lib/scheduler/calls"
 )
 
+const watchApp = "mesos-go-watch"
+
 func report(step string, result interface{}) {
 	line, _ := json.Marshal(map[string]interface{}{"step": step, "result": result})
 	fmt.Println(string(line))
@@ -43,9 +47,23 @@ func fail(step string, err error) {
 }
 
 func main() {
-	if len(os.Args) != 3 {
-		fmt.Fprintln(os.Stderr, "usage: mesos-go-client <master url> protobuf|json")
+	if len(os.Args) != 4 {
+		fmt.Fprintln(os.Stderr, "usage: mesos-go-client <master url> protobuf|json <marathon url>")
 		os.Exit(2)
+	}
+	marathonURL := os.Args[3]
+	// Marathon's REST API, to start (and remove) an app whose task the operator stream should show
+	marathonCall := func(method, path, body string) {
+		req, _ := http.NewRequest(method, marathonURL+path, strings.NewReader(body))
+		req.Header.Set("Content-Type", "application/json")
+		res, err := http.DefaultClient.Do(req)
+		if err != nil {
+			fail("marathon "+method, err)
+		}
+		res.Body.Close()
+		if res.StatusCode >= 300 {
+			fail("marathon "+method, fmt.Errorf("%s %s: %d", method, path, res.StatusCode))
+		}
 	}
 	base, media := os.Args[1], codecs.MediaTypeProtobuf
 	if os.Args[2] == "json" {
@@ -138,7 +156,7 @@ func main() {
 
 	// The operator event stream, read while the framework below runs.
 	var stream mesos.Response
-	events := make(chan *master.Event, 100)
+	events := make(chan *master.Event, 1000)
 	if !jsonCodec {
 		var err error
 		stream, err = operator.Send(ctx, mcalls.NonStreaming(mcalls.Subscribe()))
@@ -160,6 +178,7 @@ func main() {
 			fail("SUBSCRIBE", fmt.Errorf("first event is %v, not SUBSCRIBED", first))
 		}
 		report("SUBSCRIBED", map[string]interface{}{"agents": len(first.GetSubscribed().GetGetState().GetGetAgents().GetAgents())})
+		marathonCall("POST", "/v2/apps", `{"id":"/`+watchApp+`","cmd":"sleep 300","cpus":0.1,"mem":32,"instances":1}`)
 	}
 
 	// ------------------------------------------------------------ a framework
@@ -170,8 +189,10 @@ func main() {
 	if err != nil {
 		fail("scheduler SUBSCRIBE", err)
 	}
-	var frameworkID, taskID, agentID string
-	states := []string{}
+	// Two tasks from the first offer: one runs to TASK_FINISHED, one is killed once running.
+	var frameworkID, agentID string
+	finisher, sleeper := "finisher-"+os.Args[2], "sleeper-"+os.Args[2]
+	states := map[string][]string{}
 	launched, killed := false, false
 	send := func(step string, c *scheduler.Call) {
 		resp, err := caller.Call(ctx, c.With(scalls.Framework(frameworkID)))
@@ -182,8 +203,17 @@ func main() {
 			fail(step, err)
 		}
 	}
-schedulerLoop:
-	for {
+	resources := []mesos.Resource{
+		{Name: "cpus", Type: mesos.SCALAR.Enum(), Scalar: &mesos.Value_Scalar{Value: 0.1}, Role: proto("*")},
+		{Name: "mem", Type: mesos.SCALAR.Enum(), Scalar: &mesos.Value_Scalar{Value: 32}, Role: proto("*")},
+	}
+	last := func(id string) string {
+		if l := states[id]; len(l) > 0 {
+			return l[len(l)-1]
+		}
+		return ""
+	}
+	for last(finisher) != "TASK_FINISHED" || last(sleeper) != "TASK_KILLED" {
 		var e scheduler.Event
 		if err := sub.Decode(&e); err != nil {
 			fail("scheduler events", err)
@@ -199,35 +229,24 @@ schedulerLoop:
 					continue
 				}
 				launched = true
-				taskID = "sleeper-" + os.Args[2]
 				aid := o.GetAgentID()
 				agentID = aid.GetValue()
-				task := mesos.TaskInfo{
-					Name:    taskID,
-					TaskID:  mesos.TaskID{Value: taskID},
-					AgentID: o.GetAgentID(),
-					Command: &mesos.CommandInfo{Value: proto("sleep 300")},
-					Resources: []mesos.Resource{
-						{Name: "cpus", Type: mesos.SCALAR.Enum(), Scalar: &mesos.Value_Scalar{Value: 0.1}, Role: proto("*")},
-						{Name: "mem", Type: mesos.SCALAR.Enum(), Scalar: &mesos.Value_Scalar{Value: 32}, Role: proto("*")},
-					},
+				task := func(id, cmd string) mesos.TaskInfo {
+					return mesos.TaskInfo{Name: id, TaskID: mesos.TaskID{Value: id}, AgentID: aid, Command: &mesos.CommandInfo{Value: proto(cmd)}, Resources: resources}
 				}
 				report("OFFERS", map[string]interface{}{"hostname": o.GetHostname(), "role": o.GetAllocationInfo().GetRole()})
-				send("ACCEPT", scalls.Accept(scalls.OfferOperations{scalls.OpLaunch(task)}.WithOffers(o.GetID())))
+				send("ACCEPT", scalls.Accept(scalls.OfferOperations{scalls.OpLaunch(task(finisher, "echo done"), task(sleeper, "sleep 300"))}.WithOffers(o.GetID())))
 			}
 		case scheduler.Event_UPDATE:
 			s := e.GetUpdate().GetStatus()
-			states = append(states, s.GetState().String())
+			tid := s.GetTaskID()
+			states[tid.GetValue()] = append(states[tid.GetValue()], s.GetState().String())
 			if len(s.GetUUID()) > 0 {
-				tid := s.GetTaskID()
 				send("ACKNOWLEDGE", scalls.Acknowledge(s.GetAgentID().GetValue(), tid.GetValue(), s.GetUUID()))
 			}
-			if s.GetState() == mesos.TASK_RUNNING && !killed {
+			if tid.GetValue() == sleeper && s.GetState() == mesos.TASK_RUNNING && !killed {
 				killed = true
-				send("KILL", scalls.Kill(taskID, agentID))
-			}
-			if s.GetState() == mesos.TASK_KILLED {
-				break schedulerLoop
+				send("KILL", scalls.Kill(sleeper, agentID))
 			}
 		case scheduler.Event_ERROR:
 			fail("scheduler events", fmt.Errorf("ERROR event: %s", e.GetError().GetMessage()))
@@ -235,54 +254,68 @@ schedulerLoop:
 	}
 	report("task states", states)
 	tasks := call("GET_TASKS", mcalls.GetTasks()).GetGetTasks()
-	completed := ""
+	completed := map[string]string{}
 	for _, t := range tasks.GetCompletedTasks() {
-		if tid := t.GetTaskID(); tid.GetValue() == taskID {
-			completed = t.GetState().String()
+		if tid := t.GetTaskID(); tid.GetValue() == finisher || tid.GetValue() == sleeper {
+			completed[tid.GetValue()] = t.GetState().String()
 		}
 	}
 	report("GET_TASKS", map[string]interface{}{"completed": completed})
 	send("TEARDOWN", &scheduler.Call{Type: scheduler.Call_TEARDOWN})
 	sub.Close()
 
-	// What the operator stream saw of it, up to the framework's removal.
+	// What the operator stream saw: our framework up to its removal, and the
+	// task of the Marathon app started after SUBSCRIBE, up to its kill.
 	if jsonCodec {
 		return
 	}
-	seen := []string{}
-	deadline := time.After(60 * time.Second)
-streamLoop:
-	for {
+	ours, marathon := []string{}, []string{}
+	marathonTask := ""
+	deleted := false
+	deadline := time.After(120 * time.Second)
+	for len(ours) == 0 || ours[len(ours)-1] != "FRAMEWORK_REMOVED" || len(marathon) == 0 || marathon[len(marathon)-1] != "TASK_UPDATED TASK_KILLED" {
 		select {
 		case e, ok := <-events:
 			if !ok {
-				fail("operator events", fmt.Errorf("stream ended; saw %v", seen))
+				fail("operator events", fmt.Errorf("stream ended; saw %v and %v", ours, marathon))
 			}
 			switch e.GetType() {
 			case master.Event_TASK_ADDED:
-				if t := e.GetTaskAdded().GetTask(); t.TaskID.Value == taskID {
-					seen = append(seen, "TASK_ADDED")
+				t := e.GetTaskAdded().GetTask()
+				if t.TaskID.Value == finisher || t.TaskID.Value == sleeper {
+					ours = append(ours, "TASK_ADDED "+t.TaskID.Value)
+				} else if strings.HasPrefix(t.TaskID.Value, watchApp+".") {
+					marathonTask = t.TaskID.Value
+					marathon = append(marathon, "TASK_ADDED")
 				}
 			case master.Event_TASK_UPDATED:
-				if st := e.GetTaskUpdated().GetStatus(); st.TaskID.Value == taskID {
-					seen = append(seen, "TASK_UPDATED "+e.GetTaskUpdated().GetState().String())
+				st := e.GetTaskUpdated().GetStatus()
+				state := "TASK_UPDATED " + e.GetTaskUpdated().GetState().String()
+				if st.TaskID.Value == finisher || st.TaskID.Value == sleeper {
+					ours = append(ours, state+" "+st.TaskID.Value)
+				} else if st.TaskID.Value == marathonTask {
+					marathon = append(marathon, state)
+					if e.GetTaskUpdated().GetState() == mesos.TASK_RUNNING && !deleted {
+						deleted = true
+						marathonCall("DELETE", "/v2/apps/"+watchApp+"?force=true", "")
+					}
 				}
 			case master.Event_FRAMEWORK_ADDED:
 				if f := e.GetFrameworkAdded().GetFramework(); f.FrameworkInfo.Name == frameworkName {
-					seen = append(seen, "FRAMEWORK_ADDED")
+					ours = append(ours, "FRAMEWORK_ADDED")
 				}
 			case master.Event_FRAMEWORK_REMOVED:
 				if fi := e.GetFrameworkRemoved().GetFrameworkInfo(); fi.GetName() == frameworkName {
-					seen = append(seen, "FRAMEWORK_REMOVED")
-					break streamLoop
+					ours = append(ours, "FRAMEWORK_REMOVED")
 				}
 			}
 		case <-deadline:
-			fail("operator events", fmt.Errorf("no FRAMEWORK_REMOVED within 60 s; saw %v", seen))
+			fail("operator events", fmt.Errorf("not all events within 120 s; saw %v and %v", ours, marathon))
 		}
 	}
 	stream.Close()
-	report("operator events", seen)
+	report("operator events", ours)
+	report("operator events of a Marathon task", marathon)
 }
 
 func proto(s string) *string { return &s }

@@ -4,6 +4,7 @@
 // framing of event streams. Texts and status codes follow the handlers of
 // src/master/http.cpp and src/slave/http.cpp (1.7.1).
 import type http from 'node:http';
+import type protobuf from 'protobufjs/light.js';
 import { messageType } from './schema.js';
 import { parseJson, plainFromDecoded, printJson, type Plain } from './stout-json.js';
 
@@ -76,7 +77,16 @@ export const NOT_ACCEPTABLE = `Expecting 'Accept' to allow '${APPLICATION_PROTOB
 export function serialize(typeName: string, contentType: ContentType, message: Plain): Buffer {
   const type = messageType(typeName);
   if (contentType === APPLICATION_JSON) return Buffer.from(JSON.stringify(printJson(type, message)));
-  return Buffer.from(type.encode(type.fromObject(printJson(type, message))).finish());
+  // Straight from the plain message (a reader has the defaults from its schema);
+  // one whose shapes protobufjs refuses (a single value for a repeated field)
+  // goes through the lenient printer first.
+  let pb: protobuf.Message;
+  try {
+    pb = type.fromObject(message);
+  } catch {
+    pb = type.fromObject(printJson(type, message));
+  }
+  return Buffer.from(type.encode(pb).finish());
 }
 
 /** One RecordIO record, `<length>\n<bytes>`, of a streamed event. */
