@@ -11,6 +11,7 @@ import { writeFileSync } from 'node:fs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { emulatedImage } from '../../src/plan/images.js';
 import { version } from '../../src/version.js';
+import { messageType } from '../../emulator/src/common/proto/schema.js';
 import { eventually, itEmulatorOnly, officialImagesMissing, TEST_IMAGES, TestNet, type TestContainer } from './harness.js';
 
 /* eslint-disable @typescript-eslint/no-explicit-any */
@@ -327,6 +328,49 @@ describe.skipIf(officialImagesMissing)(`${TEST_IMAGES.flavour} mesos-agent`, () 
       expect(m['slave/uptime_secs']).toBeGreaterThan(0);
       expect(m).toMatchObject({ 'slave/cpus_total': 1, 'slave/mem_total': 512, 'slave/disk_total': 1000, 'slave/tasks_running': 0, 'slave/frameworks_active': 0 });
       expect((await getJson(`${lonely.url(5051)}/version`)).body.version).toBe('1.7.1');
+    });
+
+    it('answers the v1 operator API (POST /api/v1) in JSON and protobuf, with the agent\'s own error texts', async () => {
+      const url = `${lonely.url(5051)}/api/v1`;
+      const post = async (body: Buffer | string, headers: Record<string, string>) => {
+        // (a Blob body: fetch adds no Content-Type of its own)
+        const r = await fetch(url, { method: 'POST', headers, body: new Blob([typeof body === 'string' ? body : new Uint8Array(body)]) });
+        return { status: r.status, type: r.headers.get('content-type'), body: Buffer.from(await r.arrayBuffer()) };
+      };
+      const json = (call: unknown) => post(JSON.stringify(call), { 'Content-Type': 'application/json' });
+      const text = async (p: Promise<{ status: number; body: Buffer }>) => {
+        const r = await p;
+        return { status: r.status, text: r.body.toString() };
+      };
+      expect((await fetch(url)).status).toBe(405);
+      expect(await text(post('{}', {}))).toEqual({ status: 400, text: "Expecting 'Content-Type' to be present" });
+      expect(await text(post('{}', { 'Content-Type': 'text/plain' }))).toEqual({
+        status: 415, text: "Expecting 'Content-Type' of application/json or application/x-protobuf or application/recordio",
+      });
+      expect(await text(json({ type: 'GET_METRICS' }))).toEqual({ status: 400, text: "Failed to validate agent::Call: Expecting 'get_metrics' to be present" });
+      expect(await text(json({ type: 'GET_HEALTH', get_metrics: 3 }))).toEqual({ status: 400, text: "Not expecting a JSON number for field 'get_metrics'" });
+      expect(await text(post(Buffer.from([0xff]), { 'Content-Type': 'application/x-protobuf' }))).toEqual({ status: 400, text: 'Failed to parse body into a protobuf object' });
+      expect((await json({ type: 'UNKNOWN' })).status).toBe(501);
+
+      const health = await json({ type: 'GET_HEALTH' });
+      expect(health.type).toBe('application/json');
+      expect(JSON.parse(health.body.toString())).toEqual({ type: 'GET_HEALTH', get_health: { healthy: true } });
+      // unregistered: no id yet; AgentInfo's port default printed; attributes typed
+      const got = JSON.parse((await json({ type: 'GET_AGENT' })).body.toString()).get_agent.agent_info;
+      expect(got).toMatchObject({ hostname: lonely.ip, port: 5051 });
+      expect(got).not.toHaveProperty('id');
+      expect(got.attributes).toEqual([{ name: 'rack', type: 'TEXT', text: { value: 'r1' } }, { name: 'zone', type: 'SCALAR', scalar: { value: 2 } }]);
+      const state = JSON.parse((await json({ type: 'GET_STATE' })).body.toString());
+      expect(state).toEqual({ type: 'GET_STATE', get_state: { get_tasks: {}, get_executors: {}, get_frameworks: {} } });
+
+      // protobuf both ways: GET_FLAGS as bytes, answered as bytes when only protobuf is accepted
+      const Call = messageType('mesos.v1.agent.Call');
+      const Response = messageType('mesos.v1.agent.Response');
+      const pb = await post(Buffer.from(Call.encode(Call.fromObject({ type: 'GET_FLAGS' })).finish()), { 'Content-Type': 'application/x-protobuf', Accept: 'application/x-protobuf' });
+      expect(pb.type).toBe('application/x-protobuf');
+      const flags = Response.toObject(Response.decode(pb.body), { enums: String }) as Json;
+      expect(flags.type).toBe('GET_FLAGS');
+      expect(flags.get_flags.flags).toContainEqual({ name: 'work_dir', value: '/var/lib/mesos/agent' });
     });
 
     itEmulatorOnly(VIA_STAND_IN)('runs a command task in its sandbox with the executor environment, and reports it', async () => {

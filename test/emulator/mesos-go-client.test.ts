@@ -3,7 +3,7 @@
 // program of ours built on it (test/clients/mesos-go/main.go) makes operator
 // calls on /api/v1, follows the operator event stream, and runs a framework
 // on /api/v1/scheduler that runs one task to TASK_FINISHED, kills another and
-// tears itself down; the operator stream also follows the task of a Marathon
+// tears itself down, asking the agent's operator API about the task meanwhile; the operator stream also follows the task of a Marathon
 // app the program starts and removes through Marathon's REST API.
 // Protobuf is the library's default codec; JSON is run too. It runs in a
 // container on the cluster's network and talks to the leading master there.
@@ -79,6 +79,14 @@ describe.skipIf(officialImagesMissing)('mesos-go (the Mesos project Go library, 
       'sleeper-protobuf': ['TASK_STARTING', 'TASK_RUNNING', 'TASK_KILLED'],
     });
     expect(steps.get('GET_TASKS')?.result.completed).toEqual({ 'finisher-protobuf': 'TASK_FINISHED', 'sleeper-protobuf': 'TASK_KILLED' });
+    // the agent's operator API, on the agent the offer named, while the sleeper runs
+    expect(steps.get('agent GET_HEALTH')?.result).toBe(true);
+    expect(steps.get('agent GET_AGENT')?.result).toEqual({ port: 5051, hasID: true });
+    expect(steps.get('agent GET_TASKS')?.result).toEqual(['sleeper-protobuf TASK_RUNNING']);
+    // 32 MiB for the task and the command executor's own 32 MiB
+    expect(steps.get('agent GET_CONTAINERS')?.result).toEqual([`sleeper-protobuf mem_limit=${64 * 2 ** 20}`]);
+    expect(steps.get('agent GET_EXECUTORS')?.result).toBe(1);
+    expect(steps.get('agent GET_FRAMEWORKS')?.result).toEqual(['mesos-go-protobuf']);
     const ours: string[] = steps.get('operator events')?.result;
     expect(ours[0]).toBe('FRAMEWORK_ADDED');
     expect(ours.at(-1)).toBe('FRAMEWORK_REMOVED');
@@ -102,5 +110,7 @@ describe.skipIf(officialImagesMissing)('mesos-go (the Mesos project Go library, 
       'sleeper-json': ['TASK_STARTING', 'TASK_RUNNING', 'TASK_KILLED'],
     });
     expect(steps.get('GET_TASKS')?.result.completed).toEqual({ 'finisher-json': 'TASK_FINISHED', 'sleeper-json': 'TASK_KILLED' });
+    expect(steps.get('agent GET_TASKS')?.result).toEqual(['sleeper-json TASK_RUNNING']);
+    expect(steps.get('agent GET_FRAMEWORKS')?.result).toEqual(['mesos-go-json']);
   });
 });

@@ -6,7 +6,7 @@ import type { Agent } from './agent.js';
 import { BUILD_DATE, BUILD_TIME, BUILD_USER, MESOS_VERSION, sortedFlags } from './config.js';
 import { filesRoutes } from '../common/files.js';
 import type { FrameworkInfo, KillPolicy, TaskInfo } from './types.js';
-import type { Usage } from './usage.js';
+import { executorStatistics } from './statistics.js';
 
 async function jsonBody<T>(r: Request): Promise<T | undefined> {
   try {
@@ -36,6 +36,8 @@ export function agentRouter(agent: Agent): Router {
     sendJsonOk(r, { build_date: BUILD_DATE, build_time: BUILD_TIME, build_user: BUILD_USER, git_tag: MESOS_VERSION, version: MESOS_VERSION }),
   );
   filesRoutes(router, agent.attached);
+  // The operator API, loaded on its first call: protobufjs and the schema stay out of the agent's start-up.
+  both('*', '/api/v1', async (r) => (await import('./operator-api.js')).agentOperatorApi(agent, r));
 
   // ---- master → agent (PROTOCOL.md) ----
   router.on('POST', '/mesos-up/launch', async (r) => {
@@ -60,30 +62,13 @@ export function agentRouter(agent: Agent): Router {
   return router;
 }
 
-/**
- * Every executor's ResourceStatistics, as the containerizer merges them: the
- * task's usage (usage.ts), then the limits from its resources; fields in
- * field-number order, as Mesos' JSON of a protobuf has them.
- */
+/** /monitor/statistics: each executor with its ResourceStatistics. */
 async function monitorStatistics(agent: Agent): Promise<unknown[]> {
-  const execs = [...agent.frameworks.values()].flatMap((fw) => [...fw.executors.values()].map((exec) => ({ fw, exec })));
-  return Promise.all(
-    execs.map(async ({ fw, exec }) => {
-      const timestamp = Date.now() / 1000;
-      const u: Usage = (await exec.runner?.usage().catch((): Usage => ({}))) ?? {};
-      return {
-        executor_id: exec.id,
-        executor_name: exec.name,
-        framework_id: fw.id,
-        source: exec.source,
-        statistics: {
-          timestamp,
-          ...(u.cpus_user_time_secs !== undefined ? { cpus_user_time_secs: u.cpus_user_time_secs, cpus_system_time_secs: u.cpus_system_time_secs } : {}),
-          cpus_limit: exec.resources.cpus,
-          ...(u.mem_rss_bytes !== undefined ? { mem_rss_bytes: u.mem_rss_bytes } : {}),
-          mem_limit_bytes: exec.resources.mem * 1024 * 1024,
-        },
-      };
-    }),
-  );
+  return (await executorStatistics(agent)).map(({ fw, exec, statistics }) => ({
+    executor_id: exec.id,
+    executor_name: exec.name,
+    framework_id: fw.id,
+    source: exec.source,
+    statistics,
+  }));
 }

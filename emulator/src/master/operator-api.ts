@@ -5,16 +5,15 @@
 // out answer 501 with no body, as a 1.7.1 master answers a call it does not
 // know (README: "v1 operator API").
 import type http from 'node:http';
-import { listFiles, readFileRange } from '../common/files.js';
+import { listFilesResponse, readFileResponse, sendFilesError } from '../common/proto/files-calls.js';
 import { sendText, type Request } from '../common/http.js';
-import { messageType } from '../common/proto/schema.js';
-import { acceptType, decodeCall, NOT_ACCEPTABLE, sendMessage, type ContentType } from '../common/proto/wire.js';
+import { acceptType, decodeCall, missingCallField, NOT_ACCEPTABLE, sendMessage, type ContentType } from '../common/proto/wire.js';
 import { flagsObject } from './config.js';
 import { metricsJson, versionJson } from './json.js';
 import { glog } from './log.js';
 import type { Master } from './master.js';
 import type { Pb } from './types.js';
-import { getAgentsV1, getExecutorsV1, getFrameworksV1, getStateV1, getTasksV1, timeInfo } from './v1-model.js';
+import { getAgentsV1, getExecutorsV1, getFrameworksV1, getStateV1, getTasksV1 } from './v1-model.js';
 
 const CALL = 'mesos.v1.master.Call';
 const RESPONSE = 'mesos.v1.master.Response';
@@ -24,21 +23,14 @@ function empty(res: http.ServerResponse, status: number): void {
   res.end();
 }
 
-/** validation::master::call::validate: a call type with its own message needs it. */
+/** validation::master::call::validate */
 function validate(call: Pb): string | undefined {
-  if (call.type === undefined) return "Expecting 'type' to be present";
-  const field = String(call.type).toLowerCase();
-  if (messageType(CALL).fields[field] && call[field] === undefined) return `Expecting '${field}' to be present`;
-  if ((call.type === 'GROW_VOLUME' || call.type === 'SHRINK_VOLUME') && call[field].agent_id === undefined) {
+  const missing = missingCallField(CALL, call);
+  if (missing) return missing;
+  if ((call.type === 'GROW_VOLUME' || call.type === 'SHRINK_VOLUME') && call[String(call.type).toLowerCase()].agent_id === undefined) {
     return "Expecting 'agent_id' to be present; only agent default resources are supported right now";
   }
   return undefined;
-}
-
-/** A FilesError as the handlers map it: INVALID 400, NOT_FOUND 404 (body: its message). */
-function filesError(res: http.ServerResponse, e: { status: 400 | 404; message: string }): void {
-  if (e.status === 404) return empty(res, 404);
-  sendText(res, e.status, e.message);
 }
 
 /** POST /api/v1 once the master leads and has recovered (server.ts checks both). */
@@ -70,18 +62,10 @@ export async function operatorApi(master: Master, r: Request): Promise<void> {
     case 'SET_LOGGING_LEVEL':
       master.logging.set(call.set_logging_level.level, call.set_logging_level.duration.nanoseconds / 1e6);
       return empty(res, 200);
-    case 'LIST_FILES': {
-      const listed = listFiles(master.attached, call.list_files.path);
-      if (!listed.ok) return filesError(res, listed);
-      const fileInfos = listed.entries.map(({ path, stat }) => ({
-        path, nlink: stat.nlink, size: stat.size, mtime: timeInfo(stat.mtimeMs / 1000), mode: stat.mode, uid: String(stat.uid), gid: String(stat.gid),
-      }));
-      return answer({ type: 'LIST_FILES', list_files: { file_infos: fileInfos } });
-    }
+    case 'LIST_FILES':
     case 'READ_FILE': {
-      const got = readFileRange(master.attached, call.read_file.path, call.read_file.offset, call.read_file.length);
-      if (!got.ok) return filesError(res, got);
-      return answer({ type: 'READ_FILE', read_file: { size: got.size, data: got.data.toString('base64') } });
+      const r = call.type === 'LIST_FILES' ? listFilesResponse(master.attached, call.list_files.path) : readFileResponse(master.attached, call.read_file);
+      return 'response' in r ? answer(r.response) : sendFilesError(res, r);
     }
     case 'GET_STATE':
       return answer({ type: 'GET_STATE', get_state: getStateV1(books) });

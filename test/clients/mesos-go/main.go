@@ -23,8 +23,12 @@ import (
 	"time"
 
 	mesos "github.com/mesos/mesos-go/api/v1/lib"
+	"github.com/mesos/mesos-go/api/v1/lib/agent"
+	acalls "github.com/mesos/mesos-go/api/v1/lib/agent/calls"
+	"github.com/mesos/mesos-go/api/v1/lib/encoding"
 	"github.com/mesos/mesos-go/api/v1/lib/encoding/codecs"
 	"github.com/mesos/mesos-go/api/v1/lib/httpcli"
+	"github.com/mesos/mesos-go/api/v1/lib/httpcli/httpagent"
 	"github.com/mesos/mesos-go/api/v1/lib/httpcli/httpmaster"
 	"github.com/mesos/mesos-go/api/v1/lib/httpcli/httpsched"
 	"github.com/mesos/mesos-go/api/v1/lib/master"
@@ -190,7 +194,7 @@ func main() {
 		fail("scheduler SUBSCRIBE", err)
 	}
 	// Two tasks from the first offer: one runs to TASK_FINISHED, one is killed once running.
-	var frameworkID, agentID string
+	var frameworkID, agentID, agentURL string
 	finisher, sleeper := "finisher-"+os.Args[2], "sleeper-"+os.Args[2]
 	states := map[string][]string{}
 	launched, killed := false, false
@@ -231,6 +235,8 @@ func main() {
 				launched = true
 				aid := o.GetAgentID()
 				agentID = aid.GetValue()
+				addr := o.GetURL().GetAddress()
+				agentURL = fmt.Sprintf("http://%s:%d", addr.GetIP(), addr.GetPort())
 				task := func(id, cmd string) mesos.TaskInfo {
 					return mesos.TaskInfo{Name: id, TaskID: mesos.TaskID{Value: id}, AgentID: aid, Command: &mesos.CommandInfo{Value: proto(cmd)}, Resources: resources}
 				}
@@ -245,6 +251,7 @@ func main() {
 				send("ACKNOWLEDGE", scalls.Acknowledge(s.GetAgentID().GetValue(), tid.GetValue(), s.GetUUID()))
 			}
 			if tid.GetValue() == sleeper && s.GetState() == mesos.TASK_RUNNING && !killed {
+				agentCalls(agentURL, codec, do, ctx, sleeper, frameworkName)
 				killed = true
 				send("KILL", scalls.Kill(sleeper, agentID))
 			}
@@ -319,3 +326,52 @@ func main() {
 }
 
 func proto(s string) *string { return &s }
+
+// agentCalls makes the agent operator API's read calls on the agent running
+// the sleeper task, while it runs.
+func agentCalls(agentURL string, codec encoding.Codec, do httpcli.Opt, ctx context.Context, sleeper, frameworkName string) {
+	sender := httpagent.NewSender(httpcli.New(httpcli.Endpoint(agentURL+"/api/v1"), httpcli.Codec(codec), do).Send)
+	call := func(step string, c *agent.Call) *agent.Response {
+		resp, err := sender.Send(ctx, acalls.NonStreaming(c))
+		if err != nil {
+			fail(step, err)
+		}
+		defer resp.Close()
+		var r agent.Response
+		if err := resp.Decode(&r); err != nil {
+			fail(step, err)
+		}
+		return &r
+	}
+	report("agent GET_HEALTH", call("agent GET_HEALTH", acalls.GetHealth()).GetGetHealth().GetHealthy())
+	info := call("agent GET_AGENT", acalls.GetAgent()).GetGetAgent().GetAgentInfo()
+	report("agent GET_AGENT", map[string]interface{}{"port": info.GetPort(), "hasID": info.GetID().GetValue() != ""})
+	launched := []string{}
+	for _, t := range call("agent GET_TASKS", acalls.GetTasks()).GetGetTasks().GetLaunchedTasks() {
+		if tid := t.GetTaskID(); tid.GetValue() == sleeper {
+			launched = append(launched, tid.GetValue()+" "+t.GetState().String())
+		}
+	}
+	report("agent GET_TASKS", launched)
+	containers := []string{}
+	for _, c := range call("agent GET_CONTAINERS", acalls.GetContainers()).GetGetContainers().GetContainers() {
+		if eid := c.GetExecutorID(); eid.GetValue() == sleeper {
+			containers = append(containers, fmt.Sprintf("%s mem_limit=%d", eid.GetValue(), c.GetResourceStatistics().GetMemLimitBytes()))
+		}
+	}
+	report("agent GET_CONTAINERS", containers)
+	executors := 0
+	for _, e := range call("agent GET_EXECUTORS", acalls.GetExecutors()).GetGetExecutors().GetExecutors() {
+		if ei := e.GetExecutorInfo(); ei.ExecutorID.Value == sleeper {
+			executors++
+		}
+	}
+	report("agent GET_EXECUTORS", executors)
+	names := []string{}
+	for _, f := range call("agent GET_FRAMEWORKS", acalls.GetFrameworks()).GetGetFrameworks().GetFrameworks() {
+		if fi := f.GetFrameworkInfo(); fi.GetName() == frameworkName {
+			names = append(names, fi.GetName())
+		}
+	}
+	report("agent GET_FRAMEWORKS", names)
+}

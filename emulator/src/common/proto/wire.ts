@@ -14,33 +14,56 @@ export type ContentType = typeof APPLICATION_JSON | typeof APPLICATION_PROTOBUF;
 
 export type Decoded = { call: Plain } | { status: 400 | 415; message: string };
 
-/**
- * A v1 call from its body, as each `api` handler reads one. `name` is the
- * protobuf name the errors use ("Call"); JSON goes through stout's parser.
- */
-export function decodeCall(typeName: string, contentType: string | undefined, body: Buffer): Decoded {
-  if (contentType === undefined) return { status: 400, message: "Expecting 'Content-Type' to be present" };
+/** Why a body is not a message: not protobuf, not JSON, or JSON that does not convert (stout's text). */
+export type BodyError = { kind: 'protobuf' } | { kind: 'json'; message: string } | { kind: 'convert'; message: string };
+
+/** A body of one of the two media types as a plain message. */
+export function decodeBody(typeName: string, contentType: ContentType, body: Buffer): { call: Plain } | BodyError {
   const type = messageType(typeName);
   if (contentType === APPLICATION_PROTOBUF) {
     try {
       return { call: plainFromDecoded(type, type.decode(body)) };
     } catch {
       // a malformed message or a missing required field: ParseFromString fails
-      return { status: 400, message: `Failed to parse body into ${type.name} protobuf` };
+      return { kind: 'protobuf' };
     }
   }
-  if (contentType === APPLICATION_JSON) {
-    let json: unknown;
-    try {
-      json = JSON.parse(body.toString('utf8'));
-    } catch (err) {
-      return { status: 400, message: `Failed to parse body into JSON: ${(err as Error).message}` };
-    }
-    const parsed = parseJson(type, json);
-    if ('error' in parsed) return { status: 400, message: `Failed to convert JSON into ${type.name} protobuf: ${parsed.error}` };
-    return { call: parsed.message };
+  let json: unknown;
+  try {
+    json = JSON.parse(body.toString('utf8'));
+  } catch (err) {
+    return { kind: 'json', message: (err as Error).message };
   }
-  return { status: 415, message: `Expecting 'Content-Type' of ${APPLICATION_JSON} or ${APPLICATION_PROTOBUF}` };
+  const parsed = parseJson(type, json);
+  return 'error' in parsed ? { kind: 'convert', message: parsed.error } : { call: parsed.message };
+}
+
+/**
+ * A call as the master's `api` and `scheduler` handlers read one (the agent's
+ * texts differ: agent/operator-api.ts). JSON goes through stout's parser.
+ */
+export function decodeCall(typeName: string, contentType: string | undefined, body: Buffer): Decoded {
+  if (contentType === undefined) return { status: 400, message: "Expecting 'Content-Type' to be present" };
+  if (contentType !== APPLICATION_JSON && contentType !== APPLICATION_PROTOBUF) {
+    return { status: 415, message: `Expecting 'Content-Type' of ${APPLICATION_JSON} or ${APPLICATION_PROTOBUF}` };
+  }
+  const d = decodeBody(typeName, contentType, body);
+  if ('call' in d) return d;
+  const name = messageType(typeName).name;
+  if (d.kind === 'protobuf') return { status: 400, message: `Failed to parse body into ${name} protobuf` };
+  if (d.kind === 'json') return { status: 400, message: `Failed to parse body into JSON: ${d.message}` };
+  return { status: 400, message: `Failed to convert JSON into ${name} protobuf: ${d.message}` };
+}
+
+/**
+ * The checks validation::{master,agent}::call::validate make of every call: a
+ * type, and the message its type names (unless that one is `optional`).
+ */
+export function missingCallField(typeName: string, call: Plain, optional: readonly string[] = []): string | undefined {
+  if (call.type === undefined) return "Expecting 'type' to be present";
+  const field = String(call.type).toLowerCase();
+  if (messageType(typeName).fields[field] && call[field] === undefined && !optional.includes(field)) return `Expecting '${field}' to be present`;
+  return undefined;
 }
 
 /**

@@ -1,0 +1,208 @@
+// The agent's v1 operator API, POST /api/v1 (Http::api and _api in
+// src/slave/http.cpp, 1.7.1): the call in JSON or protobuf, the answer in the
+// accepted encoding, with the agent's own texts (they differ from the
+// master's). The reads answer from the agent's books; the container calls
+// this agent does not carry out answer 501 with no body, as 1.7.1 answers a
+// call it does not know. Loaded on the first call (protobufjs stays out of an
+// agent's start-up).
+import type http from 'node:http';
+import { sendText, type Request } from '../common/http.js';
+import { LoggingLevel } from '../common/log.js';
+import { listFilesResponse, readFileResponse, sendFilesError } from '../common/proto/files-calls.js';
+import { toV1 } from '../common/resources.js';
+import {
+  acceptType, APPLICATION_JSON, APPLICATION_PROTOBUF, decodeBody, missingCallField, sendMessage, type ContentType,
+} from '../common/proto/wire.js';
+import type { Agent, ExecutorRecord, FrameworkRecord, TaskRecord } from './agent.js';
+import { BUILD_DATE, BUILD_TIME, BUILD_USER, MESOS_VERSION, sortedFlags } from './config.js';
+import { executorStatistics } from './statistics.js';
+import { isTerminal, type TaskInfo } from './types.js';
+
+/* eslint-disable @typescript-eslint/no-explicit-any */
+type Pb = any;
+
+const CALL = 'mesos.v1.agent.Call';
+const RESPONSE = 'mesos.v1.agent.Response';
+const APPLICATION_RECORDIO = 'application/recordio';
+const MESSAGE_CONTENT_TYPE = 'message-content-type';
+const MESSAGE_ACCEPT = 'message-accept';
+
+/** GET/SET_LOGGING_LEVEL's verbosity, one per agent process. */
+const logging = new LoggingLevel();
+
+function empty200(res: http.ServerResponse, status = 200): void {
+  res.writeHead(status, { 'Content-Length': 0 });
+  res.end();
+}
+
+/** protobuf::createTask, and the Task the agent keeps once the executor has it. */
+function taskV1(agent: Agent, t: TaskRecord, queued: boolean): Pb {
+  const info: TaskInfo = t.info;
+  const out: Pb = {
+    name: info.name,
+    task_id: info.task_id,
+    framework_id: { value: t.frameworkId },
+    agent_id: { value: agent.agentId || info.agent_id?.value || '' },
+    state: queued ? 'TASK_STAGING' : t.state,
+    resources: info.resources ?? [],
+    statuses: queued ? [] : t.statuses.map(({ data: _data, ...s }) => s),
+  };
+  const latest = t.statuses.at(-1);
+  if (!queued && latest) {
+    out.status_update_state = latest.state;
+    if (latest.uuid) out.status_update_uuid = latest.uuid;
+  }
+  if (info.labels) out.labels = info.labels;
+  if (info.discovery) out.discovery = info.discovery;
+  if (info.container) out.container = info.container;
+  if (info.command?.user) out.user = info.command.user;
+  return out;
+}
+
+/** Slave::getExecutorInfo: the command executor the agent made for a task. */
+function executorInfoV1(fw: FrameworkRecord, exec: ExecutorRecord): Pb {
+  const task = exec.task.info;
+  const command: Pb = { shell: false, value: '/usr/libexec/mesos/mesos-executor', arguments: ['mesos-executor', '--launcher_dir=/usr/libexec/mesos'] };
+  if (task.command?.uris) command.uris = task.command.uris;
+  if (task.command?.environment) command.environment = task.command.environment;
+  if (task.command?.user) command.user = task.command.user;
+  const out: Pb = { executor_id: { value: exec.id }, framework_id: { value: fw.id }, command, resources: toV1(exec.resources, exec.role), name: exec.name, source: exec.source };
+  if (task.container) out.container = task.container;
+  if (task.labels) out.labels = task.labels;
+  if (task.discovery) out.discovery = task.discovery;
+  return out;
+}
+
+function getTasks(agent: Agent): Pb {
+  const out: Pb = { pending_tasks: [], queued_tasks: [], launched_tasks: [], terminated_tasks: [], completed_tasks: [] };
+  for (const fw of [...agent.frameworks.values(), ...agent.completedFrameworks]) {
+    for (const exec of fw.executors.values()) {
+      const t = exec.task;
+      if (t.state === 'TASK_STAGING' && t.statuses.length === 0) out.queued_tasks.push(taskV1(agent, t, true));
+      else if (isTerminal(t.state)) out.terminated_tasks.push(taskV1(agent, t, false));
+      else out.launched_tasks.push(taskV1(agent, t, false));
+    }
+    for (const exec of fw.completedExecutors) out.completed_tasks.push(taskV1(agent, exec.task, false));
+  }
+  return out;
+}
+
+function getExecutors(agent: Agent): Pb {
+  const out: Pb = { executors: [], completed_executors: [] };
+  for (const fw of [...agent.frameworks.values(), ...agent.completedFrameworks]) {
+    for (const exec of fw.executors.values()) out.executors.push({ executor_info: executorInfoV1(fw, exec) });
+    for (const exec of fw.completedExecutors) out.completed_executors.push({ executor_info: executorInfoV1(fw, exec) });
+  }
+  return out;
+}
+
+function getFrameworks(agent: Agent): Pb {
+  return {
+    frameworks: [...agent.frameworks.values()].map((fw) => ({ framework_info: fw.info })),
+    completed_frameworks: agent.completedFrameworks.map((fw) => ({ framework_info: fw.info })),
+  };
+}
+
+async function getContainers(agent: Agent): Promise<Pb> {
+  const stats = await executorStatistics(agent);
+  return {
+    containers: stats.map(({ fw, exec, statistics }) => ({
+      framework_id: { value: fw.id },
+      executor_id: { value: exec.id },
+      executor_name: exec.name,
+      container_id: { value: exec.containerId },
+      container_status: { container_id: { value: exec.containerId }, ...(exec.task.statuses.at(-1)?.container_status?.network_infos ? { network_infos: exec.task.statuses.at(-1)!.container_status!.network_infos } : {}) },
+      resource_statistics: statistics,
+    })),
+  };
+}
+
+function agentInfo(agent: Agent): Pb {
+  const attributes = Object.entries(agent.cfg.attributes).map(([name, v]) =>
+    typeof v === 'number' ? { name, type: 'SCALAR', scalar: { value: v } } : { name, type: 'TEXT', text: { value: String(v) } },
+  );
+  const info: Pb = { hostname: agent.cfg.hostname, port: agent.cfg.advertisedPort, resources: toV1(agent.cfg.resources), attributes };
+  // (the id comes with the registration)
+  if (agent.agentId) info.id = { value: agent.agentId };
+  return info;
+}
+
+/** The agent's texts for a body that is not a Call (deserialize<T> in src/common/http.hpp). */
+async function readCall(r: Request, contentType: ContentType): Promise<{ call: Pb } | { message: string }> {
+  const d = decodeBody(CALL, contentType, await r.rawBody());
+  if ('call' in d) return d;
+  if (d.kind === 'protobuf') return { message: 'Failed to parse body into a protobuf object' };
+  if (d.kind === 'json') return { message: `Failed to parse body into JSON: ${d.message}` };
+  return { message: d.message };
+}
+
+/** POST /api/v1 */
+export async function agentOperatorApi(agent: Agent, r: Request): Promise<void> {
+  const { req, res } = r;
+  if (r.method !== 'POST') return sendText(res, 405, `Expecting one of { 'POST' }, but received '${r.method}'`, { Allow: 'POST' });
+  const ct = req.headers['content-type'];
+  if (ct === undefined) return sendText(res, 400, "Expecting 'Content-Type' to be present");
+  if (ct !== APPLICATION_JSON && ct !== APPLICATION_PROTOBUF && ct !== APPLICATION_RECORDIO) {
+    return sendText(res, 415, `Expecting 'Content-Type' of ${APPLICATION_JSON} or ${APPLICATION_PROTOBUF} or ${APPLICATION_RECORDIO}`);
+  }
+  // Streamed requests (ATTACH_CONTAINER_INPUT) are not carried out here: a RecordIO body is refused as 1.7.1 refuses it for any other call.
+  if (ct === APPLICATION_RECORDIO) {
+    if (req.headers[MESSAGE_CONTENT_TYPE] === undefined) return sendText(res, 400, "Expecting 'Message-Content-Type' to be set for streaming requests");
+    return sendText(res, 415, 'Streaming requests are not supported by this agent');
+  }
+  if (req.headers[MESSAGE_CONTENT_TYPE] !== undefined) {
+    return sendText(res, 415, "Expecting 'Message-Content-Type' to be not set for non-streaming requests");
+  }
+  const type = acceptType(req);
+  if (!type) return sendText(res, 406, `Expecting 'Accept' to allow ${APPLICATION_JSON} or ${APPLICATION_PROTOBUF} or ${APPLICATION_RECORDIO}`);
+  if (req.headers[MESSAGE_ACCEPT] !== undefined) {
+    return sendText(res, 406, "Expecting 'Message-Accept' to be not set for non-streaming responses");
+  }
+  const read = await readCall(r, ct);
+  if ('message' in read) return sendText(res, 400, read.message);
+  const call = read.call;
+  // (GET_CONTAINERS' own message only carries options)
+  const invalid = missingCallField(CALL, call, ['get_containers']);
+  if (invalid) return sendText(res, 400, `Failed to validate agent::Call: ${invalid}`);
+  const answer = (response: Pb) => sendMessage(res, RESPONSE, type, response);
+
+  switch (call.type) {
+    case 'GET_HEALTH':
+      return answer({ type: 'GET_HEALTH', get_health: { healthy: true } });
+    case 'GET_FLAGS':
+      return answer({ type: 'GET_FLAGS', get_flags: { flags: Object.entries(sortedFlags(agent.cfg)).map(([name, value]) => ({ name, value })) } });
+    case 'GET_VERSION':
+      return answer({ type: 'GET_VERSION', get_version: { version_info: { version: MESOS_VERSION, build_date: BUILD_DATE, build_time: BUILD_TIME, build_user: BUILD_USER, git_tag: MESOS_VERSION } } });
+    case 'GET_METRICS':
+      return answer({ type: 'GET_METRICS', get_metrics: { metrics: Object.entries(agent.metrics()).map(([name, value]) => ({ name, value })) } });
+    case 'GET_LOGGING_LEVEL':
+      return answer({ type: 'GET_LOGGING_LEVEL', get_logging_level: { level: logging.level } });
+    case 'SET_LOGGING_LEVEL':
+      logging.set(call.set_logging_level.level, call.set_logging_level.duration.nanoseconds / 1e6);
+      return empty200(res);
+    case 'LIST_FILES':
+    case 'READ_FILE': {
+      const got = call.type === 'LIST_FILES' ? listFilesResponse(agent.attached, call.list_files.path) : readFileResponse(agent.attached, call.read_file);
+      return 'response' in got ? answer(got.response) : sendFilesError(res, got);
+    }
+    case 'GET_STATE':
+      return answer({ type: 'GET_STATE', get_state: { get_tasks: getTasks(agent), get_executors: getExecutors(agent), get_frameworks: getFrameworks(agent) } });
+    case 'GET_CONTAINERS':
+      return answer({ type: 'GET_CONTAINERS', get_containers: await getContainers(agent) });
+    case 'GET_FRAMEWORKS':
+      return answer({ type: 'GET_FRAMEWORKS', get_frameworks: getFrameworks(agent) });
+    case 'GET_EXECUTORS':
+      return answer({ type: 'GET_EXECUTORS', get_executors: getExecutors(agent) });
+    case 'GET_OPERATIONS':
+      return answer({ type: 'GET_OPERATIONS', get_operations: {} });
+    case 'GET_TASKS':
+      return answer({ type: 'GET_TASKS', get_tasks: getTasks(agent) });
+    case 'GET_AGENT':
+      return answer({ type: 'GET_AGENT', get_agent: { agent_info: agentInfo(agent) } });
+    case 'GET_RESOURCE_PROVIDERS':
+      return answer({ type: 'GET_RESOURCE_PROVIDERS', get_resource_providers: {} });
+    default:
+      // UNKNOWN, and the container and resource provider calls (README)
+      return empty200(res, 501);
+  }
+}

@@ -1,0 +1,34 @@
+// LIST_FILES and READ_FILE of the master's and the agent's operator APIs: the
+// /files browse and read over the attached paths, as Response messages, and
+// their FilesError answers (NOT_FOUND 404 with no body, INVALID 400 with its text).
+import type http from 'node:http';
+import { listFiles, readFileRange, type FilesError } from '../files.js';
+import type { Plain } from './stout-json.js';
+
+const nanos = (ms: number) => ({ nanoseconds: Math.round(ms * 1000) * 1000 });
+
+export function listFilesResponse(attached: Map<string, string>, path: string): { response: Plain } | FilesError {
+  const listed = listFiles(attached, path);
+  if (!listed.ok) return listed;
+  // FileInfo: mode is st_mode, owners by name when known
+  const fileInfos = listed.entries.map(({ path: p, stat }) => ({
+    path: p, nlink: stat.nlink, size: stat.size, mtime: nanos(stat.mtimeMs), mode: stat.mode, uid: String(stat.uid), gid: String(stat.gid),
+  }));
+  return { response: { type: 'LIST_FILES', list_files: { file_infos: fileInfos } } };
+}
+
+export function readFileResponse(attached: Map<string, string>, read: Plain): { response: Plain } | FilesError {
+  const got = readFileRange(attached, read.path, read.offset, read.length);
+  if (!got.ok) return got;
+  return { response: { type: 'READ_FILE', read_file: { size: got.size, data: got.data.toString('base64') } } };
+}
+
+export function sendFilesError(res: http.ServerResponse, e: FilesError): void {
+  if (e.status === 404) {
+    res.writeHead(404, { 'Content-Length': 0 });
+    res.end();
+    return;
+  }
+  res.writeHead(e.status, { 'Content-Type': 'text/plain; charset=utf-8', 'Content-Length': Buffer.byteLength(e.message) });
+  res.end(e.message);
+}
