@@ -25,3 +25,4 @@ export { networkName } from '../plan/labels.js';
 export { sandboxTail } from '../probes/sandbox.js';
 export { pickReporter } from './reporters.js';
 export { ask, currentSetupPlan, runSetup } from '../setup/run-setup.js';
+export { taskExec } from '../lifecycle/task-exec.js';

@@ -6,6 +6,7 @@ import { registerDoctorCommand } from './setup-commands.js';
 import { registerImageCommands } from './image-commands.js';
 import { registerAppCommands } from './app-commands.js';
 import { registerChaosCommands } from './chaos-commands.js';
+import { registerTaskCommands } from './task-commands.js';
 import { registerUiCommand } from './ui-command.js';
 
 export function buildProgram(): Command {
@@ -20,6 +21,7 @@ export function buildProgram(): Command {
   registerDoctorCommand(program);
   registerImageCommands(program);
   registerAppCommands(program);
+  registerTaskCommands(program);
   registerChaosCommands(program);
   registerUiCommand(program);
   program.addHelpText(

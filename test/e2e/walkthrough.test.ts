@@ -150,6 +150,22 @@ describe.skipIf(officialImagesMissing)('the Marathon walkthrough', () => {
     expect((await cli(['app', 'wait', ...on('marathon-nc', '--replacing', before.id, '--timeout', '60s')])).exitCode).toBe(0);
   });
 
+  it("runs commands inside a running task with task exec: its environment and sandbox, stdin, and the command's exit status", async () => {
+    const task = json<{ tasks: Task[] }>(await cli(['app', 'wait', ...on('marathon-nc', '--timeout', '60s', '--json')])).tasks[0]!;
+    // one word is a shell command line, run in the task's sandbox with its environment
+    const exec = (...args: string[]) => ['task', 'exec', '--name', NAME, ...args];
+    const sh = await cli(exec(task.id, '--', 'echo "$MESOS_TASK_ID $PORT0"; test "$PWD" = "$MESOS_SANDBOX" && echo in-sandbox; echo to-stderr >&2; exit 7'));
+    expect(sh.stdout.split('\n'), `${sh.exitCode} ${sh.stderr}`).toEqual([`${task.id} 8000`, 'in-sandbox']);
+    expect(sh.stderr).toBe('to-stderr');
+    expect(sh.exitCode).toBe(7);
+    // more words are an argv; -i sends stdin; the start of a task id names it
+    const cat = await cli(exec('-i', task.id.slice(0, 20), '--', 'sh', '-c', 'tr a-z A-Z'), { input: 'through stdin\n' });
+    expect({ code: cat.exitCode, out: cat.stdout, err: cat.stderr }).toEqual({ code: 0, out: 'THROUGH STDIN', err: '' });
+    const missing = await cli(exec('no-such-task', '--', 'true'));
+    expect(missing.exitCode).not.toBe(0);
+    expect(missing.stderr).toMatch(/No running task no-such-task in cluster e2e-walk/);
+  });
+
   it('destroys the app and its task process is gone', async () => {
     const r = await cli(['app', 'destroy', ...on('marathon-nc', '--wait')]);
     expect(r.exitCode, r.stderr).toBe(0);

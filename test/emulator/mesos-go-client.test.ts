@@ -87,6 +87,8 @@ describe.skipIf(officialImagesMissing)('mesos-go (the Mesos project Go library, 
     expect(steps.get('agent GET_CONTAINERS')?.result).toEqual([`sleeper-protobuf mem_limit=${64 * 2 ** 20}`]);
     expect(steps.get('agent GET_EXECUTORS')?.result).toBe(1);
     expect(steps.get('agent GET_FRAMEWORKS')?.result).toEqual(['mesos-go-protobuf']);
+    // a nested container session in the sleeper's container: its output streamed, then its wait status (exit 4 << 8)
+    expect(steps.get('agent nested session')?.result).toEqual({ stdout: 'nested in sleeper-protobuf\n', stderr: 'oops\n', exit_status: 4 << 8 });
     const ours: string[] = steps.get('operator events')?.result;
     expect(ours[0]).toBe('FRAMEWORK_ADDED');
     expect(ours.at(-1)).toBe('FRAMEWORK_REMOVED');
@@ -112,5 +114,6 @@ describe.skipIf(officialImagesMissing)('mesos-go (the Mesos project Go library, 
     expect(steps.get('GET_TASKS')?.result.completed).toEqual({ 'finisher-json': 'TASK_FINISHED', 'sleeper-json': 'TASK_KILLED' });
     expect(steps.get('agent GET_TASKS')?.result).toEqual(['sleeper-json TASK_RUNNING']);
     expect(steps.get('agent GET_FRAMEWORKS')?.result).toEqual(['mesos-go-json']);
+    expect(steps.get('agent nested session')?.result).toEqual({ stdout: 'nested in sleeper-json\n', stderr: 'oops\n', exit_status: 4 << 8 });
   });
 });

@@ -11,10 +11,11 @@ export interface CliResult {
   ms: number;
 }
 
-export async function cli(args: string[], opts: { env?: Record<string, string>; cwd?: string; timeoutMs?: number } = {}): Promise<CliResult> {
+export async function cli(args: string[], opts: { env?: Record<string, string>; cwd?: string; timeoutMs?: number; input?: string } = {}): Promise<CliResult> {
   const t0 = Date.now();
   const r = await execa(process.execPath, [BIN, ...args], {
     reject: false,
+    ...(opts.input !== undefined ? { input: opts.input } : {}),
     env: { CI: 'true', ...opts.env },
     cwd: opts.cwd ?? path.resolve(import.meta.dirname, 'empty-cwd'),
     timeout: opts.timeoutMs ?? 300_000,

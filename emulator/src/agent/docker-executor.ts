@@ -5,6 +5,7 @@
 // the agent container here: HOST networking joins the agent's network
 // namespace, BRIDGE joins the agent's Docker network, and each host_port is
 // served on the agent's address by a TCP proxy to the task container.
+import { randomUUID } from 'node:crypto';
 import fs from 'node:fs';
 import net from 'node:net';
 import path from 'node:path';
@@ -12,7 +13,8 @@ import { fromV1 } from '../common/resources.js';
 import { DockerEngine, DockerError, type ContainerInspect } from './docker.js';
 import { commandEnvironment, executorEnvironment, TaskExecutor, type ExecutorContext } from './executor.js';
 import { fetchUris } from './sandbox.js';
-import type { HealthCheck, PortMapping } from './types.js';
+import type { NestedProcess } from './nested.js';
+import type { CommandInfo, HealthCheck, PortMapping } from './types.js';
 import { glogLine, sleep } from './util.js';
 import { engineStatsUsage, type Usage } from './usage.js';
 
@@ -157,6 +159,31 @@ export class DockerExecutor extends TaskExecutor {
   protected readonly defaultGraceMs: number;
   private readonly name: string;
   private containerId: string | undefined;
+
+  /**
+   * A session's command run in the task's container (docker exec), in a shell
+   * that first notes its pid so KILL_NESTED_CONTAINER can signal it; no stdin.
+   */
+  override startNested(command: CommandInfo): NestedProcess | undefined {
+    const container = this.containerId;
+    if (!container || this.terminated) return undefined;
+    const pidFile = `/tmp/.mesos-up-nested-${randomUUID()}`;
+    const argv = (command.shell ?? true) ? ['/bin/sh', '-c', command.value ?? ''] : [command.value ?? 'false', ...(command.arguments ?? []).slice(1)];
+    const cmd = ['/bin/sh', '-c', `echo $$ > ${pidFile}; exec "$@"`, 'sh', ...argv];
+    const env = (command.environment?.variables ?? []).filter((v) => v.type !== 'SECRET').map((v) => `${v.name}=${v.value ?? ''}`);
+    const listeners: Array<(stream: 'STDOUT' | 'STDERR', data: Buffer) => void> = [];
+    const engine = this.engine;
+    const exited = engine
+      .execStream(container, cmd, env, (stream, data) => listeners.forEach((l) => l(stream === 2 ? 'STDERR' : 'STDOUT', data)))
+      .then((code) => (code < 0 ? 1 : code) << 8, () => 1 << 8);
+    return {
+      onOutput: (fn) => void listeners.push(fn),
+      write: () => undefined,
+      end: () => undefined,
+      kill: (signal) => void engine.exec(container, ['/bin/sh', '-c', `kill -${signal} "$(cat ${pidFile})"`]).catch(() => undefined),
+      exited,
+    };
+  }
 
   override async usage(): Promise<Usage> {
     if (!this.containerId || this.terminated) return {};

@@ -200,6 +200,19 @@ export class DockerEngine {
     for await (const c of res) demux.push(c as Buffer);
   }
 
+  /**
+   * Starts a command in a running container with its output demultiplexed to
+   * `sink`; resolves with the exit code once it ends.
+   */
+  async execStream(id: string, cmd: string[], env: string[], sink: (stream: 1 | 2, data: Buffer) => void): Promise<number> {
+    const created = await this.call<{ Id: string }>('POST', `/containers/${id}/exec`, { Cmd: cmd, Env: env, AttachStdout: true, AttachStderr: true });
+    const res = await this.raw('POST', `/exec/${created.body.Id}/start`, { Detach: false, Tty: false }, 0);
+    const demux = new StreamDemuxer(sink);
+    for await (const c of res) demux.push(c as Buffer);
+    const info = await this.call<{ ExitCode: number | null }>('GET', `/exec/${created.body.Id}/json`);
+    return info.body.ExitCode ?? -1;
+  }
+
   /** Runs a command in a running container; resolves with its exit code. */
   async exec(id: string, cmd: string[], env: string[] = [], timeoutMs = 0): Promise<number> {
     const created = await this.call<{ Id: string }>('POST', `/containers/${id}/exec`, { Cmd: cmd, Env: env, AttachStdout: true, AttachStderr: true });

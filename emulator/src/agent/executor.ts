@@ -7,7 +7,8 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import type { AgentConfig } from './config.js';
 import { HealthChecker, type HealthTarget, type HealthUpdate } from './health.js';
 import { fetchUris, type UserInfo } from './sandbox.js';
-import type { FrameworkInfo, HealthCheck, NetworkInfoJson, TaskInfo, TaskState } from './types.js';
+import { childProcess, type NestedProcess } from './nested.js';
+import type { CommandInfo, FrameworkInfo, HealthCheck, NetworkInfoJson, TaskInfo, TaskState } from './types.js';
 import { describeExit, glogLine, HOST_DEFAULT_PATH } from './util.js';
 import { processTreeUsage, type Usage } from './usage.js';
 
@@ -96,6 +97,11 @@ export abstract class TaskExecutor {
   /** What the task uses now, for /monitor/statistics; nothing once it has ended. */
   async usage(): Promise<Usage> {
     return {};
+  }
+
+  /** A process in the running task's environment (a nested container session); undefined once the task has ended. */
+  startNested(_command: CommandInfo): NestedProcess | undefined {
+    return undefined;
   }
 
   /** Default kill grace period when no KillPolicy says otherwise. */
@@ -231,6 +237,21 @@ export class CommandExecutor extends TaskExecutor {
   }
   private escalation: NodeJS.Timeout | undefined;
   private env: Record<string, string> = {};
+
+  /** The session's command with the task's environment (and its own), in the sandbox, as the task's user, in a process group of its own. */
+  override startNested(command: CommandInfo): NestedProcess | undefined {
+    if (!this.child || this.terminated) return undefined;
+    const shell = command.shell ?? true;
+    const child = spawn(shell ? '/bin/sh' : (command.value ?? 'false'), shell ? ['-c', command.value ?? ''] : (command.arguments ?? []).slice(1), {
+      ...(shell ? {} : { argv0: command.arguments?.[0] ?? command.value }),
+      cwd: this.ctx.directory,
+      env: commandEnvironment(this.ctx, this.env, command),
+      detached: true,
+      stdio: ['pipe', 'pipe', 'pipe'],
+      ...(this.ctx.user ? { uid: this.ctx.user.uid, gid: this.ctx.user.gid } : {}),
+    });
+    return childProcess(child);
+  }
 
   protected async prepare(): Promise<void> {
     try {

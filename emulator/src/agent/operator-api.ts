@@ -11,10 +11,14 @@ import { LoggingLevel } from '../common/log.js';
 import { listFilesResponse, readFileResponse, sendFilesError } from '../common/proto/files-calls.js';
 import { toV1 } from '../common/resources.js';
 import {
-  acceptType, APPLICATION_JSON, APPLICATION_PROTOBUF, decodeBody, missingCallField, sendMessage, type ContentType,
+  accepts, acceptType, APPLICATION_JSON, APPLICATION_PROTOBUF, decodeBody, headerAccepts, lastHeader, missingCallField, sendMessage, type ContentType,
 } from '../common/proto/wire.js';
+import { RecordDecoder } from '../common/recordio.js';
 import type { Agent, ExecutorRecord, FrameworkRecord, TaskRecord } from './agent.js';
 import { BUILD_DATE, BUILD_TIME, BUILD_USER, MESOS_VERSION, sortedFlags } from './config.js';
+import {
+  APPLICATION_RECORDIO, attachInput, attachOutput, killNested, launchSession, removeNested, validateNested, waitNested, type MediaTypes,
+} from './session-api.js';
 import { executorStatistics } from './statistics.js';
 import { isTerminal, type TaskInfo } from './types.js';
 
@@ -23,7 +27,6 @@ type Pb = any;
 
 const CALL = 'mesos.v1.agent.Call';
 const RESPONSE = 'mesos.v1.agent.Response';
-const APPLICATION_RECORDIO = 'application/recordio';
 const MESSAGE_CONTENT_TYPE = 'message-content-type';
 const MESSAGE_ACCEPT = 'message-accept';
 
@@ -128,42 +131,105 @@ function agentInfo(agent: Agent): Pb {
 }
 
 /** The agent's texts for a body that is not a Call (deserialize<T> in src/common/http.hpp). */
-async function readCall(r: Request, contentType: ContentType): Promise<{ call: Pb } | { message: string }> {
-  const d = decodeBody(CALL, contentType, await r.rawBody());
+function callFrom(bytes: Buffer, contentType: ContentType): { call: Pb } | { message: string } {
+  const d = decodeBody(CALL, contentType, bytes);
   if ('call' in d) return d;
   if (d.kind === 'protobuf') return { message: 'Failed to parse body into a protobuf object' };
   if (d.kind === 'json') return { message: `Failed to parse body into JSON: ${d.message}` };
   return { message: d.message };
 }
 
+const isMedia = (v: unknown): v is ContentType => v === APPLICATION_JSON || v === APPLICATION_PROTOBUF;
+
+/** Http::api's negotiation: the body's type (RecordIO with an inner type for streamed requests) and the answer's. */
+function mediaTypes(req: http.IncomingMessage): MediaTypes | { status: number; message: string } {
+  const ct = lastHeader(req, 'content-type');
+  if (ct === undefined) return { status: 400, message: "Expecting 'Content-Type' to be present" };
+  if (!isMedia(ct) && ct !== APPLICATION_RECORDIO) {
+    return { status: 415, message: `Expecting 'Content-Type' of ${APPLICATION_JSON} or ${APPLICATION_PROTOBUF} or ${APPLICATION_RECORDIO}` };
+  }
+  const media: MediaTypes = { content: ct, accept: APPLICATION_JSON };
+  const mct = lastHeader(req, MESSAGE_CONTENT_TYPE);
+  if (ct === APPLICATION_RECORDIO) {
+    if (mct === undefined) return { status: 400, message: "Expecting 'Message-Content-Type' to be set for streaming requests" };
+    if (!isMedia(mct)) return { status: 415, message: `Expecting 'Message-Content-Type' of ${APPLICATION_JSON} or ${APPLICATION_PROTOBUF}` };
+    media.messageContent = mct;
+  } else if (mct !== undefined) {
+    return { status: 415, message: "Expecting 'Message-Content-Type' to be not set for non-streaming requests" };
+  }
+  const accept = acceptType(req) ?? (accepts(req, APPLICATION_RECORDIO) ? APPLICATION_RECORDIO : undefined);
+  if (!accept) return { status: 406, message: `Expecting 'Accept' to allow ${APPLICATION_JSON} or ${APPLICATION_PROTOBUF} or ${APPLICATION_RECORDIO}` };
+  media.accept = accept;
+  const ma = lastHeader(req, MESSAGE_ACCEPT);
+  if (accept === APPLICATION_RECORDIO) {
+    media.messageAccept = headerAccepts(ma, APPLICATION_JSON) ? APPLICATION_JSON : headerAccepts(ma, APPLICATION_PROTOBUF) ? APPLICATION_PROTOBUF : undefined;
+    if (!media.messageAccept) return { status: 406, message: `Expecting 'Message-Accept' to allow ${APPLICATION_JSON} or ${APPLICATION_PROTOBUF}` };
+  } else if (ma !== undefined) {
+    return { status: 406, message: "Expecting 'Message-Accept' to be not set for non-streaming responses" };
+  }
+  return media;
+}
+
+/** The first record of a streamed request, and what was read past it. */
+function firstRecord(req: http.IncomingMessage, decoder: RecordDecoder): Promise<{ first?: Buffer; rest: Buffer[]; error?: string }> {
+  return new Promise((resolve) => {
+    const onData = (chunk: Buffer) => {
+      let records: Buffer[];
+      try {
+        records = decoder.pushRaw(chunk);
+      } catch (err) {
+        done({ rest: [], error: (err as Error).message });
+        return;
+      }
+      if (records.length) done({ first: records[0], rest: records.slice(1) });
+    };
+    const onEnd = () => done({ rest: [] });
+    const done = (v: { first?: Buffer; rest: Buffer[]; error?: string }) => {
+      req.off('data', onData);
+      req.off('end', onEnd);
+      req.pause();
+      resolve(v);
+    };
+    req.on('data', onData);
+    req.on('end', onEnd);
+  });
+}
+
 /** POST /api/v1 */
 export async function agentOperatorApi(agent: Agent, r: Request): Promise<void> {
   const { req, res } = r;
   if (r.method !== 'POST') return sendText(res, 405, `Expecting one of { 'POST' }, but received '${r.method}'`, { Allow: 'POST' });
-  const ct = req.headers['content-type'];
-  if (ct === undefined) return sendText(res, 400, "Expecting 'Content-Type' to be present");
-  if (ct !== APPLICATION_JSON && ct !== APPLICATION_PROTOBUF && ct !== APPLICATION_RECORDIO) {
-    return sendText(res, 415, `Expecting 'Content-Type' of ${APPLICATION_JSON} or ${APPLICATION_PROTOBUF} or ${APPLICATION_RECORDIO}`);
+  const media = mediaTypes(req);
+  if ('status' in media) return sendText(res, media.status, media.message);
+  let read: { call: Pb } | { message: string };
+  let streamed: { rest: Buffer[]; decoder: RecordDecoder } | undefined;
+  if (media.content === APPLICATION_RECORDIO) {
+    const decoder = new RecordDecoder();
+    const got = await firstRecord(req, decoder);
+    if (got.error) return sendText(res, 400, got.error);
+    if (!got.first) return sendText(res, 400, 'Received EOF while reading request body');
+    read = callFrom(got.first, media.messageContent!);
+    streamed = { rest: got.rest, decoder };
+  } else {
+    read = callFrom(await r.rawBody(), media.content);
   }
-  // Streamed requests (ATTACH_CONTAINER_INPUT) are not carried out here: a RecordIO body is refused as 1.7.1 refuses it for any other call.
-  if (ct === APPLICATION_RECORDIO) {
-    if (req.headers[MESSAGE_CONTENT_TYPE] === undefined) return sendText(res, 400, "Expecting 'Message-Content-Type' to be set for streaming requests");
-    return sendText(res, 415, 'Streaming requests are not supported by this agent');
-  }
-  if (req.headers[MESSAGE_CONTENT_TYPE] !== undefined) {
-    return sendText(res, 415, "Expecting 'Message-Content-Type' to be not set for non-streaming requests");
-  }
-  const type = acceptType(req);
-  if (!type) return sendText(res, 406, `Expecting 'Accept' to allow ${APPLICATION_JSON} or ${APPLICATION_PROTOBUF} or ${APPLICATION_RECORDIO}`);
-  if (req.headers[MESSAGE_ACCEPT] !== undefined) {
-    return sendText(res, 406, "Expecting 'Message-Accept' to be not set for non-streaming responses");
-  }
-  const read = await readCall(r, ct);
   if ('message' in read) return sendText(res, 400, read.message);
   const call = read.call;
   // (GET_CONTAINERS' own message only carries options)
-  const invalid = missingCallField(CALL, call, ['get_containers']);
+  const invalid = missingCallField(CALL, call, ['get_containers']) ?? validateNested(call);
   if (invalid) return sendText(res, 400, `Failed to validate agent::Call: ${invalid}`);
+
+  // Http::_api: which calls may stream
+  if (streamed && call.type !== 'ATTACH_CONTAINER_INPUT') {
+    return sendText(res, 415, `Streaming 'Content-Type' ${APPLICATION_RECORDIO} is not supported for ${call.type} call`);
+  }
+  if (!streamed && call.type === 'ATTACH_CONTAINER_INPUT') {
+    return sendText(res, 415, `Expecting 'Content-Type' to be ${APPLICATION_RECORDIO} for ${call.type} call`);
+  }
+  if (media.accept === APPLICATION_RECORDIO && call.type !== 'ATTACH_CONTAINER_OUTPUT' && call.type !== 'LAUNCH_NESTED_CONTAINER_SESSION') {
+    return sendText(res, 406, `Streaming response is not supported for ${call.type} call`);
+  }
+  const type = media.accept === APPLICATION_RECORDIO ? media.messageAccept! : media.accept;
   const answer = (response: Pb) => sendMessage(res, RESPONSE, type, response);
 
   switch (call.type) {
@@ -201,8 +267,20 @@ export async function agentOperatorApi(agent: Agent, r: Request): Promise<void> 
       return answer({ type: 'GET_AGENT', get_agent: { agent_info: agentInfo(agent) } });
     case 'GET_RESOURCE_PROVIDERS':
       return answer({ type: 'GET_RESOURCE_PROVIDERS', get_resource_providers: {} });
+    case 'LAUNCH_NESTED_CONTAINER_SESSION':
+      return launchSession(agent, call, res, media);
+    case 'ATTACH_CONTAINER_OUTPUT':
+      return attachOutput(call, res, media);
+    case 'ATTACH_CONTAINER_INPUT':
+      return attachInput(call, req, streamed!.rest, streamed!.decoder, res, media.messageContent!);
+    case 'WAIT_NESTED_CONTAINER':
+      return waitNested(call, res, type);
+    case 'KILL_NESTED_CONTAINER':
+      return killNested(call, res);
+    case 'REMOVE_NESTED_CONTAINER':
+      return removeNested(call, res);
     default:
-      // UNKNOWN, and the container and resource provider calls (README)
+      // UNKNOWN, and the other container and resource provider calls (README)
       return empty200(res, 501);
   }
 }

@@ -127,6 +127,12 @@ export interface NetworkInfoJson {
   port_mappings?: PortMapping[];
 }
 
+/** A container's id; a nested container names its parent. */
+export interface ContainerID {
+  value: string;
+  parent?: ContainerID;
+}
+
 export interface ContainerStatus {
   container_id?: Id;
   network_infos?: NetworkInfoJson[];

@@ -7,7 +7,7 @@
 import type http from 'node:http';
 import { listFilesResponse, readFileResponse, sendFilesError } from '../common/proto/files-calls.js';
 import { sendText, type Request } from '../common/http.js';
-import { acceptType, decodeCall, missingCallField, NOT_ACCEPTABLE, sendMessage, type ContentType } from '../common/proto/wire.js';
+import { acceptType, decodeCall, lastHeader, missingCallField, NOT_ACCEPTABLE, sendMessage, type ContentType } from '../common/proto/wire.js';
 import { flagsObject } from './config.js';
 import { metricsJson, versionJson } from './json.js';
 import { glog } from './log.js';
@@ -37,7 +37,7 @@ function validate(call: Pb): string | undefined {
 export async function operatorApi(master: Master, r: Request): Promise<void> {
   const { req, res } = r;
   if (r.method !== 'POST') return sendText(res, 405, `Expecting one of { 'POST' }, but received '${r.method}'`, { Allow: 'POST' });
-  const decoded = decodeCall(CALL, req.headers['content-type'], await r.rawBody());
+  const decoded = decodeCall(CALL, lastHeader(req, 'content-type'), await r.rawBody());
   if ('status' in decoded) return sendText(res, decoded.status, decoded.message);
   const call = decoded.call;
   const invalid = validate(call);

@@ -15,7 +15,7 @@ import type { EventStream, Pb } from './types.js';
 import { operatorApi } from './operator-api.js';
 import { uiRoutes } from '../ui/master/serve.js';
 import { filesRoutes } from '../common/files.js';
-import { acceptType, decodeCall, NOT_ACCEPTABLE, sendMessage, type ContentType } from '../common/proto/wire.js';
+import { acceptType, decodeCall, lastHeader, NOT_ACCEPTABLE, sendMessage, type ContentType } from '../common/proto/wire.js';
 
 /** What a newly elected master answers until it has read the registry. */
 const NOT_RECOVERED = 'Master has not finished recovery';
@@ -153,7 +153,7 @@ async function scheduler(master: Master, r: Request, redirect: (r: Request) => v
   if (r.method !== 'POST') {
     return sendText(res, 405, `Expecting one of { 'POST' }, but received '${r.method}'`, { Allow: 'POST' });
   }
-  const decoded = decodeCall('mesos.v1.scheduler.Call', req.headers['content-type'], await r.rawBody());
+  const decoded = decodeCall('mesos.v1.scheduler.Call', lastHeader(req, 'content-type'), await r.rawBody());
   if ('status' in decoded) return sendText(res, decoded.status, decoded.message);
   const call = decoded.call;
   const invalid = validateCall(call);
@@ -166,7 +166,7 @@ async function scheduler(master: Master, r: Request, redirect: (r: Request) => v
   }
 
   if (call.type === 'SUBSCRIBE') {
-    if (req.headers['mesos-stream-id'] !== undefined) {
+    if (lastHeader(req, 'mesos-stream-id') !== undefined) {
       return sendText(res, 400, "Subscribe calls should not include the 'Mesos-Stream-Id' header");
     }
     const stream: EventStream = { id: randomUUID(), res, closed: false, contentType: answerType! };
@@ -184,7 +184,7 @@ async function scheduler(master: Master, r: Request, redirect: (r: Request) => v
   if (call.type !== 'UNKNOWN') fwCount(fw, `calls/${String(call.type).toLowerCase()}`);
   if (!fw.connected) return sendText(res, 403, 'Framework is not subscribed');
   if (!fw.stream) return sendText(res, 403, 'Framework is not connected via HTTP');
-  const streamId = req.headers['mesos-stream-id'];
+  const streamId = lastHeader(req, 'mesos-stream-id');
   if (streamId === undefined) return sendText(res, 400, "All non-subscribe calls should include the 'Mesos-Stream-Id' header");
   if (streamId !== fw.stream.id) {
     return sendText(res, 400, `The stream ID '${String(streamId)}' included in this request didn't match the stream ID currently associated with framework ID ${fw.id}`);

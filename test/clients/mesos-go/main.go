@@ -16,6 +16,7 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"io"
 	"net/http"
 	"os"
 	"sort"
@@ -354,12 +355,43 @@ func agentCalls(agentURL string, codec encoding.Codec, do httpcli.Opt, ctx conte
 	}
 	report("agent GET_TASKS", launched)
 	containers := []string{}
+	parent := ""
 	for _, c := range call("agent GET_CONTAINERS", acalls.GetContainers()).GetGetContainers().GetContainers() {
 		if eid := c.GetExecutorID(); eid.GetValue() == sleeper {
 			containers = append(containers, fmt.Sprintf("%s mem_limit=%d", eid.GetValue(), c.GetResourceStatistics().GetMemLimitBytes()))
+			parent = c.ContainerID.Value
 		}
 	}
 	report("agent GET_CONTAINERS", containers)
+
+	// A command in the task's environment, as exec-into-a-task tools run one.
+	session := mesos.ContainerID{Value: fmt.Sprintf("session-%d", time.Now().UnixNano()), Parent: &mesos.ContainerID{Value: parent}}
+	cmd := &mesos.CommandInfo{Value: proto("echo nested in $MESOS_EXECUTOR_ID; echo oops >&2; exit 4")}
+	out, err := sender.Send(ctx, acalls.NonStreaming(acalls.LaunchNestedContainerSession(session, cmd, nil)))
+	if err != nil {
+		fail("agent LAUNCH_NESTED_CONTAINER_SESSION", err)
+	}
+	var stdout, stderr []byte
+	for {
+		var pio agent.ProcessIO
+		if err := out.Decode(&pio); err != nil {
+			if err != io.EOF {
+				fail("agent LAUNCH_NESTED_CONTAINER_SESSION", err)
+			}
+			break
+		}
+		if pio.GetType() == agent.ProcessIO_DATA {
+			switch pio.GetData().GetType() {
+			case agent.ProcessIO_Data_STDOUT:
+				stdout = append(stdout, pio.GetData().GetData()...)
+			case agent.ProcessIO_Data_STDERR:
+				stderr = append(stderr, pio.GetData().GetData()...)
+			}
+		}
+	}
+	out.Close()
+	status := call("agent WAIT_NESTED_CONTAINER", acalls.WaitNestedContainer(session)).GetWaitNestedContainer().GetExitStatus()
+	report("agent nested session", map[string]interface{}{"stdout": string(stdout), "stderr": string(stderr), "exit_status": status})
 	executors := 0
 	for _, e := range call("agent GET_EXECUTORS", acalls.GetExecutors()).GetGetExecutors().GetExecutors() {
 		if ei := e.GetExecutorInfo(); ei.ExecutorID.Value == sleeper {

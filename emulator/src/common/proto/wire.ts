@@ -72,7 +72,20 @@ export function missingCallField(typeName: string, call: Plain, optional: readon
  * only with q=0. No header: anything goes.
  */
 export function accepts(req: http.IncomingMessage, type: string): boolean {
-  const header = req.headers.accept;
+  return headerAccepts(lastHeader(req, 'accept'), type);
+}
+
+/**
+ * A request header as libprocess reads it: its decoder keeps one value per
+ * name, the last one sent (Node joins or drops repeats).
+ */
+export function lastHeader(req: http.IncomingMessage, name: string): string | undefined {
+  return req.headersDistinct?.[name]?.at(-1) ?? (req.headers[name] as string | undefined);
+}
+
+/** The same rule over any header of that form (the agent's Message-Accept). */
+export function headerAccepts(header: string | string[] | undefined, type: string): boolean {
+  if (Array.isArray(header)) header = header.join(',');
   if (header === undefined) return true;
   const ranges = header.replace(/[ \t\n]/g, '').split(',').filter(Boolean).map((r) => r.split(';'));
   const [major] = type.split('/');
