@@ -14,7 +14,8 @@ import type { ClusterInfo } from '../../src/lifecycle/describe.js';
 import { networkName } from '../../src/plan/labels.js';
 import { cli, json } from '../support/cli.js';
 import { buildClientImage, runOnNetwork } from '../support/client-container.js';
-import { officialImagesMissing, TEST_IMAGES } from './harness.js';
+import { docker } from '../support/docker.js';
+import { eventually, officialImagesMissing, TEST_IMAGES } from './harness.js';
 
 const NAME = 'mesos-go';
 const SOURCE = fileURLToPath(new URL('../clients/mesos-go/main.go', import.meta.url));
@@ -115,5 +116,29 @@ describe.skipIf(officialImagesMissing)('mesos-go (the Mesos project Go library, 
     expect(steps.get('agent GET_TASKS')?.result).toEqual(['sleeper-json TASK_RUNNING']);
     expect(steps.get('agent GET_FRAMEWORKS')?.result).toEqual(['mesos-go-json']);
     expect(steps.get('agent nested session')?.result).toEqual({ stdout: 'nested in sleeper-json\n', stderr: 'oops\n', exit_status: 4 << 8 });
+  });
+});
+
+// Last on this cluster: it takes the agent away.
+describe.skipIf(officialImagesMissing)('MARK_AGENT_GONE over the operator API', () => {
+  it('tells the agent to shut down, reports its tasks gone, and keeps it out', async () => {
+    const post = async (call: unknown) => {
+      const r = await fetch(`${cluster.masterUrl}/api/v1`, { method: 'POST', headers: { 'Content-Type': 'application/json' }, body: JSON.stringify(call) });
+      return { status: r.status, text: await r.text() };
+    };
+    const agents = JSON.parse((await post({ type: 'GET_AGENTS' })).text).get_agents.agents;
+    const agentId = agents[0].agent_info.id.value;
+    expect(await post({ type: 'MARK_AGENT_GONE', mark_agent_gone: { agent_id: { value: 'no-such-agent' } } })).toEqual({ status: 404, text: "Agent 'no-such-agent' not found" });
+    expect(await post({ type: 'MARK_AGENT_GONE', mark_agent_gone: { agent_id: { value: agentId } } })).toEqual({ status: 200, text: '' });
+    // the agent got its ShutdownMessage and exited
+    const container = (await docker()).getContainer(cluster.agents[0]!.name);
+    const state = await eventually('the agent container to exit', async () => {
+      const s = (await container.inspect()).State;
+      return s.Running ? undefined : s;
+    }, 60_000, 500);
+    expect(state.ExitCode).toBe(0);
+    expect(JSON.parse((await post({ type: 'GET_AGENTS' })).text).get_agents).toEqual({});
+    // marking it again is a no-op
+    expect((await post({ type: 'MARK_AGENT_GONE', mark_agent_gone: { agent_id: { value: agentId } } })).status).toBe(200);
   });
 });

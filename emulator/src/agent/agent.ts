@@ -106,6 +106,8 @@ export class Agent {
   readonly attached = new Map<string, string>();
   /** receives every status update to forward to the master */
   onStatus: (frameworkId: string, status: TaskStatus) => void = () => undefined;
+  /** the master told this agent to shut down (ShutdownMessage): main stops the process */
+  onShutdownRequest: () => void = () => undefined;
   private shuttingDown = false;
   private readonly counters = {
     tasks_finished: 0, tasks_failed: 0, tasks_killed: 0, tasks_lost: 0, tasks_gone: 0,
@@ -124,6 +126,12 @@ export class Agent {
 
   get endpoint(): string {
     return `${this.cfg.ip}:${this.cfg.advertisedPort}`;
+  }
+
+  /** Slave::shutdown on the master's ShutdownMessage (an agent marked gone): kills its tasks and exits. */
+  shutdownRequested(message: string): void {
+    log.info(`Agent asked to shut down by ${this.masterHostname ? `master@${this.masterHostname}` : 'the master'} because '${message}'`);
+    this.onShutdownRequest();
   }
 
   // ---- launching, killing ---------------------------------------------------

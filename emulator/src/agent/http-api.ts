@@ -53,6 +53,11 @@ export function agentRouter(agent: Agent): Router {
     const ns = body.kill_policy?.grace_period?.nanoseconds;
     agent.kill(body.framework_id, body.task_id.value, ns !== undefined ? ns / 1e6 : undefined);
   });
+  router.on('POST', '/mesos-up/shutdown', async (r) => {
+    const body = await jsonBody<{ message?: string }>(r);
+    r.res.writeHead(202, { 'Content-Length': 0 }).end();
+    agent.shutdownRequested(body?.message ?? '');
+  });
   router.on('POST', '/mesos-up/shutdown-framework', async (r) => {
     const body = await jsonBody<{ framework_id?: string }>(r);
     if (!body?.framework_id) return sendText(r.res, 400, 'Expecting framework_id\n');

@@ -161,6 +161,7 @@ async function main(): Promise<void> {
     server.close();
     process.exit(0);
   };
+  agent.onShutdownRequest = () => void stop('a shutdown message');
   process.on('SIGTERM', () => void stop('SIGTERM'));
   process.on('SIGINT', () => void stop('SIGINT'));
 }

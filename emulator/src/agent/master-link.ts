@@ -152,6 +152,13 @@ export class MasterLink {
             continue;
           }
         }
+        const shutdown = (res.body as { shutdown?: string } | undefined)?.shutdown;
+        if (res.status === 403 && shutdown !== undefined) {
+          // (a real master answers a gone agent with a ShutdownMessage)
+          this.stopped = true;
+          this.agent.shutdownRequested(shutdown);
+          return;
+        }
         log.warn(`Master at ${target} refused the ${reregister ? 're-' : ''}registration: HTTP ${res.status}`);
       } catch (err) {
         log.warn(`Failed to ${reregister ? 're-' : ''}register with master at ${target}: ${(err as Error).message}`);

@@ -9,9 +9,11 @@ import type { Books } from './books.js';
 import { MESOS_VERSION, type MasterConfig } from './config.js';
 import { frameworkRoles, newFramework, partitionAware, send } from './framework.js';
 import { describeAgent, describeFramework, glog, resourcesText } from './log.js';
-import { admitAgent, markAgentReachable, markAgentUnreachable, updateAgent, type Registrar } from './registrar.js';
+import { admitAgent, markAgentGone, markAgentReachable, markAgentUnreachable, updateAgent, type Registrar } from './registrar.js';
 import { agentStatusJson, masterStatus } from './status.js';
 import { idValue, isTerminal, now, type Agent, type AgentInfo, type Pb, type Task } from './types.js';
+
+const GONE_MESSAGE = 'Agent has been marked gone';
 
 /** SlaveInfo capabilities a 1.7 agent announces (src/slave/constants.cpp). */
 const AGENT_CAPABILITIES = ['MULTI_ROLE', 'HIERARCHICAL_ROLE', 'RESERVATION_REFINEMENT', 'RESOURCE_PROVIDER', 'RESIZE_VOLUME'];
@@ -53,9 +55,13 @@ export class AgentLink {
    * while a re-registration of the same agent, or its move to the unreachable
    * list, is still in progress: a real master drops that message too.
    */
-  async register(body: Pb): Promise<{ agent_id: string; master_id: string } | undefined> {
+  async register(body: Pb): Promise<{ agent_id: string; master_id: string } | { shutdown: string } | undefined> {
     const books = this.books;
     const requested = typeof body?.agent_id === 'string' && body.agent_id !== '' ? body.agent_id : undefined;
+    if (requested && books.gone.has(requested)) {
+      glog('master.cpp:6985').warn(`Refusing re-registration of agent at ${String(body?.pid ?? '')} because it is already marked gone`);
+      return { shutdown: GONE_MESSAGE };
+    }
     const ip = String(body?.ip ?? '');
     const port = Number(body?.port ?? 5051);
     const hostname = typeof body?.hostname === 'string' && body.hostname ? body.hostname : ip;
@@ -223,6 +229,59 @@ export class AgentLink {
     task.unackedUuid = status.uuid;
     books.count(valid ? 'master/valid_status_updates' : 'master/invalid_status_updates');
     return true;
+  }
+
+  /**
+   * MARK_AGENT_GONE (Master::Http::_markAgentGone, Master::markGone): the
+   * registry moves the agent to the gone list, a registered one is told to
+   * shut down and leaves the books with its tasks, which partition-aware
+   * frameworks hear of as TASK_GONE_BY_OPERATOR (others as TASK_LOST); it can
+   * never register again.
+   */
+  async markGone(id: string): Promise<{ status: 200 | 404 | 503; message?: string }> {
+    const books = this.books;
+    glog('http.cpp:5262').info(`Marking agent '${id}' as gone`);
+    if (books.gone.has(id)) {
+      glog('http.cpp:5265').warn(`Not marking agent '${id}' as gone because it has already transitioned to gone`);
+      return { status: 200 };
+    }
+    if (books.markingGone.has(id)) return { status: 503, message: `Agent '${id}' is already being transitioned to gone` };
+    if (books.markingUnreachable.has(id)) return { status: 503, message: `Agent '${id}' is being transitioned to unreachable` };
+    if (!books.agents.has(id) && !books.recoveredAgents.has(id) && !books.unreachableAgents.has(id)) return { status: 404, message: `Agent '${id}' not found` };
+    books.markingGone.add(id);
+    const t = now();
+    try {
+      await this.registrar.apply(markAgentGone(id, t));
+    } finally {
+      books.markingGone.delete(id);
+    }
+    books.gone.set(id, t);
+    books.recoveredAgents.delete(id);
+    books.unreachableAgents.delete(id);
+    const agent = books.agents.get(id);
+    if (!agent) return { status: 200 };
+    void postToAgent(agent, '/mesos-up/shutdown', { message: GONE_MESSAGE });
+    books.agents.delete(id);
+    for (const offerId of [...agent.offers]) books.removeOffer(offerId, true);
+    for (const task of [...agent.tasks.values()]) {
+      const fw = books.frameworks.get(task.frameworkId);
+      if (!fw) continue;
+      if (isTerminal(task.state)) {
+        books.removeTask(task);
+        continue;
+      }
+      // Master::__removeSlave with no unreachable time
+      const aware = partitionAware(fw);
+      const state = aware ? 'TASK_GONE_BY_OPERATOR' : 'TASK_LOST';
+      const status = masterStatus(task.id, state, GONE_MESSAGE, aware ? 'REASON_SLAVE_REMOVED_BY_OPERATOR' : 'REASON_SLAVE_REMOVED', agent.id, { executorId: task.executorId || undefined });
+      books.transition(task, state, status.timestamp, status);
+      task.latest = status;
+      task.unackedUuid = undefined;
+      books.removeTask(task, !aware);
+      if (fw.connected) send(fw, { type: 'UPDATE', update: { status } });
+    }
+    this.allocator.allocateSoon();
+    return { status: 200 };
   }
 
   /** Agents that stop pinging become inactive, then unreachable (agent_ping_timeout × max_agent_ping_timeouts). */

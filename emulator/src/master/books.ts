@@ -24,6 +24,10 @@ export class Books {
   readonly reregistering = new Set<string>();
   /** agents the registry is moving to the unreachable list (Master::Slaves::markingUnreachable) */
   readonly markingUnreachable = new Set<string>();
+  /** agents an operator marked gone (MARK_AGENT_GONE), with when: they never come back */
+  readonly gone = new Map<string, number>();
+  /** agents the registry is moving to the gone list (Master::Slaves::markingGone) */
+  readonly markingGone = new Set<string>();
   readonly frameworks = new Map<string, Framework>();
   readonly completedFrameworks = new Map<string, Framework>();
   readonly offers = new Map<string, Offer>();

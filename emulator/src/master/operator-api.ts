@@ -108,6 +108,11 @@ export async function operatorApi(master: Master, r: Request): Promise<void> {
       master.scheduler.removeFramework(fw);
       return empty(res, 200);
     }
+    case 'MARK_AGENT_GONE': {
+      const r = await master.agentLink.markGone(call.mark_agent_gone.agent_id.value);
+      if (r.status === 200) return empty(res, 200);
+      return sendText(res, r.status, r.message ?? '');
+    }
     default:
       // UNKNOWN, and the calls left out here (README)
       return empty(res, 501);

@@ -11,7 +11,7 @@ import { parseDurationMs } from '../common/flags.js';
 import { MAX_TIMER_MS, type Books } from './books.js';
 import { describeFramework, die, glog } from './log.js';
 import { send } from './framework.js';
-import { admittedAgents, markAgentUnreachable, type Registrar, unreachableAgents } from './registrar.js';
+import { admittedAgents, goneAgents, markAgentUnreachable, type Registrar, unreachableAgents } from './registrar.js';
 import { now, type AgentInfo } from './types.js';
 
 /** The agent retries registration for at most this long, so the master may not give up sooner (src/master/constants.hpp). */
@@ -58,6 +58,7 @@ export class Recovery {
     for (const a of admitted) this.books.recoveredAgents.set(a.id, a);
     for (const u of unreachableAgents(registry)) this.books.unreachableAgents.set(u.id, u);
     for (const w of registry.weights ?? []) this.books.weights.set(w.info.role, w.info.weight);
+    for (const g of goneAgents(registry)) this.books.gone.set(g.id, g.time);
     if (admitted.length > 0) {
       this.timer = setTimeout(() => this.reregisterTimeout(admitted), Math.min(this.settings.reregisterTimeoutMs, MAX_TIMER_MS));
     }

@@ -25,6 +25,7 @@ export interface Registry {
   master?: { info: MasterInfoJson };
   slaves: { slaves: Array<{ info: StoredAgent }> };
   unreachable: { slaves: Array<{ id: { value: string }; timestamp: { nanoseconds: number } }> };
+  gone?: { slaves: Array<{ id: { value: string }; timestamp: { nanoseconds: number } }> };
   weights?: Array<{ info: { weight: number; role: string } }>;
 }
 
@@ -69,6 +70,20 @@ export const markAgentUnreachable = (id: string, time: number): Operation => (r)
   return true;
 };
 
+/** MarkSlaveGone: out of the admitted and unreachable agents, into the gone ones. */
+export const markAgentGone = (id: string, time: number): Operation => (r) => {
+  const gone = (r.gone ??= { slaves: [] });
+  if (gone.slaves.some((s) => s.id.value === id)) return false;
+  r.slaves.slaves = r.slaves.slaves.filter((s) => s.info.id.value !== id);
+  r.unreachable.slaves = r.unreachable.slaves.filter((s) => s.id.value !== id);
+  gone.slaves.push({ id: { value: id }, timestamp: { nanoseconds: Math.round(time * 1e9) } });
+  return true;
+};
+
+export function goneAgents(r: Registry): Array<{ id: string; time: number }> {
+  return (r.gone?.slaves ?? []).map((s) => ({ id: s.id.value, time: s.timestamp.nanoseconds / 1e9 }));
+}
+
 /** weights::UpdateWeights: each role's weight replaced or added. */
 export const updateWeights = (infos: Array<{ weight: number; role: string }>): Operation => (r) => {
   const weights = (r.weights ??= []);
@@ -94,6 +109,7 @@ function parse(data: Buffer | undefined): Registry {
     ...(r.master ? { master: r.master } : {}),
     slaves: { slaves: r.slaves?.slaves ?? [] },
     unreachable: { slaves: r.unreachable?.slaves ?? [] },
+    ...(r.gone?.slaves?.length ? { gone: r.gone } : {}),
     ...(r.weights?.length ? { weights: r.weights } : {}),
   };
 }

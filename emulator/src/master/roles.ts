@@ -61,6 +61,18 @@ export class Roles {
     });
   }
 
+  /** /roles: model(name, weight, quota, role) per role; JSON::Object keys sorted. */
+  rolesJson(): Pb {
+    return {
+      roles: this.list().map((r) => ({
+        frameworks: (r.frameworks ?? []).map((f: Pb) => f.value),
+        name: r.name,
+        resources: R.toStateJson(R.fromV1(r.resources ?? [])),
+        weight: r.weight,
+      })),
+    };
+  }
+
   weightInfos(): Pb[] {
     return [...this.books.weights].sort(([a], [b]) => (a < b ? -1 : 1)).map(([role, weight]) => ({ weight, role }));
   }

@@ -360,6 +360,8 @@ export class SchedulerApi {
         status = masterStatus(taskId, pa ? 'TASK_UNREACHABLE' : 'TASK_LOST', 'Reconciliation: Task is unreachable', 'REASON_RECONCILIATION', agentId, {
           unreachableTime: time,
         });
+      } else if (agentId && books.gone.has(agentId)) {
+        status = masterStatus(taskId, pa ? 'TASK_GONE_BY_OPERATOR' : 'TASK_LOST', 'Reconciliation: Task is gone', 'REASON_RECONCILIATION', agentId);
       } else {
         status = masterStatus(taskId, pa ? 'TASK_UNKNOWN' : 'TASK_LOST', 'Reconciliation: Task is unknown', 'REASON_RECONCILIATION', agentId);
       }

@@ -13,6 +13,8 @@ import { glog } from './log.js';
 import type { Master } from './master.js';
 import type { EventStream, Pb } from './types.js';
 import { operatorApi } from './operator-api.js';
+import { messageType } from '../common/proto/schema.js';
+import { parseJson } from '../common/proto/stout-json.js';
 import { uiRoutes } from '../ui/master/serve.js';
 import { filesRoutes } from '../common/files.js';
 import { acceptType, decodeCall, lastHeader, NOT_ACCEPTABLE, sendMessage, type ContentType } from '../common/proto/wire.js';
@@ -94,6 +96,8 @@ export function buildRouter(master: Master): Router {
   both('/redirect', redirect);
   both('/redirect/:rest*', redirect);
   both('/teardown', leaderOnly((r) => teardownEndpoint(master, r)));
+  for (const p of ['/roles', '/roles.json']) both(p, leaderOnly((r) => sendJsonOk(r, master.roles.rolesJson())));
+  both('/weights', leaderOnly((r) => weightsEndpoint(master, r)));
   both('/api/v1/scheduler', (r) => scheduler(master, r, redirect));
   both('/api/v1', (r) => {
     if (!master.elected) return redirect(r);
@@ -118,6 +122,7 @@ export function buildRouter(master: Master): Router {
     switch (r.params.call) {
       case 'register': {
         const registered = await master.agentLink.register(body);
+        if (registered && 'shutdown' in registered) return sendJson(r.res, 403, registered);
         return registered ? sendJson(r.res, 200, registered) : sendText(r.res, 503, 'Re-registration of this agent is already in progress');
       }
       case 'ping':
@@ -142,6 +147,29 @@ async function teardownEndpoint(master: Master, r: Request): Promise<void> {
   const fw = master.books.frameworks.get(id);
   if (!fw) return sendText(r.res, 400, `No framework found with specified ID`);
   master.scheduler.removeFramework(fw);
+  empty(r.res, 200);
+}
+
+/** GET /weights (WeightInfo JSON) and PUT /weights (a JSON array of them), as Master::WeightsHandler serves them. */
+async function weightsEndpoint(master: Master, r: Request): Promise<void> {
+  if (r.method === 'GET') return sendJsonOk(r, master.roles.weightInfos());
+  if (r.method !== 'PUT') return sendText(r.res, 405, `Expecting one of { 'GET', 'PUT' }, but received '${r.method}'`, { Allow: 'GET, PUT' });
+  const body = await r.body();
+  let json: unknown;
+  try {
+    json = JSON.parse(body);
+  } catch (err) {
+    return sendText(r.res, 400, `Failed to parse update weights request JSON '${body}': ${(err as Error).message}`);
+  }
+  if (!Array.isArray(json)) return sendText(r.res, 400, `Failed to parse update weights request JSON '${body}': Expecting a JSON array`);
+  const infos: Pb[] = [];
+  for (const item of json) {
+    const parsed = parseJson(messageType('mesos.v1.WeightInfo'), item);
+    if ('error' in parsed) return sendText(r.res, 400, `Failed to convert weights JSON array to protobuf '${body}': ${parsed.error}`);
+    infos.push(parsed.message);
+  }
+  const error = await master.roles.updateWeights(infos);
+  if (error) return sendText(r.res, 400, error);
   empty(r.res, 200);
 }
 

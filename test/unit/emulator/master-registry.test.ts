@@ -69,6 +69,9 @@ function subscribe(m: Master, frameworkInfo: Json): { events: Json[] } {
   return out;
 }
 
+/** The agent link's register, its answer as the JSON an agent reads. */
+const register = (m: Master, body: Json): Promise<Json> => m.agentLink.register(body);
+
 const agentBody = (name: string, id = '', tasks: Json[] = []) => ({
   agent_id: id, hostname: name, ip: `10.0.0.${name.slice(-1)}`, port: 5051, resources: RESOURCES, attributes: { rack: name }, tasks,
 });
@@ -79,7 +82,7 @@ describe('the emulated master after a failover (--registry=replicated_log)', () 
   it('recovers the agents the old leader admitted, learns frameworks again from agents and schedulers, and fences the old leader', async () => {
     const storage = new MemoryStorage();
     const old = await elect(storage);
-    const agent = (await old.agentLink.register(agentBody('agent1')))!;
+    const agent = (await register(old, agentBody('agent1')))!;
     const fw = subscribe(old, MARATHON).events.find((e) => e.type === 'SUBSCRIBED').subscribed.framework_id.value;
 
     const leader = await elect(storage);
@@ -94,14 +97,14 @@ describe('the emulated master after a failover (--registry=replicated_log)', () 
     expect(logs.join('\n')).toContain('Recovered 1 agents from the registry');
 
     // The old leader, still running somewhere, cannot overwrite the registry.
-    void old.agentLink.register(agentBody('agent9'));
+    void register(old, agentBody('agent9'));
     await vi.advanceTimersByTimeAsync(0);
     expect(exits).toEqual([1]);
     expect(logs.join('\n')).toContain('Registrar aborting: Failed to update registry: version mismatch');
 
     // The agent comes back with its id and Marathon's task: Marathon is known again, as recovered.
     const task = { task_id: { value: 'app.1' }, name: 'app', agent_id: { value: agent.agent_id }, resources: RESOURCES.slice(0, 1), command: { value: 'sleep 1000' } };
-    const back = await leader.agentLink.register(agentBody('agent1', agent.agent_id, [
+    const back = await register(leader, agentBody('agent1', agent.agent_id, [
       { framework_id: fw, framework_info: { ...MARATHON, id: { value: fw } }, task, state: 'TASK_RUNNING', statuses: [{ state: 'TASK_RUNNING', timestamp: 1 }] },
     ]));
     expect(back?.agent_id).toBe(agent.agent_id);
@@ -122,12 +125,12 @@ describe('the emulated master after a failover (--registry=replicated_log)', () 
   it('gives a recovered agent agent_reregister_timeout to come back, then marks it unreachable and tells the frameworks', async () => {
     const storage = new MemoryStorage();
     const old = await elect(storage);
-    const gone = (await old.agentLink.register(agentBody('agent1')))!.agent_id;
-    const stays = (await old.agentLink.register(agentBody('agent2')))!.agent_id;
+    const gone = (await register(old, agentBody('agent1')))!.agent_id;
+    const stays = (await register(old, agentBody('agent2')))!.agent_id;
 
     old.stop(); // (the old leader is gone; its health checks would otherwise fail to write)
     const leader = await elect(storage, '--agent_ping_timeout=1hrs');
-    await leader.agentLink.register(agentBody('agent2', stays));
+    await register(leader, agentBody('agent2', stays));
     const sched = subscribe(leader, MARATHON);
     const fw = leader.books.frameworks.values().next().value!;
     const updates = () => sched.events.filter((e) => e.type === 'UPDATE').map((e) => [e.update.status.task_id.value, e.update.status.state]);
@@ -155,18 +158,56 @@ describe('the emulated master after a failover (--registry=replicated_log)', () 
     leader.stop();
     const next = await elect(storage, '--agent_ping_timeout=1hrs');
     expect([(stateJson(next).recovered_slaves as Json[]).map((s) => s.id), stateJson(next).unreachable_slaves]).toEqual([[stays], 1]);
-    expect((await next.agentLink.register(agentBody('agent1', gone)))?.agent_id).toBe(gone);
+    expect((await register(next, agentBody('agent1', gone)))?.agent_id).toBe(gone);
     expect(stateJson(next).unreachable_slaves).toBe(0);
+  });
+
+  it('marks an agent gone (MARK_AGENT_GONE): its task is TASK_GONE_BY_OPERATOR, it is told to shut down and is refused for good, also by the next leader', async () => {
+    const storage = new MemoryStorage();
+    const leader = await elect(storage);
+    const id = (await register(leader, agentBody('agent1'))).agent_id;
+    const sub = subscribe(leader, MARATHON);
+    const fw = sub.events.find((e) => e.type === 'SUBSCRIBED').subscribed.framework_id.value;
+    // Marathon's task, as the agent reports it on re-registration
+    const task = { task_id: { value: 'app.1' }, name: 'app', agent_id: { value: id }, resources: RESOURCES.slice(0, 1), command: { value: 'sleep 1000' } };
+    await register(leader, agentBody('agent1', id, [{ framework_id: fw, framework_info: { ...MARATHON, id: { value: fw } }, task, state: 'TASK_RUNNING', statuses: [{ state: 'TASK_RUNNING', timestamp: 1 }] }]));
+    expect(await leader.agentLink.markGone('no-such-agent')).toEqual({ status: 404, message: "Agent 'no-such-agent' not found" });
+
+    expect(await leader.agentLink.markGone(id)).toEqual({ status: 200 });
+    const update = sub.events.filter((e) => e.type === 'UPDATE').at(-1).update.status;
+    expect(update).toMatchObject({ task_id: { value: 'app.1' }, state: 'TASK_GONE_BY_OPERATOR', reason: 'REASON_SLAVE_REMOVED_BY_OPERATOR', source: 'SOURCE_MASTER', message: 'Agent has been marked gone' });
+    expect(stateJson(leader).slaves).toEqual([]);
+    expect(metricsJson(leader)['master/tasks_gone_by_operator']).toBe(1);
+    // once gone, always gone: marking it again is a no-op, and it may not come back
+    expect(await leader.agentLink.markGone(id)).toEqual({ status: 200 });
+    expect(await register(leader, agentBody('agent1', id))).toEqual({ shutdown: 'Agent has been marked gone' });
+    const next = await elect(storage);
+    expect(await register(next, agentBody('agent1', id))).toEqual({ shutdown: 'Agent has been marked gone' });
+    expect(stateJson(next).recovered_slaves).toEqual([]);
+    // explicit reconciliation of its task: gone (Master::reconcile, case 6)
+    leader.scheduler.reconcile(leader.books.frameworks.get(fw)!, { tasks: [{ task_id: { value: 'app.1' }, agent_id: { value: id } }] });
+    expect(sub.events.at(-1).update.status).toMatchObject({ state: 'TASK_GONE_BY_OPERATOR', message: 'Reconciliation: Task is gone', reason: 'REASON_RECONCILIATION' });
+  });
+
+  it('keeps role weights in the registry: a new leader has them', async () => {
+    const storage = new MemoryStorage();
+    const leader = await elect(storage);
+    expect(await leader.roles.updateWeights([{ role: ' web ', weight: 2 }])).toBeUndefined();
+    expect(await leader.roles.updateWeights([{ role: 'a/../b', weight: 1 }])).toBe("Failed to validate update weights request JSON: Invalid role 'a/../b': Role 'a/../b' cannot include '..' as a component");
+    expect(await leader.roles.updateWeights([{ role: 'x', weight: 0 }])).toBe("Failed to validate update weights request JSON for role 'x': Invalid weight '0': Weights must be positive");
+    const next = await elect(storage);
+    expect(next.roles.weightInfos()).toEqual([{ weight: 2, role: 'web' }]);
+    expect(next.roles.rolesJson()).toEqual({ roles: [{ frameworks: [], name: 'web', resources: { disk: 0, mem: 0, gpus: 0, cpus: 0 }, weight: 2 }] });
   });
 
   it('exits rather than remove more agents than --recovery_agent_removal_limit allows', async () => {
     const storage = new MemoryStorage();
     const old = await elect(storage);
-    await old.agentLink.register(agentBody('agent1'));
-    const stays = (await old.agentLink.register(agentBody('agent2')))!.agent_id;
+    await register(old, agentBody('agent1'));
+    const stays = (await register(old, agentBody('agent2')))!.agent_id;
     old.stop();
     const leader = await elect(storage, '--agent_ping_timeout=1hrs', '--recovery_agent_removal_limit=40%');
-    await leader.agentLink.register(agentBody('agent2', stays));
+    await register(leader, agentBody('agent2', stays));
     await vi.advanceTimersByTimeAsync(TEN_MINUTES + 1000);
     expect(exits).toEqual([1]);
     expect(logs.join('\n')).toContain('Post-recovery agent removal limit exceeded! After 10mins there were 1 (50%) agents recovered from the registry that did not reregister');
