@@ -427,6 +427,15 @@ describe.skipIf(officialImagesMissing)(`${TEST_IMAGES.flavour} mesos-master (1.7
     expect(master.master_info).toMatchObject({ port: 5050, address: { ip: leader.ip, port: 5050 } });
     expect(master.start_time).toBeGreaterThan(0);
 
+    // quota through the operator API and /quota (forced: the heuristic would refuse more than the agent has)
+    const guarantee = [{ name: 'cpus', type: 'SCALAR', scalar: { value: 64 } }];
+    expect((await post({ type: 'SET_QUOTA', set_quota: { quota_request: { role: 'contract', guarantee } } })).status).toBe(409);
+    expect(await post({ type: 'SET_QUOTA', set_quota: { quota_request: { role: 'contract', guarantee, force: true } } })).toMatchObject({ status: 200, text: '' });
+    expect(JSON.parse((await post({ type: 'GET_QUOTA' })).text)).toEqual({ type: 'GET_QUOTA', get_quota: { status: { infos: [{ role: 'contract', guarantee }] } } });
+    expect((await getJson(`${leader.url(5050)}/quota`)).body).toEqual({ infos: [{ role: 'contract', guarantee }] });
+    expect((await fetch(`${leader.url(5050)}/quota/contract`, { method: 'DELETE' })).status).toBe(200);
+    expect(JSON.parse((await post({ type: 'GET_QUOTA' })).text)).toEqual({ type: 'GET_QUOTA', get_quota: { status: {} } });
+
     // SUBSCRIBE: SUBSCRIBED with the state, then HEARTBEAT, as RecordIO in the accepted encoding
     const ctl = new AbortController();
     const sub = await fetch(url, { method: 'POST', headers: { 'Content-Type': 'application/json' }, body: JSON.stringify({ type: 'SUBSCRIBE' }), signal: ctl.signal });

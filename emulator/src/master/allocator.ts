@@ -8,6 +8,7 @@ import { MAX_TIMER_MS, type Books } from './books.js';
 import type { MasterConfig } from './config.js';
 import { frameworkRoles, fwCount, send } from './framework.js';
 import { describeFramework, glog } from './log.js';
+import { unsatisfiedQuotaRoles } from './quota.js';
 import { offerV1 } from './v1-model.js';
 import type { Filter, Framework, Offer, Pb } from './types.js';
 
@@ -77,6 +78,8 @@ export class Allocator {
       const dominant = Math.max(...(['cpus', 'mem', 'disk', 'gpus'] as const).map((k) => (totals[k] > 0 ? held[k] / totals[k] : 0)));
       return dominant / (books.weights.get(frameworkRoles(fw.info)[0] ?? '*') ?? 1);
     };
+    const unsatisfied = unsatisfiedQuotaRoles(books);
+    const belowQuota = (fw: Framework) => (unsatisfied.has(frameworkRoles(fw.info)[0] ?? '*') ? 1 : 0);
     const batches = new Map<Framework, Offer[]>();
     for (const agent of books.agents.values()) {
       if (!agent.active) continue;
@@ -85,7 +88,8 @@ export class Allocator {
       if (!(free.cpus >= 0.01 || free.mem >= 32)) continue;
       const candidates = [...books.frameworks.values()]
         .filter((fw) => fw.active && fw.connected && !fw.suppressed && frameworkRoles(fw.info).length > 0)
-        .sort((x, y) => share(x) - share(y) || x.registeredTime - y.registeredTime);
+        // the quota stage first: frameworks of roles below their guarantee
+        .sort((x, y) => belowQuota(y) - belowQuota(x) || share(x) - share(y) || x.registeredTime - y.registeredTime);
       for (const fw of candidates) {
         if (this.filtered(fw, agent.id, free)) continue;
         const offer: Offer = { id: books.newOfferId(), frameworkId: fw.id, agentId: agent.id, resources: free, role: frameworkRoles(fw.info)[0]! };

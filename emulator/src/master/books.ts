@@ -8,6 +8,7 @@ import type { MasterConfig } from './config.js';
 import { fwCount, send } from './framework.js';
 import { glog, resourcesText } from './log.js';
 import { masterStatus } from './status.js';
+import type { QuotaInfo } from './quota.js';
 import { OperatorSubscribers } from './subscribers.js';
 import { agentV1, frameworkV1, taskV1 } from './v1-model.js';
 import { isTerminal, type Agent, type AgentInfo, type Framework, type Offer, type Pb, type Task, type UnreachableAgent } from './types.js';
@@ -33,6 +34,8 @@ export class Books {
   readonly offers = new Map<string, Offer>();
   /** master/* counters; gauges are computed when read */
   readonly counters = new Map<string, number>();
+  /** role → its quota (SET_QUOTA; kept in the registry) */
+  readonly quotas = new Map<string, QuotaInfo>();
   /** role → weight, as UPDATE_WEIGHTS set them (kept in the registry); 1 when absent */
   readonly weights = new Map<string, number>();
   /** the operator API's event streams */

@@ -14,6 +14,7 @@ import { LoggingLevel } from '../common/log.js';
 import { die, glog } from './log.js';
 import { Recovery, recoverySettings } from './recovery.js';
 import { Registrar } from './registrar.js';
+import { Quotas } from './quota.js';
 import { Roles } from './roles.js';
 import { registryStorage, type RegistryStorage } from './registry-storage.js';
 import { SchedulerApi } from './scheduler-api.js';
@@ -39,6 +40,7 @@ export class Master {
   readonly agentLink: AgentLink;
   readonly registrar: Registrar;
   readonly roles: Roles;
+  readonly quotas: Quotas;
   readonly logging = new LoggingLevel();
   private readonly recovery: Recovery;
 
@@ -72,10 +74,12 @@ export class Master {
     this.allocator = new Allocator(this.books, cfg);
     this.scheduler = new SchedulerApi(this.books, this.allocator, cfg, this.info);
     this.agentLink = new AgentLink(this.books, this.allocator, this.registrar, cfg, this.id);
-    this.roles = new Roles(this.books, this.registrar, () => {
+    const rescindAll = () => {
       for (const id of [...this.books.offers.keys()]) this.books.removeOffer(id, true);
       this.allocator.allocateSoon();
-    });
+    };
+    this.roles = new Roles(this.books, this.registrar, rescindAll);
+    this.quotas = new Quotas(this.books, this.registrar, rescindAll);
   }
 
   /** Called by the election (or at start when standalone) with the current leader. */

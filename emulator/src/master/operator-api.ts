@@ -101,7 +101,12 @@ export async function operatorApi(master: Master, r: Request): Promise<void> {
     case 'GET_MAINTENANCE_SCHEDULE':
       return answer({ type: 'GET_MAINTENANCE_SCHEDULE', get_maintenance_schedule: { schedule: {} } });
     case 'GET_QUOTA':
-      return answer({ type: 'GET_QUOTA', get_quota: { status: {} } });
+      return answer({ type: 'GET_QUOTA', get_quota: { status: master.quotas.status() } });
+    case 'SET_QUOTA':
+    case 'REMOVE_QUOTA': {
+      const r = call.type === 'SET_QUOTA' ? await master.quotas.set(call.set_quota.quota_request) : await master.quotas.remove(call.remove_quota.role);
+      return r.status === 200 ? empty(res, 200) : sendText(res, r.status, r.message);
+    }
     case 'TEARDOWN': {
       const fw = books.frameworks.get(call.teardown.framework_id.value);
       if (!fw) return sendText(res, 400, 'No framework found with specified ID');

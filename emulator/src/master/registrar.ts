@@ -9,6 +9,7 @@ import type { MasterInfoJson } from '../common/master-info.js';
 import { MAX_TIMER_MS } from './books.js';
 import { glog } from './log.js';
 import type { RegistryStorage } from './registry-storage.js';
+import type { QuotaInfo } from './quota.js';
 import type { AgentInfo, UnreachableAgent } from './types.js';
 
 /** SlaveInfo in the registry: proto field order, ids as messages; attributes in the /state object form. */
@@ -26,6 +27,7 @@ export interface Registry {
   slaves: { slaves: Array<{ info: StoredAgent }> };
   unreachable: { slaves: Array<{ id: { value: string }; timestamp: { nanoseconds: number } }> };
   gone?: { slaves: Array<{ id: { value: string }; timestamp: { nanoseconds: number } }> };
+  quotas?: Array<{ info: QuotaInfo }>;
   weights?: Array<{ info: { weight: number; role: string } }>;
 }
 
@@ -84,6 +86,22 @@ export function goneAgents(r: Registry): Array<{ id: string; time: number }> {
   return (r.gone?.slaves ?? []).map((s) => ({ id: s.id.value, time: s.timestamp.nanoseconds / 1e9 }));
 }
 
+/** quota::UpdateQuota: the role's QuotaInfo replaced or added. */
+export const updateQuota = (info: QuotaInfo): Operation => (r) => {
+  const quotas = (r.quotas ??= []);
+  const i = quotas.findIndex((q) => q.info.role === info.role);
+  if (i >= 0) quotas[i] = { info };
+  else quotas.push({ info });
+  return true;
+};
+
+/** quota::RemoveQuota */
+export const removeQuota = (role: string): Operation => (r) => {
+  const before = r.quotas?.length ?? 0;
+  r.quotas = (r.quotas ?? []).filter((q) => q.info.role !== role);
+  return r.quotas.length !== before;
+};
+
 /** weights::UpdateWeights: each role's weight replaced or added. */
 export const updateWeights = (infos: Array<{ weight: number; role: string }>): Operation => (r) => {
   const weights = (r.weights ??= []);
@@ -110,6 +128,7 @@ function parse(data: Buffer | undefined): Registry {
     slaves: { slaves: r.slaves?.slaves ?? [] },
     unreachable: { slaves: r.unreachable?.slaves ?? [] },
     ...(r.gone?.slaves?.length ? { gone: r.gone } : {}),
+    ...(r.quotas?.length ? { quotas: r.quotas } : {}),
     ...(r.weights?.length ? { weights: r.weights } : {}),
   };
 }

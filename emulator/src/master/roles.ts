@@ -45,7 +45,7 @@ export class Roles {
     for (const fw of this.books.frameworks.values()) {
       for (const role of frameworkRoles(fw.info)) frameworksOf.set(role, [...(frameworksOf.get(role) ?? []), fw.id]);
     }
-    const names = [...new Set([...frameworksOf.keys(), ...this.books.weights.keys()])].sort();
+    const names = [...new Set([...frameworksOf.keys(), ...this.books.weights.keys(), ...this.books.quotas.keys()])].sort();
     return names.map((name) => {
       const role: Pb = { name, weight: this.books.weights.get(name) ?? 1 };
       const ids = frameworksOf.get(name);
@@ -64,12 +64,17 @@ export class Roles {
   /** /roles: model(name, weight, quota, role) per role; JSON::Object keys sorted. */
   rolesJson(): Pb {
     return {
-      roles: this.list().map((r) => ({
-        frameworks: (r.frameworks ?? []).map((f: Pb) => f.value),
-        name: r.name,
-        resources: R.toStateJson(R.fromV1(r.resources ?? [])),
-        weight: r.weight,
-      })),
+      roles: this.list().map((r) => {
+        const quota = this.books.quotas.get(r.name);
+        return {
+          frameworks: (r.frameworks ?? []).map((f: Pb) => f.value),
+          name: r.name,
+          // model(QuotaInfo): guarantee, role, principal
+          ...(quota ? { quota: { guarantee: R.toStateJson(R.fromV1(quota.guarantee)), role: quota.role, ...(quota.principal ? { principal: quota.principal } : {}) } } : {}),
+          resources: R.toStateJson(R.fromV1(r.resources ?? [])),
+          weight: r.weight,
+        };
+      }),
     };
   }
 

@@ -14,7 +14,7 @@ import type { Master } from './master.js';
 import type { EventStream, Pb } from './types.js';
 import { operatorApi } from './operator-api.js';
 import { messageType } from '../common/proto/schema.js';
-import { parseJson } from '../common/proto/stout-json.js';
+import { parseJson, printJson } from '../common/proto/stout-json.js';
 import { uiRoutes } from '../ui/master/serve.js';
 import { filesRoutes } from '../common/files.js';
 import { acceptType, decodeCall, lastHeader, NOT_ACCEPTABLE, sendMessage, type ContentType } from '../common/proto/wire.js';
@@ -98,6 +98,8 @@ export function buildRouter(master: Master): Router {
   both('/teardown', leaderOnly((r) => teardownEndpoint(master, r)));
   for (const p of ['/roles', '/roles.json']) both(p, leaderOnly((r) => sendJsonOk(r, master.roles.rolesJson())));
   both('/weights', leaderOnly((r) => weightsEndpoint(master, r)));
+  both('/quota', leaderOnly((r) => quotaEndpoint(master, r)));
+  both('/quota/:rest*', leaderOnly((r) => quotaEndpoint(master, r)));
   both('/api/v1/scheduler', (r) => scheduler(master, r, redirect));
   both('/api/v1', (r) => {
     if (!master.elected) return redirect(r);
@@ -171,6 +173,35 @@ async function weightsEndpoint(master: Master, r: Request): Promise<void> {
   const error = await master.roles.updateWeights(infos);
   if (error) return sendText(r.res, 400, error);
   empty(r.res, 200);
+}
+
+/** /quota: GET the QuotaStatus, POST a QuotaRequest, DELETE /quota/<role> (Master::QuotaHandler). */
+async function quotaEndpoint(master: Master, r: Request): Promise<void> {
+  // libprocess hands the handler the master's own path: /master/quota/<role>
+  const path = r.path.startsWith('/master/') ? r.path : `/master${r.path}`;
+  if (r.method === 'GET') return sendJsonOk(r, printJson(messageType('mesos.v1.quota.QuotaStatus'), master.quotas.status()));
+  if (r.method === 'POST') {
+    const body = await r.body();
+    let json: unknown;
+    try {
+      json = JSON.parse(body);
+    } catch (err) {
+      return sendText(r.res, 400, `Failed to parse set quota request JSON '${body}': ${(err as Error).message}`);
+    }
+    const parsed = parseJson(messageType('mesos.v1.quota.QuotaRequest'), json);
+    if ('error' in parsed) return sendText(r.res, 400, `Failed to validate set quota request JSON '${body}': ${parsed.error}`);
+    const answer = await master.quotas.set(parsed.message);
+    return answer.status === 200 ? empty(r.res, 200) : sendText(r.res, answer.status, answer.message);
+  }
+  if (r.method === 'DELETE') {
+    const tokens = path.split('/').filter(Boolean);
+    if (tokens.length < 3) return sendText(r.res, 400, `Failed to parse remove quota request for path '${path}': expected 3 tokens, found ${tokens.length} tokens`);
+    const role = tokens.slice(2).join('/');
+    if (!master.books.quotas.has(role)) return sendText(r.res, 400, `Failed to remove quota for path '${path}': Role '${role}' has no quota set`);
+    const answer = await master.quotas.remove(role);
+    return answer.status === 200 ? empty(r.res, 200) : sendText(r.res, answer.status, answer.message);
+  }
+  return sendText(r.res, 405, `Expecting one of { 'GET', 'POST', 'DELETE' }, but received '${r.method}'`, { Allow: 'GET, POST, DELETE' });
 }
 
 /** Master::Http::scheduler: POST /api/v1/scheduler. */

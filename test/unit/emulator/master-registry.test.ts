@@ -200,6 +200,38 @@ describe('the emulated master after a failover (--registry=replicated_log)', () 
     expect(next.roles.rolesJson()).toEqual({ roles: [{ frameworks: [], name: 'web', resources: { disk: 0, mem: 0, gpus: 0, cpus: 0 }, weight: 2 }] });
   });
 
+  it("sets quota as 1.7.1 validates it, serves a role below its guarantee first, and keeps it in the registry", async () => {
+    const storage = new MemoryStorage();
+    const leader = await elect(storage);
+    await register(leader, agentBody('agent1'));
+    const cpus = (value: number) => ({ name: 'cpus', type: 'SCALAR', scalar: { value } });
+    const set = (request: Json) => leader.quotas.set(request);
+    expect(await set({ role: '*', guarantee: [cpus(1)] })).toEqual({ status: 400, message: "Failed to validate set quota request: QuotaInfo must not specify the default '*' role" });
+    expect(await set({ role: 'a', guarantee: [] })).toEqual({ status: 400, message: "Failed to validate set quota request: QuotaInfo with empty 'guarantee'" });
+    expect(await set({ role: 'a', guarantee: [cpus(1), cpus(1)] })).toEqual({ status: 400, message: "Failed to validate set quota request: QuotaInfo contains duplicate resource name 'cpus'" });
+    expect(await set({ role: 'a', guarantee: [{ name: 'ports', type: 'RANGES', ranges: { range: [{ begin: 1, end: 2 }] } }] })).toEqual({
+      status: 400, message: 'Failed to validate set quota request: QuotaInfo must not include non-scalar resources',
+    });
+    // the agent has 2 cpus: 3 do not fit unless forced
+    expect(await set({ role: 'big', guarantee: [cpus(3)] })).toMatchObject({ status: 409, message: expect.stringMatching(/^Heuristic capacity check for set quota request failed: Not enough available cluster capacity/) });
+    expect(await set({ role: 'big', guarantee: [cpus(3)], force: true })).toEqual({ status: 200 });
+    expect(await set({ role: 'big', guarantee: [cpus(1)] })).toEqual({ status: 400, message: "Failed to validate set quota request: Cannot set quota for role 'big' which already has quota" });
+    expect(await leader.quotas.remove('big')).toEqual({ status: 200 });
+    expect(await set({ role: 'analytics', guarantee: [cpus(1)] })).toEqual({ status: 200 });
+    expect(leader.quotas.status()).toEqual({ infos: [{ role: 'analytics', guarantee: [cpus(1)] }] });
+
+    // two frameworks with nothing yet: DRF would pick the first registered; quota serves analytics first
+    const first = subscribe(leader, { ...MARATHON, name: 'first' });
+    const analytics = subscribe(leader, { ...MARATHON, name: 'analytics', role: 'analytics' });
+    leader.allocator.allocate();
+    expect(analytics.events.some((e) => e.type === 'OFFERS')).toBe(true);
+    expect(first.events.some((e) => e.type === 'OFFERS')).toBe(false);
+
+    const next = await elect(storage);
+    expect(next.quotas.status()).toEqual({ infos: [{ role: 'analytics', guarantee: [cpus(1)] }] });
+    expect(next.roles.rolesJson().roles).toContainEqual(expect.objectContaining({ name: 'analytics', quota: { guarantee: { disk: 0, mem: 0, gpus: 0, cpus: 1 }, role: 'analytics' } }));
+  });
+
   it('exits rather than remove more agents than --recovery_agent_removal_limit allows', async () => {
     const storage = new MemoryStorage();
     const old = await elect(storage);
