@@ -263,23 +263,8 @@ export class AgentLink {
     void postToAgent(agent, '/mesos-up/shutdown', { message: GONE_MESSAGE });
     books.agents.delete(id);
     for (const offerId of [...agent.offers]) books.removeOffer(offerId, true);
-    for (const task of [...agent.tasks.values()]) {
-      const fw = books.frameworks.get(task.frameworkId);
-      if (!fw) continue;
-      if (isTerminal(task.state)) {
-        books.removeTask(task);
-        continue;
-      }
-      // Master::__removeSlave with no unreachable time
-      const aware = partitionAware(fw);
-      const state = aware ? 'TASK_GONE_BY_OPERATOR' : 'TASK_LOST';
-      const status = masterStatus(task.id, state, GONE_MESSAGE, aware ? 'REASON_SLAVE_REMOVED_BY_OPERATOR' : 'REASON_SLAVE_REMOVED', agent.id, { executorId: task.executorId || undefined });
-      books.transition(task, state, status.timestamp, status);
-      task.latest = status;
-      task.unackedUuid = undefined;
-      books.removeTask(task, !aware);
-      if (fw.connected) send(fw, { type: 'UPDATE', update: { status } });
-    }
+    // Master::__removeSlave with no unreachable time
+    this.endTasks(agent, GONE_MESSAGE, (aware) => (aware ? ['TASK_GONE_BY_OPERATOR', 'REASON_SLAVE_REMOVED_BY_OPERATOR', false] : ['TASK_LOST', 'REASON_SLAVE_REMOVED', true]));
     this.allocator.allocateSoon();
     return { status: 200 };
   }
@@ -314,6 +299,16 @@ export class AgentLink {
     books.agents.delete(agent.id);
     books.unreachableAgents.set(agent.id, { id: agent.id, time: t });
     for (const id of [...agent.offers]) books.removeOffer(id, true);
+    this.endTasks(agent, message, (aware) => [aware ? 'TASK_UNREACHABLE' : 'TASK_LOST', 'REASON_AGENT_REMOVED', true], t);
+  }
+
+  /**
+   * The master's own status for every live task of an agent that left the
+   * books: `how` gives, by whether the framework is partition-aware, the state,
+   * the reason and whether the task is kept as unreachable.
+   */
+  private endTasks(agent: Agent, message: string, how: (partitionAware: boolean) => [string, string, boolean], unreachableTime?: number): void {
+    const books = this.books;
     for (const task of [...agent.tasks.values()]) {
       const fw = books.frameworks.get(task.frameworkId);
       if (!fw) continue;
@@ -321,12 +316,12 @@ export class AgentLink {
         books.removeTask(task);
         continue;
       }
-      const state = partitionAware(fw) ? 'TASK_UNREACHABLE' : 'TASK_LOST';
-      const status = masterStatus(task.id, state, message, 'REASON_AGENT_REMOVED', agent.id, { executorId: task.executorId || undefined, unreachableTime: t });
+      const [state, reason, unreachable] = how(partitionAware(fw));
+      const status = masterStatus(task.id, state, message, reason, agent.id, { executorId: task.executorId || undefined, unreachableTime });
       books.transition(task, state, status.timestamp, status);
       task.latest = status;
       task.unackedUuid = undefined;
-      books.removeTask(task, true);
+      books.removeTask(task, unreachable);
       if (fw.connected) send(fw, { type: 'UPDATE', update: { status } });
     }
   }

@@ -6,6 +6,7 @@ import * as R from '../common/resources.js';
 import type { Resources } from '../common/resources.js';
 import { EMULATOR_VERSION, MESOS_VERSION, flagsObject } from './config.js';
 import { hasCapability } from './framework.js';
+import { liveExecutors } from './v1-model.js';
 import type { Master } from './master.js';
 import { TASK_STATES, isTerminal, type Agent, type Framework, type Pb, type Task } from './types.js';
 
@@ -63,13 +64,7 @@ function offerJson(master: Master, id: string): Obj | undefined {
 
 function executorsJson(fw: Framework): Obj[] {
   const out: Obj[] = [];
-  const seen = new Set<string>();
-  for (const t of fw.tasks.values()) {
-    const e = t.info?.executor;
-    if (!e || isTerminal(t.state)) continue;
-    const key = `${t.agentId}/${t.executorId}`;
-    if (seen.has(key)) continue;
-    seen.add(key);
+  for (const { task: t, executor: e } of liveExecutors(fw)) {
     const cmd = e.command ?? {};
     const command: Obj = {};
     if (typeof cmd.shell === 'boolean') command.shell = cmd.shell;

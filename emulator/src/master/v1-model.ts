@@ -100,20 +100,26 @@ export function frameworkV1(books: Books, fw: Framework): Pb {
     const o = books.offers.get(id);
     return o ? [offerV1(books, o)] : [];
   });
-  out.allocated_resources = [...usedByRole(fw.tasks.values())].flatMap(([role, r]) => R.toV1(r, role));
-  const offered = new Map<string, R.Resources>();
-  for (const id of fw.offers) {
-    const o = books.offers.get(id);
-    if (o) offered.set(o.role, R.add(offered.get(o.role) ?? R.empty(), o.resources));
-  }
-  out.offered_resources = [...offered].flatMap(([role, r]) => R.toV1(r, role));
+  out.allocated_resources = usedV1(fw.tasks.values());
+  out.offered_resources = offeredV1(books, fw.offers);
   return out;
 }
 
-function usedByRole(tasks: Iterable<Task>): Map<string, R.Resources> {
+/** What live tasks use, per allocation role, in the endpoint format. */
+function usedV1(tasks: Iterable<Task>): Pb[] {
   const used = new Map<string, R.Resources>();
   for (const t of tasks) if (!isTerminal(t.state)) used.set(t.role, R.add(used.get(t.role) ?? R.empty(), t.resources));
-  return used;
+  return [...used].flatMap(([role, r]) => R.toV1(r, role));
+}
+
+/** What these offers hold, per allocation role, in the endpoint format. */
+function offeredV1(books: Books, offerIds: Iterable<string>): Pb[] {
+  const offered = new Map<string, R.Resources>();
+  for (const id of offerIds) {
+    const o = books.offers.get(id);
+    if (o) offered.set(o.role, R.add(offered.get(o.role) ?? R.empty(), o.resources));
+  }
+  return [...offered].flatMap(([role, r]) => R.toV1(r, role));
 }
 
 /** SlaveInfo as v1 AgentInfo. */
@@ -128,13 +134,8 @@ export function agentV1(books: Books, a: Agent): Pb {
   const out: Pb = { agent_info: agentInfoV1(a), active: a.active, version: a.version, pid: a.pid, registered_time: timeInfo(a.registeredTime) };
   if (a.reregisteredTime !== undefined) out.reregistered_time = timeInfo(a.reregisteredTime);
   out.total_resources = R.toV1(a.total);
-  out.allocated_resources = [...usedByRole(a.tasks.values())].flatMap(([role, r]) => R.toV1(r, role));
-  const offered = new Map<string, R.Resources>();
-  for (const id of a.offers) {
-    const o = books.offers.get(id);
-    if (o) offered.set(o.role, R.add(offered.get(o.role) ?? R.empty(), o.resources));
-  }
-  out.offered_resources = [...offered].flatMap(([role, r]) => R.toV1(r, role));
+  out.allocated_resources = usedV1(a.tasks.values());
+  out.offered_resources = offeredV1(books, a.offers);
   out.capabilities = a.capabilities.map((type) => ({ type }));
   return out;
 }
@@ -151,20 +152,25 @@ export function getTasksV1(books: Books): Pb {
   return out;
 }
 
-/** Executors the frameworks launched, one per agent and executor id (command tasks have none the master knows). */
-export function getExecutorsV1(books: Books): Pb {
-  const executors: Pb[] = [];
-  for (const fw of allFrameworks(books)) {
-    const seen = new Set<string>();
-    for (const t of fw.tasks.values()) {
-      const e = t.info?.executor;
-      if (!e || isTerminal(t.state)) continue;
-      const key = `${t.agentId}/${t.executorId}`;
-      if (seen.has(key)) continue;
-      seen.add(key);
-      executors.push({ executor_info: { ...e, framework_id: { value: fw.id } }, agent_id: { value: t.agentId } });
-    }
+/** A framework's executors with live tasks, one per agent and executor id, each with a task that runs on it (command tasks have none the master knows). */
+export function liveExecutors(fw: Framework): Array<{ task: Task; executor: Pb }> {
+  const out: Array<{ task: Task; executor: Pb }> = [];
+  const seen = new Set<string>();
+  for (const t of fw.tasks.values()) {
+    const e = t.info?.executor;
+    if (!e || isTerminal(t.state)) continue;
+    const key = `${t.agentId}/${t.executorId}`;
+    if (seen.has(key)) continue;
+    seen.add(key);
+    out.push({ task: t, executor: e });
   }
+  return out;
+}
+
+export function getExecutorsV1(books: Books): Pb {
+  const executors = allFrameworks(books).flatMap((fw) =>
+    liveExecutors(fw).map(({ task, executor }) => ({ executor_info: { ...executor, framework_id: { value: fw.id } }, agent_id: { value: task.agentId } })),
+  );
   return { executors, orphan_executors: [] };
 }
 
