@@ -109,7 +109,12 @@ export async function taskExec(docker: Docker, cluster: string, opts: { task: st
   });
   if (res.statusCode !== 200) {
     // (400: the task's container is gone, or the call is not understood)
-    throw new MesosUpError(res.statusCode === 400 || res.statusCode === 404 ? 'NOT_FOUND' : 'INTERNAL', `The agent refused the session: ${res.statusCode} ${(await text(res)).trim()}`);
+    const why = (await text(res)).trim();
+    throw new MesosUpError(res.statusCode === 400 || res.statusCode === 404 ? 'NOT_FOUND' : 'INTERNAL', `The agent refused the session: ${res.statusCode} ${why}`, {
+      ...(why === 'Nested containers are not supported'
+        ? { hint: 'Mesos 1.7 has no nested containers under Docker-containerizer tasks; run the app as container.type MESOS with a docker image to exec into it' }
+        : {}),
+    });
   }
   const input = opts.interactive && io.stdin ? sendInput(api, containerId, io.stdin) : undefined;
   const splitter = new RecordSplitter();

@@ -199,6 +199,11 @@ describe.skipIf(officialImagesMissing)('the Marathon walkthrough', () => {
     expect(running.map((c) => `${c.Names[0]} ${c.Image}`)).toEqual([expect.stringContaining(` ${TASK_IMAGE}`)]);
     expect(running[0]!.Image).toBe(TASK_IMAGE);
     expect((await eventuallyRead(await hostPort8000(task.id), /hello/)).trim()).toBe(`hello ${task.id}`);
+    // Mesos 1.7's Docker containerizer has no nested containers: task exec is refused, and says so
+    const now = json<{ tasks: Task[] }>(await cli(['app', 'wait', ...on('marathon-nc', '--timeout', '60s', '--json')])).tasks[0]!;
+    const refused = await cli(['task', 'exec', '--name', NAME, now.id, '--', 'true']);
+    expect(refused.exitCode).not.toBe(0);
+    expect(refused.stderr, refused.stderr).toMatch(/Nested containers are not supported/);
   });
 
   it('down removes the cluster, the Docker task container included', async () => {

@@ -12,6 +12,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { emulatedImage } from '../../src/plan/images.js';
 import { version } from '../../src/version.js';
 import { messageType } from '../../emulator/src/common/proto/schema.js';
+import { RecordDecoder } from '../../emulator/src/common/recordio.js';
 import { eventually, itEmulatorOnly, officialImagesMissing, TEST_IMAGES, TestNet, type TestContainer } from './harness.js';
 
 /* eslint-disable @typescript-eslint/no-explicit-any */
@@ -371,6 +372,76 @@ describe.skipIf(officialImagesMissing)(`${TEST_IMAGES.flavour} mesos-agent`, () 
       const flags = Response.toObject(Response.decode(pb.body), { enums: String }) as Json;
       expect(flags.type).toBe('GET_FLAGS');
       expect(flags.get_flags.flags).toContainEqual({ name: 'work_dir', value: '/var/lib/mesos/agent' });
+    });
+
+    itEmulatorOnly(VIA_STAND_IN)('runs nested container sessions under a task: output to two readers, stdin, kill, wait, remove', async () => {
+      expect(await launch({ name: 'host', task_id: { value: 'host' }, command: { value: 'echo parent-out > parent.txt; sleep 300' } })).toBe(202);
+      const running = await eventually('host running', async () => {
+        const t = await findTask('host');
+        return t?.task.state === 'TASK_RUNNING' ? t : undefined;
+      });
+      const parent = { value: running.executor.container };
+      const api = `${lonely.url(5051)}/api/v1`;
+      const call = (body: unknown, headers: Record<string, string> = {}) =>
+        fetch(api, { method: 'POST', headers: { 'Content-Type': 'application/json', ...headers }, body: JSON.stringify(body) });
+      const records = async (res: Response) => {
+        const decoder = new RecordDecoder();
+        const out: Json[] = [];
+        for await (const chunk of res.body as unknown as AsyncIterable<Uint8Array>) out.push(...decoder.push(Buffer.from(chunk)));
+        return out;
+      };
+      const text = (rs: Json[], stream: string) => rs.filter((r) => r.type === 'DATA' && r.data.type === stream).map((r) => Buffer.from(r.data.data, 'base64').toString()).join('');
+
+      expect(await (await call({ type: 'LAUNCH_NESTED_CONTAINER_SESSION', launch_nested_container_session: { container_id: { value: 's0' }, command: { value: 'true' } } })).text()).toBe(
+        "Failed to validate agent::Call: Expecting 'launch_nested_container_session.container_id.parent' to be present",
+      );
+      const orphan = await call({ type: 'LAUNCH_NESTED_CONTAINER_SESSION', launch_nested_container_session: { container_id: { value: 's0', parent: { value: 'nope' } }, command: { value: 'true' } } });
+      expect({ status: orphan.status, text: await orphan.text() }).toEqual({ status: 400, text: 'Parent container nope does not exist' });
+
+      // a session that reads stdin: output streamed as RecordIO ProcessIO records (JSON inside), in the task's sandbox
+      const id = { value: 's1', parent };
+      const session = await call(
+        { type: 'LAUNCH_NESTED_CONTAINER_SESSION', launch_nested_container_session: { container_id: id, command: { value: 'cat parent.txt; tr a-z A-Z; echo bye >&2' } } },
+        { Accept: 'application/recordio', 'Message-Accept': 'application/json' },
+      );
+      expect([session.status, session.headers.get('content-type'), session.headers.get('message-content-type')]).toEqual([200, 'application/recordio', 'application/json']);
+      const second = call({ type: 'ATTACH_CONTAINER_OUTPUT', attach_container_output: { container_id: id } }, { Accept: 'application/recordio', 'Message-Accept': 'application/json' });
+      const input = (msg: Json) => {
+        const b = Buffer.from(JSON.stringify({ type: 'ATTACH_CONTAINER_INPUT', attach_container_input: msg }));
+        return Buffer.concat([Buffer.from(`${b.length}\n`), b]);
+      };
+      const stdin = (data: string) => input({ type: 'PROCESS_IO', process_io: { type: 'DATA', data: { type: 'STDIN', data: Buffer.from(data).toString('base64') } } });
+      const attach = await fetch(api, {
+        method: 'POST',
+        headers: { 'Content-Type': 'application/recordio', 'Message-Content-Type': 'application/json' },
+        body: new Blob([input({ type: 'CONTAINER_ID', container_id: id }), stdin('shout\n'), stdin('')]),
+      });
+      expect(attach.status).toBe(200);
+      const [first, other] = await Promise.all([records(session), second.then(records)]);
+      expect(text(first, 'STDOUT')).toBe('parent-out\nSHOUT\n');
+      expect(text(first, 'STDERR')).toBe('bye\n');
+      expect(first.find((r) => r.type === 'CONTROL')).toEqual({ type: 'CONTROL', control: { type: 'HEARTBEAT', heartbeat: { interval: { nanoseconds: 30e9 } } } });
+      expect(text(other, 'STDOUT')).toContain('SHOUT');
+      const wait = await (await call({ type: 'WAIT_NESTED_CONTAINER', wait_nested_container: { container_id: id } })).json();
+      expect(wait).toEqual({ type: 'WAIT_NESTED_CONTAINER', wait_nested_container: { exit_status: 0 } });
+
+      // killed: the wait status is the signal; then removed, once
+      const id2 = { value: 's2', parent };
+      const sleeper = await call({ type: 'LAUNCH_NESTED_CONTAINER_SESSION', launch_nested_container_session: { container_id: id2, command: { value: 'sleep 300' } } });
+      expect(sleeper.status).toBe(200);
+      const removeRunning = await call({ type: 'REMOVE_NESTED_CONTAINER', remove_nested_container: { container_id: id2 } });
+      expect({ status: removeRunning.status, text: await removeRunning.text() }).toEqual({ status: 500, text: 'Nested container has not terminated yet' });
+      expect((await call({ type: 'KILL_NESTED_CONTAINER', kill_nested_container: { container_id: id2, signal: 15 } })).status).toBe(200);
+      expect(await (await call({ type: 'WAIT_NESTED_CONTAINER', wait_nested_container: { container_id: id2 } })).json()).toEqual({ type: 'WAIT_NESTED_CONTAINER', wait_nested_container: { exit_status: 15 } });
+      await sleeper.body?.cancel();
+      const again = await call({ type: 'KILL_NESTED_CONTAINER', kill_nested_container: { container_id: id2 } });
+      expect({ status: again.status, text: await again.text() }).toEqual({ status: 404, text: `Container '${parent.value}.s2' cannot be found (or is already killed)` });
+      expect((await call({ type: 'REMOVE_NESTED_CONTAINER', remove_nested_container: { container_id: id2 } })).status).toBe(200);
+      const gone = await call({ type: 'WAIT_NESTED_CONTAINER', wait_nested_container: { container_id: id2 } });
+      expect({ status: gone.status, text: await gone.text() }).toEqual({ status: 404, text: `Container ${parent.value}.s2 cannot be found` });
+      await post(`${lonely.url(5051)}/mesos-up/kill`, { framework_id: 'fw-direct', task_id: { value: 'host' } });
+      // (the tests after this one count the agent's resources in use)
+      await eventually('host gone, its resources free', async () => (await getJson(`${lonely.url(5051)}/metrics/snapshot`)).body['slave/cpus_used'] === 0);
     });
 
     itEmulatorOnly(VIA_STAND_IN)('runs a command task in its sandbox with the executor environment, and reports it', async () => {

@@ -283,7 +283,7 @@ describe.skipIf(officialImagesMissing)(`${TEST_IMAGES.flavour} mesos-master (1.7
     const leader = await findLeader();
     const standby = masters.find((m) => m !== leader)!;
     const leaderLoc = `//${leader.ip}:5050`;
-    for (const p of ['/master/state', '/state', '/master/slaves', '/frameworks', '/master/tasks?limit=5', '/master/state-summary', '/api/v1/scheduler']) {
+    for (const p of ['/master/state', '/state', '/master/slaves', '/frameworks', '/master/tasks?limit=5', '/master/state-summary', '/api/v1/scheduler', '/api/v1', '/master/api/v1', '/roles', '/weights', '/quota']) {
       const r = await getJson(`${standby.url(5050)}${p}`);
       expect(r.status, p).toBe(307);
       expect(r.headers.get('location'), p).toBe(`${leaderLoc}${p}`);

@@ -107,7 +107,7 @@ describe.skipIf(officialImagesMissing)('mesos-go (the Mesos project Go library, 
   it('speaks JSON too: the same framework and the operator calls its decoder can read', async () => {
     const steps = await run('json');
     expect(steps.get('GET_VERSION')?.result).toBe('1.7.1');
-    expect(steps.get('GET_WEIGHTS')?.result).toEqual({ 'mesos-go': 2.5 });
+    expect(steps.get('GET_WEIGHTS')?.result).toEqual({ 'mesos-go': 1.5 });
     expect(steps.get('task states')?.result).toEqual({
       'finisher-json': ['TASK_STARTING', 'TASK_RUNNING', 'TASK_FINISHED'],
       'sleeper-json': ['TASK_STARTING', 'TASK_RUNNING', 'TASK_KILLED'],

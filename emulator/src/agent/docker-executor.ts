@@ -7,10 +7,10 @@
 // served on the agent's address by a TCP proxy to the task container.
 import { randomUUID } from 'node:crypto';
 import fs from 'node:fs';
-import net from 'node:net';
 import path from 'node:path';
 import { fromV1 } from '../common/resources.js';
 import { DockerEngine, DockerError, type ContainerInspect } from './docker.js';
+import { PortProxy } from './port-proxy.js';
 import { commandEnvironment, executorEnvironment, TaskExecutor, type ExecutorContext } from './executor.js';
 import { fetchUris } from './sandbox.js';
 import type { NestedProcess } from './nested.js';
@@ -96,58 +96,6 @@ export async function inspectSelf(engine: DockerEngine, ip: string, candidates: 
   return { id: info.Id, network, labels, mounts };
 }
 
-/** Serves one host port on the agent and forwards each connection to the task container. */
-export class PortProxy {
-  private target: { host: string; port: number } | undefined;
-  private readonly sockets = new Set<net.Socket>();
-
-  private constructor(
-    readonly port: number,
-    private readonly server: net.Server,
-  ) {
-    server.on('connection', (client) => this.forward(client));
-  }
-
-  static listen(port: number): Promise<PortProxy> {
-    return new Promise((resolve, reject) => {
-      const server = net.createServer();
-      server.once('error', reject);
-      server.listen(port, '0.0.0.0', () => {
-        server.removeListener('error', reject);
-        resolve(new PortProxy(port, server));
-      });
-    });
-  }
-
-  setTarget(host: string, port: number): void {
-    this.target = { host, port };
-  }
-
-  private forward(client: net.Socket): void {
-    if (!this.target) {
-      client.destroy();
-      return;
-    }
-    const upstream = net.connect(this.target);
-    this.sockets.add(client).add(upstream);
-    const done = () => {
-      client.destroy();
-      upstream.destroy();
-      this.sockets.delete(client);
-      this.sockets.delete(upstream);
-    };
-    client.on('error', done).on('close', done);
-    upstream.on('error', done).on('close', done);
-    client.pipe(upstream);
-    upstream.pipe(client);
-  }
-
-  close(): void {
-    for (const s of this.sockets) s.destroy();
-    this.server.close();
-  }
-}
-
 function dockerExitCodeFor(err: Error): number {
   // What the docker CLI exits with when `docker run` itself fails.
   if (/executable file not found|no such file or directory/i.test(err.message)) return 127;
@@ -161,26 +109,36 @@ export class DockerExecutor extends TaskExecutor {
   private containerId: string | undefined;
 
   /**
-   * A session's command run in the task's container (docker exec), in a shell
-   * that first notes its pid so KILL_NESTED_CONTAINER can signal it; no stdin.
+   * A session under this task. The Docker containerizer of 1.7.1 refuses
+   * nested containers ("Nested containers are not supported"), so only a
+   * MESOS container with an image (run here through Docker) has them: the
+   * command runs by docker exec in the task's container, in a process group
+   * of its own whose id a wrapper notes so KILL_NESTED_CONTAINER can signal
+   * it; no stdin.
    */
-  override startNested(command: CommandInfo): NestedProcess | undefined {
+  override startNested(command: CommandInfo): NestedProcess | { error: string } | undefined {
+    if (!this.ucr) return { error: 'Nested containers are not supported' };
     const container = this.containerId;
     if (!container || this.terminated) return undefined;
     const pidFile = `/tmp/.mesos-up-nested-${randomUUID()}`;
     const argv = (command.shell ?? true) ? ['/bin/sh', '-c', command.value ?? ''] : [command.value ?? 'false', ...(command.arguments ?? []).slice(1)];
-    const cmd = ['/bin/sh', '-c', `echo $$ > ${pidFile}; exec "$@"`, 'sh', ...argv];
+    // setsid when the image has it, so the whole session is one group to signal
+    const cmd = ['/bin/sh', '-c', `echo $$ > ${pidFile}; if command -v setsid >/dev/null; then exec setsid "$@"; else exec "$@"; fi`, 'sh', ...argv];
     const env = (command.environment?.variables ?? []).filter((v) => v.type !== 'SECRET').map((v) => `${v.name}=${v.value ?? ''}`);
     const listeners: Array<(stream: 'STDOUT' | 'STDERR', data: Buffer) => void> = [];
     const engine = this.engine;
     const exited = engine
       .execStream(container, cmd, env, (stream, data) => listeners.forEach((l) => l(stream === 2 ? 'STDERR' : 'STDOUT', data)))
       .then((code) => (code < 0 ? 1 : code) << 8, () => 1 << 8);
+    void exited.then(() => engine.exec(container, ['rm', '-f', pidFile]).catch(() => undefined));
+    // (the pid file may not be written yet when a kill comes right after the launch)
+    const killScript = (signal: number) =>
+      `for i in 1 2 3 4 5 6 7 8 9 10; do [ -s ${pidFile} ] && break; sleep 0.1; done; p=$(cat ${pidFile}); kill -${signal} -- -$p 2>/dev/null || kill -${signal} $p`;
     return {
       onOutput: (fn) => void listeners.push(fn),
       write: () => undefined,
       end: () => undefined,
-      kill: (signal) => void engine.exec(container, ['/bin/sh', '-c', `kill -${signal} "$(cat ${pidFile})"`]).catch(() => undefined),
+      kill: (signal) => void engine.exec(container, ['/bin/sh', '-c', killScript(signal)]).catch(() => undefined),
       exited,
     };
   }

@@ -99,8 +99,12 @@ export abstract class TaskExecutor {
     return {};
   }
 
-  /** A process in the running task's environment (a nested container session); undefined once the task has ended. */
-  startNested(_command: CommandInfo): NestedProcess | undefined {
+  /**
+   * A process in the running task's environment (a nested container session);
+   * undefined once the task has ended, an error where the containerizer has
+   * no nested containers.
+   */
+  startNested(_command: CommandInfo): NestedProcess | { error: string } | undefined {
     return undefined;
   }
 

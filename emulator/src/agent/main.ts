@@ -138,6 +138,8 @@ async function main(): Promise<void> {
   );
 
   const server = http.createServer(agentRouter(agent).listener());
+  // ATTACH_CONTAINER_INPUT is a request body that lasts as long as a session: no time limit on receiving one
+  server.requestTimeout = 0;
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);
     server.listen(cfg.port, cfg.bindIp, () => resolve());

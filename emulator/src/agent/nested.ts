@@ -25,6 +25,8 @@ export interface NestedProcess {
 
 /** A child process as a NestedProcess. */
 export function childProcess(child: ChildProcess): NestedProcess {
+  // a command that stops reading its stdin must not take the agent down (EPIPE)
+  child.stdin?.on('error', () => undefined);
   const exited = new Promise<number>((resolve) => {
     child.once('error', () => resolve(1 << 8));
     child.once('close', (code, signal) => resolve(signal ? (signalNumber(signal) ?? 9) : (code ?? 0) << 8));
@@ -34,7 +36,9 @@ export function childProcess(child: ChildProcess): NestedProcess {
       child.stdout?.on('data', (d: Buffer) => fn('STDOUT', d));
       child.stderr?.on('data', (d: Buffer) => fn('STDERR', d));
     },
-    write: (data) => void child.stdin?.write(data),
+    write: (data) => {
+      if (child.stdin?.writable) child.stdin.write(data);
+    },
     end: () => void child.stdin?.end(),
     kill(signal) {
       // the session's whole process group: it was started as its own
@@ -60,6 +64,8 @@ export function containerIdText(id: ContainerID): string {
 
 interface Session {
   proc: NestedProcess;
+  /** an ATTACH_CONTAINER_INPUT stream is connected (only one may be) */
+  inputAttached?: boolean;
   /** output before anyone attached: the switchboard starts redirecting at the first attach */
   pending: Array<[OutputStream, Buffer]> | undefined;
   listeners: Set<(stream: OutputStream | 'EOF', data?: Buffer) => void>;
@@ -116,6 +122,20 @@ export class NestedContainers {
   input(id: string): NestedProcess | undefined {
     const s = this.sessions.get(id);
     return s && !s.done ? s.proc : undefined;
+  }
+
+  /** Claims the session's stdin for one input stream: 'busy' when another has it, undefined when it is gone. */
+  claimInput(id: string): { proc: NestedProcess; release(): void } | 'busy' | undefined {
+    const s = this.sessions.get(id);
+    if (!s || s.done) return undefined;
+    if (s.inputAttached) return 'busy';
+    s.inputAttached = true;
+    return { proc: s.proc, release: () => void (s.inputAttached = false) };
+  }
+
+  /** Resolves once the session's process has ended (at once when unknown). */
+  ended(id: string): Promise<void> {
+    return this.sessions.get(id)?.proc.exited.then(() => undefined) ?? Promise.resolve();
   }
 
   /** The raw wait status once it ended; undefined for an unknown container. */

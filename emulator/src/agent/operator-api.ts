@@ -9,7 +9,7 @@ import type http from 'node:http';
 import { sendText, type Request } from '../common/http.js';
 import { LoggingLevel } from '../common/log.js';
 import { listFilesResponse, readFileResponse, sendFilesError } from '../common/proto/files-calls.js';
-import { toV1 } from '../common/resources.js';
+import { toV1, v1Attributes } from '../common/resources.js';
 import {
   accepts, acceptType, APPLICATION_JSON, APPLICATION_PROTOBUF, decodeBody, headerAccepts, lastHeader, missingCallField, sendMessage, type ContentType,
 } from '../common/proto/wire.js';
@@ -121,10 +121,7 @@ async function getContainers(agent: Agent): Promise<Pb> {
 }
 
 function agentInfo(agent: Agent): Pb {
-  const attributes = Object.entries(agent.cfg.attributes).map(([name, v]) =>
-    typeof v === 'number' ? { name, type: 'SCALAR', scalar: { value: v } } : { name, type: 'TEXT', text: { value: String(v) } },
-  );
-  const info: Pb = { hostname: agent.cfg.hostname, port: agent.cfg.advertisedPort, resources: toV1(agent.cfg.resources), attributes };
+  const info: Pb = { hostname: agent.cfg.hostname, port: agent.cfg.advertisedPort, resources: toV1(agent.cfg.resources), attributes: v1Attributes(agent.cfg.attributes) };
   // (the id comes with the registration)
   if (agent.agentId) info.id = { value: agent.agentId };
   return info;
@@ -187,11 +184,14 @@ function firstRecord(req: http.IncomingMessage, decoder: RecordDecoder): Promise
     const done = (v: { first?: Buffer; rest: Buffer[]; error?: string }) => {
       req.off('data', onData);
       req.off('end', onEnd);
+      req.off('close', onEnd);
       req.pause();
       resolve(v);
     };
     req.on('data', onData);
     req.on('end', onEnd);
+    // a client gone before its first record: answered as an empty body (nobody reads it)
+    req.on('close', onEnd);
   });
 }
 
@@ -215,8 +215,8 @@ export async function agentOperatorApi(agent: Agent, r: Request): Promise<void> 
   }
   if ('message' in read) return sendText(res, 400, read.message);
   const call = read.call;
-  // (GET_CONTAINERS' own message only carries options)
-  const invalid = missingCallField(CALL, call, ['get_containers']) ?? validateNested(call);
+  // (GET_CONTAINERS' and PRUNE_IMAGES' own messages only carry options)
+  const invalid = missingCallField(CALL, call, ['get_containers', 'prune_images']) ?? validateNested(call);
   if (invalid) return sendText(res, 400, `Failed to validate agent::Call: ${invalid}`);
 
   // Http::_api: which calls may stream

@@ -70,15 +70,23 @@ function streamOutput(res: http.ServerResponse, id: string, media: MediaTypes, o
   };
   res.writeHead(200, headers);
   res.flushHeaders();
+  // the switchboard sends its first heartbeat at once, then one per interval
+  write({ type: 'CONTROL', control: { type: 'HEARTBEAT', heartbeat: { interval: { nanoseconds: HEARTBEAT_SECONDS * 1e9 } } } });
   heartbeat = setInterval(
     () => write({ type: 'CONTROL', control: { type: 'HEARTBEAT', heartbeat: { interval: { nanoseconds: HEARTBEAT_SECONDS * 1e9 } } } }),
     HEARTBEAT_SECONDS * 1000,
   );
-  res.on('close', () => {
+  const closed = () => {
     clearInterval(heartbeat);
     nested.detach(id, listener);
     onClose();
-  });
+  };
+  // (the client may have gone while the call was being read)
+  if (res.destroyed) {
+    closed();
+    return false;
+  }
+  res.on('close', closed);
   return nested.attach(id, listener);
 }
 
@@ -90,34 +98,47 @@ export function launchSession(agent: Agent, call: Pb, res: http.ServerResponse, 
   const parent = executorOf(agent, id.parent!.value);
   if (!parent?.runner) return sendText(res, 400, `Parent container ${parentText} does not exist`);
   // _launchContainer answers ALREADY_LAUNCHED with 202, which the session passes on
-  if (nested.has(id.value)) return void res.writeHead(202, { 'Content-Length': 0 }).end();
+  const key = containerIdText(id);
+  if (nested.has(key)) return void res.writeHead(202, { 'Content-Length': 0 }).end();
   const proc = parent.runner.startNested(c.command ?? {});
   if (!proc) return sendText(res, 400, `Parent container ${parentText} is in 'DESTROYING' state`);
-  nested.add(id.value, proc);
+  if ('error' in proc) return sendText(res, 400, proc.error);
+  nested.add(key, proc);
   // nested containers go with their parent
-  void parent.runner.done.then(() => nested.kill(id.value, SIGKILL));
-  streamOutput(res, id.value, media, () => nested.kill(id.value, SIGKILL));
+  void parent.runner.done.then(() => nested.kill(key, SIGKILL));
+  streamOutput(res, key, media, () => nested.kill(key, SIGKILL));
 }
 
 /** ATTACH_CONTAINER_OUTPUT: another reader of a running session's output. */
 export function attachOutput(call: Pb, res: http.ServerResponse, media: MediaTypes): void {
   const id: ContainerID = call.attach_container_output.container_id;
-  if (!nested.has(id.value)) return notFound(res, `Container ${containerIdText(id)} cannot be found`);
-  streamOutput(res, id.value, media, () => undefined);
+  if (!nested.has(containerIdText(id))) return notFound(res, `Container ${containerIdText(id)} cannot be found`);
+  streamOutput(res, containerIdText(id), media, () => undefined);
 }
 
 /**
  * ATTACH_CONTAINER_INPUT, a streamed request: the first record names the
  * container (it is the call the agent read), the next ones carry stdin; an
- * empty STDIN record closes it. Answered 200 when the request ends.
+ * empty STDIN record closes it. As the IO switchboard does, one input stream
+ * at a time (409), and the answer comes when the request ends or the session
+ * does; a client that goes away closes stdin.
  */
 export function attachInput(first: Pb, req: http.IncomingMessage, rest: Buffer[], decoder: RecordDecoder, res: http.ServerResponse, messageContent: ContentType): void {
   const input = first.attach_container_input;
   if (input?.type !== 'CONTAINER_ID' || !input.container_id) return sendText(res, 400, "Expecting 'attach_container_input.type' to be 'CONTAINER_ID' in the first message");
   const id: ContainerID = input.container_id;
-  const proc = nested.input(id.value);
-  if (!proc) return notFound(res, `Container ${containerIdText(id)} cannot be found`);
-  let failed = false;
+  const claim = nested.claimInput(containerIdText(id));
+  if (!claim) return notFound(res, `Container ${containerIdText(id)} cannot be found`);
+  if (claim === 'busy') return sendText(res, 409, 'Multiple input connections are not allowed');
+  const { proc, release } = claim;
+  let answered = false;
+  const answer = (status: number, message = '') => {
+    if (answered) return;
+    answered = true;
+    release();
+    if (message) sendText(res, status, message);
+    else res.writeHead(status, { 'Content-Length': 0 }).end();
+  };
   const handle = (bytes: Buffer) => {
     const d = decodeBody('mesos.v1.agent.Call', messageContent, bytes);
     if (!('call' in d) || d.call.attach_container_input?.type !== 'PROCESS_IO') return;
@@ -129,17 +150,19 @@ export function attachInput(first: Pb, req: http.IncomingMessage, rest: Buffer[]
   };
   for (const b of rest) handle(b);
   req.on('data', (chunk: Buffer) => {
-    if (failed) return;
+    if (answered) return;
     try {
       for (const b of decoder.pushRaw(chunk)) handle(b);
     } catch (err) {
-      failed = true;
-      sendText(res, 400, (err as Error).message);
+      answer(400, (err as Error).message);
     }
   });
-  req.on('end', () => {
-    if (!failed) res.writeHead(200, { 'Content-Length': 0 }).end();
+  req.on('end', () => answer(200));
+  req.on('close', () => {
+    if (!req.complete) proc.end();
+    answer(200);
   });
+  void nested.ended(containerIdText(id)).then(() => answer(200));
   // (paused once the first record was read)
   req.resume();
 }
@@ -147,14 +170,14 @@ export function attachInput(first: Pb, req: http.IncomingMessage, rest: Buffer[]
 /** WAIT_NESTED_CONTAINER: the raw wait status once the session has ended. */
 export async function waitNested(call: Pb, res: http.ServerResponse, accept: ContentType): Promise<void> {
   const id: ContainerID = call.wait_nested_container.container_id;
-  const status = nested.wait(id.value);
+  const status = nested.wait(containerIdText(id));
   if (!status) return notFound(res, `Container ${containerIdText(id)} cannot be found`);
   sendMessage(res, 'mesos.v1.agent.Response', accept, { type: 'WAIT_NESTED_CONTAINER', wait_nested_container: { exit_status: await status } });
 }
 
 export function killNested(call: Pb, res: http.ServerResponse): void {
   const k = call.kill_nested_container;
-  if (!nested.kill(k.container_id.value, k.signal ?? SIGKILL)) {
+  if (!nested.kill(containerIdText(k.container_id), k.signal ?? SIGKILL)) {
     return notFound(res, `Container '${containerIdText(k.container_id)}' cannot be found (or is already killed)`);
   }
   res.writeHead(200, { 'Content-Length': 0 }).end();
@@ -162,7 +185,9 @@ export function killNested(call: Pb, res: http.ServerResponse): void {
 
 export function removeNested(call: Pb, res: http.ServerResponse): void {
   const id: ContainerID = call.remove_nested_container.container_id;
-  if (nested.input(id.value)) return sendText(res, 500, `Nested container ${containerIdText(id)} is not terminated`);
-  nested.remove(id.value);
+  const key = containerIdText(id);
+  // (MesosContainerizerProcess::remove's refusals)
+  if (nested.input(key)) return sendText(res, 500, 'Nested container has not terminated yet');
+  if (!nested.remove(key) && !nested.has(key)) return sendText(res, 500, 'Unknown root container');
   res.writeHead(200, { 'Content-Length': 0 }).end();
 }

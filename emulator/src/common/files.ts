@@ -52,7 +52,7 @@ function mode(st: fs.Stats): string {
 }
 
 /** id → name from /etc/passwd or /etc/group, as FileInfo carries owner names. */
-function nameOf(file: string, id: number): string {
+export function nameOf(file: string, id: number): string {
   try {
     for (const line of fs.readFileSync(file, 'utf8').split('\n')) {
       const f = line.split(':');

@@ -151,3 +151,24 @@ export function contains(have: Resources, need: Resources): boolean {
 export function isEmpty(r: Resources): boolean {
   return r.cpus <= 0 && r.mem <= 0 && r.disk <= 0 && r.gpus <= 0 && r.ports.length === 0;
 }
+
+/** Agent attributes (`--attributes` as parsed: numbers are scalars) as v1 Attribute messages: `[a-b, …]` ranges, other text TEXT. */
+export function v1Attributes(attrs: Record<string, string | number>): V1Attribute[] {
+  return Object.entries(attrs).map(([name, v]) => {
+    if (typeof v === 'number') return { name, type: 'SCALAR', scalar: { value: v } };
+    const m = /^\[(.*)\]$/.exec(v);
+    if (m) {
+      const range = m[1]!.split(',').map((p) => {
+        const [b, e] = p.trim().split('-').map(Number);
+        return { begin: b!, end: e ?? b! };
+      });
+      return { name, type: 'RANGES', ranges: { range } };
+    }
+    return { name, type: 'TEXT', text: { value: v } };
+  });
+}
+
+export type V1Attribute =
+  | { name: string; type: 'SCALAR'; scalar: { value: number } }
+  | { name: string; type: 'RANGES'; ranges: { range: Range[] } }
+  | { name: string; type: 'TEXT'; text: { value: string } };

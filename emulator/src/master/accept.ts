@@ -3,7 +3,6 @@
 // Master::_accept in src/master/master.cpp (1.7). Other operations are dropped.
 import * as R from '../common/resources.js';
 import type { Resources } from '../common/resources.js';
-import { postToAgent } from './agent-link.js';
 import type { Allocator } from './allocator.js';
 import type { Books } from './books.js';
 import { frameworkRoles, fwCount, OPERATION_TYPES, partitionAware, send } from './framework.js';
@@ -151,7 +150,7 @@ function launch(books: Books, fw: Framework, agent: Agent, t: Pb, res: Resources
   glog('master.cpp:5415').info(
     `Launching task ${taskId} of framework ${describeFramework(fw)} with resources ${resourcesText(res, role)} on agent ${describeAgent(agent)} on  new executor`,
   );
-  void postToAgent(agent, '/mesos-up/launch', { framework_id: fw.id, framework_info: fw.info, task: t }).then((ok) => {
+  void books.toAgent(agent, '/mesos-up/launch', { framework_id: fw.id, framework_info: fw.info, task: t }).then((ok) => {
     if (ok || isTerminal(task.state) || task.statuses.length > 0) return;
     // The launch never reached the agent: tell the scheduler the task is gone,
     // as it would learn from reconciliation once the agent is removed.

@@ -2,7 +2,6 @@
 // libprocess messages): agents registering and re-registering with the tasks
 // they run, their pings and status updates, the health check that marks a
 // silent agent inactive and then unreachable, and the master's calls to agents.
-import { postJson } from '../common/http.js';
 import * as R from '../common/resources.js';
 import type { Allocator } from './allocator.js';
 import type { Books } from './books.js';
@@ -17,18 +16,6 @@ const GONE_MESSAGE = 'Agent has been marked gone';
 
 /** SlaveInfo capabilities a 1.7 agent announces (src/slave/constants.cpp). */
 const AGENT_CAPABILITIES = ['MULTI_ROLE', 'HIERARCHICAL_ROLE', 'RESERVATION_REFINEMENT', 'RESOURCE_PROVIDER', 'RESIZE_VOLUME'];
-
-/** POST to an agent; resolves false when the agent could not be reached. */
-export async function postToAgent(agent: Agent, path: string, body: unknown): Promise<boolean> {
-  try {
-    const res = await postJson(`http://${agent.ip}:${agent.port}${path}`, body, { timeoutMs: 10_000 });
-    if (res.status >= 400) glog('master.cpp:6151').warn(`Agent ${describeAgent(agent)} answered ${res.status} to ${path}`);
-    return true;
-  } catch (err) {
-    glog('master.cpp:6151').warn(`Failed to reach agent ${describeAgent(agent)} for ${path}: ${(err as Error).message}`);
-    return false;
-  }
-}
 
 export class AgentLink {
   private healthTimer: NodeJS.Timeout | undefined;
@@ -76,7 +63,7 @@ export class AgentLink {
     const infoOf = (id: string): AgentInfo => ({ id, hostname, port, attributes: fields.attributes, resources: R.toV1(fields.total) });
     let agent: Agent;
     if (requested) {
-      if (books.reregistering.has(requested) || books.markingUnreachable.has(requested)) {
+      if (books.reregistering.has(requested) || books.markingUnreachable.has(requested) || books.markingGone.has(requested)) {
         glog('master.cpp:6971').info(`Ignoring reregister agent message from agent ${requested} at ${fields.pid} (${hostname}) as re-registration or a transition to unreachable is already in progress`);
         return undefined;
       }
@@ -131,7 +118,7 @@ export class AgentLink {
       if (!fwId || !taskId) continue;
       reportedKeys.add(`${fwId}/${taskId}`);
       if (books.completedFrameworks.has(fwId)) {
-        void postToAgent(agent, '/mesos-up/shutdown-framework', { framework_id: fwId });
+        void books.toAgent(agent, '/mesos-up/shutdown-framework', { framework_id: fwId });
         continue;
       }
       let fw = books.frameworks.get(fwId);
@@ -144,7 +131,7 @@ export class AgentLink {
       const wasUnreachable = fw.unreachableTasks.get(taskId);
       if (wasUnreachable && !partitionAware(fw)) {
         // Non-partition-aware frameworks were told TASK_LOST: the task must not come back.
-        void postToAgent(agent, '/mesos-up/kill', { framework_id: fwId, task_id: { value: taskId } });
+        void books.toAgent(agent, '/mesos-up/kill', { framework_id: fwId, task_id: { value: taskId } });
         continue;
       }
       fw.unreachableTasks.delete(taskId);
@@ -153,7 +140,7 @@ export class AgentLink {
       const statuses = Array.isArray(entry?.statuses)
         ? entry.statuses.map((s: Pb) => {
             const e: Pb = { state: s.state, timestamp: typeof s.timestamp === 'number' ? s.timestamp : now() };
-            if (s.labels !== undefined) e.labels = s.labels;
+            if (s.labels !== undefined) e.labels = Array.isArray(s.labels) ? s.labels : s.labels?.labels ?? [];
             if (s.container_status !== undefined) e.container_status = s.container_status;
             if (typeof s.healthy === 'boolean') e.healthy = s.healthy;
             return e;
@@ -246,6 +233,7 @@ export class AgentLink {
       return { status: 200 };
     }
     if (books.markingGone.has(id)) return { status: 503, message: `Agent '${id}' is already being transitioned to gone` };
+    if (books.reregistering.has(id)) return { status: 503, message: `Agent '${id}' is being transitioned to removed` };
     if (books.markingUnreachable.has(id)) return { status: 503, message: `Agent '${id}' is being transitioned to unreachable` };
     if (!books.agents.has(id) && !books.recoveredAgents.has(id) && !books.unreachableAgents.has(id)) return { status: 404, message: `Agent '${id}' not found` };
     books.markingGone.add(id);
@@ -260,7 +248,7 @@ export class AgentLink {
     books.unreachableAgents.delete(id);
     const agent = books.agents.get(id);
     if (!agent) return { status: 200 };
-    void postToAgent(agent, '/mesos-up/shutdown', { message: GONE_MESSAGE });
+    void books.toAgent(agent, '/mesos-up/shutdown', { message: GONE_MESSAGE });
     books.agents.delete(id);
     for (const offerId of [...agent.offers]) books.removeOffer(offerId, true);
     // Master::__removeSlave with no unreachable time
@@ -286,7 +274,8 @@ export class AgentLink {
   /** The registry moves the agent to the unreachable list first; then its tasks become unreachable (or lost). */
   private async markUnreachable(agent: Agent, message: string): Promise<void> {
     const books = this.books;
-    if (books.reregistering.has(agent.id) || books.markingUnreachable.has(agent.id)) return;
+    // (Master::markUnreachable: not while another transition of the agent is under way, nor once it is gone)
+    if (books.reregistering.has(agent.id) || books.markingUnreachable.has(agent.id) || books.markingGone.has(agent.id) || books.gone.has(agent.id)) return;
     books.count('master/slave_unreachable_scheduled');
     books.markingUnreachable.add(agent.id);
     const t = now();

@@ -78,7 +78,8 @@ export class Allocator {
       const dominant = Math.max(...(['cpus', 'mem', 'disk', 'gpus'] as const).map((k) => (totals[k] > 0 ? held[k] / totals[k] : 0)));
       return dominant / (books.weights.get(frameworkRoles(fw.info)[0] ?? '*') ?? 1);
     };
-    const unsatisfied = unsatisfiedQuotaRoles(books);
+    // (recomputed after each offer: a role's guarantee is met as its frameworks get offers)
+    let unsatisfied = unsatisfiedQuotaRoles(books);
     const belowQuota = (fw: Framework) => (unsatisfied.has(frameworkRoles(fw.info)[0] ?? '*') ? 1 : 0);
     const batches = new Map<Framework, Offer[]>();
     for (const agent of books.agents.values()) {
@@ -106,6 +107,7 @@ export class Allocator {
         const list = batches.get(fw) ?? [];
         list.push(offer);
         batches.set(fw, list);
+        if (books.quotas.size) unsatisfied = unsatisfiedQuotaRoles(books);
         break;
       }
     }

@@ -4,6 +4,7 @@
 // offers back). Semantics follow src/master/master.cpp of Mesos 1.7.
 import * as R from '../common/resources.js';
 import type { Resources } from '../common/resources.js';
+import { postToAgent, type AgentCall } from './agent-calls.js';
 import type { MasterConfig } from './config.js';
 import { fwCount, send } from './framework.js';
 import { glog, resourcesText } from './log.js';
@@ -38,6 +39,8 @@ export class Books {
   readonly quotas = new Map<string, QuotaInfo>();
   /** role → weight, as UPDATE_WEIGHTS set them (kept in the registry); 1 when absent */
   readonly weights = new Map<string, number>();
+  /** the master's calls to agents (in-process tests put their own in) */
+  toAgent: AgentCall = postToAgent;
   /** the operator API's event streams */
   readonly subscribers = new OperatorSubscribers();
 
@@ -120,7 +123,8 @@ export class Books {
     const newState = task.statuses.at(-1)?.state !== state;
     task.state = state;
     const entry: Pb = { state, timestamp };
-    if (status.labels !== undefined) entry.labels = status.labels;
+    // /state's statuses list a status' labels as an array (json(TaskStatus))
+    if (status.labels !== undefined) entry.labels = Array.isArray(status.labels) ? status.labels : status.labels?.labels ?? [];
     if (status.container_status !== undefined) entry.container_status = status.container_status;
     if (typeof status.healthy === 'boolean') entry.healthy = status.healthy;
     task.statuses.push(entry);

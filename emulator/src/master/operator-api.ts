@@ -85,7 +85,7 @@ export async function operatorApi(master: Master, r: Request): Promise<void> {
     case 'GET_WEIGHTS':
       return answer({ type: 'GET_WEIGHTS', get_weights: { weight_infos: master.roles.weightInfos() } });
     case 'UPDATE_WEIGHTS': {
-      const error = await master.roles.updateWeights(call.update_weights.weight_infos);
+      const error = await master.roles.updateWeights(call.update_weights.weight_infos ?? []); // (an empty list is dropped by the parser)
       if (error) return sendText(res, 400, error);
       return empty(res, 200);
     }

@@ -53,6 +53,11 @@ export class Quotas {
   /** QuotaHandler::_set and __set, for a QuotaRequest {force, role, guarantee}. */
   async set(request: Pb): Promise<Answer> {
     const info: QuotaInfo = { role: request.role ?? '', guarantee: Array.isArray(request.guarantee) ? request.guarantee : [] };
+    // Resources::validate of the guarantee first
+    for (const r of info.guarantee as Pb[]) {
+      const bad = !r.name ? 'Empty resource name' : r.type === 'SCALAR' && (!r.scalar || typeof r.scalar.value !== 'number') ? 'Invalid scalar resource' : r.type === 'SCALAR' && r.scalar.value < 0 ? 'Invalid scalar resource: value <= 0' : undefined;
+      if (bad) return { status: 400, message: `Failed to validate set quota request: QuotaInfo with invalid resource: ${bad}` };
+    }
     const error = invalid(info);
     if (error) return { status: 400, message: `Failed to validate set quota request: ${error}` };
     if (this.books.quotas.has(info.role)) {

@@ -50,9 +50,15 @@ export class Roles {
       const role: Pb = { name, weight: this.books.weights.get(name) ?? 1 };
       const ids = frameworksOf.get(name);
       if (ids) {
+        // Role::allocatedResources: what its frameworks' tasks use and what they are offered
         let used = R.empty();
         for (const id of ids) {
-          for (const t of this.books.frameworks.get(id)!.tasks.values()) if (t.role === name && !isTerminal(t.state)) used = R.add(used, t.resources);
+          const fw = this.books.frameworks.get(id)!;
+          for (const t of fw.tasks.values()) if (t.role === name && !isTerminal(t.state)) used = R.add(used, t.resources);
+          for (const offerId of fw.offers) {
+            const o = this.books.offers.get(offerId);
+            if (o?.role === name) used = R.add(used, o.resources);
+          }
         }
         role.frameworks = ids.map((value) => ({ value }));
         role.resources = R.toV1(used, name);

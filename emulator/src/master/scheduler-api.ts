@@ -4,7 +4,6 @@
 // Master::removeFramework and the call handlers of src/master/master.cpp (1.7).
 import type { MasterInfoJson } from '../common/master-info.js';
 import { accept } from './accept.js';
-import { postToAgent } from './agent-link.js';
 import type { Allocator } from './allocator.js';
 import { MAX_TIMER_MS, type Books } from './books.js';
 import type { MasterConfig } from './config.js';
@@ -216,7 +215,7 @@ export class SchedulerApi {
     }
     for (const agentId of agentsToShutdown) {
       const agent = books.agents.get(agentId);
-      if (agent) void postToAgent(agent, '/mesos-up/shutdown-framework', { framework_id: fw.id });
+      if (agent) void books.toAgent(agent, '/mesos-up/shutdown-framework', { framework_id: fw.id });
     }
     fw.unregisteredTime = now();
     books.frameworkRemoved(fw);
@@ -284,7 +283,7 @@ export class SchedulerApi {
       return;
     }
     glog('master.cpp:6151').info(`Telling agent ${describeAgent(agent)} to kill task ${taskId} of framework ${describeFramework(fw)}`);
-    void postToAgent(agent, '/mesos-up/kill', { framework_id: fw.id, task_id: { value: taskId } });
+    void this.books.toAgent(agent, '/mesos-up/kill', { framework_id: fw.id, task_id: { value: taskId } });
   }
 
   shutdown(fw: Framework, shutdown: Pb): void {
@@ -296,7 +295,7 @@ export class SchedulerApi {
     // Command tasks run under an executor named after the task.
     for (const task of fw.tasks.values()) {
       if (task.agentId === agentId && (task.executorId || task.id) === executorId && !isTerminal(task.state)) {
-        void postToAgent(agent, '/mesos-up/kill', { framework_id: fw.id, task_id: { value: task.id } });
+        void this.books.toAgent(agent, '/mesos-up/kill', { framework_id: fw.id, task_id: { value: task.id } });
       }
     }
   }

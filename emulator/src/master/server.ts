@@ -163,7 +163,8 @@ async function weightsEndpoint(master: Master, r: Request): Promise<void> {
   } catch (err) {
     return sendText(r.res, 400, `Failed to parse update weights request JSON '${body}': ${(err as Error).message}`);
   }
-  if (!Array.isArray(json)) return sendText(r.res, 400, `Failed to parse update weights request JSON '${body}': Expecting a JSON array`);
+  // (JSON::parse<JSON::Array>'s text for any other JSON)
+  if (!Array.isArray(json)) return sendText(r.res, 400, `Failed to parse update weights request JSON '${body}': Unexpected JSON type parsed`);
   const infos: Pb[] = [];
   for (const item of json) {
     const parsed = parseJson(messageType('mesos.v1.WeightInfo'), item);
@@ -188,6 +189,7 @@ async function quotaEndpoint(master: Master, r: Request): Promise<void> {
     } catch (err) {
       return sendText(r.res, 400, `Failed to parse set quota request JSON '${body}': ${(err as Error).message}`);
     }
+    if (!json || typeof json !== 'object' || Array.isArray(json)) return sendText(r.res, 400, `Failed to parse set quota request JSON '${body}': Unexpected JSON type parsed`);
     const parsed = parseJson(messageType('mesos.v1.quota.QuotaRequest'), json);
     if ('error' in parsed) return sendText(r.res, 400, `Failed to validate set quota request JSON '${body}': ${parsed.error}`);
     const answer = await master.quotas.set(parsed.message);

@@ -33,6 +33,8 @@ export class OperatorSubscribers {
     };
     this.write(sub, subscribed);
     this.write(sub, { type: 'HEARTBEAT' });
+    // (the client may have gone while the call was being read)
+    if (res.destroyed) return this.remove(sub);
     this.subscribed.add(sub);
     res.on('close', () => this.remove(sub));
   }

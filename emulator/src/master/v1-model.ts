@@ -4,27 +4,13 @@
 // follow model(Framework) and _get* in src/master/http.cpp and
 // createAgentResponse in src/common/protobuf_utils.cpp (1.7.1).
 import * as R from '../common/resources.js';
+import { v1Attributes } from '../common/resources.js';
 import type { Books } from './books.js';
 import { hasCapability } from './framework.js';
 import { isTerminal, type Agent, type AgentInfo, type Framework, type Offer, type Pb, type Task } from './types.js';
 
 /** A TimeInfo from seconds since the epoch. */
 export const timeInfo = (seconds: number): Pb => ({ nanoseconds: Math.round(seconds * 1e6) * 1000 });
-
-export function v1Attributes(attrs: Record<string, string | number>): Pb[] {
-  return Object.entries(attrs).map(([name, v]) => {
-    if (typeof v === 'number') return { name, type: 'SCALAR', scalar: { value: v } };
-    const m = /^\[(.*)\]$/.exec(v);
-    if (m) {
-      const range = m[1]!.split(',').map((p) => {
-        const [b, e] = p.trim().split('-').map(Number);
-        return { begin: b!, end: e ?? b! };
-      });
-      return { name, type: 'RANGES', ranges: { range } };
-    }
-    return { name, type: 'TEXT', text: { value: v } };
-  });
-}
 
 /** An Offer as its framework receives it (and as GET_FRAMEWORKS lists it). */
 export function offerV1(books: Books, o: Offer): Pb {

@@ -152,7 +152,12 @@ func main() {
 	}
 	sort.Strings(names)
 	report("GET_FRAMEWORKS", names)
-	act("UPDATE_WEIGHTS", mcalls.UpdateWeights(mesos.WeightInfo{Role: proto("mesos-go"), Weight: 2.5}))
+	// a weight of its own per codec, so each run shows its own update
+	weight := 2.5
+	if jsonCodec {
+		weight = 1.5
+	}
+	act("UPDATE_WEIGHTS", mcalls.UpdateWeights(mesos.WeightInfo{Role: proto("mesos-go"), Weight: weight}))
 	weights := map[string]float64{}
 	for _, w := range call("GET_WEIGHTS", mcalls.GetWeights()).GetGetWeights().GetWeightInfos() {
 		weights[w.GetRole()] = w.GetWeight()

@@ -20,7 +20,7 @@ describe('nested container sessions', () => {
   it('streams stdout and stderr, keeps what came before the first attach, and reports exit 3 as wait status 3 << 8', async () => {
     const n = new NestedContainers();
     n.add('s1', sh('echo out; echo err >&2; exit 3'));
-    await new Promise((r) => setTimeout(r, 200)); // the process has written and exited before anyone attached
+    await n.ended('s1'); // it has written everything and exited before anyone attached
     const out = await collect(n, 's1');
     expect(out).toEqual(expect.arrayContaining([['STDOUT', 'out\n'], ['STDERR', 'err\n']]));
     expect(await n.wait('s1')).toBe(3 << 8);
@@ -43,6 +43,21 @@ describe('nested container sessions', () => {
     expect(n.kill('sleep', 9)).toBe(false);
     expect(n.remove('sleep')).toBe(true);
     expect(n.has('sleep')).toBe(false);
+  });
+
+  it('survives a command that stops reading its stdin while input keeps coming (no EPIPE crash), and allows one input stream at a time', async () => {
+    const n = new NestedContainers();
+    n.add('head', sh('head -c 1 >/dev/null'));
+    const claim = n.claimInput('head');
+    expect(claim).not.toBe('busy');
+    expect(n.claimInput('head')).toBe('busy');
+    const { proc } = claim as { proc: { write(b: Buffer): void } };
+    for (let i = 0; i < 50; i++) {
+      proc.write(Buffer.alloc(65536, 120));
+      await new Promise((r) => setImmediate(r));
+    }
+    expect(await n.wait('head')).toBe(0);
+    expect(n.claimInput('head')).toBeUndefined();
   });
 
   it('prints nested ids as parent.child', () => {

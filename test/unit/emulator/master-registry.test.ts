@@ -25,12 +25,14 @@ const RESOURCES = [
 ];
 
 let logs: string[] = [];
+let agentCalls: Array<{ agent: string; path: string; body: unknown }> = [];
 let exits: number[] = [];
 
 beforeEach(() => {
   vi.useFakeTimers();
   logs = [];
   exits = [];
+  agentCalls = [];
   const keep = (...args: unknown[]) => void logs.push(args.join(' '));
   vi.spyOn(console, 'log').mockImplementation(keep);
   vi.spyOn(console, 'error').mockImplementation(keep);
@@ -53,6 +55,8 @@ afterEach(() => masters.splice(0).forEach((m) => m.stop()));
 /** A master elected as leader on `storage`, once it has recovered the registry. */
 async function elect(storage: MemoryStorage, ...flags: string[]): Promise<Master> {
   const m = new Master(config(...flags), storage);
+  // no network: the master's calls to agents are recorded here
+  m.books.toAgent = async (agent, path, body) => (agentCalls.push({ agent: agent.id, path, body }), true);
   masters.push(m);
   m.setLeader(m.info, true);
   await vi.advanceTimersByTimeAsync(0);
@@ -174,6 +178,7 @@ describe('the emulated master after a failover (--registry=replicated_log)', () 
     expect(await leader.agentLink.markGone('no-such-agent')).toEqual({ status: 404, message: "Agent 'no-such-agent' not found" });
 
     expect(await leader.agentLink.markGone(id)).toEqual({ status: 200 });
+    expect(agentCalls).toContainEqual({ agent: id, path: '/mesos-up/shutdown', body: { message: 'Agent has been marked gone' } });
     const update = sub.events.filter((e) => e.type === 'UPDATE').at(-1).update.status;
     expect(update).toMatchObject({ task_id: { value: 'app.1' }, state: 'TASK_GONE_BY_OPERATOR', reason: 'REASON_SLAVE_REMOVED_BY_OPERATOR', source: 'SOURCE_MASTER', message: 'Agent has been marked gone' });
     expect(stateJson(leader).slaves).toEqual([]);
@@ -192,6 +197,8 @@ describe('the emulated master after a failover (--registry=replicated_log)', () 
   it('keeps role weights in the registry: a new leader has them', async () => {
     const storage = new MemoryStorage();
     const leader = await elect(storage);
+    // an empty list changes nothing (the parser drops empty repeated fields: it arrives as undefined)
+    expect(await leader.roles.updateWeights([])).toBeUndefined();
     expect(await leader.roles.updateWeights([{ role: ' web ', weight: 2 }])).toBeUndefined();
     expect(await leader.roles.updateWeights([{ role: 'a/../b', weight: 1 }])).toBe("Failed to validate update weights request JSON: Invalid role 'a/../b': Role 'a/../b' cannot include '..' as a component");
     expect(await leader.roles.updateWeights([{ role: 'x', weight: 0 }])).toBe("Failed to validate update weights request JSON for role 'x': Invalid weight '0': Weights must be positive");
@@ -206,6 +213,7 @@ describe('the emulated master after a failover (--registry=replicated_log)', () 
     await register(leader, agentBody('agent1'));
     const cpus = (value: number) => ({ name: 'cpus', type: 'SCALAR', scalar: { value } });
     const set = (request: Json) => leader.quotas.set(request);
+    expect(await set({ role: 'a', guarantee: [cpus(-1)] })).toEqual({ status: 400, message: 'Failed to validate set quota request: QuotaInfo with invalid resource: Invalid scalar resource: value <= 0' });
     expect(await set({ role: '*', guarantee: [cpus(1)] })).toEqual({ status: 400, message: "Failed to validate set quota request: QuotaInfo must not specify the default '*' role" });
     expect(await set({ role: 'a', guarantee: [] })).toEqual({ status: 400, message: "Failed to validate set quota request: QuotaInfo with empty 'guarantee'" });
     expect(await set({ role: 'a', guarantee: [cpus(1), cpus(1)] })).toEqual({ status: 400, message: "Failed to validate set quota request: QuotaInfo contains duplicate resource name 'cpus'" });
@@ -220,12 +228,18 @@ describe('the emulated master after a failover (--registry=replicated_log)', () 
     expect(await set({ role: 'analytics', guarantee: [cpus(1)] })).toEqual({ status: 200 });
     expect(leader.quotas.status()).toEqual({ infos: [{ role: 'analytics', guarantee: [cpus(1)] }] });
 
-    // two frameworks with nothing yet: DRF would pick the first registered; quota serves analytics first
+    // two frameworks with nothing yet: DRF would pick the first registered; quota serves analytics first,
+    // and only until its guarantee is met: the second agent goes to the other framework
     const first = subscribe(leader, { ...MARATHON, name: 'first' });
     const analytics = subscribe(leader, { ...MARATHON, name: 'analytics', role: 'analytics' });
+    const offered = (s: { events: Json[] }) => s.events.filter((e) => e.type === 'OFFERS').flatMap((e) => e.offers.offers.map((o: Json) => o.hostname));
     leader.allocator.allocate();
-    expect(analytics.events.some((e) => e.type === 'OFFERS')).toBe(true);
-    expect(first.events.some((e) => e.type === 'OFFERS')).toBe(false);
+    expect(offered(analytics)).toEqual(['agent1']);
+    expect(offered(first)).toEqual([]);
+    await register(leader, agentBody('agent2'));
+    leader.allocator.allocate();
+    expect(offered(first)).toEqual(['agent2']);
+    expect(offered(analytics)).toEqual(['agent1']);
 
     const next = await elect(storage);
     expect(next.quotas.status()).toEqual({ infos: [{ role: 'analytics', guarantee: [cpus(1)] }] });

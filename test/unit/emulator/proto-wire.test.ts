@@ -5,7 +5,7 @@ import type http from 'node:http';
 import { describe, expect, it } from 'vitest';
 import { messageType } from '../../../emulator/src/common/proto/schema.js';
 import { parseJson, printJson } from '../../../emulator/src/common/proto/stout-json.js';
-import { acceptType, decodeCall, record, serialize } from '../../../emulator/src/common/proto/wire.js';
+import { acceptType, decodeCall, lastHeader, record, serialize } from '../../../emulator/src/common/proto/wire.js';
 
 const CALL = 'mesos.v1.scheduler.Call';
 const call = messageType(CALL);
@@ -57,6 +57,15 @@ describe("JSON calls as stout's parser reads them", () => {
   });
 });
 
+describe('numbers as stout converts them', () => {
+  it('wraps negative values of unsigned fields, as as<uint64_t>() does', () => {
+    const read = parseJson(messageType('mesos.v1.master.Call'), { type: 'READ_FILE', read_file: { path: '/x', offset: -1, length: -5 } });
+    expect('message' in read && read.message.read_file).toEqual({ path: '/x', offset: 2 ** 64 - 1, length: 2 ** 64 - 5 });
+    const level = parseJson(messageType('mesos.v1.master.Call'), { type: 'SET_LOGGING_LEVEL', set_logging_level: { level: -3, duration: { nanoseconds: 1 } } });
+    expect('message' in level && level.message.set_logging_level.level).toBe(2 ** 32 - 3);
+  });
+});
+
 describe("answers as stout's JSON::Protobuf prints them", () => {
   it('prints fields in declaration order, with explicit non-deprecated defaults, and drops names the schema lacks', () => {
     const info = printJson(messageType('mesos.v1.FrameworkInfo'), { name: 'n', user: 'u', not_a_field: 1 });
@@ -82,6 +91,13 @@ describe('protobuf', () => {
     expect(decodeCall(CALL, PB_CT, body)).toEqual({ status: 400, message: 'Failed to parse body into Call protobuf' });
   });
 
+  it('encodes a bytes field that holds plain text as those bytes rather than failing', () => {
+    const status = { task_id: { value: 't' }, state: 'TASK_RUNNING', data: 'not base64!' };
+    const bytes = serialize('mesos.v1.TaskStatus', PB_CT, status);
+    const back = messageType('mesos.v1.TaskStatus').decode(bytes) as unknown as { data: Uint8Array };
+    expect(Buffer.from(back.data).toString()).toBe('not base64!');
+  });
+
   it('frames streamed events as RecordIO, the length in bytes', () => {
     const r = record('mesos.v1.scheduler.Event', JSON_CT, { type: 'HEARTBEAT' });
     expect(r.toString()).toBe('20\n{"type":"HEARTBEAT"}');
@@ -98,6 +114,17 @@ describe('the HTTP side', () => {
     expect(decodeCall(CALL, JSON_CT, Buffer.from('{"framework_id":"x"}'))).toEqual({
       status: 400, message: "Failed to convert JSON into Call protobuf: Not expecting a JSON string for field 'framework_id'",
     });
+  });
+
+  it('reads a repeated header as libprocess does: the last value wins', () => {
+    // Node joins a repeated Accept into one line and keeps the first Content-Type; headersDistinct has them all
+    const req = {
+      headers: { accept: 'application/x-protobuf, application/recordio', 'content-type': 'application/json' },
+      headersDistinct: { accept: ['application/x-protobuf', 'application/recordio'], 'content-type': ['application/json', 'application/x-protobuf'] },
+    } as unknown as http.IncomingMessage;
+    expect(lastHeader(req, 'accept')).toBe('application/recordio');
+    expect(lastHeader(req, 'content-type')).toBe('application/x-protobuf');
+    expect(acceptType(req)).toBeUndefined(); // only recordio is left, which the caller handles
   });
 
   it('answers in JSON when accepted, else protobuf, else nothing', () => {

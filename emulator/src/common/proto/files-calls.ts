@@ -2,17 +2,17 @@
 // /files browse and read over the attached paths, as Response messages, and
 // their FilesError answers (NOT_FOUND 404 with no body, INVALID 400 with its text).
 import type http from 'node:http';
-import { listFiles, readFileRange, type FilesError } from '../files.js';
+import { listFiles, nameOf, readFileRange, type FilesError } from '../files.js';
 import type { Plain } from './stout-json.js';
 
-const nanos = (ms: number) => ({ nanoseconds: Math.round(ms * 1000) * 1000 });
 
 export function listFilesResponse(attached: Map<string, string>, path: string): { response: Plain } | FilesError {
   const listed = listFiles(attached, path);
   if (!listed.ok) return listed;
-  // FileInfo: mode is st_mode, owners by name when known
+  // protobuf::createFileInfo: st_mode, whole seconds of mtime, owners by name when known
   const fileInfos = listed.entries.map(({ path: p, stat }) => ({
-    path: p, nlink: stat.nlink, size: stat.size, mtime: nanos(stat.mtimeMs), mode: stat.mode, uid: String(stat.uid), gid: String(stat.gid),
+    path: p, nlink: stat.nlink, size: stat.size, mtime: { nanoseconds: Math.trunc(stat.mtimeMs / 1000) * 1e9 }, mode: stat.mode,
+    uid: nameOf('/etc/passwd', stat.uid), gid: nameOf('/etc/group', stat.gid),
   }));
   return { response: { type: 'LIST_FILES', list_files: { file_infos: fileInfos } } };
 }

@@ -16,6 +16,7 @@ export type Plain = Record<string, any>;
 
 const INTEGER = new Set(['int32', 'sint32', 'sfixed32', 'uint32', 'fixed32', 'int64', 'sint64', 'sfixed64', 'uint64', 'fixed64']);
 const FLOATING = new Set(['double', 'float']);
+const UNSIGNED = new Set(['uint32', 'fixed32', 'uint64', 'fixed64']);
 
 class ParseError extends Error {}
 
@@ -76,6 +77,10 @@ function parseValue(f: FieldInfo, v: unknown, into: Plain): void {
     }
     case 'number':
       if (FLOATING.has(f.type)) return put(v);
+      if (UNSIGNED.has(f.type) && v < 0) {
+        // as<uint32_t>/as<uint64_t> of a negative number wraps around
+        return put(f.type.endsWith('32') ? Math.trunc(v) >>> 0 : 2 ** 64 + Math.trunc(v));
+      }
       if (INTEGER.has(f.type)) return put(Math.trunc(v));
       throw new ParseError(`Not expecting a JSON number for field '${f.name}'`);
     case 'boolean':
@@ -127,7 +132,11 @@ function printValue(f: FieldInfo, v: any): unknown {
   if (msg) return printJson(msg, v);
   const en = fieldEnum(f);
   if (en) return typeof v === 'number' ? en.valuesById[v] : v;
-  if (f.type === 'bytes') return typeof v === 'string' ? v : Buffer.from(v as Uint8Array).toString('base64');
+  if (f.type === 'bytes') {
+    // base64 as Mesos prints bytes; a plain string that is not base64 is taken as the bytes themselves
+    if (typeof v !== 'string') return Buffer.from(v as Uint8Array).toString('base64');
+    return /^(?:[A-Za-z0-9+/]{4})*(?:[A-Za-z0-9+/]{2}==|[A-Za-z0-9+/]{3}=)?$/.test(v) ? v : Buffer.from(v).toString('base64');
+  }
   if (f.type === 'string') return String(v);
   if (f.type === 'bool') return Boolean(v);
   return Number(v);

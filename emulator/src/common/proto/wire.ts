@@ -120,6 +120,7 @@ export function serialize(typeName: string, contentType: ContentType, message: P
   try {
     pb = type.fromObject(message);
   } catch {
+    // (the printer normalizes shapes and bytes, so this one does not throw)
     pb = type.fromObject(printJson(type, message));
   }
   return Buffer.from(type.encode(pb).finish());

@@ -1,0 +1,18 @@
+// The master's calls to an agent (emulator/PROTOCOL.md, "master → agent").
+import { postJson } from '../common/http.js';
+import { describeAgent, glog } from './log.js';
+import type { Agent } from './types.js';
+
+export type AgentCall = (agent: Agent, path: string, body: unknown) => Promise<boolean>;
+
+/** POST to an agent; resolves false when the agent could not be reached. */
+export const postToAgent: AgentCall = async (agent, path, body) => {
+  try {
+    const res = await postJson(`http://${agent.ip}:${agent.port}${path}`, body, { timeoutMs: 10_000 });
+    if (res.status >= 400) glog('master.cpp:6151').warn(`Agent ${describeAgent(agent)} answered ${res.status} to ${path}`);
+    return true;
+  } catch (err) {
+    glog('master.cpp:6151').warn(`Failed to reach agent ${describeAgent(agent)} for ${path}: ${(err as Error).message}`);
+    return false;
+  }
+};
