@@ -28,17 +28,15 @@ export function masterStatus(taskId: string, state: string, message: string, rea
   return s;
 }
 
-const STATUS_KEYS = ['task_id', 'state', 'message', 'source', 'reason', 'data', 'agent_id', 'executor_id', 'timestamp', 'uuid', 'healthy', 'check_status', 'labels', 'container_status', 'unreachable_time', 'limitation'];
-
-/** An agent's TaskStatus as forwarded: agent id, timestamp and uuid filled in; keys in proto order. */
+/**
+ * An agent's TaskStatus as forwarded: agent id, timestamp and uuid filled in
+ * (the schema puts the fields in order when the event is written).
+ */
 export function agentStatusJson(raw: Pb, agentId: string): Pb {
   const s: Pb = { ...raw };
   s.agent_id = { value: agentId };
   if (typeof s.timestamp !== 'number') s.timestamp = now();
   if (typeof s.uuid !== 'string' || s.uuid === '') s.uuid = uuidBytes();
   if (typeof s.source !== 'string') s.source = 'SOURCE_EXECUTOR';
-  const out: Pb = {};
-  for (const k of STATUS_KEYS) if (s[k] !== undefined) out[k] = s[k];
-  for (const k of Object.keys(s)) if (!(k in out)) out[k] = s[k];
-  return out;
+  return s;
 }
