@@ -11,8 +11,7 @@ import http from 'node:http';
 import { MesosUpError } from '../errors.js';
 import { getJson } from '../probes/http.js';
 import { findLeader } from '../probes/offers.js';
-import { describeCluster } from './describe.js';
-import { discoverClusters } from './discover.js';
+import { clusterView, describeView } from './describe.js';
 import { reachOf } from './task-ports.js';
 
 interface MasterTask {
@@ -83,7 +82,8 @@ async function findTask(masterUrl: string, query: string, cluster: string): Prom
 
 /** Runs `command` in the task's environment; resolves with its exit code. */
 export async function taskExec(docker: Docker, cluster: string, opts: { task: string; command: string[]; interactive?: boolean }, io: ExecIo): Promise<number> {
-  const info = await describeCluster(docker, cluster, { probe: false });
+  const view = await clusterView(docker, cluster);
+  const info = await describeView(view, { probe: false });
   const masters = info.masters.filter((m): m is typeof m & { url: string } => !!m.url && m.state === 'running');
   const { leader, detail } = await findLeader(masters);
   if (!leader) throw new MesosUpError('NOT_FOUND', `Cluster ${cluster} has no leading master (${detail})`, { hint: `mesos-up status --name ${cluster}` });
@@ -94,8 +94,7 @@ export async function taskExec(docker: Docker, cluster: string, opts: { task: st
   const slaves = await getJson<{ slaves: Array<{ id: string; hostname: string; pid: string }> }>(`${masterUrl}/master/slaves`, { timeoutMs: 10_000 });
   const slave = slaves.slaves.find((s) => s.id === task.slave_id);
   const ip = slave?.pid.split('@')[1]?.split(':')[0];
-  const view = (await discoverClusters(docker, cluster)).get(cluster);
-  const agentUrl = ip && view ? ((await reachOf(view, { refresh: true }))?.agentUrls.get(ip) ?? info.agents.find((a) => a.ip === ip)?.url) : undefined;
+  const agentUrl = ip ? ((await reachOf(view, { refresh: true }))?.agentUrls.get(ip) ?? info.agents.find((a) => a.ip === ip)?.url) : undefined;
   if (!agentUrl) throw new MesosUpError('NOT_FOUND', `Cannot reach the agent of task ${task.id} (${slave?.hostname ?? task.slave_id})`, { hint: `mesos-up status --name ${cluster}` });
   const api = `${agentUrl}/api/v1`;
 

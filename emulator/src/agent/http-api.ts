@@ -1,7 +1,7 @@
 // The agent's HTTP endpoints: the public ones of a 1.7 agent (libprocess
 // delegate `slave(1)`, so `/state` ≡ `/slave(1)/state`), and the master-facing
 // `/mesos-up/…` calls of emulator/PROTOCOL.md.
-import { Router, sendJsonOk, sendText, type Request } from '../common/http.js';
+import { Router, sendEmpty, sendJsonOk, sendText, type Request } from '../common/http.js';
 import type { Agent } from './agent.js';
 import { BUILD_DATE, BUILD_TIME, BUILD_USER, MESOS_VERSION, sortedFlags } from './config.js';
 import { filesRoutes } from '../common/files.js';
@@ -24,7 +24,7 @@ export function agentRouter(agent: Agent): Router {
   };
 
   both('*', '/health', (r) => {
-    r.res.writeHead(200, { 'Content-Length': 0 }).end();
+    sendEmpty(r.res, 200);
   });
   for (const p of ['/state', '/state.json']) both('*', p, (r) => sendJsonOk(r, agent.state()));
   for (const p of ['/flags', '/flags.json']) both('*', p, (r) => sendJsonOk(r, { flags: sortedFlags(agent.cfg) }));
@@ -43,25 +43,25 @@ export function agentRouter(agent: Agent): Router {
   router.on('POST', '/mesos-up/launch', async (r) => {
     const body = await jsonBody<{ framework_id?: string; framework_info?: FrameworkInfo; task?: TaskInfo }>(r);
     if (!body?.framework_id || !body.task?.task_id?.value) return sendText(r.res, 400, 'Expecting framework_id and task\n');
-    r.res.writeHead(202, { 'Content-Length': 0 }).end();
+    sendEmpty(r.res, 202);
     agent.launch(body.framework_id, body.framework_info ?? {}, body.task);
   });
   router.on('POST', '/mesos-up/kill', async (r) => {
     const body = await jsonBody<{ framework_id?: string; task_id?: { value?: string }; kill_policy?: KillPolicy }>(r);
     if (!body?.framework_id || !body.task_id?.value) return sendText(r.res, 400, 'Expecting framework_id and task_id\n');
-    r.res.writeHead(202, { 'Content-Length': 0 }).end();
+    sendEmpty(r.res, 202);
     const ns = body.kill_policy?.grace_period?.nanoseconds;
     agent.kill(body.framework_id, body.task_id.value, ns !== undefined ? ns / 1e6 : undefined);
   });
   router.on('POST', '/mesos-up/shutdown', async (r) => {
     const body = await jsonBody<{ message?: string }>(r);
-    r.res.writeHead(202, { 'Content-Length': 0 }).end();
+    sendEmpty(r.res, 202);
     agent.shutdownRequested(body?.message ?? '');
   });
   router.on('POST', '/mesos-up/shutdown-framework', async (r) => {
     const body = await jsonBody<{ framework_id?: string }>(r);
     if (!body?.framework_id) return sendText(r.res, 400, 'Expecting framework_id\n');
-    r.res.writeHead(202, { 'Content-Length': 0 }).end();
+    sendEmpty(r.res, 202);
     agent.shutdownFramework(body.framework_id);
   });
   return router;

@@ -6,9 +6,10 @@
 // call it does not know. Loaded on the first call (protobufjs stays out of an
 // agent's start-up).
 import type http from 'node:http';
-import { sendText, type Request } from '../common/http.js';
+import { sendEmpty, sendMethodNotAllowed, sendText, type Request } from '../common/http.js';
 import { LoggingLevel } from '../common/log.js';
-import { listFilesResponse, readFileResponse, sendFilesError } from '../common/proto/files-calls.js';
+import { sendFilesError } from '../common/files.js';
+import { listFilesResponse, readFileResponse } from '../common/proto/files-calls.js';
 import { toV1, v1Attributes } from '../common/resources.js';
 import {
   accepts, acceptType, APPLICATION_JSON, APPLICATION_PROTOBUF, decodeBody, headerAccepts, lastHeader, missingCallField, sendMessage, type ContentType,
@@ -32,11 +33,6 @@ const MESSAGE_ACCEPT = 'message-accept';
 
 /** GET/SET_LOGGING_LEVEL's verbosity, one per agent process. */
 const logging = new LoggingLevel();
-
-function empty200(res: http.ServerResponse, status = 200): void {
-  res.writeHead(status, { 'Content-Length': 0 });
-  res.end();
-}
 
 /** protobuf::createTask, and the Task the agent keeps once the executor has it. */
 function taskV1(agent: Agent, t: TaskRecord, queued: boolean): Pb {
@@ -198,7 +194,7 @@ function firstRecord(req: http.IncomingMessage, decoder: RecordDecoder): Promise
 /** POST /api/v1 */
 export async function agentOperatorApi(agent: Agent, r: Request): Promise<void> {
   const { req, res } = r;
-  if (r.method !== 'POST') return sendText(res, 405, `Expecting one of { 'POST' }, but received '${r.method}'`, { Allow: 'POST' });
+  if (r.method !== 'POST') return sendMethodNotAllowed(res, ['POST'], r.method);
   const media = mediaTypes(req);
   if ('status' in media) return sendText(res, media.status, media.message);
   let read: { call: Pb } | { message: string };
@@ -245,7 +241,7 @@ export async function agentOperatorApi(agent: Agent, r: Request): Promise<void> 
       return answer({ type: 'GET_LOGGING_LEVEL', get_logging_level: { level: logging.level } });
     case 'SET_LOGGING_LEVEL':
       logging.set(call.set_logging_level.level, call.set_logging_level.duration.nanoseconds / 1e6);
-      return empty200(res);
+      return sendEmpty(res, 200);
     case 'LIST_FILES':
     case 'READ_FILE': {
       const got = call.type === 'LIST_FILES' ? listFilesResponse(agent.attached, call.list_files.path) : readFileResponse(agent.attached, call.read_file);
@@ -281,6 +277,6 @@ export async function agentOperatorApi(agent: Agent, r: Request): Promise<void> 
       return removeNested(call, res);
     default:
       // UNKNOWN, and the other container and resource provider calls (README)
-      return empty200(res, 501);
+      return sendEmpty(res, 501);
   }
 }

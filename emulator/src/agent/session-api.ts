@@ -5,7 +5,7 @@
 // output as RecordIO records of ProcessIO messages, stdin from a streamed
 // request, its termination for WAIT. The processes are nested.ts'.
 import type http from 'node:http';
-import { sendText } from '../common/http.js';
+import { sendEmpty, sendText } from '../common/http.js';
 import { RecordDecoder } from '../common/recordio.js';
 import { decodeBody, record, sendMessage, type ContentType } from '../common/proto/wire.js';
 import type { Agent, ExecutorRecord } from './agent.js';
@@ -99,7 +99,7 @@ export function launchSession(agent: Agent, call: Pb, res: http.ServerResponse, 
   if (!parent?.runner) return sendText(res, 400, `Parent container ${parentText} does not exist`);
   // _launchContainer answers ALREADY_LAUNCHED with 202, which the session passes on
   const key = containerIdText(id);
-  if (nested.has(key)) return void res.writeHead(202, { 'Content-Length': 0 }).end();
+  if (nested.has(key)) return sendEmpty(res, 202);
   const proc = parent.runner.startNested(c.command ?? {});
   if (!proc) return sendText(res, 400, `Parent container ${parentText} is in 'DESTROYING' state`);
   if ('error' in proc) return sendText(res, 400, proc.error);
@@ -137,7 +137,7 @@ export function attachInput(first: Pb, req: http.IncomingMessage, rest: Buffer[]
     answered = true;
     release();
     if (message) sendText(res, status, message);
-    else res.writeHead(status, { 'Content-Length': 0 }).end();
+    else sendEmpty(res, status);
   };
   const handle = (bytes: Buffer) => {
     const d = decodeBody('mesos.v1.agent.Call', messageContent, bytes);
@@ -180,7 +180,7 @@ export function killNested(call: Pb, res: http.ServerResponse): void {
   if (!nested.kill(containerIdText(k.container_id), k.signal ?? SIGKILL)) {
     return notFound(res, `Container '${containerIdText(k.container_id)}' cannot be found (or is already killed)`);
   }
-  res.writeHead(200, { 'Content-Length': 0 }).end();
+  sendEmpty(res, 200);
 }
 
 export function removeNested(call: Pb, res: http.ServerResponse): void {
@@ -189,5 +189,5 @@ export function removeNested(call: Pb, res: http.ServerResponse): void {
   // (MesosContainerizerProcess::remove's refusals)
   if (nested.input(key)) return sendText(res, 500, 'Nested container has not terminated yet');
   if (!nested.remove(key) && !nested.has(key)) return sendText(res, 500, 'Unknown root container');
-  res.writeHead(200, { 'Content-Length': 0 }).end();
+  sendEmpty(res, 200);
 }

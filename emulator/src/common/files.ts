@@ -2,9 +2,10 @@
 // read and download inside attached paths only (sandboxes, the log file), and
 // debug, the attached paths themselves.
 import fs from 'node:fs';
+import type http from 'node:http';
 import path from 'node:path';
 import type { Request, Router } from './http.js';
-import { sendJsonOk, sendText } from './http.js';
+import { sendEmpty, sendJsonOk, sendText } from './http.js';
 
 /** Cap of one read: 16 pages. */
 const MAX_READ = 16 * 4096;
@@ -76,10 +77,13 @@ function fileInfo(virtualPath: string, st: fs.Stats): Record<string, unknown> {
   };
 }
 
-function fail(r: Request, res: FilesError): void {
-  if (res.status === 404) r.res.writeHead(404).end();
-  else sendText(r.res, res.status, res.message);
+/** A FilesError as the handlers answer it: NOT_FOUND 404 with no body, INVALID 400 with its text. */
+export function sendFilesError(res: http.ServerResponse, e: FilesError): void {
+  if (e.status === 404) sendEmpty(res, 404);
+  else sendText(res, e.status, e.message);
 }
+
+const fail = (r: Request, e: FilesError): void => sendFilesError(r.res, e);
 
 export type FilesError = Extract<Resolved, { ok: false }>;
 

@@ -108,6 +108,17 @@ export function sendJsonOk(r: Request, body: unknown): void {
   r.res.end(text);
 }
 
+/** An answer with no body (libprocess' OK(), Accepted(), NotFound() …). */
+export function sendEmpty(res: http.ServerResponse, status: number, headers: http.OutgoingHttpHeaders = {}): void {
+  res.writeHead(status, { 'Content-Length': 0, ...headers });
+  res.end();
+}
+
+/** libprocess' MethodNotAllowed: 405 naming the methods allowed. */
+export function sendMethodNotAllowed(res: http.ServerResponse, allowed: string[], method: string): void {
+  sendText(res, 405, `Expecting one of { ${allowed.map((m) => `'${m}'`).join(', ')} }, but received '${method}'`, { Allow: allowed.join(', ') });
+}
+
 export function sendText(res: http.ServerResponse, status: number, body: string, headers: http.OutgoingHttpHeaders = {}): void {
   res.writeHead(status, { 'Content-Type': 'text/plain; charset=utf-8', 'Content-Length': Buffer.byteLength(body), ...headers });
   res.end(body);

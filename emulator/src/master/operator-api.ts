@@ -5,8 +5,9 @@
 // out answer 501 with no body, as a 1.7.1 master answers a call it does not
 // know (README: "v1 operator API").
 import type http from 'node:http';
-import { listFilesResponse, readFileResponse, sendFilesError } from '../common/proto/files-calls.js';
-import { sendText, type Request } from '../common/http.js';
+import { sendFilesError } from '../common/files.js';
+import { listFilesResponse, readFileResponse } from '../common/proto/files-calls.js';
+import { sendEmpty, sendMethodNotAllowed, sendText, type Request } from '../common/http.js';
 import { acceptType, decodeCall, lastHeader, missingCallField, NOT_ACCEPTABLE, sendMessage, type ContentType } from '../common/proto/wire.js';
 import { flagsObject } from './config.js';
 import { metricsJson, versionJson } from './json.js';
@@ -17,11 +18,6 @@ import { getAgentsV1, getExecutorsV1, getFrameworksV1, getStateV1, getTasksV1 } 
 
 const CALL = 'mesos.v1.master.Call';
 const RESPONSE = 'mesos.v1.master.Response';
-
-function empty(res: http.ServerResponse, status: number): void {
-  res.writeHead(status, { 'Content-Length': 0 });
-  res.end();
-}
 
 /** validation::master::call::validate */
 function validate(call: Pb): string | undefined {
@@ -36,7 +32,7 @@ function validate(call: Pb): string | undefined {
 /** POST /api/v1 once the master leads and has recovered (server.ts checks both). */
 export async function operatorApi(master: Master, r: Request): Promise<void> {
   const { req, res } = r;
-  if (r.method !== 'POST') return sendText(res, 405, `Expecting one of { 'POST' }, but received '${r.method}'`, { Allow: 'POST' });
+  if (r.method !== 'POST') return sendMethodNotAllowed(res, ['POST'], r.method);
   const decoded = decodeCall(CALL, lastHeader(req, 'content-type'), await r.rawBody());
   if ('status' in decoded) return sendText(res, decoded.status, decoded.message);
   const call = decoded.call;
@@ -61,7 +57,7 @@ export async function operatorApi(master: Master, r: Request): Promise<void> {
       return answer({ type: 'GET_LOGGING_LEVEL', get_logging_level: { level: master.logging.level } });
     case 'SET_LOGGING_LEVEL':
       master.logging.set(call.set_logging_level.level, call.set_logging_level.duration.nanoseconds / 1e6);
-      return empty(res, 200);
+      return sendEmpty(res, 200);
     case 'LIST_FILES':
     case 'READ_FILE': {
       const r = call.type === 'LIST_FILES' ? listFilesResponse(master.attached, call.list_files.path) : readFileResponse(master.attached, call.read_file);
@@ -87,7 +83,7 @@ export async function operatorApi(master: Master, r: Request): Promise<void> {
     case 'UPDATE_WEIGHTS': {
       const error = await master.roles.updateWeights(call.update_weights.weight_infos ?? []); // (an empty list is dropped by the parser)
       if (error) return sendText(res, 400, error);
-      return empty(res, 200);
+      return sendEmpty(res, 200);
     }
     case 'GET_MASTER': {
       const getMaster: Pb = { master_info: master.info, start_time: master.startTime };
@@ -105,22 +101,22 @@ export async function operatorApi(master: Master, r: Request): Promise<void> {
     case 'SET_QUOTA':
     case 'REMOVE_QUOTA': {
       const r = call.type === 'SET_QUOTA' ? await master.quotas.set(call.set_quota.quota_request) : await master.quotas.remove(call.remove_quota.role);
-      return r.status === 200 ? empty(res, 200) : sendText(res, r.status, r.message);
+      return r.status === 200 ? sendEmpty(res, 200) : sendText(res, r.status, r.message);
     }
     case 'TEARDOWN': {
       const fw = books.frameworks.get(call.teardown.framework_id.value);
       if (!fw) return sendText(res, 400, 'No framework found with specified ID');
       master.scheduler.removeFramework(fw);
-      return empty(res, 200);
+      return sendEmpty(res, 200);
     }
     case 'MARK_AGENT_GONE': {
       const r = await master.agentLink.markGone(call.mark_agent_gone.agent_id.value);
-      if (r.status === 200) return empty(res, 200);
+      if (r.status === 200) return sendEmpty(res, 200);
       return sendText(res, r.status, r.message ?? '');
     }
     default:
       // UNKNOWN, and the calls left out here (README)
-      return empty(res, 501);
+      return sendEmpty(res, 501);
   }
 }
 

@@ -3,7 +3,7 @@
 // the internal protocol (emulator/PROTOCOL.md).
 import { randomUUID } from 'node:crypto';
 import type http from 'node:http';
-import { Router, sendJson, sendJsonOk, sendText, type Request } from '../common/http.js';
+import { Router, sendEmpty, sendJson, sendJsonOk, sendMethodNotAllowed, sendText, type Request } from '../common/http.js';
 import { flagsObject } from './config.js';
 import {
   frameworksJson, metricsJson, slavesJson, stateJson, stateSummaryJson, tasksJson, versionJson,
@@ -22,11 +22,6 @@ import { acceptType, decodeCall, lastHeader, NOT_ACCEPTABLE, sendMessage, type C
 /** What a newly elected master answers until it has read the registry. */
 const NOT_RECOVERED = 'Master has not finished recovery';
 
-
-function empty(res: http.ServerResponse, status: number, headers: http.OutgoingHttpHeaders = {}): void {
-  res.writeHead(status, { 'Content-Length': 0, ...headers });
-  res.end();
-}
 
 /** validation::scheduler::call::validate */
 function validateCall(call: Pb): string | undefined {
@@ -67,10 +62,10 @@ export function buildRouter(master: Master): Router {
       return;
     }
     const base = `//${leader.hostname}:${leader.port}`;
-    if (r.path === '/redirect' || r.path === '/master/redirect') return empty(r.res, 307, { Location: base });
-    if (r.path.startsWith('/redirect/') || r.path.startsWith('/master/redirect/')) return empty(r.res, 404);
+    if (r.path === '/redirect' || r.path === '/master/redirect') return sendEmpty(r.res, 307, { Location: base });
+    if (r.path.startsWith('/redirect/') || r.path.startsWith('/master/redirect/')) return sendEmpty(r.res, 404);
     glog('http.cpp:2296').info(`Redirecting request for ${r.req.url} to the leading master ${leader.hostname}`);
-    empty(r.res, 307, { Location: `${base}${r.req.url ?? r.path}` });
+    sendEmpty(r.res, 307, { Location: `${base}${r.req.url ?? r.path}` });
   };
 
   const leaderOnly = (handler: (r: Request) => void | Promise<void>) => (r: Request) => {
@@ -84,7 +79,7 @@ export function buildRouter(master: Master): Router {
     router.on('*', suffix, handler);
   };
 
-  both('/health', (r) => empty(r.res, 200));
+  both('/health', (r) => sendEmpty(r.res, 200));
   both('/flags', (r) => sendJsonOk(r, { flags: flagsObject(master.cfg) }));
   router.on('*', '/version', (r) => sendJsonOk(r, versionJson()));
   router.on('*', '/metrics/snapshot', (r) => sendJsonOk(r, metricsJson(master)));
@@ -114,7 +109,7 @@ export function buildRouter(master: Master): Router {
     if (!master.elected) return redirect(r);
     // A recovering master drops agent messages (Master::_visit); the agent tries again.
     if (!master.recovered) return sendText(r.res, 503, NOT_RECOVERED);
-    if (r.method !== 'POST') return empty(r.res, 405, { Allow: 'POST' });
+    if (r.method !== 'POST') return sendEmpty(r.res, 405, { Allow: 'POST' });
     let body: Pb;
     try {
       body = JSON.parse((await r.body()) || '{}');
@@ -130,9 +125,9 @@ export function buildRouter(master: Master): Router {
       case 'ping':
         return master.agentLink.ping(String(body?.agent_id ?? '')) ? sendJson(r.res, 200, {}) : sendJson(r.res, 404, {});
       case 'status':
-        return master.agentLink.status(body) ? empty(r.res, 202) : sendJson(r.res, 404, {});
+        return master.agentLink.status(body) ? sendEmpty(r.res, 202) : sendJson(r.res, 404, {});
       default:
-        return empty(r.res, 404);
+        return sendEmpty(r.res, 404);
     }
   });
   return router;
@@ -141,7 +136,7 @@ export function buildRouter(master: Master): Router {
 /** POST /master/teardown `frameworkId=<id>` (the operator endpoint). */
 async function teardownEndpoint(master: Master, r: Request): Promise<void> {
   if (r.method !== 'POST') {
-    return sendText(r.res, 405, `Expecting one of { 'POST' }, but received '${r.method}'`, { Allow: 'POST' });
+    return sendMethodNotAllowed(r.res, ['POST'], r.method);
   }
   const form = new URLSearchParams(await r.body());
   const id = form.get('frameworkId');
@@ -149,13 +144,13 @@ async function teardownEndpoint(master: Master, r: Request): Promise<void> {
   const fw = master.books.frameworks.get(id);
   if (!fw) return sendText(r.res, 400, `No framework found with specified ID`);
   master.scheduler.removeFramework(fw);
-  empty(r.res, 200);
+  sendEmpty(r.res, 200);
 }
 
 /** GET /weights (WeightInfo JSON) and PUT /weights (a JSON array of them), as Master::WeightsHandler serves them. */
 async function weightsEndpoint(master: Master, r: Request): Promise<void> {
   if (r.method === 'GET') return sendJsonOk(r, master.roles.weightInfos());
-  if (r.method !== 'PUT') return sendText(r.res, 405, `Expecting one of { 'GET', 'PUT' }, but received '${r.method}'`, { Allow: 'GET, PUT' });
+  if (r.method !== 'PUT') return sendMethodNotAllowed(r.res, ['GET', 'PUT'], r.method);
   const body = await r.body();
   let json: unknown;
   try {
@@ -173,7 +168,7 @@ async function weightsEndpoint(master: Master, r: Request): Promise<void> {
   }
   const error = await master.roles.updateWeights(infos);
   if (error) return sendText(r.res, 400, error);
-  empty(r.res, 200);
+  sendEmpty(r.res, 200);
 }
 
 /** /quota: GET the QuotaStatus, POST a QuotaRequest, DELETE /quota/<role> (Master::QuotaHandler). */
@@ -193,7 +188,7 @@ async function quotaEndpoint(master: Master, r: Request): Promise<void> {
     const parsed = parseJson(messageType('mesos.v1.quota.QuotaRequest'), json);
     if ('error' in parsed) return sendText(r.res, 400, `Failed to validate set quota request JSON '${body}': ${parsed.error}`);
     const answer = await master.quotas.set(parsed.message);
-    return answer.status === 200 ? empty(r.res, 200) : sendText(r.res, answer.status, answer.message);
+    return answer.status === 200 ? sendEmpty(r.res, 200) : sendText(r.res, answer.status, answer.message);
   }
   if (r.method === 'DELETE') {
     const tokens = path.split('/').filter(Boolean);
@@ -201,9 +196,9 @@ async function quotaEndpoint(master: Master, r: Request): Promise<void> {
     const role = tokens.slice(2).join('/');
     if (!master.books.quotas.has(role)) return sendText(r.res, 400, `Failed to remove quota for path '${path}': Role '${role}' has no quota set`);
     const answer = await master.quotas.remove(role);
-    return answer.status === 200 ? empty(r.res, 200) : sendText(r.res, answer.status, answer.message);
+    return answer.status === 200 ? sendEmpty(r.res, 200) : sendText(r.res, answer.status, answer.message);
   }
-  return sendText(r.res, 405, `Expecting one of { 'GET', 'POST', 'DELETE' }, but received '${r.method}'`, { Allow: 'GET, POST, DELETE' });
+  return sendMethodNotAllowed(r.res, ['GET', 'POST', 'DELETE'], r.method);
 }
 
 /** Master::Http::scheduler: POST /api/v1/scheduler. */
@@ -212,7 +207,7 @@ async function scheduler(master: Master, r: Request, redirect: (r: Request) => v
   if (!master.elected) return redirect(r);
   if (!master.recovered) return sendText(res, 503, NOT_RECOVERED);
   if (r.method !== 'POST') {
-    return sendText(res, 405, `Expecting one of { 'POST' }, but received '${r.method}'`, { Allow: 'POST' });
+    return sendMethodNotAllowed(res, ['POST'], r.method);
   }
   const decoded = decodeCall('mesos.v1.scheduler.Call', lastHeader(req, 'content-type'), await r.rawBody());
   if ('status' in decoded) return sendText(res, decoded.status, decoded.message);
@@ -297,7 +292,7 @@ async function scheduler(master: Master, r: Request, redirect: (r: Request) => v
       break;
     default:
       glog('http.cpp:1140').warn("Received 'UNKNOWN' call");
-      return empty(res, 501);
+      return sendEmpty(res, 501);
   }
-  empty(res, 202);
+  sendEmpty(res, 202);
 }

@@ -1,10 +1,8 @@
 // LIST_FILES and READ_FILE of the master's and the agent's operator APIs: the
-// /files browse and read over the attached paths, as Response messages, and
-// their FilesError answers (NOT_FOUND 404 with no body, INVALID 400 with its text).
-import type http from 'node:http';
+// /files browse and read over the attached paths, as Response messages (a
+// FilesError is answered by files.ts' sendFilesError).
 import { listFiles, nameOf, readFileRange, type FilesError } from '../files.js';
 import type { Plain } from './stout-json.js';
-
 
 export function listFilesResponse(attached: Map<string, string>, path: string): { response: Plain } | FilesError {
   const listed = listFiles(attached, path);
@@ -21,14 +19,4 @@ export function readFileResponse(attached: Map<string, string>, read: Plain): { 
   const got = readFileRange(attached, read.path, read.offset, read.length);
   if (!got.ok) return got;
   return { response: { type: 'READ_FILE', read_file: { size: got.size, data: got.data.toString('base64') } } };
-}
-
-export function sendFilesError(res: http.ServerResponse, e: FilesError): void {
-  if (e.status === 404) {
-    res.writeHead(404, { 'Content-Length': 0 });
-    res.end();
-    return;
-  }
-  res.writeHead(e.status, { 'Content-Type': 'text/plain; charset=utf-8', 'Content-Length': Buffer.byteLength(e.message) });
-  res.end(e.message);
 }
