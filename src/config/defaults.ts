@@ -11,6 +11,7 @@ export function defaultSpec(): ClusterSpec {
     masters: { count: 1, flags: {} },
     agents: {
       count: 1,
+      public: 0,
       // Includes Marathon's local port range so requirePorts apps on 8000 can be offered.
       resources: { cpus: 2, mem: 2048, disk: 4096, ports: [{ begin: 8000, end: 8100 }, { begin: 31000, end: 32000 }] },
       // Task ports are reached through the gateway; publishing on agents is opt-in.

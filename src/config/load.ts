@@ -110,7 +110,9 @@ function merge(f: ClusterFile): ClusterSpec {
     },
     masters: { count: (f.masters?.count ?? d.masters.count) as 1 | 3 | 5, flags: flagText(f.masters?.flags) },
     agents: {
-      count: f.agents?.count ?? d.agents.count,
+      // public agents come on top of the default private one unless a count is given
+      count: f.agents?.count ?? d.agents.count + (f.agents?.public ?? 0),
+      public: f.agents?.public ?? d.agents.public,
       resources: {
         cpus: f.agents?.resources?.cpus ?? d.agents.resources.cpus,
         mem: f.agents?.resources?.mem ?? d.agents.resources.mem,

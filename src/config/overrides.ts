@@ -41,6 +41,10 @@ export function applyOverrides(spec: ClusterSpec, o: Overrides): ClusterSpec {
   if (o.agents !== undefined) {
     if (!Number.isInteger(o.agents) || o.agents < 1 || o.agents > 32)
       throw new MesosUpError('USAGE', `--agents ${o.agents} is not possible: use a whole number from 1 to 32`);
+    if (o.agents <= out.agents.public)
+      throw new MesosUpError('USAGE', `--agents ${o.agents} leaves no private agent: the cluster file makes ${out.agents.public} of them public (agents.public)`, {
+        hint: `use --agents ${out.agents.public + 1} or more`,
+      });
     out.agents.count = o.agents;
   }
   if (o.images !== undefined) {

@@ -55,6 +55,7 @@ export const clusterSchema = z
     agents: z
       .strictObject({
         count: z.number({ error: 'must be a number' }).int('must be a whole number').min(1, 'must be at least 1: Marathon needs an agent to run tasks').max(32, 'must be at most 32').optional(),
+        public: z.number({ error: 'must be a number of agents' }).int('must be a whole number').min(0, 'must not be negative').max(31, 'must be at most 31').optional(),
         resources: z
           .strictObject({
             cpus: z.number({ error: 'must be a number' }).gt(0, 'must be more than 0').max(256, 'must be at most 256').optional(),
@@ -115,7 +116,15 @@ export interface ClusterSpec {
   imageOverrides: Partial<Record<Role, string>>;
   masters: { count: 1 | 3 | 5; flags: Record<string, string> };
   agents: {
+    /** all agents, public ones included */
     count: number;
+    /**
+     * how many of them (the last ones) are public: their resources are
+     * reserved to the role slave_public (--default_role) and they carry the
+     * attribute public_ip:true, as DC/OS public agents do; Marathon then
+     * registers in that role so apps with acceptedResourceRoles ["slave_public"] run there
+     */
+    public: number;
     resources: { cpus: number; mem: number; disk: number; ports: PortRange[] };
     publishPorts: PortRange[];
     containerizers: Array<'mesos' | 'docker'>;
@@ -148,6 +157,8 @@ export function crossCheck(spec: ClusterSpec): Array<[Array<string | number>, st
   }
   if (spec.agents.publishPorts.reduce((n, r) => n + r.end - r.begin + 1, 0) > 100)
     problems.push([['agents', 'publishPorts'], 'publishes more than 100 ports per agent; Docker slows down badly with large port ranges']);
+  if (spec.agents.public >= spec.agents.count)
+    problems.push([['agents', 'public'], `must be below agents.count (${spec.agents.count}): apps that do not ask for slave_public need a private agent`]);
   const fixed = (['master', 'marathon', 'zookeeper'] as const).filter((k) => spec.ports[k] !== 0);
   for (let i = 0; i < fixed.length; i++)
     for (let j = i + 1; j < fixed.length; j++)

@@ -36,11 +36,11 @@ export const quorum = (masters: number): number => Math.floor(masters / 2) + 1;
 const flagEnv = (flags: Record<string, string>): Record<string, string> =>
   Object.fromEntries(Object.entries(flags).map(([k, v]) => [`MESOS_${k.toUpperCase()}`, v]));
 
-/** Mesos' resource text for an agent: `cpus:2;mem:2048;disk:4096;ports(*):[8000-8100,31000-32000]`. */
+/** Mesos' resource text for an agent: `cpus:2;mem:2048;disk:4096;ports:[8000-8100,31000-32000]`; no role, so a public agent's --default_role reserves them all. */
 export function agentResources(spec: ClusterSpec, portRanges: PortRange[] = spec.agents.resources.ports): string {
   const r = spec.agents.resources;
   const ports = portRanges.map((p) => `${p.begin}-${p.end}`).join(',');
-  return `cpus:${r.cpus};mem:${r.mem};disk:${r.disk};ports(*):[${ports}]`;
+  return `cpus:${r.cpus};mem:${r.mem};disk:${r.disk};ports:[${ports}]`;
 }
 
 export function base(ctx: PlanContext, role: ComponentRole, index: number, image: string): Omit<ContainerPlan, 'cmd' | 'env' | 'ports' | 'binds' | 'readiness'> {
@@ -119,8 +119,15 @@ export function planMaster(ctx: PlanContext, index: number, zkIp: string, ip: st
   };
 }
 
+/** The role of public agents' resources, as DC/OS names it. */
+export const PUBLIC_ROLE = 'slave_public';
+
+/** Public agents are the last `agents.public` of them. */
+export const isPublicAgent = (spec: ClusterSpec, index: number): boolean => index > spec.agents.count - spec.agents.public;
+
 export function planAgent(ctx: PlanContext, index: number, zkIp: string, ip: string): ContainerPlan {
   const a = ctx.spec.agents;
+  const isPublic = isPublicAgent(ctx.spec, index);
   const docker = a.containerizers.includes('docker');
   const offered = agentPortRanges(ctx.spec, ctx.images.flavour, index);
   // publishPorts (opt-in), limited to what this agent offers: split ranges give each agent its own slice.
@@ -129,7 +136,7 @@ export function planAgent(ctx: PlanContext, index: number, zkIp: string, ip: str
     .filter((p) => offered.some((o) => o.begin <= p && p <= o.end))
     .map((p) => publish(ctx, p));
   return {
-    ...base(ctx, 'agent', index, ctx.images.agent),
+    ...withPublicLabel(base(ctx, 'agent', index, ctx.images.agent), isPublic),
     ip,
     cmd: [],
     env: {
@@ -150,6 +157,8 @@ export function planAgent(ctx: PlanContext, index: number, zkIp: string, ip: str
       // mesos-* container it did not launch, which on a shared engine are other
       // agents' (and other clusters') tasks.
       ...(docker ? { MESOS_DOCKER_SOCKET: DOCKER_SOCKET, MESOS_DOCKER_KILL_ORPHANS: 'false' } : {}),
+      // a public agent: every resource statically reserved to slave_public
+      ...(isPublic ? { MESOS_DEFAULT_ROLE: PUBLIC_ROLE, MESOS_ATTRIBUTES: 'public_ip:true' } : {}),
       ...flagEnv(a.flags),
     },
     // Its API and task ports are reached through the gateway (plan/gateway.ts);
@@ -159,6 +168,20 @@ export function planAgent(ctx: PlanContext, index: number, zkIp: string, ip: str
     binds: docker ? [`${DOCKER_SOCKET}:${DOCKER_SOCKET}`] : [],
     readiness: 'registered and active in the leading master',
   };
+}
+
+function withPublicLabel<T extends { labels: Record<string, string> }>(plan: T, isPublic: boolean): T {
+  return isPublic ? { ...plan, labels: { ...plan.labels, [LABEL.public]: 'true' } } : plan;
+}
+
+/** Marathon's role flags when there are public agents: its framework role is slave_public, and apps default to unreserved resources, as on DC/OS. */
+function marathonRoleArgs(spec: ClusterSpec): string[] {
+  if (spec.agents.public === 0) return [];
+  const given = (flag: string) => spec.marathon.args.some((a) => a === flag || a.startsWith(`${flag}=`));
+  return [
+    ...(given('--mesos_role') ? [] : ['--mesos_role', PUBLIC_ROLE]),
+    ...(given('--default_accepted_resource_roles') ? [] : ['--default_accepted_resource_roles', '*']),
+  ];
 }
 
 export function planMarathon(ctx: PlanContext, zkIp: string, ip: string): ContainerPlan {
@@ -173,6 +196,7 @@ export function planMarathon(ctx: PlanContext, zkIp: string, ip: string): Contai
       '--http_port', String(MARATHON_PORT),
       '--local_port_min', String(m.localPortMin),
       '--local_port_max', String(m.localPortMax),
+      ...marathonRoleArgs(ctx.spec),
       ...m.args,
     ],
     // libprocess in Marathon otherwise advertises the address its hostname

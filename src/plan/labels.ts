@@ -9,6 +9,8 @@ export const LABEL = {
   run: 'io.mesos-up.run',
   flavour: 'io.mesos-up.flavour',
   configHash: 'io.mesos-up.config-hash',
+  /** on public agents (agents.public): their resources are reserved to slave_public */
+  public: 'io.mesos-up.public',
 } as const;
 
 /** `demo-zookeeper`, `demo-master1`, `demo-agent2`, `demo-marathon`, `demo-gateway` */

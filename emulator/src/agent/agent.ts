@@ -4,7 +4,10 @@
 import { randomUUID } from 'node:crypto';
 import fs from 'node:fs';
 import os from 'node:os';
-import { add, empty, fromV1, toStateJson, toV1, type Resources } from '../common/resources.js';
+import path from 'node:path';
+import * as L from '../common/resource-list.js';
+import type { ResList } from '../common/resource-list.js';
+import { checkpointPath, loadCheckpointed, sandboxVolumes, syncCheckpointed } from './checkpointed.js';
 import { makeLogger } from '../common/log.js';
 import { BUILD_DATE, BUILD_TIME, BUILD_USER, MESOS_VERSION, sortedFlags, type AgentConfig } from './config.js';
 import { DockerExecutor, type DockerSupport } from './docker-executor.js';
@@ -19,7 +22,7 @@ const AGENT_CAPABILITIES = ['HIERARCHICAL_ROLE', 'MULTI_ROLE', 'RESERVATION_REFI
 const MAX_COMPLETED_FRAMEWORKS = 50;
 const MAX_COMPLETED_TASKS_PER_EXECUTOR = 200;
 /** The command/docker executor's own allowance (getExecutorInfo in src/slave/slave.cpp). */
-const EXECUTOR_OVERHEAD: Resources = { cpus: 0.1, gpus: 0, mem: 32, disk: 0, ports: [] };
+const EXECUTOR_OVERHEAD: ResList = L.fromQuantities({ cpus: 0.1, gpus: 0, mem: 32, disk: 0, ports: [] });
 
 export interface TaskRecord {
   frameworkId: string;
@@ -37,7 +40,8 @@ export interface ExecutorRecord {
   source: string;
   containerId: string;
   directory: string;
-  resources: Resources;
+  /** the task's resources and the executor's allowance */
+  resources: ResList;
   role: string;
   labels?: Label[];
   task: TaskRecord;
@@ -115,10 +119,51 @@ export class Agent {
     fetches_succeeded: 0, fetches_failed: 0,
   };
 
+  /** dynamic reservations and persistent volumes the master had this agent keep */
+  checkpointed: ResList = [];
+  /** the agent's resources with the checkpointed ones applied */
+  total: ResList;
+
   constructor(
     readonly cfg: AgentConfig,
     readonly docker: DockerSupport | undefined,
-  ) {}
+  ) {
+    this.total = cfg.resources;
+  }
+
+  /**
+   * Slave::recover for checkpointed resources: what the work directory keeps
+   * must fit the agent's resources, or the agent cannot start (an error text).
+   */
+  recoverCheckpointed(): string | undefined {
+    let kept: ResList;
+    try {
+      kept = loadCheckpointed(this.cfg.workDir!);
+    } catch (err) {
+      return (err as Error).message;
+    }
+    const total = L.applyCheckpointed(this.cfg.resources, kept);
+    if (typeof total === 'string') {
+      return `Checkpointed resources ${L.text(kept)} are incompatible with agent resources ${L.text(this.cfg.resources)}: ${total} (remove ${checkpointPath(this.cfg.workDir!)} to start afresh)`;
+    }
+    this.checkpointed = kept;
+    this.total = total;
+    return undefined;
+  }
+
+  /** The set the master sends (CheckpointResourcesMessage): volume directories made or removed, then kept. */
+  checkpointResources(next: ResList): void {
+    if (L.same(next, this.checkpointed) && next.length === this.checkpointed.length) return;
+    const total = L.applyCheckpointed(this.cfg.resources, next);
+    if (typeof total === 'string') {
+      log.error(`Ignoring checkpointed resources ${L.text(next)}: ${total}`);
+      return;
+    }
+    log.info(`Updated checkpointed resources from ${L.text(this.checkpointed)} to ${L.text(next)}`);
+    for (const line of syncCheckpointed(this.cfg.workDir!, this.checkpointed, next)) log.info(line);
+    this.checkpointed = next;
+    this.total = total;
+  }
 
   get pid(): string {
     return `slave(1)@${this.cfg.ip}:${this.cfg.advertisedPort}`;
@@ -168,7 +213,7 @@ export class Agent {
       source: taskId,
       containerId,
       directory,
-      resources: add(fromV1(task.resources ?? []), EXECUTOR_OVERHEAD),
+      resources: L.add(L.upgrade(task.resources ?? []), EXECUTOR_OVERHEAD),
       role,
       labels: task.labels?.labels,
       task: { frameworkId, info: task, state: 'TASK_STAGING', statuses: [] },
@@ -241,6 +286,19 @@ export class Agent {
       const launchFailed = failure!.startsWith('Failed to launch');
       this.failWithoutExecutor(fw, exec, 'TASK_FAILED', launchFailed ? 'REASON_CONTAINER_LAUNCH_FAILED' : 'REASON_EXECUTOR_TERMINATED', failure!);
       return;
+    }
+    // Persistent volumes into the sandbox at their container_path: a symlink
+    // for a process (the posix filesystem isolator), a mount point the
+    // container binds the volume onto (the docker containerizer).
+    for (const v of sandboxVolumes(this.cfg.workDir!, exec.resources)) {
+      const at = path.join(directory, v.name);
+      try {
+        if (runner instanceof CommandExecutor) fs.symlinkSync(v.hostDir, at);
+        else fs.mkdirSync(at, { recursive: true });
+        log.info(`Mounted persistent volume ${v.id} at '${at}' for task ${taskId}`);
+      } catch (err) {
+        log.warn(`Failed to mount persistent volume ${v.id} at '${at}': ${(err as Error).message}`);
+      }
     }
     exec.runner = runner;
     void runner.done.then(() => this.executorTerminated(fw!, exec));
@@ -400,9 +458,9 @@ export class Agent {
     return [...this.frameworks.values()].flatMap((fw) => [...fw.executors.values()]);
   }
 
-  usedResources(): Resources {
-    let used = empty();
-    for (const exec of this.liveExecutors()) used = add(used, exec.resources);
+  usedResources(): ResList {
+    let used: ResList = [];
+    for (const exec of this.liveExecutors()) used = L.add(used, exec.resources);
     return used;
   }
 
@@ -415,7 +473,7 @@ export class Agent {
       executor_id: '',
       slave_id: this.agentId || info.agent_id?.value || '',
       state: t.state,
-      resources: toStateJson(fromV1(info.resources ?? [])),
+      resources: L.stateJson(L.upgrade(info.resources ?? [])),
       role: taskRole(info, fw.info),
       statuses: t.statuses.map(statusJson),
       ...(info.command?.user ? { user: info.command.user } : {}),
@@ -432,7 +490,7 @@ export class Agent {
       id: info.task_id.value,
       name: info.name,
       slave_id: this.agentId || info.agent_id?.value || '',
-      resources: toStateJson(fromV1(info.resources ?? [])),
+      resources: L.stateJson(L.upgrade(info.resources ?? [])),
       role: taskRole(info, fw.info),
       ...(info.command ? { command: { ...(info.command.shell !== undefined ? { shell: info.command.shell } : {}), ...(info.command.value !== undefined ? { value: info.command.value } : {}), argv: info.command.arguments ?? [], ...(info.command.environment ? { environment: info.command.environment } : {}), uris: (info.command.uris ?? []).map((u) => ({ value: u.value, executable: u.executable ?? false })) } } : {}),
       ...(info.discovery ? { discovery: info.discovery } : {}),
@@ -450,7 +508,7 @@ export class Agent {
       source: exec.source,
       container: exec.containerId,
       directory: exec.directory,
-      resources: toStateJson(exec.resources),
+      resources: L.stateJson(exec.resources),
       role: exec.role,
       ...(exec.labels ? { labels: exec.labels } : {}),
       tasks: live ? [this.taskJson(t, fw)] : [],
@@ -476,8 +534,9 @@ export class Agent {
   }
 
   state(): Record<string, unknown> {
-    const total = this.cfg.resources;
+    const total = this.total;
     const used = this.usedResources();
+    const endpoint = (l: ResList) => L.format(l, 'endpoint');
     return {
       version: MESOS_VERSION,
       git_tag: MESOS_VERSION,
@@ -489,13 +548,13 @@ export class Agent {
       pid: this.pid,
       hostname: this.cfg.hostname,
       capabilities: AGENT_CAPABILITIES,
-      resources: toStateJson(total),
-      reserved_resources: {},
-      unreserved_resources: toStateJson(total),
-      reserved_resources_full: {},
-      unreserved_resources_full: toV1(total),
-      reserved_resources_allocated: {},
-      unreserved_resources_allocated: toStateJson(used),
+      resources: L.stateJson(total),
+      reserved_resources: L.reservedStateJson(total),
+      unreserved_resources: L.stateJson(L.unreserved(total)),
+      reserved_resources_full: Object.fromEntries([...L.byReservationRole(L.reserved(total))].map(([role, r]) => [role, endpoint(r)])),
+      unreserved_resources_full: endpoint(L.unreserved(total)),
+      reserved_resources_allocated: L.reservedStateJson(used),
+      unreserved_resources_allocated: L.stateJson(L.unreserved(used)),
       attributes: this.cfg.attributes,
       ...(this.masterHostname ? { master_hostname: this.masterHostname } : {}),
       ...(this.cfg.logDir ? { log_dir: this.cfg.logDir } : {}),
@@ -509,8 +568,8 @@ export class Agent {
   metrics(): Record<string, number> {
     const execs = this.liveExecutors();
     const tasksIn = (s: TaskState) => execs.filter((e) => e.task.state === s).length;
-    const total = this.cfg.resources;
-    const used = this.usedResources();
+    const total = L.quantities(this.total);
+    const used = L.quantities(this.usedResources());
     const out: Record<string, number> = {
       'slave/uptime_secs': nowSecs() - this.startTime,
       'slave/registered': this.registered ? 1 : 0,

@@ -3,7 +3,8 @@
 import fs from 'node:fs';
 import os from 'node:os';
 import { flagBool, FlagError, normaliseFlag, parseDurationMs, type Flags } from '../common/flags.js';
-import { fromV1, parseResourceText, type Resources, type V1Resource } from '../common/resources.js';
+import { add, fromQuantities, parseResources, type ResList } from '../common/resource-list.js';
+import type { Resources } from '../common/resources.js';
 
 export const MESOS_VERSION = '1.7.1';
 /** Reported as build_user so tools can tell the stand-in from a real agent. */
@@ -177,30 +178,25 @@ export function defaultResources(workDir: string): Resources {
   };
 }
 
-export function parseAgentResources(text: string | undefined, defaults: Resources): Resources {
-  if (!text || !text.trim()) return defaults;
-  const trimmed = text.trim();
-  if (trimmed.startsWith('[')) {
-    // JSON: only the names present replace the detected defaults.
-    let list: V1Resource[];
+/**
+ * --resources with --default_role (Containerizer::resources): what the flag
+ * names, each without a role given the default role; then, for cpus, mem,
+ * disk and ports that the flag does not name at all (under any role), the
+ * detected amount, reserved to the default role too.
+ */
+export function parseAgentResources(text: string | undefined, detected: Resources, defaultRole = '*'): ResList {
+  let given: ResList = [];
+  if (text && text.trim()) {
     try {
-      list = JSON.parse(trimmed) as V1Resource[];
+      given = parseResources(text, defaultRole);
     } catch (err) {
-      throw new FlagError(`Failed to parse resources '${text}': ${(err as Error).message}`);
+      throw new FlagError(`Failed to determine agent resources: ${(err as Error).message}`);
     }
-    const parsed = fromV1(list);
-    const out: Resources = { ...defaults, ports: [...defaults.ports] };
-    for (const r of list) {
-      if (r.name === 'ports') out.ports = parsed.ports;
-      else if (r.name === 'cpus' || r.name === 'mem' || r.name === 'disk' || r.name === 'gpus') out[r.name] = parsed[r.name];
-    }
-    return out;
   }
-  try {
-    return parseResourceText(trimmed, defaults);
-  } catch (err) {
-    throw new FlagError(`Failed to determine agent resources: ${(err as Error).message}`);
-  }
+  const named = new Set(given.map((r) => r.name));
+  const reservations = defaultRole === '*' ? undefined : [{ type: 'STATIC' as const, role: defaultRole }];
+  const missing = fromQuantities(detected, reservations).filter((r) => !named.has(r.name));
+  return add(given, missing);
 }
 
 export interface AgentConfig {
@@ -214,7 +210,8 @@ export interface AgentConfig {
   ip: string;
   advertisedPort: number;
   hostname: string;
-  resources: Resources;
+  /** the agent's own resources (--resources, --default_role, detected), static reservations included */
+  resources: ResList;
   attributes: Record<string, AttributeValue>;
   containerizers: string[];
   dockerSocket: string;
@@ -278,7 +275,7 @@ export function loadConfig(raw: Flags): AgentConfig {
     ip,
     advertisedPort,
     hostname,
-    resources: { cpus: 0, gpus: 0, mem: 0, disk: 0, ports: [] },
+    resources: [],
     attributes: parseAttributes(flags.attributes),
     containerizers: flags.containerizers!.split(',').map((s) => s.trim()).filter(Boolean),
     dockerSocket: flags.docker_socket!,

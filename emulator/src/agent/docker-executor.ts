@@ -8,7 +8,8 @@
 import { randomUUID } from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
-import { fromV1 } from '../common/resources.js';
+import * as L from '../common/resource-list.js';
+import { sandboxVolumes } from './checkpointed.js';
 import { DockerEngine, DockerError, type ContainerInspect } from './docker.js';
 import { PortProxy } from './port-proxy.js';
 import { commandEnvironment, executorEnvironment, TaskExecutor, type ExecutorContext } from './executor.js';
@@ -249,7 +250,7 @@ export class DockerExecutor extends TaskExecutor {
     }
 
     // Resources: the task's plus the executor's allowance.
-    const res = fromV1(task.resources ?? []);
+    const res = L.quantities(L.upgrade(task.resources ?? []));
     const cpus = res.cpus + EXECUTOR_CPUS;
     const memMb = Math.max(res.mem + EXECUTOR_MEM_MB, MIN_MEMORY_MB);
 
@@ -269,6 +270,12 @@ export class DockerExecutor extends TaskExecutor {
     const sandboxOnHost = hostPathOf(this.docker.self, this.ctx.directory);
     if (sandboxOnHost) binds.push(`${sandboxOnHost}:${mapped}:rw`);
     else host.Tmpfs = { [mapped]: 'rw,exec' };
+    // Persistent volumes bound onto <sandbox>/<container_path>, as the docker containerizer mounts them.
+    for (const v of sandboxVolumes(cfg.workDir!, L.upgrade(task.resources ?? []))) {
+      const source = hostPathOf(this.docker.self, v.hostDir);
+      if (source) binds.push(`${source}:${path.posix.join(mapped, v.name)}:rw`);
+      else this.sandboxLog(`Skipping persistent volume ${v.id}: the agent's work directory is out of the Docker engine's reach`, 'W');
+    }
     const config: Record<string, unknown> = { Image: this.image, Labels: labels, HostConfig: host };
 
     for (const v of c.volumes ?? []) {
@@ -371,7 +378,7 @@ export class DockerExecutor extends TaskExecutor {
     if (mode === 'none' || mode === 'host' || mode.startsWith('container:')) {
       throw new Error('Port mappings are only supported for bridge and user-defined networks');
     }
-    const ports = fromV1(task.resources ?? []).ports;
+    const ports = L.quantities(L.upgrade(task.resources ?? [])).ports;
     if (!ports.length) throw new Error('Port mappings require port resources');
     for (const m of mappings) {
       if (!ports.some((r) => m.host_port >= r.begin && m.host_port <= r.end)) {

@@ -2,10 +2,14 @@
 // delegate `slave(1)`, so `/state` ≡ `/slave(1)/state`), and the master-facing
 // `/mesos-up/…` calls of emulator/PROTOCOL.md.
 import { Router, sendEmpty, sendJsonOk, sendText, type Request } from '../common/http.js';
+import { makeLogger } from '../common/log.js';
+import { upgrade } from '../common/resource-list.js';
 import type { Agent } from './agent.js';
 import { BUILD_DATE, BUILD_TIME, BUILD_USER, MESOS_VERSION, sortedFlags } from './config.js';
 import { filesRoutes } from '../common/files.js';
 import type { FrameworkInfo, KillPolicy, TaskInfo } from './types.js';
+
+const log = makeLogger('slave.cpp:4123');
 import { executorStatistics } from './statistics.js';
 
 async function jsonBody<T>(r: Request): Promise<T | undefined> {
@@ -57,6 +61,19 @@ export function agentRouter(agent: Agent): Router {
     const body = await jsonBody<{ message?: string }>(r);
     sendEmpty(r.res, 202);
     agent.shutdownRequested(body?.message ?? '');
+  });
+  router.on('POST', '/mesos-up/checkpoint-resources', async (r) => {
+    const body = await jsonBody<{ resources?: Array<Record<string, unknown>> }>(r);
+    if (!Array.isArray(body?.resources)) return sendText(r.res, 400, 'Expecting resources\n');
+    try {
+      agent.checkpointResources(upgrade(body.resources));
+    } catch (err) {
+      // Slave::checkpointResources: failing to make or remove a volume is fatal
+      log.error(`Failed to sync checkpointed resources: ${(err as Error).message}`);
+      sendEmpty(r.res, 500);
+      process.exit(1);
+    }
+    sendEmpty(r.res, 202);
   });
   router.on('POST', '/mesos-up/shutdown-framework', async (r) => {
     const body = await jsonBody<{ framework_id?: string }>(r);

@@ -7,7 +7,8 @@ import { parseMesosFlags } from '../common/flags.js';
 import { MasterDetector } from '../common/leader.js';
 import { attachFile } from '../common/files.js';
 import { logToDirectory, makeLogger } from '../common/log.js';
-import { rangesText } from '../common/resources.js';
+import * as L from '../common/resource-list.js';
+import { recoverAgentId } from './identity.js';
 import { Agent } from './agent.js';
 import { BUILD_DATE, BUILD_USER, defaultResources, FlagError, loadConfig, MESOS_VERSION, parseAgentResources, type AgentConfig } from './config.js';
 import { inspectSelf, killOrphans, type DockerSupport, type SelfContainer } from './docker-executor.js';
@@ -84,7 +85,7 @@ async function main(): Promise<void> {
     exitWith(`Failed to create work directory '${cfg.workDir}': ${(err as Error).message}`);
   }
   try {
-    cfg.resources = parseAgentResources(cfg.flags.resources, defaultResources(cfg.workDir!));
+    cfg.resources = parseAgentResources(cfg.flags.resources, defaultResources(cfg.workDir!), cfg.flags.default_role ?? '*');
   } catch (err) {
     exitWith(`Failed to create a containerizer: ${(err as Error).message}`);
   }
@@ -128,13 +129,17 @@ async function main(): Promise<void> {
   }
 
   const agent = new Agent(cfg, docker);
+  const incompatible = agent.recoverCheckpointed();
+  if (incompatible) exitWith(`Failed to perform recovery: ${incompatible}`);
+  agent.agentId = recoverAgentId(cfg.workDir!);
+  if (agent.agentId) log.info(`Recovering agent ${agent.agentId}: it re-registers with that ID`);
   // Slave::initialize attaches its log as /slave/log.
   const logFile = cfg.externalLogFile ?? (cfg.logDir ? logToDirectory(cfg.logDir, 'mesos-agent') : undefined);
   if (logFile) attachFile(agent.attached, '/slave/log', logFile, (m) => log.error(m));
   log.info(`Build: ${BUILD_DATE} by ${BUILD_USER}`);
   log.info(`Version: ${MESOS_VERSION}`);
   log.info(
-    `Agent resources: [{"name":"cpus","value":${cfg.resources.cpus}},{"name":"mem","value":${cfg.resources.mem}},{"name":"disk","value":${cfg.resources.disk}},{"name":"ports","value":"${rangesText(cfg.resources.ports)}"}]`,
+    `Agent resources: ${L.text(agent.total)}`,
   );
 
   const server = http.createServer(agentRouter(agent).listener());

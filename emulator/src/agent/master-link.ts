@@ -4,7 +4,8 @@
 import { postJson } from '../common/http.js';
 import type { LeaderAddress, MasterDetector } from '../common/leader.js';
 import { makeLogger } from '../common/log.js';
-import { toV1 } from '../common/resources.js';
+import * as L from '../common/resource-list.js';
+import { checkpointAgentId } from './identity.js';
 import type { Agent } from './agent.js';
 import { MESOS_VERSION } from './config.js';
 import type { TaskStatus } from './types.js';
@@ -124,7 +125,8 @@ export class MasterLink {
             ip: cfg.ip,
             port: cfg.advertisedPort,
             pid: this.agent.pid,
-            resources: toV1(cfg.resources),
+            resources: L.format(cfg.resources, 'post'),
+            checkpointed_resources: L.format(this.agent.checkpointed, 'post'),
             attributes: cfg.attributes,
             version: MESOS_VERSION,
             tasks: this.agent.reportedTasks((f, t) => this.pending(f, t)),
@@ -140,6 +142,11 @@ export class MasterLink {
           }
           this.agent.agentId = id || this.agent.agentId;
           this.agent.registered = true;
+          try {
+            checkpointAgentId(cfg.workDir!, this.agent.agentId);
+          } catch (err) {
+            log.warn(`Failed to checkpoint the agent ID: ${(err as Error).message}`);
+          }
           log.info(
             `${reregister ? 'Re-registered' : 'Registered'} with master master@${target}; ${reregister ? 'agent ID' : 'given agent ID'} ${this.agent.agentId}`,
           );

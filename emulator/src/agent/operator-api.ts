@@ -10,7 +10,8 @@ import { sendEmpty, sendMethodNotAllowed, sendText, type Request } from '../comm
 import { LoggingLevel } from '../common/log.js';
 import { sendFilesError } from '../common/files.js';
 import { listFilesResponse, readFileResponse } from '../common/proto/files-calls.js';
-import { toV1, v1Attributes } from '../common/resources.js';
+import * as L from '../common/resource-list.js';
+import { v1Attributes } from '../common/resources.js';
 import {
   accepts, acceptType, APPLICATION_JSON, APPLICATION_PROTOBUF, decodeBody, headerAccepts, lastHeader, missingCallField, sendMessage, type ContentType,
 } from '../common/proto/wire.js';
@@ -65,7 +66,7 @@ function executorInfoV1(fw: FrameworkRecord, exec: ExecutorRecord): Pb {
   if (task.command?.uris) command.uris = task.command.uris;
   if (task.command?.environment) command.environment = task.command.environment;
   if (task.command?.user) command.user = task.command.user;
-  const out: Pb = { executor_id: { value: exec.id }, framework_id: { value: fw.id }, command, resources: toV1(exec.resources, exec.role), name: exec.name, source: exec.source };
+  const out: Pb = { executor_id: { value: exec.id }, framework_id: { value: fw.id }, command, resources: L.format(exec.resources, 'post', exec.role), name: exec.name, source: exec.source };
   if (task.container) out.container = task.container;
   if (task.labels) out.labels = task.labels;
   if (task.discovery) out.discovery = task.discovery;
@@ -117,7 +118,7 @@ async function getContainers(agent: Agent): Promise<Pb> {
 }
 
 function agentInfo(agent: Agent): Pb {
-  const info: Pb = { hostname: agent.cfg.hostname, port: agent.cfg.advertisedPort, resources: toV1(agent.cfg.resources), attributes: v1Attributes(agent.cfg.attributes) };
+  const info: Pb = { hostname: agent.cfg.hostname, port: agent.cfg.advertisedPort, resources: L.format(agent.cfg.resources, 'post'), attributes: v1Attributes(agent.cfg.attributes) };
   // (the id comes with the registration)
   if (agent.agentId) info.id = { value: agent.agentId };
   return info;

@@ -99,7 +99,8 @@ export class Scheduler implements SchedulerHandler {
       checkpoint: c.checkpoint,
       hostname: c.hostname,
       webui_url: c.webuiUrl ?? `http://${c.hostname}:${c.httpPort}`,
-      role: c.mesosRole ?? '*',
+      // (left out without --mesos_role, as Marathon does: the master reads it as "*")
+      ...(c.mesosRole ? { role: c.mesosRole } : {}),
       capabilities,
     };
     const id = await this.state.store.frameworkId();

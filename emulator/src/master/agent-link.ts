@@ -2,7 +2,7 @@
 // libprocess messages): agents registering and re-registering with the tasks
 // they run, their pings and status updates, the health check that marks a
 // silent agent inactive and then unreachable, and the master's calls to agents.
-import * as R from '../common/resources.js';
+import * as L from '../common/resource-list.js';
 import type { Allocator } from './allocator.js';
 import type { Books } from './books.js';
 import { MESOS_VERSION, type MasterConfig } from './config.js';
@@ -58,9 +58,24 @@ export class AgentLink {
       attributes: body?.attributes && typeof body.attributes === 'object' && !Array.isArray(body.attributes) ? body.attributes : {},
       version: typeof body?.version === 'string' ? body.version : MESOS_VERSION,
       capabilities: Array.isArray(body?.capabilities) ? body.capabilities.map((c: Pb) => (typeof c === 'string' ? c : c?.type)) : AGENT_CAPABILITIES,
-      total: R.fromV1(Array.isArray(body?.resources) ? body.resources : []),
+      resources: L.upgrade(Array.isArray(body?.resources) ? body.resources : []),
+      checkpointed: L.upgrade(Array.isArray(body?.checkpointed_resources) ? body.checkpointed_resources : []),
+      total: [] as L.ResList,
     };
-    const infoOf = (id: string): AgentInfo => ({ id, hostname, port, attributes: fields.attributes, resources: R.toV1(fields.total) });
+    // An agent this master already has gets the master's set back, as 1.7.1 re-sends
+    // CheckpointResourcesMessage on re-registration: an operation applied while the
+    // agent was away (restarting) is not undone by what the agent still had.
+    const known = requested ? books.agents.get(requested) : undefined;
+    const resend = known !== undefined && !L.same(known.checkpointed, fields.checkpointed);
+    if (known) fields.checkpointed = known.checkpointed;
+    const total = L.applyCheckpointed(fields.resources, fields.checkpointed);
+    if (typeof total === 'string') {
+      // Master::registerSlave/reregisterSlave refuse such an agent and it shuts down
+      glog('master.cpp:6660').warn(`Refusing registration of agent at ${fields.pid} (${hostname}): ${total}`);
+      return { shutdown: total };
+    }
+    fields.total = total;
+    const infoOf = (id: string): AgentInfo => ({ id, hostname, port, attributes: fields.attributes, resources: fields.resources });
     let agent: Agent;
     if (requested) {
       if (books.reregistering.has(requested) || books.markingUnreachable.has(requested) || books.markingGone.has(requested)) {
@@ -102,6 +117,7 @@ export class AgentLink {
       books.agentAdded(agent);
       glog('master.cpp:6926').info(`Registered agent ${describeAgent(agent)} with ${resourcesText(agent.total)}`);
     }
+    if (resend) void books.toAgent(agent, '/mesos-up/checkpoint-resources', { resources: L.format(agent.checkpointed, 'post') });
     this.adoptTasks(agent, Array.isArray(body?.tasks) ? body.tasks : [], Array.isArray(body?.frameworks) ? body.frameworks : []);
     this.allocator.allocateSoon();
     return { agent_id: agent.id, master_id: this.masterId };
@@ -148,7 +164,7 @@ export class AgentLink {
         : existing?.statuses ?? [];
       const task: Task = existing ?? {
         id: taskId, name: typeof t.name === 'string' ? t.name : '', frameworkId: fwId, agentId: agent.id,
-        executorId: idValue(t.executor?.executor_id) ?? '', state, resources: R.fromV1(t.resources ?? []),
+        executorId: idValue(t.executor?.executor_id) ?? '', state, resources: L.upgrade(Array.isArray(t.resources) ? t.resources : []),
         role: t.resources?.[0]?.allocation_info?.role ?? frameworkRoles(fw.info)[0] ?? '*', statuses, info: t,
       };
       task.state = state;

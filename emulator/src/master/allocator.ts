@@ -2,19 +2,18 @@
 // (batch rounds every --allocation_interval, and at once on the events that
 // trigger an allocation in Mesos), refusal filters, and offer timeouts. A
 // simplified hierarchical DRF allocator (see README.md for what it leaves out).
+import * as L from '../common/resource-list.js';
 import * as R from '../common/resources.js';
-import type { Resources } from '../common/resources.js';
+import type { ResList } from '../common/resource-list.js';
 import { MAX_TIMER_MS, type Books } from './books.js';
 import type { MasterConfig } from './config.js';
-import { frameworkRoles, fwCount, send } from './framework.js';
+import { frameworkRoles, fwCount, hasCapability, send } from './framework.js';
 import { describeFramework, glog } from './log.js';
 import { unsatisfiedQuotaRoles } from './quota.js';
 import { offerV1 } from './v1-model.js';
 import type { Filter, Framework, Offer, Pb } from './types.js';
 
 const DEFAULT_REFUSE_SECONDS = 5;
-
-/** Agent attributes as v1 `Attribute` messages. */
 
 export class Allocator {
   /** allocations run only while this master leads */
@@ -37,19 +36,19 @@ export class Allocator {
   }
 
   /** A refusal filter: the framework is not offered these resources of the agent until it expires (Filters.refuse_seconds). */
-  addFilter(fw: Framework, agentId: string, resources: Resources, filters: Pb): void {
+  addFilter(fw: Framework, agentId: string, resources: ResList, filters: Pb): void {
     let refuse = typeof filters?.refuse_seconds === 'number' ? filters.refuse_seconds : DEFAULT_REFUSE_SECONDS;
     if (refuse < 0) refuse = DEFAULT_REFUSE_SECONDS;
     refuse = Math.min(refuse, 365 * 86_400);
-    if (refuse === 0 || R.isEmpty(resources)) return;
+    if (refuse === 0 || L.isEmpty(resources)) return;
     fw.filters.push({ agentId, resources, expires: Date.now() + refuse * 1000 });
   }
 
   /** A refusal filter hides resources it covers (the allocator's RefusedOfferFilter). */
-  private filtered(fw: Framework, agentId: string, resources: Resources): boolean {
+  private filtered(fw: Framework, agentId: string, resources: ResList): boolean {
     const t = Date.now();
     fw.filters = fw.filters.filter((f: Filter) => f.expires > t);
-    return fw.filters.some((f) => f.agentId === agentId && R.contains(f.resources, resources));
+    return fw.filters.some((f) => f.agentId === agentId && L.contains(f.resources, resources));
   }
 
   /**
@@ -65,16 +64,22 @@ export class Allocator {
     });
   }
 
-  /** One allocation round: each active agent's free resources go to the framework with the lowest dominant share. */
+  /**
+   * One allocation round: on each active agent, the frameworks in allocation
+   * order (roles below their quota first, then the lowest weighted dominant
+   * share) are offered what is free and allocatable to their role: resources
+   * reserved to it (or to an ancestor) and unreserved ones. So a role's
+   * reservations reach its frameworks even when another role took the rest.
+   */
   allocate(): void {
     if (!this.running) return;
     const books = this.books;
     books.count('allocator/mesos/allocation_runs');
-    const totals = R.empty();
-    for (const a of books.agents.values()) Object.assign(totals, R.add(totals, a.total));
+    let totals = L.quantities([]);
+    for (const a of books.agents.values()) totals = R.add(totals, L.quantities(a.total));
     // DRF with role weights: the dominant share divided by the weight of the framework's role
     const share = (fw: Framework) => {
-      const held = R.add(books.usedBy(fw), books.offeredTo(fw));
+      const held = L.quantities(L.add(books.usedBy(fw), books.offeredTo(fw)));
       const dominant = Math.max(...(['cpus', 'mem', 'disk', 'gpus'] as const).map((k) => (totals[k] > 0 ? held[k] / totals[k] : 0)));
       return dominant / (books.weights.get(frameworkRoles(fw.info)[0] ?? '*') ?? 1);
     };
@@ -84,16 +89,22 @@ export class Allocator {
     const batches = new Map<Framework, Offer[]>();
     for (const agent of books.agents.values()) {
       if (!agent.active) continue;
-      const free = books.available(agent);
-      // --min_allocatable_resources default: cpus:0.01|mem:32
-      if (!(free.cpus >= 0.01 || free.mem >= 32)) continue;
+      let free = books.available(agent);
       const candidates = [...books.frameworks.values()]
         .filter((fw) => fw.active && fw.connected && !fw.suppressed && frameworkRoles(fw.info).length > 0)
         // the quota stage first: frameworks of roles below their guarantee
         .sort((x, y) => belowQuota(y) - belowQuota(x) || share(x) - share(y) || x.registeredTime - y.registeredTime);
       for (const fw of candidates) {
-        if (this.filtered(fw, agent.id, free)) continue;
-        const offer: Offer = { id: books.newOfferId(), frameworkId: fw.id, agentId: agent.id, resources: free, role: frameworkRoles(fw.info)[0]! };
+        const role = frameworkRoles(fw.info)[0]!;
+        // stripIncapableResources: refined reservations and shared volumes only to frameworks that can take them
+        const refinement = hasCapability(fw.info, 'RESERVATION_REFINEMENT');
+        const shared = hasCapability(fw.info, 'SHARED_RESOURCES');
+        const offered = free.filter((r) => L.allocatableTo(r, role) && (refinement || (r.reservations?.length ?? 0) <= 1) && (shared || !r.shared));
+        const q = L.quantities(offered);
+        // --min_allocatable_resources default: cpus:0.01|mem:32
+        if (!(q.cpus >= 0.01 || q.mem >= 32)) continue;
+        if (this.filtered(fw, agent.id, offered)) continue;
+        const offer: Offer = { id: books.newOfferId(), frameworkId: fw.id, agentId: agent.id, resources: offered, role };
         books.offers.set(offer.id, offer);
         fw.offers.add(offer.id);
         agent.offers.add(offer.id);
@@ -108,7 +119,8 @@ export class Allocator {
         list.push(offer);
         batches.set(fw, list);
         if (books.quotas.size) unsatisfied = unsatisfiedQuotaRoles(books);
-        break;
+        free = L.subtract(free, offered);
+        if (L.isEmpty(free)) break;
       }
     }
     for (const [fw, offers] of batches) {

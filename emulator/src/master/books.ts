@@ -2,8 +2,8 @@
 // hands out, its master/* counters, and the bookkeeping every part of the
 // master shares (what is used or offered where, task state changes, taking
 // offers back). Semantics follow src/master/master.cpp of Mesos 1.7.
-import * as R from '../common/resources.js';
-import type { Resources } from '../common/resources.js';
+import * as L from '../common/resource-list.js';
+import type { ResList } from '../common/resource-list.js';
 import { postToAgent, type AgentCall } from './agent-calls.js';
 import type { MasterConfig } from './config.js';
 import { fwCount, send } from './framework.js';
@@ -73,40 +73,40 @@ export class Books {
 
   // ---------------------------------------------------------------- resources in use and on offer
 
-  usedOn(agent: Agent): Resources {
-    let used = R.empty();
-    for (const t of agent.tasks.values()) if (!isTerminal(t.state)) used = R.add(used, t.resources);
+  usedOn(agent: Agent): ResList {
+    return this.sumTasks(agent.tasks.values());
+  }
+
+  offeredOn(agent: Agent): ResList {
+    return this.sumOffers(agent.offers);
+  }
+
+  usedBy(fw: Framework): ResList {
+    return this.sumTasks(fw.tasks.values());
+  }
+
+  offeredTo(fw: Framework): ResList {
+    return this.sumOffers(fw.offers);
+  }
+
+  private sumTasks(tasks: Iterable<Task>): ResList {
+    let used: ResList = [];
+    for (const t of tasks) if (!isTerminal(t.state)) used = L.add(used, t.resources);
     return used;
   }
 
-  offeredOn(agent: Agent): Resources {
-    let offered = R.empty();
-    for (const id of agent.offers) {
+  private sumOffers(ids: Iterable<string>): ResList {
+    let offered: ResList = [];
+    for (const id of ids) {
       const o = this.offers.get(id);
-      if (o) offered = R.add(offered, o.resources);
-    }
-    return offered;
-  }
-
-  usedBy(fw: Framework): Resources {
-    let used = R.empty();
-    for (const t of fw.tasks.values()) if (!isTerminal(t.state)) used = R.add(used, t.resources);
-    return used;
-  }
-
-  offeredTo(fw: Framework): Resources {
-    let offered = R.empty();
-    for (const id of fw.offers) {
-      const o = this.offers.get(id);
-      if (o) offered = R.add(offered, o.resources);
+      if (o) offered = L.add(offered, o.resources);
     }
     return offered;
   }
 
   /** What is neither used nor offered on the agent. */
-  available(agent: Agent): Resources {
-    const free = R.subtract(R.subtract(agent.total, this.usedOn(agent)), this.offeredOn(agent));
-    return { ...free, cpus: Math.max(0, free.cpus), mem: Math.max(0, free.mem), disk: Math.max(0, free.disk), gpus: Math.max(0, free.gpus) };
+  available(agent: Agent): ResList {
+    return L.subtract(L.subtract(agent.total, this.usedOn(agent)), this.offeredOn(agent));
   }
 
   // ---------------------------------------------------------------- tasks

@@ -2,8 +2,8 @@
 // 1.7 writers emit them (FullFrameworkWriter, SlaveWriter, json(Task), ...
 // in src/master/http.cpp and src/common/http.cpp).
 import os from 'node:os';
-import * as R from '../common/resources.js';
-import type { Resources } from '../common/resources.js';
+import * as L from '../common/resource-list.js';
+import type { ResList } from '../common/resource-list.js';
 import { EMULATOR_VERSION, MESOS_VERSION, flagsObject } from './config.js';
 import { hasCapability } from './framework.js';
 import { liveExecutors } from './v1-model.js';
@@ -21,10 +21,10 @@ export function versionJson(): Obj {
   return { build_date: BUILD_DATE, build_time: BUILD_TIME, build_user: BUILD_USER, version: MESOS_VERSION };
 }
 
-const res = (r: Resources): Obj => R.toStateJson(r);
+const res = (r: ResList): Obj => L.stateJson(r);
 
 /** v1 resources as a `*_full` entry (convertResourceFormat ENDPOINT: unreserved → role "*"). */
-const full = (r: Resources, allocationRole?: string): Pb[] => R.toV1(r, allocationRole);
+const full = (r: ResList, allocationRole?: string): Pb[] => L.format(r, 'endpoint', allocationRole);
 
 function containerJson(container: Pb): Pb {
   if (!container || typeof container !== 'object') return container;
@@ -72,7 +72,7 @@ function executorsJson(fw: Framework): Obj[] {
     command.argv = Array.isArray(cmd.arguments) ? cmd.arguments : [];
     if (cmd.environment !== undefined) command.environment = cmd.environment;
     command.uris = (Array.isArray(cmd.uris) ? cmd.uris : []).map((u: Pb) => ({ value: u.value, executable: u.executable ?? false }));
-    const er = R.fromV1(e.resources ?? []);
+    const er = L.upgrade(Array.isArray(e.resources) ? e.resources : []);
     const entry: Obj = {
       executor_id: t.executorId,
       name: typeof e.name === 'string' ? e.name : '',
@@ -80,7 +80,7 @@ function executorsJson(fw: Framework): Obj[] {
       command,
       resources: res(er),
     };
-    if (!R.isEmpty(er)) entry.role = t.role;
+    if (!L.isEmpty(er)) entry.role = t.role;
     if (Array.isArray(e.labels?.labels)) entry.labels = e.labels.labels;
     if (typeof e.type === 'string') entry.type = e.type;
     entry.slave_id = t.agentId;
@@ -115,7 +115,7 @@ export function frameworkJson(master: Master, fw: Framework): Obj {
   out.registered_time = fw.registeredTime;
   out.unregistered_time = fw.unregisteredTime;
   if (typeof info.principal === 'string') out.principal = info.principal;
-  out.resources = res(R.add(master.books.usedBy(fw), master.books.offeredTo(fw)));
+  out.resources = res(L.add(master.books.usedBy(fw), master.books.offeredTo(fw)));
   if (fw.reregisteredTime !== fw.registeredTime) out.reregistered_time = fw.reregisteredTime;
   if (hasCapability(info, 'MULTI_ROLE')) out.roles = Array.isArray(info.roles) ? info.roles : [];
   else out.role = typeof info.role === 'string' ? info.role : '*';
@@ -141,8 +141,8 @@ export function agentJson(master: Master, a: Agent): Obj {
   out.resources = res(a.total);
   out.used_resources = res(master.books.usedOn(a));
   out.offered_resources = res(master.books.offeredOn(a));
-  out.reserved_resources = {};
-  out.unreserved_resources = res(a.total);
+  out.reserved_resources = L.reservedStateJson(a.total);
+  out.unreserved_resources = res(L.unreserved(a.total));
   out.active = a.active;
   out.version = a.version;
   out.capabilities = a.capabilities;
@@ -152,18 +152,18 @@ export function agentJson(master: Master, a: Agent): Obj {
 /** /master/slaves entries carry the full protobuf form of the resources as well. */
 function agentFullJson(master: Master, a: Agent): Obj {
   const out = agentJson(master, a);
-  const usedByRole = new Map<string, Resources>();
+  const usedByRole = new Map<string, ResList>();
   for (const t of a.tasks.values()) {
     if (isTerminal(t.state)) continue;
-    usedByRole.set(t.role, R.add(usedByRole.get(t.role) ?? R.empty(), t.resources));
+    usedByRole.set(t.role, L.add(usedByRole.get(t.role) ?? [], t.resources));
   }
-  const offeredByRole = new Map<string, Resources>();
+  const offeredByRole = new Map<string, ResList>();
   for (const id of a.offers) {
     const o = master.books.offers.get(id);
-    if (o) offeredByRole.set(o.role, R.add(offeredByRole.get(o.role) ?? R.empty(), o.resources));
+    if (o) offeredByRole.set(o.role, L.add(offeredByRole.get(o.role) ?? [], o.resources));
   }
-  out.reserved_resources_full = {};
-  out.unreserved_resources_full = full(a.total);
+  out.reserved_resources_full = Object.fromEntries([...L.byReservationRole(L.reserved(a.total))].map(([role, r]) => [role, full(r)]));
+  out.unreserved_resources_full = full(L.unreserved(a.total));
   out.used_resources_full = [...usedByRole].flatMap(([role, r]) => full(r, role));
   out.offered_resources_full = [...offeredByRole].flatMap(([role, r]) => full(r, role));
   return out;
@@ -330,8 +330,8 @@ export function metricsJson(master: Master): Record<string, number> {
   ]) {
     zero(`master/${c}`);
   }
-  const total = agents.reduce((acc, a) => R.add(acc, a.total), R.empty());
-  const used = agents.reduce((acc, a) => R.add(acc, master.books.usedOn(a)), R.empty());
+  const total = L.quantities(agents.flatMap((a) => a.total));
+  const used = L.quantities(agents.flatMap((a) => master.books.usedOn(a)));
   for (const r of ['cpus', 'gpus', 'mem', 'disk'] as const) {
     set(`master/${r}_total`, total[r]);
     set(`master/${r}_used`, used[r]);
@@ -353,7 +353,7 @@ export function metricsJson(master: Master): Record<string, number> {
   zero('allocator/mesos/allocation_runs');
   set('allocator/mesos/event_queue_dispatches', 0);
   for (const r of ['cpus', 'mem', 'disk'] as const) {
-    const offered = [...master.books.offers.values()].reduce((n, o) => n + o.resources[r], 0);
+    const offered = [...master.books.offers.values()].reduce((n, o) => n + L.quantities(o.resources)[r], 0);
     set(`allocator/mesos/resources/${r}/total`, total[r]);
     set(`allocator/mesos/resources/${r}/offered_or_allocated`, used[r] + offered);
   }

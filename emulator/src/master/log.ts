@@ -2,8 +2,7 @@
 // same event, and the forms Mesos prints resources, frameworks and agents in
 // (validation errors reuse the resources form, so it is user-visible too).
 import { makeLogger } from '../common/log.js';
-import * as R from '../common/resources.js';
-import type { Resources } from '../common/resources.js';
+import { text, type ResList } from '../common/resource-list.js';
 import type { Agent, Framework } from './types.js';
 
 const loggers = new Map<string, ReturnType<typeof makeLogger>>();
@@ -14,12 +13,8 @@ export function glog(where: string): ReturnType<typeof makeLogger> {
 }
 
 /** `cpus(allocated: *):0.5; mem(allocated: *):64` as stringify(Resources) prints them in validation errors. */
-export function resourcesText(res: Resources, role?: string): string {
-  const tag = role === undefined ? '' : `(allocated: ${role})`;
-  const parts: string[] = [];
-  for (const name of ['cpus', 'gpus', 'mem', 'disk'] as const) if (res[name] > 0) parts.push(`${name}${tag}:${res[name]}`);
-  if (res.ports.length) parts.push(`ports${tag}:${R.rangesText(res.ports)}`);
-  return parts.join('; ');
+export function resourcesText(res: ResList, role?: string): string {
+  return text(res, role);
 }
 
 /** `<id> (<name>)`, as `operator<<(ostream&, const Framework&)` prints a framework. */

@@ -14,6 +14,8 @@ import { metricsJson, versionJson } from './json.js';
 import { glog } from './log.js';
 import type { Master } from './master.js';
 import type { Pb } from './types.js';
+import { resourcesInvalid } from './operation-validation.js';
+import { operateCall } from './reservations-api.js';
 import { getAgentsV1, getExecutorsV1, getFrameworksV1, getStateV1, getTasksV1 } from './v1-model.js';
 
 const CALL = 'mesos.v1.master.Call';
@@ -23,6 +25,10 @@ const RESPONSE = 'mesos.v1.master.Response';
 function validate(call: Pb): string | undefined {
   const missing = missingCallField(CALL, call);
   if (missing) return missing;
+  if (call.type === 'RESERVE_RESOURCES' || call.type === 'UNRESERVE_RESOURCES') {
+    const invalid = resourcesInvalid(call[String(call.type).toLowerCase()].resources ?? []);
+    if (invalid) return invalid;
+  }
   if ((call.type === 'GROW_VOLUME' || call.type === 'SHRINK_VOLUME') && call[String(call.type).toLowerCase()].agent_id === undefined) {
     return "Expecting 'agent_id' to be present; only agent default resources are supported right now";
   }
@@ -113,6 +119,13 @@ export async function operatorApi(master: Master, r: Request): Promise<void> {
       const r = await master.agentLink.markGone(call.mark_agent_gone.agent_id.value);
       if (r.status === 200) return sendEmpty(res, 200);
       return sendText(res, r.status, r.message ?? '');
+    }
+    case 'RESERVE_RESOURCES':
+    case 'UNRESERVE_RESOURCES':
+    case 'CREATE_VOLUMES':
+    case 'DESTROY_VOLUMES': {
+      const r = operateCall(master, call);
+      return r.status === 202 ? sendEmpty(res, 202) : sendText(res, r.status, r.message);
     }
     default:
       // UNKNOWN, and the calls left out here (README)

@@ -3,6 +3,7 @@
 // 1.7.1), set and removed through the operator API (SET_QUOTA, REMOVE_QUOTA,
 // GET_QUOTA) and /quota, kept in the registry. The allocator serves roles
 // below their guarantee first.
+import * as L from '../common/resource-list.js';
 import * as R from '../common/resources.js';
 import type { Books } from './books.js';
 import { frameworkRoles } from './framework.js';
@@ -88,7 +89,8 @@ export class Quotas {
     let total = R.fromV1(added.guarantee);
     for (const q of this.books.quotas.values()) total = R.add(total, R.fromV1(q.guarantee));
     let cluster = R.empty();
-    for (const a of this.books.agents.values()) if (a.active) cluster = R.add(cluster, a.total);
+    // the agents' own unreserved resources (SlaveInfo): dynamic reservations may be unreserved at any time
+    for (const a of this.books.agents.values()) if (a.active) cluster = R.add(cluster, L.quantities(L.unreserved(a.resources)));
     return R.contains(cluster, total);
   }
 
@@ -101,7 +103,7 @@ export function unsatisfiedQuotaRoles(books: Books): Set<string> {
     let held = R.empty();
     for (const fw of books.frameworks.values()) {
       if (frameworkRoles(fw.info)[0] !== role) continue;
-      held = R.add(held, R.add(books.usedBy(fw), books.offeredTo(fw)));
+      held = R.add(held, L.quantities(L.add(books.usedBy(fw), books.offeredTo(fw))));
     }
     if (!R.contains(held, R.fromV1(q.guarantee))) out.add(role);
   }

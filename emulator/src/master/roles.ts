@@ -3,6 +3,7 @@
 // src/master/, 1.7.1). Weights are kept in the registry, so a new leader has
 // them, and the allocator divides each framework's dominant share by its
 // role's weight.
+import * as L from '../common/resource-list.js';
 import * as R from '../common/resources.js';
 import type { Books } from './books.js';
 import { frameworkRoles } from './framework.js';
@@ -10,23 +11,8 @@ import type { Registrar } from './registrar.js';
 import { updateWeights } from './registrar.js';
 import { isTerminal, type Pb } from './types.js';
 
-/** roles::validate (src/common/roles.cpp). */
-export function roleError(role: string): string | undefined {
-  if (role === '*') return undefined;
-  if (role.startsWith('/')) return `Role '${role}' cannot start with a slash`;
-  if (role.endsWith('/')) return `Role '${role}' cannot end with a slash`;
-  if (role.includes('//')) return `Role '${role}' cannot contain two adjacent slashes`;
-  const components = role.split('/').filter(Boolean);
-  if (components.length === 0) return 'Role names cannot be the empty string';
-  for (const c of components) {
-    if (c === '.') return `Role '${role}' cannot include '.' as a component`;
-    if (c === '..') return `Role '${role}' cannot include '..' as a component`;
-    if (c === '*') return `Role '${role}' cannot include '*' as a component`;
-    if (c.startsWith('-')) return `Role component '${c}' is invalid because it starts with a dash`;
-    if (/[\x08\s]/.test(c)) return `Role component '${c}' is invalid because it contains backspace or whitespace`;
-  }
-  return undefined;
-}
+export { roleError } from '../common/role-name.js';
+import { roleError } from '../common/role-name.js';
 
 /** stringify(double) as C++ streams print it (6 significant digits). */
 const cppDouble = (x: number): string => String(Number(x.toPrecision(6)));
@@ -51,17 +37,17 @@ export class Roles {
       const ids = frameworksOf.get(name);
       if (ids) {
         // Role::allocatedResources: what its frameworks' tasks use and what they are offered
-        let used = R.empty();
+        let used: L.ResList = [];
         for (const id of ids) {
           const fw = this.books.frameworks.get(id)!;
-          for (const t of fw.tasks.values()) if (t.role === name && !isTerminal(t.state)) used = R.add(used, t.resources);
+          for (const t of fw.tasks.values()) if (t.role === name && !isTerminal(t.state)) used = L.add(used, t.resources);
           for (const offerId of fw.offers) {
             const o = this.books.offers.get(offerId);
-            if (o?.role === name) used = R.add(used, o.resources);
+            if (o?.role === name) used = L.add(used, o.resources);
           }
         }
         role.frameworks = ids.map((value) => ({ value }));
-        role.resources = R.toV1(used, name);
+        role.resources = L.format(used, 'post', name);
       }
       return role;
     });
@@ -77,7 +63,7 @@ export class Roles {
           name: r.name,
           // model(QuotaInfo): guarantee, role, principal
           ...(quota ? { quota: { guarantee: R.toStateJson(R.fromV1(quota.guarantee)), role: quota.role, ...(quota.principal ? { principal: quota.principal } : {}) } } : {}),
-          resources: R.toStateJson(R.fromV1(r.resources ?? [])),
+          resources: L.stateJson(L.upgrade(r.resources ?? [])),
           weight: r.weight,
         };
       }),

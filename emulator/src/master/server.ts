@@ -14,6 +14,7 @@ import type { Master } from './master.js';
 import type { EventStream, Pb } from './types.js';
 import { operatorApi } from './operator-api.js';
 import { messageType } from '../common/proto/schema.js';
+import { operationEndpoint } from './reservations-api.js';
 import { parseJson, printJson } from '../common/proto/stout-json.js';
 import { uiRoutes } from '../ui/master/serve.js';
 import { filesRoutes } from '../common/files.js';
@@ -95,6 +96,10 @@ export function buildRouter(master: Master): Router {
   both('/weights', leaderOnly((r) => weightsEndpoint(master, r)));
   both('/quota', leaderOnly((r) => quotaEndpoint(master, r)));
   both('/quota/:rest*', leaderOnly((r) => quotaEndpoint(master, r)));
+  both('/reserve', leaderOnly((r) => operationEndpoint(master, r, 'RESERVE')));
+  both('/unreserve', leaderOnly((r) => operationEndpoint(master, r, 'UNRESERVE')));
+  both('/create-volumes', leaderOnly((r) => operationEndpoint(master, r, 'CREATE')));
+  both('/destroy-volumes', leaderOnly((r) => operationEndpoint(master, r, 'DESTROY')));
   both('/api/v1/scheduler', (r) => scheduler(master, r, redirect));
   both('/api/v1', (r) => {
     if (!master.elected) return redirect(r);

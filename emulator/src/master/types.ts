@@ -2,7 +2,7 @@
 // after the records src/master/master.hpp keeps.
 import type http from 'node:http';
 import type { ContentType } from '../common/proto/wire.js';
-import type { Resources, V1Resource } from '../common/resources.js';
+import type { ResList } from '../common/resource-list.js';
 
 /**
  * Protobuf JSON passed through from schedulers and agents (TaskInfo,
@@ -45,7 +45,8 @@ export interface Task {
   /** "" for command tasks, as the real /state shows them */
   executorId: string;
   state: string;
-  resources: Resources;
+  /** the task's and its executor's resources, without allocation_info */
+  resources: ResList;
   role: string;
   statuses: StatusEntry[];
   /** the TaskInfo as launched (v1 JSON) */
@@ -65,7 +66,12 @@ export interface Agent {
   attributes: Record<string, string | number>;
   version: string;
   capabilities: string[];
-  total: Resources;
+  /** SlaveInfo.resources: the agent's own (--resources), static reservations included */
+  resources: ResList;
+  /** the agent's resources with its dynamic reservations and volumes applied */
+  total: ResList;
+  /** the dynamic reservations and persistent volumes the agent keeps (CheckpointResourcesMessage) */
+  checkpointed: ResList;
   registeredTime: number;
   reregisteredTime?: number;
   active: boolean;
@@ -92,12 +98,13 @@ export interface AgentInfo {
   hostname: string;
   port: number;
   attributes: Record<string, string | number>;
-  resources: V1Resource[];
+  /** SlaveInfo.resources: the agent's own, static reservations included */
+  resources: ResList;
 }
 
 export interface Filter {
   agentId: string;
-  resources: Resources;
+  resources: ResList;
   /** ms since the epoch */
   expires: number;
 }
@@ -137,7 +144,7 @@ export interface Offer {
   id: string;
   frameworkId: string;
   agentId: string;
-  resources: Resources;
+  resources: ResList;
   role: string;
   timer?: NodeJS.Timeout;
 }

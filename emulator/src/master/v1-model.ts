@@ -3,7 +3,7 @@
 // and the GetState the operator API and its SUBSCRIBED event carry. Shapes
 // follow model(Framework) and _get* in src/master/http.cpp and
 // createAgentResponse in src/common/protobuf_utils.cpp (1.7.1).
-import * as R from '../common/resources.js';
+import * as L from '../common/resource-list.js';
 import { v1Attributes } from '../common/resources.js';
 import type { Books } from './books.js';
 import { hasCapability } from './framework.js';
@@ -12,15 +12,19 @@ import { isTerminal, type Agent, type AgentInfo, type Framework, type Offer, typ
 /** A TimeInfo from seconds since the epoch. */
 export const timeInfo = (seconds: number): Pb => ({ nanoseconds: Math.round(seconds * 1e6) * 1000 });
 
-/** An Offer as its framework receives it (and as GET_FRAMEWORKS lists it). */
-export function offerV1(books: Books, o: Offer): Pb {
+/**
+ * An Offer as its framework receives it, or (`asKept`) as the master keeps it
+ * and GET_FRAMEWORKS lists it: resources with allocation_info, post-refinement.
+ */
+export function offerV1(books: Books, o: Offer, asKept = false): Pb {
   const agent = books.agents.get(o.agentId);
   const fw = books.frameworks.get(o.frameworkId);
-  // Frameworks without RESERVATION_REFINEMENT get the pre-refinement format,
-  // which names the role "*" on every unreserved resource.
-  const resources = R.toV1(o.resources, o.role).map((r) =>
-    fw && hasCapability(fw.info, 'RESERVATION_REFINEMENT') ? (({ role: _role, ...rest }) => rest)(r) : r,
-  );
+  // Frameworks without RESERVATION_REFINEMENT get the pre-refinement format
+  // (`role`, and `reservation` for a dynamic one); only MULTI_ROLE frameworks
+  // see allocation_info (MESOS-8237, Master::offer).
+  const multiRole = asKept || (fw !== undefined && hasCapability(fw.info, 'MULTI_ROLE'));
+  const refinement = asKept || (fw !== undefined && hasCapability(fw.info, 'RESERVATION_REFINEMENT'));
+  const resources = L.format(o.resources, refinement ? 'post' : 'pre', multiRole ? o.role : undefined);
   const out: Pb = {
     id: { value: o.id },
     framework_id: { value: o.frameworkId },
@@ -31,7 +35,7 @@ export function offerV1(books: Books, o: Offer): Pb {
   out.resources = resources;
   const attrs = agent ? v1Attributes(agent.attributes) : [];
   if (attrs.length) out.attributes = attrs;
-  out.allocation_info = { role: o.role };
+  if (multiRole) out.allocation_info = { role: o.role };
   return out;
 }
 
@@ -61,7 +65,7 @@ export function taskV1(t: Task): Pb {
     framework_id: { value: t.frameworkId },
     agent_id: { value: t.agentId },
     state: t.state,
-    resources: Array.isArray(info.resources) ? info.resources : R.toV1(t.resources, t.role),
+    resources: L.format(t.resources, 'post', t.role),
     statuses: statusesV1(t),
   };
   if (t.executorId) out.executor_id = { value: t.executorId };
@@ -84,7 +88,7 @@ export function frameworkV1(books: Books, fw: Framework): Pb {
   if (fw.reregisteredTime) out.reregistered_time = timeInfo(fw.reregisteredTime);
   out.offers = [...fw.offers].flatMap((id) => {
     const o = books.offers.get(id);
-    return o ? [offerV1(books, o)] : [];
+    return o ? [offerV1(books, o, true)] : [];
   });
   out.allocated_resources = usedV1(fw.tasks.values());
   out.offered_resources = offeredV1(books, fw.offers);
@@ -93,25 +97,24 @@ export function frameworkV1(books: Books, fw: Framework): Pb {
 
 /** What live tasks use, per allocation role, in the endpoint format. */
 function usedV1(tasks: Iterable<Task>): Pb[] {
-  const used = new Map<string, R.Resources>();
-  for (const t of tasks) if (!isTerminal(t.state)) used.set(t.role, R.add(used.get(t.role) ?? R.empty(), t.resources));
-  return [...used].flatMap(([role, r]) => R.toV1(r, role));
+  const used = new Map<string, L.ResList>();
+  for (const t of tasks) if (!isTerminal(t.state)) used.set(t.role, L.add(used.get(t.role) ?? [], t.resources));
+  return [...used].flatMap(([role, r]) => L.format(r, 'endpoint', role));
 }
 
 /** What these offers hold, per allocation role, in the endpoint format. */
 function offeredV1(books: Books, offerIds: Iterable<string>): Pb[] {
-  const offered = new Map<string, R.Resources>();
+  const offered = new Map<string, L.ResList>();
   for (const id of offerIds) {
     const o = books.offers.get(id);
-    if (o) offered.set(o.role, R.add(offered.get(o.role) ?? R.empty(), o.resources));
+    if (o) offered.set(o.role, L.add(offered.get(o.role) ?? [], o.resources));
   }
-  return [...offered].flatMap(([role, r]) => R.toV1(r, role));
+  return [...offered].flatMap(([role, r]) => L.format(r, 'endpoint', role));
 }
 
 /** SlaveInfo as v1 AgentInfo. */
 export function agentInfoV1(a: AgentInfo | Agent): Pb {
-  const resources = 'resources' in a ? a.resources : R.toV1(a.total);
-  const out: Pb = { hostname: a.hostname, port: a.port, resources, attributes: v1Attributes(a.attributes), id: { value: a.id } };
+  const out: Pb = { hostname: a.hostname, port: a.port, resources: L.format(a.resources, 'post'), attributes: v1Attributes(a.attributes), id: { value: a.id } };
   return out;
 }
 
@@ -119,7 +122,7 @@ export function agentInfoV1(a: AgentInfo | Agent): Pb {
 export function agentV1(books: Books, a: Agent): Pb {
   const out: Pb = { agent_info: agentInfoV1(a), active: a.active, version: a.version, pid: a.pid, registered_time: timeInfo(a.registeredTime) };
   if (a.reregisteredTime !== undefined) out.reregistered_time = timeInfo(a.reregisteredTime);
-  out.total_resources = R.toV1(a.total);
+  out.total_resources = L.format(a.total, 'endpoint');
   out.allocated_resources = usedV1(a.tasks.values());
   out.offered_resources = offeredV1(books, a.offers);
   out.capabilities = a.capabilities.map((type) => ({ type }));

@@ -66,7 +66,7 @@ describe('official flavour plan (what the real images expect)', () => {
     expect(a.env).toMatchObject({
       MESOS_MASTER: 'zk://172.20.0.198:2181/mesos',
       // the first half of each range: agent2 offers the second (official agents share the engine's host ports)
-      MESOS_RESOURCES: 'cpus:2;mem:2048;disk:4096;ports(*):[8000-8049,31000-31499]',
+      MESOS_RESOURCES: 'cpus:2;mem:2048;disk:4096;ports:[8000-8049,31000-31499]',
       MESOS_CONTAINERIZERS: 'mesos,docker',
       MESOS_DOCKER_KILL_ORPHANS: 'false',
       MESOS_SYSTEMD_ENABLE_SUPPORT: 'false',

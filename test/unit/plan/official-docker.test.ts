@@ -172,7 +172,7 @@ describe('golden plans on other engines', () => {
       expect(a.binds).toEqual([]);
       expect(a.env.MESOS_DOCKER_SOCKET).toBeUndefined();
       expect(a.env.MESOS_DOCKER_KILL_ORPHANS).toBeUndefined();
-      expect(a.env.MESOS_RESOURCES).toBe('cpus:2;mem:2048;disk:4096;ports(*):[8000-8100,31000-32000]');
+      expect(a.env.MESOS_RESOURCES).toBe('cpus:2;mem:2048;disk:4096;ports:[8000-8100,31000-32000]');
     }
     expect(kept.filter((c) => c.role === 'agent').map((a) => a.env.MESOS_CONTAINERIZERS)).toEqual(['mesos,docker', 'mesos,docker']);
     const core = (p: ContainerPlan[]) => p.filter((c) => c.role === 'zookeeper' || c.role === 'master' || c.role === 'marathon');

@@ -29,9 +29,9 @@ function plan(s: ClusterSpec, flavour: Flavour = 'official'): ContainerPlan[] {
 
 const role = (p: ContainerPlan[], r: string) => p.filter((c) => c.role === r);
 
-/** Mesos' `ports(*):[a-b,c-d]` of an agent's MESOS_RESOURCES as [begin, end] pairs. */
+/** Mesos' `ports:[a-b,c-d]` of an agent's MESOS_RESOURCES as [begin, end] pairs. */
 const offered = (agent: ContainerPlan): Array<[number, number]> =>
-  /ports\(\*\):\[([^\]]*)\]/.exec(agent.env.MESOS_RESOURCES!)![1]!.split(',').map((r) => r.split('-').map(Number) as [number, number]);
+  /ports:\[([^\]]*)\]/.exec(agent.env.MESOS_RESOURCES!)![1]!.split(',').map((r) => r.split('-').map(Number) as [number, number]);
 
 describe('golden plan of the official flavour', () => {
   it('with 3 agents on one engine: each its own ports', async () => {
@@ -90,14 +90,14 @@ describe('agents sharing one engine', () => {
   it('slices the same way every time: agent N gets slice N', () => {
     const agents = role(plan(spec((s) => { s.agents.count = 2; })), 'agent');
     expect(agents.map((a) => a.env.MESOS_RESOURCES)).toEqual([
-      'cpus:2;mem:2048;disk:4096;ports(*):[8000-8049,31000-31499]',
-      'cpus:2;mem:2048;disk:4096;ports(*):[8050-8100,31500-32000]',
+      'cpus:2;mem:2048;disk:4096;ports:[8000-8049,31000-31499]',
+      'cpus:2;mem:2048;disk:4096;ports:[8050-8100,31500-32000]',
     ]);
     expect(sliceRange({ begin: 8000, end: 8100 }, 2, 2)).toEqual({ begin: 8050, end: 8100 });
   });
 
   it('keeps the full ranges for one agent, without docker, and on every emulated agent', () => {
-    const full = 'cpus:2;mem:2048;disk:4096;ports(*):[8000-8100,31000-32000]';
+    const full = 'cpus:2;mem:2048;disk:4096;ports:[8000-8100,31000-32000]';
     expect(role(plan(spec()), 'agent')[0]!.env.MESOS_RESOURCES).toBe(full);
     for (const a of role(plan(spec((s) => { s.agents.count = 3; s.agents.containerizers = ['mesos']; })), 'agent')) expect(a.env.MESOS_RESOURCES).toBe(full);
     for (const a of role(plan(spec((s) => { s.agents.count = 3; }), 'emulated'), 'agent')) expect(a.env.MESOS_RESOURCES).toBe(full);

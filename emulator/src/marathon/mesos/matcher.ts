@@ -71,11 +71,15 @@ function roleOf(r: Json): string {
   return (r.role as string | undefined) ?? '*';
 }
 
-/** Resources reserved with labels or carrying volumes belong to someone's reservation: never take them. */
+/** Marathon's own reservation labels (resident tasks): such resources belong to one of its instances. */
+const RESERVATION_LABELS = new Set(['marathon_framework_id', 'marathon_task_id']);
+
+/** A resource an ordinary task may take: an accepted role, not a volume, not reserved by Marathon for a resident task. */
 function usable(r: Json, roles: Set<string>): boolean {
   if (r.disk && (r.disk as Json).persistence) return false;
-  const reservation = r.reservation as Json | undefined;
-  if (reservation?.labels) return false;
+  const reservations = (r.reservations as Json[] | undefined) ?? (r.reservation ? [r.reservation as Json] : []);
+  const labelled = reservations.some((x) => ((x.labels as { labels?: Array<{ key: string }> } | undefined)?.labels ?? []).some((l) => RESERVATION_LABELS.has(l.key)));
+  if (labelled) return false;
   return roles.has(roleOf(r));
 }
 
