@@ -51,6 +51,7 @@ export function registerClusterCommands(program: Command): void {
     .addOption(nameOption())
     .option('-f, --config <file>', 'cluster file (default: ./cluster.yaml when present)')
     .option('--agents <n>', 'number of Mesos agents', int('--agents'))
+    .option('--public-agents <n>', 'how many agents are public (resources reserved to slave_public); without --agents they come on top', int('--public-agents'))
     .option('--masters <n>', 'number of Mesos masters: 1, 3 or 5', int('--masters'))
     .option('--images <mode>', 'auto (official when a registry answers), official or emulated')
     .option('--wait <duration>', 'deadline for the cluster to be ready, e.g. 3m (default 180s)')
@@ -60,10 +61,11 @@ export function registerClusterCommands(program: Command): void {
     .option('--timings', 'print how long each stage took')
     .option('--json', 'print one JSON document')
     .action(
-      action(async (opts: { name?: string; config?: string; agents?: number; masters?: number; images?: string; wait?: string; canary?: boolean; retain?: boolean; dryRun?: boolean; timings?: boolean; json?: boolean }) => {
+      action(async (opts: { name?: string; config?: string; agents?: number; publicAgents?: number; masters?: number; images?: string; wait?: string; canary?: boolean; retain?: boolean; dryRun?: boolean; timings?: boolean; json?: boolean }) => {
         const overrides: Overrides = {};
         if (opts.name !== undefined) overrides.name = opts.name;
         if (opts.agents !== undefined) overrides.agents = opts.agents;
+        if (opts.publicAgents !== undefined) overrides.publicAgents = opts.publicAgents;
         if (opts.masters !== undefined) overrides.masters = opts.masters;
         if (opts.images !== undefined) overrides.images = opts.images;
         if (opts.wait !== undefined) {

@@ -19,7 +19,8 @@ export function formatCluster(c: ClusterInfo): string {
   for (const a of c.agents) {
     const ports = Object.entries(a.ports).map(([cp, hp]) => `${cp}→${hp}`);
     const shown = ports.length > 3 ? `${ports.slice(0, 2).join(' ')} … ${ports[ports.length - 1]}` : ports.join(' ');
-    rows.push([`  ${a.name}`, a.active === undefined ? 'agent' : a.active ? 'agent (active)' : 'agent (inactive)', a.state, a.ip, `${a.url ?? '-'}${shown ? `  task ports ${shown}` : ''}`]);
+    const kind = a.public ? 'public agent' : 'agent';
+    rows.push([`  ${a.name}`, a.active === undefined ? kind : a.active ? `${kind} (active)` : `${kind} (inactive)`, a.state, a.ip, `${a.url ?? '-'}${shown ? `  task ports ${shown}` : ''}`]);
   }
   if (c.marathon) rows.push([`  ${c.marathon.name}`, 'marathon', c.marathon.state, c.marathon.ip, c.marathon.url ?? '-']);
   if (c.zookeeper) rows.push([`  ${c.zookeeper.name}`, 'zookeeper', c.zookeeper.state, c.zookeeper.ip, c.zookeeper.hostPort ?? '-']);

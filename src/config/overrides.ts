@@ -11,6 +11,8 @@ import type { ClusterSpec } from './schema.js';
 export interface Overrides {
   name?: string;
   agents?: number;
+  /** how many agents are public; without `agents` they come on top of the private ones */
+  publicAgents?: number;
   masters?: number;
   images?: string;
   waitMs?: number;
@@ -38,11 +40,19 @@ export function applyOverrides(spec: ClusterSpec, o: Overrides): ClusterSpec {
       throw new MesosUpError('USAGE', `--masters ${o.masters} is not possible: use 1, 3 or 5 (quorum = floor(n/2)+1)`);
     out.masters.count = o.masters;
   }
+  if (o.publicAgents !== undefined) {
+    if (!Number.isInteger(o.publicAgents) || o.publicAgents < 0 || o.publicAgents > 31)
+      throw new MesosUpError('USAGE', `--public-agents ${o.publicAgents} is not possible: use a whole number from 0 to 31`);
+    const privateAgents = out.agents.count - out.agents.public;
+    out.agents.public = o.publicAgents;
+    if (o.agents === undefined) out.agents.count = privateAgents + o.publicAgents;
+    if (out.agents.count > 32) throw new MesosUpError('USAGE', `--public-agents ${o.publicAgents} makes ${out.agents.count} agents; at most 32 are possible`);
+  }
   if (o.agents !== undefined) {
     if (!Number.isInteger(o.agents) || o.agents < 1 || o.agents > 32)
       throw new MesosUpError('USAGE', `--agents ${o.agents} is not possible: use a whole number from 1 to 32`);
     if (o.agents <= out.agents.public)
-      throw new MesosUpError('USAGE', `--agents ${o.agents} leaves no private agent: the cluster file makes ${out.agents.public} of them public (agents.public)`, {
+      throw new MesosUpError('USAGE', `--agents ${o.agents} leaves no private agent: ${out.agents.public} of them are public (--public-agents or agents.public)`, {
         hint: `use --agents ${out.agents.public + 1} or more`,
       });
     out.agents.count = o.agents;

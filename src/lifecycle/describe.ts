@@ -20,7 +20,8 @@ export interface ClusterInfo {
   leader?: string;
   masters: Array<{ name: string; url?: string; ip: string; state: string; leader: boolean }>;
   /** url: the agent's API from the host, through the gateway; ports: task ports published on the agent itself (agents.publishPorts) */
-  agents: Array<{ name: string; url?: string; ip: string; state: string; active?: boolean; ports: Record<string, number> }>;
+  /** public: a public agent (resources reserved to slave_public) */
+  agents: Array<{ name: string; url?: string; ip: string; state: string; active?: boolean; public?: true; ports: Record<string, number> }>;
   /** the gateway's control API from the host */
   gateway?: { name: string; ip: string; state: string; url?: string };
   /** every task port the host reaches through the gateway (filled when the cluster is probed) */
@@ -45,7 +46,11 @@ export async function describeView(view: ClusterView, opts: { probe?: boolean } 
     version: view.version,
     health: running === 0 ? 'stopped' : running === components.length ? 'running' : 'degraded',
     masters: urls.masters.map((m) => ({ ...m, state: stateOf(m.name), leader: false })),
-    agents: urls.agents.map((a) => ({ name: a.name, ip: a.ip, ...(a.url ? { url: a.url } : {}), state: stateOf(a.name), ports: Object.fromEntries(a.published.map(([c, h]) => [String(c), h])) })),
+    agents: urls.agents.map((a) => ({
+      name: a.name, ip: a.ip, ...(a.url ? { url: a.url } : {}), state: stateOf(a.name),
+      ...(view.members.find((m) => m.name === a.name)?.public ? { public: true as const } : {}),
+      ports: Object.fromEntries(a.published.map(([c, h]) => [String(c), h])),
+    })),
     frameworks: [],
     endpoints: [],
     unrouted: [],

@@ -19,6 +19,8 @@ export interface ClusterMember {
   ip: string;
   /** container port → host port (127.0.0.1) */
   ports: Map<number, number>;
+  /** a public agent (agents.public): its resources are reserved to slave_public */
+  public?: true;
 }
 
 export interface ClusterView {
@@ -45,6 +47,7 @@ function member(c: Docker.ContainerInfo): ClusterMember {
     image: c.Image,
     ip: nets[0]?.IPAddress ?? '',
     ports,
+    ...(c.Labels[LABEL.public] === 'true' ? { public: true as const } : {}),
   };
 }
 

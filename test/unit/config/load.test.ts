@@ -81,6 +81,17 @@ describe('loadSpec', () => {
     expect(err.message.split('\n').filter((l) => /cluster\.yaml:\d+:\d+/.test(l))).toHaveLength(3);
   });
 
+  it('adds public agents on top of the private one, or makes the last of agents.count public', () => {
+    expect(loadSpec(withFile('agents: { public: 1 }\n').file).spec.agents).toMatchObject({ count: 2, public: 1 });
+    expect(loadSpec(withFile('agents: { count: 3, public: 1 }\n').file).spec.agents).toMatchObject({ count: 3, public: 1 });
+    const { dir } = withFile('agents: { count: 3, public: 1 }\n');
+    // --public-agents alone keeps the private agents the file has; with --agents, that is the total
+    expect(loadSpec(undefined, { publicAgents: 2 }, dir).spec.agents).toMatchObject({ count: 4, public: 2 });
+    expect(loadSpec(undefined, { publicAgents: 2, agents: 3 }, dir).spec.agents).toMatchObject({ count: 3, public: 2 });
+    expect(() => loadSpec(undefined, { agents: 1 }, dir)).toThrow('--agents 1 leaves no private agent: 1 of them are public (--public-agents or agents.public)');
+    expect(configError('agents: { count: 2, public: 2 }\n').message).toMatch(/cluster\.yaml:1:\d+: agents\.public must be below agents\.count \(2\): apps that do not ask for slave_public need a private agent/);
+  });
+
   it('fails clearly for a missing -f file and bad flags', () => {
     expect(() => loadSpec('/nonexistent/cluster.yaml')).toThrow(/config file \/nonexistent\/cluster\.yaml does not exist/);
     expect(() => loadSpec(undefined, { masters: 2 }, os.tmpdir())).toThrow(/--masters 2 is not possible/);

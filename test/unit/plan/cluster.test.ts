@@ -144,6 +144,25 @@ describe('plan variations', () => {
     expect(byName(stages, 'demo-agent1').env.MESOS_ATTRIBUTES).toBe('rack:a');
   });
 
+  it('makes the last agents.public agents public and Marathon a slave_public framework, as on DC/OS', () => {
+    const stages = plan(spec((s) => { s.agents.count = 3; s.agents.public = 1; }));
+    for (const name of ['demo-agent1', 'demo-agent2']) {
+      expect(byName(stages, name).env.MESOS_DEFAULT_ROLE).toBeUndefined();
+      expect(byName(stages, name).labels['io.mesos-up.public']).toBeUndefined();
+    }
+    const pub = byName(stages, 'demo-agent3');
+    expect(pub.env).toMatchObject({ MESOS_DEFAULT_ROLE: 'slave_public', MESOS_ATTRIBUTES: 'public_ip:true' });
+    // no role in the resource text, so --default_role reserves every resource, ports included
+    expect(pub.env.MESOS_RESOURCES).toMatch(/^cpus:2;mem:2048;disk:4096;ports:\[[0-9,-]+\]$/);
+    expect(pub.labels['io.mesos-up.public']).toBe('true');
+    const cmd = byName(stages, 'demo-marathon').cmd;
+    expect(cmd.join(' ')).toContain('--mesos_role slave_public --default_accepted_resource_roles *');
+    // the user's own role flags win
+    const own = byName(plan(spec((s) => { s.agents.count = 2; s.agents.public = 1; s.marathon.args = ['--mesos_role=edge']; })), 'demo-marathon').cmd;
+    expect(own.filter((a) => a.startsWith('--mesos_role'))).toEqual(['--mesos_role=edge']);
+    expect(byName(plan(spec()), 'demo-marathon').cmd).not.toContain('--mesos_role');
+  });
+
   it('computes quorum floor(n/2)+1', () => {
     for (const [n, q] of [[1, '1'], [3, '2'], [5, '3']] as const) {
       expect(byName(plan(spec((s) => { s.masters.count = n; })), 'demo-master1').env.MESOS_QUORUM).toBe(q);
