@@ -4,7 +4,8 @@
 // calls on /api/v1, follows the operator event stream, and runs a framework
 // on /api/v1/scheduler that runs one task to TASK_FINISHED, kills another and
 // tears itself down, asking the agent's operator API about the task meanwhile; the operator stream also follows the task of a Marathon
-// app the program starts and removes through Marathon's REST API.
+// app the program starts and removes through Marathon's REST API. With protobuf, an operator's reservation and
+// persistent volume are used by two tasks in turn and then destroyed and unreserved by the framework.
 // Protobuf is the library's default codec; JSON is run too. It runs in a
 // container on the cluster's network and talks to the leading master there.
 import path from 'node:path';
@@ -74,7 +75,7 @@ describe.skipIf(officialImagesMissing)('mesos-go (the Mesos project Go library, 
     expect(steps.get('GET_WEIGHTS')?.result).toEqual({ 'mesos-go': 2.5 });
     expect(steps.get('SUBSCRIBED')?.result.agents).toBe(1);
     expect(steps.get('scheduler SUBSCRIBED')?.result.heartbeat).toBe(15);
-    expect(steps.get('OFFERS')?.result.role).toBe('mesos-go');
+    expect(steps.get('OFFERS')?.result).toMatchObject({ allocation_info: false, roles: { '*': true } });
     expect(steps.get('task states')?.result).toEqual({
       'finisher-protobuf': ['TASK_STARTING', 'TASK_RUNNING', 'TASK_FINISHED'],
       'sleeper-protobuf': ['TASK_STARTING', 'TASK_RUNNING', 'TASK_KILLED'],
@@ -90,6 +91,10 @@ describe.skipIf(officialImagesMissing)('mesos-go (the Mesos project Go library, 
     expect(steps.get('agent GET_FRAMEWORKS')?.result).toEqual(['mesos-go-protobuf']);
     // a nested container session in the sleeper's container: its output streamed, then its wait status (exit 4 << 8)
     expect(steps.get('agent nested session')?.result).toEqual({ stdout: 'nested in sleeper-protobuf\n', stderr: 'oops\n', exit_status: 4 << 8 });
+    // an operator's reservation and volume, used by two tasks in turn, then destroyed and unreserved by the framework
+    expect(steps.get('reserved after CREATE_VOLUMES')?.result).toEqual(['cpus=0.2', 'disk:gv1=8', 'disk=8', 'mem=64']);
+    expect(steps.get('volume task states')?.result).toEqual({ 'volume-writer': 'TASK_FINISHED', 'volume-reader': 'TASK_FINISHED' });
+    expect(steps.get('reserved after DESTROY and UNRESERVE')?.result).toEqual([]);
     const ours: string[] = steps.get('operator events')?.result;
     expect(ours[0]).toBe('FRAMEWORK_ADDED');
     expect(ours.at(-1)).toBe('FRAMEWORK_REMOVED');

@@ -2,8 +2,11 @@
 // library (mesos-go api/v1 as Debian packages it), run unchanged against a
 // cluster: operator calls on /api/v1 and an operator SUBSCRIBE stream, and a
 // framework on /api/v1/scheduler that launches, watches, kills a task and
-// tears itself down. Both in the codec given (protobuf, the library's
-// default, or json). Each step prints one JSON line; a failure exits 1.
+// tears itself down; with protobuf, an operator reserves resources and makes
+// a persistent volume that two tasks of the framework share, one after the
+// other, and the framework destroys and unreserves them. Both in the codec
+// given (protobuf, the library's default, or json). Each step prints one JSON
+// line; a failure exits 1.
 //
 // With json, the calls whose answers carry agents (GET_AGENTS, SUBSCRIBE) are
 // left out: this library's JSON decoder refuses enum values newer than it
@@ -246,7 +249,12 @@ func main() {
 				task := func(id, cmd string) mesos.TaskInfo {
 					return mesos.TaskInfo{Name: id, TaskID: mesos.TaskID{Value: id}, AgentID: aid, Command: &mesos.CommandInfo{Value: proto(cmd)}, Resources: resources}
 				}
-				report("OFFERS", map[string]interface{}{"hostname": o.GetHostname(), "role": o.GetAllocationInfo().GetRole()})
+				roles := map[string]bool{}
+				for _, r := range o.GetResources() {
+					roles[r.GetRole()] = true
+				}
+				// a framework without MULTI_ROLE sees no allocation_info, and unreserved resources as role "*"
+				report("OFFERS", map[string]interface{}{"hostname": o.GetHostname(), "allocation_info": o.AllocationInfo != nil, "roles": roles})
 				send("ACCEPT", scalls.Accept(scalls.OfferOperations{scalls.OpLaunch(task(finisher, "echo done"), task(sleeper, "sleep 300"))}.WithOffers(o.GetID())))
 			}
 		case scheduler.Event_UPDATE:
@@ -266,6 +274,9 @@ func main() {
 		}
 	}
 	report("task states", states)
+	if !jsonCodec {
+		volumes(ctx, call, act, sub, send, agentID)
+	}
 	tasks := call("GET_TASKS", mcalls.GetTasks()).GetGetTasks()
 	completed := map[string]string{}
 	for _, t := range tasks.GetCompletedTasks() {
@@ -411,4 +422,110 @@ func agentCalls(agentURL string, codec encoding.Codec, do httpcli.Opt, ctx conte
 		}
 	}
 	report("agent GET_FRAMEWORKS", names)
+}
+
+// The agent's resources reserved to the role mesos-go, as GET_AGENTS shows them: "<name>[:<volume id>]=<amount>".
+func reservedOn(call func(string, *master.Call) *master.Response, agentID string) []string {
+	out := []string{}
+	for _, a := range call("GET_AGENTS", mcalls.GetAgents()).GetGetAgents().GetAgents() {
+		if ai := a.GetAgentInfo(); ai.GetID().GetValue() != agentID {
+			continue
+		}
+		for _, r := range a.GetTotalResources() {
+			if r.GetRole() != "mesos-go" {
+				continue
+			}
+			name := r.GetName()
+			if id := r.GetDisk().GetPersistence().GetID(); id != "" {
+				name += ":" + id
+			}
+			out = append(out, fmt.Sprintf("%s=%g", name, r.GetScalar().GetValue()))
+		}
+	}
+	sort.Strings(out)
+	return out
+}
+
+// An operator reserves cpus, mem and disk for the role mesos-go on the agent
+// and makes a volume of part of the disk; the framework runs a task that
+// writes into the volume and then one that reads what the first wrote, from
+// the reserved resources of its offers; then it destroys the volume and
+// unreserves everything, and the agent has nothing reserved again.
+func volumes(ctx context.Context, call func(string, *master.Call) *master.Response, act func(string, *master.Call), sub mesos.Response, send func(string, *scheduler.Call), agentID string) {
+	reservation := &mesos.Resource_ReservationInfo{Principal: proto("mesos-go-operator")}
+	reserved := func(name string, v float64) mesos.Resource {
+		return mesos.Resource{Name: name, Type: mesos.SCALAR.Enum(), Scalar: &mesos.Value_Scalar{Value: v}, Role: proto("mesos-go"), Reservation: reservation}
+	}
+	rw := mesos.RW
+	volume := reserved("disk", 8)
+	volume.Disk = &mesos.Resource_DiskInfo{
+		Persistence: &mesos.Resource_DiskInfo_Persistence{ID: "gv1", Principal: proto("mesos-go-operator")},
+		Volume:      &mesos.Volume{ContainerPath: "data", Mode: &rw},
+	}
+	aid := mesos.AgentID{Value: agentID}
+	act("RESERVE_RESOURCES", mcalls.ReserveResources(aid, reserved("cpus", 0.2), reserved("mem", 64), reserved("disk", 16)))
+	act("CREATE_VOLUMES", mcalls.CreateVolumes(aid, volume))
+	report("reserved after CREATE_VOLUMES", reservedOn(call, agentID))
+
+	// each task takes the reserved cpus and mem it needs and the volume, as the offer has them
+	states := map[string]string{}
+	steps := []struct{ id, cmd string }{{"volume-writer", "echo hello > data/greeting"}, {"volume-reader", `test "$(cat data/greeting)" = hello`}}
+	next, destroyed := 0, false
+	for !destroyed {
+		var e scheduler.Event
+		if err := sub.Decode(&e); err != nil {
+			fail("volume events", err)
+		}
+		switch e.GetType() {
+		case scheduler.Event_OFFERS:
+			for _, o := range e.GetOffers().GetOffers() {
+				var vol *mesos.Resource
+				for i, r := range o.GetResources() {
+					if r.GetDisk().GetPersistence().GetID() == "gv1" {
+						vol = &o.Resources[i]
+					}
+				}
+				busy := next > 0 && states[steps[next-1].id] != "TASK_FINISHED"
+				if oa := o.GetAgentID(); oa.GetValue() != agentID || vol == nil || busy {
+					send("DECLINE", scalls.Decline(o.GetID()).With(scalls.RefuseSeconds(time.Second)))
+					continue
+				}
+				if next < len(steps) {
+					task := mesos.TaskInfo{
+						Name: steps[next].id, TaskID: mesos.TaskID{Value: steps[next].id}, AgentID: o.GetAgentID(),
+						Command:   &mesos.CommandInfo{Value: proto(steps[next].cmd)},
+						Resources: []mesos.Resource{reserved("cpus", 0.1), reserved("mem", 32), *vol},
+					}
+					next++
+					send("ACCEPT launch on the volume", scalls.Accept(scalls.OfferOperations{scalls.OpLaunch(task)}.WithOffers(o.GetID())).With(scalls.RefuseSeconds(time.Second)))
+					continue
+				}
+				// both ran: destroy the volume, then give back all that is reserved
+				send("ACCEPT destroy and unreserve", scalls.Accept(scalls.OfferOperations{
+					scalls.OpDestroy(*vol),
+					scalls.OpUnreserve(reserved("cpus", 0.2), reserved("mem", 64), reserved("disk", 16)),
+				}.WithOffers(o.GetID())))
+				destroyed = true
+			}
+		case scheduler.Event_UPDATE:
+			s := e.GetUpdate().GetStatus()
+			tid := s.GetTaskID()
+			states[tid.GetValue()] = s.GetState().String()
+			if len(s.GetUUID()) > 0 {
+				send("ACKNOWLEDGE", scalls.Acknowledge(s.GetAgentID().GetValue(), tid.GetValue(), s.GetUUID()))
+			}
+			if st := s.GetState(); st == mesos.TASK_FAILED || st == mesos.TASK_ERROR || st == mesos.TASK_LOST {
+				fail("volume tasks", fmt.Errorf("%s: %s %s", tid.GetValue(), st, s.GetMessage()))
+			}
+		case scheduler.Event_ERROR:
+			fail("volume events", fmt.Errorf("ERROR event: %s", e.GetError().GetMessage()))
+		}
+	}
+	report("volume task states", states)
+	// the master applies an ACCEPT after answering it: look until the reservations are gone
+	left := reservedOn(call, agentID)
+	for deadline := time.Now().Add(30 * time.Second); len(left) > 0 && time.Now().Before(deadline); left = reservedOn(call, agentID) {
+		time.Sleep(200 * time.Millisecond)
+	}
+	report("reserved after DESTROY and UNRESERVE", left)
 }
