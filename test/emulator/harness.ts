@@ -136,6 +136,10 @@ export class TestContainer {
     await this.docker.getContainer(this.id).kill({ signal }).catch(() => undefined);
   }
 
+  async inspectRunning(): Promise<boolean> {
+    return (await this.docker.getContainer(this.id).inspect()).State.Running;
+  }
+
   /** Starts a stopped container again; published host ports may change. */
   async start(): Promise<void> {
     await this.docker.getContainer(this.id).start();

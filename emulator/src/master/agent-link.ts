@@ -52,6 +52,10 @@ export class AgentLink {
     const ip = String(body?.ip ?? '');
     const port = Number(body?.port ?? 5051);
     const hostname = typeof body?.hostname === 'string' && body.hostname ? body.hostname : ip;
+    if (books.maintenance.isDown({ hostname, ip })) {
+      glog('master.cpp:6730').warn(`Refusing ${requested ? 're-registration' : 'registration'} of agent at ${String(body?.pid ?? '')} because the machine '${hostname} (${ip})' that it is running on is \`DOWN\``);
+      return { shutdown: 'Machine is `DOWN`' };
+    }
     const fields = {
       hostname, ip, port,
       pid: typeof body?.pid === 'string' && body.pid ? body.pid : `slave(1)@${ip}:${port}`,
@@ -117,6 +121,7 @@ export class AgentLink {
       books.agentAdded(agent);
       glog('master.cpp:6926').info(`Registered agent ${describeAgent(agent)} with ${resourcesText(agent.total)}`);
     }
+    books.maintenance.agentAdded(agent);
     if (resend) void books.toAgent(agent, '/mesos-up/checkpoint-resources', { resources: L.format(agent.checkpointed, 'post') });
     this.adoptTasks(agent, Array.isArray(body?.tasks) ? body.tasks : [], Array.isArray(body?.frameworks) ? body.frameworks : []);
     this.allocator.allocateSoon();
@@ -267,6 +272,7 @@ export class AgentLink {
     void books.toAgent(agent, '/mesos-up/shutdown', { message: GONE_MESSAGE });
     books.agents.delete(id);
     for (const offerId of [...agent.offers]) books.removeOffer(offerId, true);
+    books.maintenance.agentRemoved(id);
     // Master::__removeSlave with no unreachable time
     this.endTasks(agent, GONE_MESSAGE, (aware) => (aware ? ['TASK_GONE_BY_OPERATOR', 'REASON_SLAVE_REMOVED_BY_OPERATOR', false] : ['TASK_LOST', 'REASON_SLAVE_REMOVED', true]));
     this.allocator.allocateSoon();
@@ -282,6 +288,7 @@ export class AgentLink {
         agent.active = false;
         glog('master.cpp:1535').info(`Agent ${describeAgent(agent)} disconnected; deactivating it`);
         for (const id of [...agent.offers]) this.books.removeOffer(id, true);
+        this.books.maintenance.agentRemoved(agent.id, false);
       }
       if (silent > this.cfg.agentPingTimeoutMs * this.cfg.maxAgentPingTimeouts) void this.markUnreachable(agent, 'health check timed out');
     }
@@ -304,7 +311,27 @@ export class AgentLink {
     books.agents.delete(agent.id);
     books.unreachableAgents.set(agent.id, { id: agent.id, time: t });
     for (const id of [...agent.offers]) books.removeOffer(id, true);
+    books.maintenance.agentRemoved(agent.id);
     this.endTasks(agent, message, (aware) => [aware ? 'TASK_UNREACHABLE' : 'TASK_LOST', 'REASON_AGENT_REMOVED', true], t);
+  }
+
+  /**
+   * Master::removeSlave once the registry no longer admits the agent (a machine
+   * brought down): its tasks are lost to every framework, its offers and
+   * inverse offers rescinded, frameworks hear the agent is lost (FAILURE) and
+   * operators that it was removed.
+   */
+  removeAgent(agent: Agent, cause: string): void {
+    const books = this.books;
+    if (!books.agents.has(agent.id)) return;
+    books.count('master/slave_removals');
+    books.agents.delete(agent.id);
+    this.endTasks(agent, `Agent ${agent.hostname} removed: ${cause}`, () => ['TASK_LOST', 'REASON_SLAVE_REMOVED', false]);
+    for (const id of [...agent.offers]) books.removeOffer(id, true);
+    books.maintenance.agentRemoved(agent.id);
+    for (const fw of books.frameworks.values()) if (fw.connected) send(fw, { type: 'FAILURE', failure: { agent_id: { value: agent.id } } });
+    books.subscribers.send(() => ({ type: 'AGENT_REMOVED', agent_removed: { agent_id: { value: agent.id } } }));
+    this.allocator.allocateSoon();
   }
 
   /**

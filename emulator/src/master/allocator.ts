@@ -128,5 +128,7 @@ export class Allocator {
       fwCount(fw, 'offers/sent', offers.length);
       send(fw, { type: 'OFFERS', offers: { offers: offers.map((o) => offerV1(books, o)) } });
     }
+    // then inverse offers for agents of draining machines (deallocate runs after each allocation)
+    books.maintenance.deallocate(this.cfg.offerTimeoutMs);
   }
 }

@@ -8,6 +8,7 @@ import { postToAgent, type AgentCall } from './agent-calls.js';
 import type { MasterConfig } from './config.js';
 import { fwCount, send } from './framework.js';
 import { glog, resourcesText } from './log.js';
+import { Maintenance } from './maintenance.js';
 import { masterStatus } from './status.js';
 import type { QuotaInfo } from './quota.js';
 import { OperatorSubscribers } from './subscribers.js';
@@ -43,6 +44,8 @@ export class Books {
   toAgent: AgentCall = postToAgent;
   /** the operator API's event streams */
   readonly subscribers = new OperatorSubscribers();
+  /** machines, the maintenance schedule and inverse offers */
+  readonly maintenance: Maintenance = new Maintenance(this);
 
   private nextAgentId = 0;
   private nextFrameworkId = 0;
@@ -152,6 +155,7 @@ export class Books {
   }
 
   frameworkRemoved(fw: Framework): void {
+    this.maintenance.frameworkRemoved(fw);
     this.subscribers.send(() => ({ type: 'FRAMEWORK_REMOVED', framework_removed: { framework_info: fw.info } }));
   }
 

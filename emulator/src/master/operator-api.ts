@@ -14,6 +14,7 @@ import { metricsJson, versionJson } from './json.js';
 import { glog } from './log.js';
 import type { Master } from './master.js';
 import type { Pb } from './types.js';
+import { startMaintenance, stopMaintenance, updateSchedule } from './maintenance-api.js';
 import { resourcesInvalid } from './operation-validation.js';
 import { operateCall } from './reservations-api.js';
 import { getAgentsV1, getExecutorsV1, getFrameworksV1, getStateV1, getTasksV1 } from './v1-model.js';
@@ -99,9 +100,18 @@ export async function operatorApi(master: Master, r: Request): Promise<void> {
     case 'SUBSCRIBE':
       return subscribe(master, r, type);
     case 'GET_MAINTENANCE_STATUS':
-      return answer({ type: 'GET_MAINTENANCE_STATUS', get_maintenance_status: { status: {} } });
+      return answer({ type: 'GET_MAINTENANCE_STATUS', get_maintenance_status: { status: books.maintenance.status() } });
     case 'GET_MAINTENANCE_SCHEDULE':
-      return answer({ type: 'GET_MAINTENANCE_SCHEDULE', get_maintenance_schedule: { schedule: {} } });
+      return answer({ type: 'GET_MAINTENANCE_SCHEDULE', get_maintenance_schedule: { schedule: books.maintenance.schedule } });
+    case 'UPDATE_MAINTENANCE_SCHEDULE':
+    case 'START_MAINTENANCE':
+    case 'STOP_MAINTENANCE': {
+      const r =
+        call.type === 'UPDATE_MAINTENANCE_SCHEDULE' ? await updateSchedule(master, call.update_maintenance_schedule.schedule)
+        : call.type === 'START_MAINTENANCE' ? await startMaintenance(master, call.start_maintenance.machines ?? [])
+        : await stopMaintenance(master, call.stop_maintenance.machines ?? []);
+      return r.status === 200 ? sendEmpty(res, 200) : sendText(res, r.status, r.message);
+    }
     case 'GET_QUOTA':
       return answer({ type: 'GET_QUOTA', get_quota: { status: master.quotas.status() } });
     case 'SET_QUOTA':

@@ -60,6 +60,7 @@ export class Recovery {
     for (const w of registry.weights ?? []) this.books.weights.set(w.info.role, w.info.weight);
     for (const g of goneAgents(registry)) this.books.gone.set(g.id, g.time);
     for (const q of registry.quotas ?? []) this.books.quotas.set(q.info.role, q.info);
+    this.books.maintenance.recover(registry.schedules?.[0], (registry.machines?.machines ?? []).map((m) => m.info));
     if (admitted.length > 0) {
       this.timer = setTimeout(() => this.reregisterTimeout(admitted), Math.min(this.settings.reregisterTimeoutMs, MAX_TIMER_MS));
     }

@@ -10,7 +10,8 @@ import { MAX_TIMER_MS } from './books.js';
 import { glog } from './log.js';
 import type { RegistryStorage } from './registry-storage.js';
 import type { QuotaInfo } from './quota.js';
-import type { AgentInfo, UnreachableAgent } from './types.js';
+import type { MachineInfo } from './maintenance.js';
+import type { AgentInfo, Pb, UnreachableAgent } from './types.js';
 
 /** SlaveInfo in the registry: proto field order, ids as messages; attributes in the /state object form. */
 interface StoredAgent {
@@ -29,6 +30,10 @@ export interface Registry {
   gone?: { slaves: Array<{ id: { value: string }; timestamp: { nanoseconds: number } }> };
   quotas?: Array<{ info: QuotaInfo }>;
   weights?: Array<{ info: { weight: number; role: string } }>;
+  /** Registry.Machines: the scheduled machines (DRAINING or DOWN) */
+  machines?: { machines: Array<{ info: MachineInfo }> };
+  /** at most one maintenance.Schedule */
+  schedules?: Pb[];
 }
 
 /** Changes the registry in place; true when it changed it (a RegistryOperation's `perform`). */
@@ -113,6 +118,21 @@ export const updateWeights = (infos: Array<{ weight: number; role: string }>): O
   return true;
 };
 
+/** RemoveSlave: out of the admitted agents (machine DOWN), neither unreachable nor gone. */
+export const removeAgent = (id: string): Operation => (r) => {
+  const i = admittedIndex(r, id);
+  if (i < 0) return false;
+  r.slaves.slaves.splice(i, 1);
+  return true;
+};
+
+/** maintenance::UpdateSchedule, StartMaintenance, StopMaintenance: the schedule and the scheduled machines as the master now has them. */
+export const storeMaintenance = (schedule: Pb, machines: MachineInfo[]): Operation => (r) => {
+  r.schedules = schedule.windows?.length ? [schedule] : [];
+  r.machines = { machines: machines.map((info) => ({ info })) };
+  return true;
+};
+
 export function admittedAgents(r: Registry): AgentInfo[] {
   return r.slaves.slaves.map(({ info: s }) => ({ id: s.id.value, hostname: s.hostname, port: s.port, attributes: s.attributes, resources: s.resources }));
 }
@@ -130,6 +150,8 @@ function parse(data: Buffer | undefined): Registry {
     ...(r.gone?.slaves?.length ? { gone: r.gone } : {}),
     ...(r.quotas?.length ? { quotas: r.quotas } : {}),
     ...(r.weights?.length ? { weights: r.weights } : {}),
+    ...(r.machines?.machines?.length ? { machines: r.machines } : {}),
+    ...(r.schedules?.length ? { schedules: r.schedules } : {}),
   };
 }
 

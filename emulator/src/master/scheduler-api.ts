@@ -252,6 +252,7 @@ export class SchedulerApi {
     this.books.count('master/messages_revive_offers');
     fw.filters = [];
     fw.suppressed = false;
+    this.books.maintenance.revived(fw);
     this.allocator.allocateSoon();
   }
 

@@ -14,6 +14,7 @@ import type { Master } from './master.js';
 import type { EventStream, Pb } from './types.js';
 import { operatorApi } from './operator-api.js';
 import { messageType } from '../common/proto/schema.js';
+import { machineEndpoint, scheduleEndpoint, statusEndpoint } from './maintenance-api.js';
 import { operationEndpoint } from './reservations-api.js';
 import { parseJson, printJson } from '../common/proto/stout-json.js';
 import { uiRoutes } from '../ui/master/serve.js';
@@ -96,6 +97,10 @@ export function buildRouter(master: Master): Router {
   both('/weights', leaderOnly((r) => weightsEndpoint(master, r)));
   both('/quota', leaderOnly((r) => quotaEndpoint(master, r)));
   both('/quota/:rest*', leaderOnly((r) => quotaEndpoint(master, r)));
+  both('/maintenance/schedule', leaderOnly((r) => scheduleEndpoint(master, r)));
+  both('/maintenance/status', leaderOnly((r) => statusEndpoint(master, r)));
+  both('/machine/down', leaderOnly((r) => machineEndpoint(master, r, 'down')));
+  both('/machine/up', leaderOnly((r) => machineEndpoint(master, r, 'up')));
   both('/reserve', leaderOnly((r) => operationEndpoint(master, r, 'RESERVE')));
   both('/unreserve', leaderOnly((r) => operationEndpoint(master, r, 'UNRESERVE')));
   both('/create-volumes', leaderOnly((r) => operationEndpoint(master, r, 'CREATE')));
@@ -262,8 +267,10 @@ async function scheduler(master: Master, r: Request, redirect: (r: Request) => v
       master.scheduler.decline(fw, call.decline);
       break;
     case 'ACCEPT_INVERSE_OFFERS':
+      master.books.maintenance.answer(fw, 'ACCEPT', call.accept_inverse_offers);
+      break;
     case 'DECLINE_INVERSE_OFFERS':
-      // No maintenance schedules here, so no inverse offers exist to act on.
+      master.books.maintenance.answer(fw, 'DECLINE', call.decline_inverse_offers);
       break;
     case 'REVIVE':
       master.scheduler.revive(fw);

@@ -35,6 +35,9 @@ export function offerV1(books: Books, o: Offer, asKept = false): Pb {
   out.resources = resources;
   const attrs = agent ? v1Attributes(agent.attributes) : [];
   if (attrs.length) out.attributes = attrs;
+  // the agent's machine is scheduled for maintenance (Master::offer)
+  const unavailability = agent ? books.maintenance.unavailabilityOf(agent) : undefined;
+  if (unavailability) out.unavailability = unavailability;
   if (multiRole) out.allocation_info = { role: o.role };
   return out;
 }
@@ -90,6 +93,8 @@ export function frameworkV1(books: Books, fw: Framework): Pb {
     const o = books.offers.get(id);
     return o ? [offerV1(books, o, true)] : [];
   });
+  const inverse = books.maintenance.inverseOffersOf(fw);
+  if (inverse.length) out.inverse_offers = inverse;
   out.allocated_resources = usedV1(fw.tasks.values());
   out.offered_resources = offeredV1(books, fw.offers);
   return out;
