@@ -12,7 +12,8 @@ import { Scheduler } from './scheduler-client.js';
 /* eslint-disable @typescript-eslint/no-explicit-any */
 type Json = any;
 
-const WORK_DIR = '/tmp/mesos';
+// on the agent image's volume, so Docker tasks can bind a persistent volume from it
+const WORK_DIR = '/var/lib/mesos/agent';
 
 async function getJson(url: string): Promise<Json> {
   const res = await fetch(url, { signal: AbortSignal.timeout(30_000) });
@@ -75,7 +76,13 @@ describe.skipIf(officialImagesMissing)(`${TEST_IMAGES.flavour} roles, reservatio
       publish: [5050],
     });
     const agentEnv = { MESOS_MASTER: zkUrl, MESOS_WORK_DIR: WORK_DIR, MESOS_SYSTEMD_ENABLE_SUPPORT: 'false', MESOS_CONTAINERIZERS: 'mesos', MESOS_SWITCH_USER: 'false', MESOS_LAUNCHER: 'posix', MESOS_ISOLATION: 'posix/cpu,posix/mem,filesystem/posix' };
-    priv = await net.run({ name: 'private', target: 'mesos-agent', env: { ...agentEnv, MESOS_RESOURCES: 'cpus:2;mem:1024;disk:2000;ports:[31000-31100]' }, publish: [5051] });
+    priv = await net.run({
+      name: 'private',
+      target: 'mesos-agent',
+      env: { ...agentEnv, MESOS_RESOURCES: 'cpus:2;mem:1024;disk:2000;ports:[31000-31100]', MESOS_CONTAINERIZERS: 'mesos,docker', MESOS_DOCKER_SOCKET: '/var/run/docker.sock' },
+      binds: ['/var/run/docker.sock:/var/run/docker.sock'],
+      publish: [5051],
+    });
     // as mesos-up plans a public agent: no role in --resources, --default_role reserves them all
     pub = await net.run({
       name: 'public',
@@ -239,6 +246,11 @@ describe.skipIf(officialImagesMissing)(`${TEST_IMAGES.flavour} roles, reservatio
     });
     expect(await s.call({ type: 'ACCEPT', accept: { offer_ids: [second.id], operations: [{ type: 'LAUNCH', launch: { task_infos: [task('reader', 'test "$(cat store/greeting)" = hello', [volume])] } }], filters: { refuse_seconds: 1 } } })).toMatchObject({ status: 202 });
     expect((await finished('reader')).state).toBe('TASK_FINISHED');
+    // a Docker task has it at $MESOS_SANDBOX/<container_path> too
+    const third = await offerFrom(s, agentId, hasVolume);
+    const inDocker = { ...task('docker-reader', 'test "$(cat $MESOS_SANDBOX/store/greeting)" = hello', [volume]), container: { type: 'DOCKER', docker: { image: TEST_IMAGES.images.agent } } };
+    expect(await s.call({ type: 'ACCEPT', accept: { offer_ids: [third.id], operations: [{ type: 'LAUNCH', launch: { task_infos: [inDocker] } }], filters: { refuse_seconds: 1 } } })).toMatchObject({ status: 202 });
+    expect((await finished('docker-reader')).state).toBe('TASK_FINISHED');
 
     // the agent keeps them across a restart and tells the master again
     const stopped = Date.now() / 1000;
@@ -253,11 +265,11 @@ describe.skipIf(officialImagesMissing)(`${TEST_IMAGES.flavour} roles, reservatio
     expect((await priv.exec(['cat', `${WORK_DIR}/volumes/roles/db2/v2/greeting`])).output.trim()).toBe('hello');
 
     // DESTROY in use by nobody, then UNRESERVE: all of it is unreserved again
-    const third = await offerFrom(s, back.id, hasVolume);
+    const fourth = await offerFrom(s, back.id, hasVolume);
     expect(await s.call({
       type: 'ACCEPT',
       accept: {
-        offer_ids: [third.id],
+        offer_ids: [fourth.id],
         operations: [
           { type: 'DESTROY', destroy: { volumes: [volume] } },
           { type: 'UNRESERVE', unreserve: { resources: [scalar('cpus', 0.2, dyn), scalar('mem', 64, dyn), scalar('disk', 40, dyn)] } },
