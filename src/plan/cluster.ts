@@ -174,13 +174,22 @@ function withPublicLabel<T extends { labels: Record<string, string> }>(plan: T, 
   return isPublic ? { ...plan, labels: { ...plan.labels, [LABEL.public]: 'true' } } : plan;
 }
 
-/** Marathon's role flags when there are public agents: its framework role is slave_public, and apps default to unreserved resources, as on DC/OS. */
+/** The role Marathon registers in without public agents: resident apps reserve in it. */
+export const MARATHON_ROLE = 'marathon';
+
+/**
+ * Marathon's role and principal, so resident apps (persistent volumes) can
+ * reserve out of the box: its framework role is `marathon`, or `slave_public`
+ * with public agents (apps then default to unreserved resources, as on DC/OS);
+ * the principal names its reservations. Flags the user gives in marathon.args win.
+ */
 function marathonRoleArgs(spec: ClusterSpec): string[] {
-  if (spec.agents.public === 0) return [];
   const given = (flag: string) => spec.marathon.args.some((a) => a === flag || a.startsWith(`${flag}=`));
+  const publicAgents = spec.agents.public > 0;
   return [
-    ...(given('--mesos_role') ? [] : ['--mesos_role', PUBLIC_ROLE]),
-    ...(given('--default_accepted_resource_roles') ? [] : ['--default_accepted_resource_roles', '*']),
+    ...(given('--mesos_role') ? [] : ['--mesos_role', publicAgents ? PUBLIC_ROLE : MARATHON_ROLE]),
+    ...(publicAgents && !given('--default_accepted_resource_roles') ? ['--default_accepted_resource_roles', '*'] : []),
+    ...(given('--mesos_authentication_principal') ? [] : ['--mesos_authentication_principal', MARATHON_ROLE]),
   ];
 }
 

@@ -19,6 +19,10 @@ export interface MarathonConfig {
   frameworkName: string;
   mesosUser: string;
   mesosRole: string | undefined;
+  /** FrameworkInfo.principal, and the principal of resident tasks' reservations and volumes */
+  mesosAuthenticationPrincipal: string | undefined;
+  /** how long a new reservation waits to be offered back before it is dropped (ms) */
+  taskReservationTimeout: number;
   webuiUrl: string | undefined;
   localPortMin: number;
   localPortMax: number;
@@ -84,6 +88,8 @@ export function loadConfig(flags: Flags): MarathonConfig {
     // The 1.7 image runs Marathon as root, and the JVM's user.name is the default.
     mesosUser: flags.get('mesos_user') ?? 'root',
     mesosRole: flags.get('mesos_role'),
+    mesosAuthenticationPrincipal: flags.get('mesos_authentication_principal'),
+    taskReservationTimeout: flagInt(flags, 'task_reservation_timeout', 20000),
     webuiUrl: flags.get('webui_url'),
     localPortMin: flagInt(flags, 'local_port_min', 10000),
     localPortMax: flagInt(flags, 'local_port_max', 20000),
@@ -165,7 +171,7 @@ export function marathonConfigJson(c: MarathonConfig, mesosLeaderUiUrl: string |
     task_launch_timeout: c.taskLaunchTimeout,
     task_lost_expunge_initial_delay: 300000,
     task_lost_expunge_interval: 30000,
-    task_reservation_timeout: 20000,
+    task_reservation_timeout: c.taskReservationTimeout,
     webui_url: c.webuiUrl ?? null,
   };
 }

@@ -1,8 +1,8 @@
 // The scheduler: keeps every app at its instance count. It turns the gap
 // between wanted and active tasks into a launch queue (with backoff, its
-// statistics in launch-queue.ts), matches
-// offers against it (ACCEPT/LAUNCH, DECLINE with Marathon's filters, REVIVE
-// when it wants offers), follows status updates (ACKNOWLEDGE, events, task
+// statistics in launch-queue.ts), has offers matched against it (offers.ts:
+// ACCEPT, DECLINE with Marathon's filters; REVIVE here when it wants offers),
+// keeps resident instances between their tasks, follows status updates (ACKNOWLEDGE, events, task
 // failures), kills what is too much, and reconciles with the master.
 import type { LeaderAddress } from '../common/leader.js';
 import { makeLogger } from '../common/log.js';
@@ -12,14 +12,13 @@ import type { MarathonConfig } from './config.js';
 import type { MarathonMetrics } from './metrics.js';
 import type { EventBus } from './events.js';
 import type { HealthManager } from './health.js';
-import { funnelReason, queueJson, RateLimiter, type QueueEntry } from './launch-queue.js';
+import { queueJson, RateLimiter, type QueueEntry } from './launch-queue.js';
 import type { MesosClient, SchedulerHandler, V1Offer, V1TaskStatus } from './mesos/client.js';
-import { matchOffer, offerJson, OfferPool, type PlacedTask } from './mesos/matcher.js';
-import { buildTaskInfo } from './mesos/task-builder.js';
+import { processOffer, type OfferContext } from './offers.js';
 import type { State } from './state.js';
 import type { TaskFailure } from './storage.js';
-import { conditionOf, idsOfTask, TERMINAL, type TaskRecord } from './tasks.js';
-import { safeId, timestamp, uuidV1 } from './util.js';
+import { conditionOf, idsOfTask, RESERVED, TERMINAL, type TaskRecord } from './tasks.js';
+import { timestamp } from './util.js';
 
 const log = makeLogger('Scheduler');
 
@@ -101,6 +100,7 @@ export class Scheduler implements SchedulerHandler {
       webui_url: c.webuiUrl ?? `http://${c.hostname}:${c.httpPort}`,
       // (left out without --mesos_role, as Marathon does: the master reads it as "*")
       ...(c.mesosRole ? { role: c.mesosRole } : {}),
+      ...(c.mesosAuthenticationPrincipal ? { principal: c.mesosAuthenticationPrincipal } : {}),
       capabilities,
     };
     const id = await this.state.store.frameworkId();
@@ -142,100 +142,23 @@ export class Scheduler implements SchedulerHandler {
   }
 
   onOffers(offers: V1Offer[]): void {
-    for (const offer of offers) void this.processOffer(offer);
+    const context = this.offerContext();
+    for (const offer of offers) void processOffer(context, offer);
   }
 
-  private async processOffer(offer: V1Offer): Promise<void> {
-    this.metrics.offersIncoming.inc();
-    this.attributesByAgent.set(offer.agent_id.value, offer.attributes);
-    const pool = new OfferPool(offer);
-    const launched: Array<{ record: TaskRecord; info: Record<string, unknown> }> = [];
-    const now = Date.now();
-    let delayedDemand = false;
-    const entries = [...this.queue.entries()].sort((a, b) => a[1].since.localeCompare(b[1].since));
-    for (const [appId, q] of entries) {
-      const app = this.state.apps.get(appId);
-      if (!app || q.count <= 0) continue;
-      if (this.delayDeadline(app) > now) {
-        delayedDemand = true;
-        continue;
-      }
-      while (q.count > 0 && pool.launches < this.config.maxInstancesPerOffer) {
-        q.processed++;
-        // Constraints see the app's tasks, including those just placed on this offer.
-        const placed: PlacedTask[] = [...this.state.liveTasksOf(appId), ...launched.map((l) => l.record).filter((r) => r.appId === appId)]
-          .map((t) => ({ host: t.host, agentId: t.agentId, attributes: this.attributesByAgent.get(t.agentId) }));
-        const m = matchOffer(pool, app, this.acceptedRoles(app), placed);
-        if (Array.isArray(m)) {
-          q.unused++;
-          q.lastUnusedAt = timestamp();
-          const counted = funnelReason(m);
-          if (counted) q.rejects.set(counted, (q.rejects.get(counted) ?? 0) + 1);
-          // Kept until the next unused offer of the same agent, even past a match.
-          q.lastByAgent.set(offer.agent_id.value, { offer: offerJson(pool), reason: m, timestamp: q.lastUnusedAt });
-          break;
-        }
-        q.lastUsedAt = timestamp();
-        q.count--;
-        const record = this.newTask(app, offer, m.hostPorts.filter((p): p is number => p !== undefined));
-        const info = buildTaskInfo({
-          app,
-          taskId: record.taskId,
-          agentId: offer.agent_id.value,
-          hostname: offer.hostname,
-          resources: m.resources,
-          hostPorts: m.hostPorts,
-          envVarsPrefix: this.config.envVarsPrefix,
-        });
-        launched.push({ record, info });
-        // OfferOperationFactory counts each launch operation as it builds it.
-        this.metrics.launchOperations.inc();
-      }
-    }
-    if (!launched.length) {
-      // With launches waiting out a backoff, Mesos may send the offer again soon (default filter).
-      const filters = delayedDemand ? {} : { refuse_seconds: this.config.declineOfferDuration / 1000 };
-      const declined = await this.client.call('DECLINE', { offer_ids: [{ value: offer.id.value }], filters });
-      if (declined === 202 || declined === 200) this.metrics.offersDeclined.inc();
-      return;
-    }
-    for (const { record } of launched) {
-      this.state.saveTask(record);
-      this.emitTaskEvents(record, undefined);
-    }
-    log.info(`Launching ${launched.map((l) => l.record.taskId).join(', ')} on ${offer.hostname}`);
-    const status = await this.client.call('ACCEPT', {
-      offer_ids: [{ value: offer.id.value }],
-      operations: [{ type: 'LAUNCH', launch: { task_infos: launched.map((l) => l.info) } }],
-      filters: { refuse_seconds: 0 },
-    });
-    if (status !== 202 && status !== 200) {
-      log.warn(`ACCEPT of offer ${offer.id.value} failed (${status}); forgetting its tasks`);
-      for (const { record } of launched) this.state.removeTask(record);
-    } else {
-      this.metrics.offersUsed.inc();
-      this.metrics.tasksLaunched.inc(launched.length);
-    }
-    this.scheduleReconcile();
-  }
-
-  private newTask(app: App, offer: V1Offer, hostPorts: number[]): TaskRecord {
-    const uuid = uuidV1();
-    const sid = safeId(app.id);
+  /** What offer matching (offers.ts) reads and calls of the scheduler. */
+  private offerContext(): OfferContext {
     return {
-      taskId: `${sid}.${uuid}`,
-      instanceId: `${sid}.marathon-${uuid}`,
-      appId: app.id,
-      version: app.version,
-      configVersion: app.versionInfo?.lastConfigChangeAt ?? app.version,
-      agentId: offer.agent_id.value,
-      host: offer.hostname,
-      hostPorts,
-      state: 'TASK_STAGING',
-      condition: 'Created',
-      stagedAt: timestamp(),
-      ipAddresses: [],
-      launchedAt: Date.now(),
+      config: this.config,
+      state: this.state,
+      bus: this.bus,
+      metrics: this.metrics,
+      queue: this.queue,
+      attributesByAgent: this.attributesByAgent,
+      client: () => this.client,
+      delayDeadline: (app) => this.delayDeadline(app),
+      emitTaskEvents: (task, status) => this.emitTaskEvents(task, status),
+      scheduleReconcile: () => this.scheduleReconcile(),
     };
   }
 
@@ -314,8 +237,19 @@ export class Scheduler implements SchedulerHandler {
         this.state.saveFailure(failure);
       }
       if (app && LIMIT_WORTHY.has(status.state) && !task.killing) this.addDelay(app);
-      this.state.removeTask(task);
       this.health.forgetTask(taskId);
+      if (task.reservation && app && !task.wipe) {
+        // a resident instance keeps its reservation and waits to be launched on it again
+        task.reservation.reserved = true;
+        task.state = RESERVED;
+        task.killing = false;
+        this.state.saveTask(task);
+        this.bus.emit('instance_changed_event', { instanceId: task.instanceId, condition: 'Reserved', runSpecId: task.appId, agentId: task.agentId, host: task.host, runSpecVersion: task.version });
+      } else {
+        this.state.removeTask(task);
+        // its reservation is cleaned up from the next offer that carries it
+        if (task.reservation) this.reviveNow();
+      }
     } else {
       if (app && ['TASK_STAGING', 'TASK_STARTING', 'TASK_RUNNING'].includes(status.state)) this.advanceDelay(app);
       this.state.saveTask(task);
@@ -354,11 +288,23 @@ export class Scheduler implements SchedulerHandler {
 
   /** Sends KILL for a task and marks it as on its way out. */
   kill(task: TaskRecord, opts: { wipe?: boolean } = {}): void {
+    if (task.state === RESERVED) {
+      // nothing runs: a wipe forgets the instance (its reservation is then cleaned up), anything else is ignored
+      if (opts.wipe) this.expunge(task);
+      return;
+    }
     task.killing = true;
     task.killRequestedAt = Date.now();
     if (opts.wipe) task.wipe = true;
     this.state.saveTask(task);
     void this.client?.call('KILL', { task_id: { value: task.taskId }, agent_id: { value: task.agentId } });
+    this.scheduleReconcile();
+  }
+
+  /** Forgets a resident instance between tasks; the next offer with its resources destroys and unreserves them. */
+  private expunge(task: TaskRecord): void {
+    this.state.removeTask(task);
+    this.reviveNow();
     this.scheduleReconcile();
   }
 
@@ -412,8 +358,10 @@ export class Scheduler implements SchedulerHandler {
   private reconcileApps(): void {
     if (!this.running) return;
     // Tasks of apps that no longer exist are stopped.
-    for (const t of this.state.tasks.values()) {
+    for (const t of [...this.state.tasks.values()]) {
       if (!this.state.apps.has(t.appId) && !TERMINAL.has(t.state) && !t.killing) this.kill(t);
+      // reservations of deleted apps, and new ones never offered back in time (ReservationTimeout)
+      if (t.state === RESERVED && (!this.state.apps.has(t.appId) || (t.reservation!.deadline ?? Infinity) < Date.now())) this.expunge(t);
     }
     for (const q of this.queue.keys()) if (!this.state.apps.has(q)) this.queue.delete(q);
 
@@ -537,13 +485,6 @@ export class Scheduler implements SchedulerHandler {
       });
     }
     await this.client.call('RECONCILE', { tasks: [] });
-  }
-
-
-  /** Roles whose resources an app may use: acceptedResourceRoles, else the defaults. */
-  private acceptedRoles(app: App): Set<string> {
-    const roles = app.acceptedResourceRoles ?? this.config.defaultAcceptedResourceRoles ?? ['*', ...(this.config.mesosRole ? [this.config.mesosRole] : [])];
-    return new Set(roles);
   }
 
 

@@ -1,6 +1,7 @@
 // What Marathon knows about each task (one task per app instance), and the
 // task JSON of the REST API (raml Task via TaskConversion).
 import type { HealthResult } from './health.js';
+import { localVolumesJson, type Reservation } from './resident.js';
 
 export interface TaskRecord {
   taskId: string;
@@ -33,10 +34,18 @@ export interface TaskRecord {
   unreachableSince?: number;
   /** launched but not yet accepted by the master (offer accept in flight) */
   launchedAt: number;
+  /** a resident task's reservation and volumes (its instance outlives its tasks) */
+  reservation?: Reservation;
 }
 
+/**
+ * The internal state of a resident instance between tasks (Condition.Reserved):
+ * not live, not counted; shown as TASK_STAGING with no times, as 1.7 shows it.
+ */
+export const RESERVED = 'RESERVED';
+
 export const TERMINAL = new Set([
-  'TASK_FINISHED', 'TASK_FAILED', 'TASK_KILLED', 'TASK_ERROR', 'TASK_LOST', 'TASK_DROPPED', 'TASK_GONE', 'TASK_GONE_BY_OPERATOR', 'TASK_UNKNOWN',
+  RESERVED, 'TASK_FINISHED', 'TASK_FAILED', 'TASK_KILLED', 'TASK_ERROR', 'TASK_LOST', 'TASK_DROPPED', 'TASK_GONE', 'TASK_GONE_BY_OPERATOR', 'TASK_UNKNOWN',
 ]);
 
 /**
@@ -67,6 +76,7 @@ export function conditionOf(state: string): string {
     case 'TASK_GONE_BY_OPERATOR': return 'Gone';
     case 'TASK_UNREACHABLE': return 'Unreachable';
     case 'TASK_LOST': return 'Unreachable';
+    case RESERVED: return 'Reserved';
     default: return 'Unknown';
   }
 }
@@ -92,14 +102,15 @@ export function taskJson(t: TaskRecord, health: HealthResult[], servicePorts: nu
     ports: active ? t.hostPorts : [],
     servicePorts,
     slaveId: t.agentId,
-    state: t.state,
+    // Reserved has no Mesos state: TaskConversion falls back to TASK_STAGING
+    state: t.state === RESERVED ? 'TASK_STAGING' : t.state,
   };
   if (active) {
     out.stagedAt = t.stagedAt;
     if (t.startedAt) out.startedAt = t.startedAt;
     out.version = t.version;
   }
-  out.localVolumes = [];
+  out.localVolumes = localVolumesJson(t);
   return out;
 }
 

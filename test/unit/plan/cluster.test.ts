@@ -89,6 +89,8 @@ describe('official flavour plan (what the real images expect)', () => {
       '--http_port', '8080',
       '--local_port_min', '8000',
       '--local_port_max', '8100',
+      '--mesos_role', 'marathon',
+      '--mesos_authentication_principal', 'marathon',
     ]);
   });
 
@@ -144,7 +146,7 @@ describe('plan variations', () => {
     expect(byName(stages, 'demo-agent1').env.MESOS_ATTRIBUTES).toBe('rack:a');
   });
 
-  it('makes the last agents.public agents public and Marathon a slave_public framework, as on DC/OS', () => {
+  it('makes the last agents.public agents public and Marathon a slave_public framework, as on DC/OS; else Marathon has a role of its own', () => {
     const stages = plan(spec((s) => { s.agents.count = 3; s.agents.public = 1; }));
     for (const name of ['demo-agent1', 'demo-agent2']) {
       expect(byName(stages, name).env.MESOS_DEFAULT_ROLE).toBeUndefined();
@@ -160,7 +162,9 @@ describe('plan variations', () => {
     // the user's own role flags win
     const own = byName(plan(spec((s) => { s.agents.count = 2; s.agents.public = 1; s.marathon.args = ['--mesos_role=edge']; })), 'demo-marathon').cmd;
     expect(own.filter((a) => a.startsWith('--mesos_role'))).toEqual(['--mesos_role=edge']);
-    expect(byName(plan(spec()), 'demo-marathon').cmd).not.toContain('--mesos_role');
+    // without public agents: its own role and a principal, so resident apps can reserve
+    expect(byName(plan(spec()), 'demo-marathon').cmd.join(' ')).toContain('--mesos_role marathon --mesos_authentication_principal marathon');
+    expect(byName(plan(spec()), 'demo-marathon').cmd).not.toContain('--default_accepted_resource_roles');
   });
 
   it('computes quorum floor(n/2)+1', () => {

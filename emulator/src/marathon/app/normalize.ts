@@ -6,7 +6,7 @@ import { ApiError, groupDetails, invalidJson, notValid } from '../errors.js';
 import { read, isObject, type ReadError } from './reads.js';
 import { APP_SCHEMA, APP_UPDATE_SCHEMA, type RawApp } from './schema.js';
 import type { App, Container, HealthCheck, Network, PortDefinition, PortMapping } from './types.js';
-import { canonicalId } from '../util.js';
+import { canonicalId, javaDouble } from '../util.js';
 
 type Violation = { path: string; message: string };
 
@@ -73,6 +73,7 @@ export function normalizeApp(raw: RawApp, opts: NormalizeOptions): App {
   validateOldApi(app);
   forDeprecated(app);
   validateCanonical(app, opts);
+  validateResident(app);
   finalNormalize(app);
   return app as unknown as App;
 }
@@ -152,6 +153,35 @@ function forDeprecated(app: Record<string, unknown>): void {
       r.httpStatusCodesForReady ? r : { ...r, httpStatusCodesForReady: [200] },
     );
   }
+}
+
+type Volume = { containerPath?: unknown; mode?: unknown; persistent?: { type?: string; size?: number; maxSize?: number; profileName?: string; constraints?: string[][] } };
+
+const persistentOf = (app: Record<string, unknown>): Volume[] => ((app.container as Container | undefined)?.volumes ?? []).filter((v) => (v as Volume).persistent !== undefined) as Volume[];
+
+/** AppNormalization.forDeprecated's residency for apps with persistent volumes; RAML then checks resident apps (AppValidation), whether their residency was given or made. */
+function validateResident(app: Record<string, unknown>): void {
+  const volumes = persistentOf(app);
+  if (volumes.length && app.residency === undefined) app.residency = {};
+  if (app.residency === undefined) return;
+  const v: Violation[] = [];
+  ((app.container as Container | undefined)?.volumes ?? []).forEach((raw, i) => {
+    const vol = raw as Volume;
+    if (!vol.persistent) return;
+    const at = `/container/volumes(${i})`;
+    if (typeof vol.containerPath === 'string' && vol.containerPath.includes('/')) v.push({ path: `${at}/containerPath`, message: 'value must not contain "/"' });
+    const p = vol.persistent;
+    if (!(Number(p.size) > 0)) v.push({ path: `${at}/persistent/size`, message: `got ${p.size ?? 0}, expected more than 0` });
+    if (p.maxSize !== undefined && p.type !== 'mount') v.push({ path: `${at}/persistent`, message: 'Only mount volumes can have maxSize' });
+    if (p.maxSize !== undefined && !(p.maxSize > Number(p.size))) v.push({ path: `${at}/persistent`, message: 'Max size must be larger than size' });
+    if ((p.type ?? 'root') === 'root' && p.constraints?.length) v.push({ path: `${at}/persistent`, message: 'Constraints on root volumes are not supported' });
+  });
+  const roles = app.acceptedResourceRoles as string[] | undefined;
+  if (roles !== undefined && !(roles.length === 1 && roles[0] === '*')) v.push({ path: '/acceptedResourceRoles', message: 'A resident app must have `acceptedResourceRoles = ["*"]`.' });
+  if (app.unreachableStrategy !== undefined && app.unreachableStrategy !== 'disabled') v.push({ path: '/', message: 'unreachableStrategy must be disabled for resident tasks' });
+  const upgrade = app.upgradeStrategy as { maximumOverCapacity: number } | undefined;
+  if (upgrade && upgrade.maximumOverCapacity !== 0) v.push({ path: '/upgradeStrategy/maximumOverCapacity', message: `got ${javaDouble(upgrade.maximumOverCapacity)}, expected 0.0` });
+  if (v.length) throw notValid(groupDetails(v));
 }
 
 function defaultPortMapping(): PortMapping {
@@ -340,9 +370,23 @@ function finalNormalize(app: Record<string, unknown>): void {
     }
     app.container = container;
   }
-  if (app.unreachableStrategy === undefined) app.unreachableStrategy = { inactiveAfterSeconds: 0, expungeAfterSeconds: 0 };
+  // resident apps (persistent volumes): never unreachable-replaced, never over capacity (UpgradeStrategy.forResidentTasks)
+  const resident = persistentOf(app).length > 0;
+  if (app.unreachableStrategy === undefined) app.unreachableStrategy = resident ? 'disabled' : { inactiveAfterSeconds: 0, expungeAfterSeconds: 0 };
   if (nonHost) app.requirePorts = false;
-  if (!app.upgradeStrategy) app.upgradeStrategy = { maximumOverCapacity: 1, minimumHealthCapacity: 1 };
+  if (!app.upgradeStrategy) app.upgradeStrategy = resident ? { maximumOverCapacity: 0, minimumHealthCapacity: 0.5 } : { maximumOverCapacity: 1, minimumHealthCapacity: 1 };
+  // the model keeps no residency: it is written for resident apps only, always the defaults (AppConversion)
+  if (resident) app.residency = { relaunchEscalationTimeoutSeconds: 3600, taskLostBehavior: 'WAIT_FOREVER' };
+  else delete app.residency;
+  if (container?.volumes) {
+    container.volumes = container.volumes.map((raw) => {
+      const vol = raw as Volume;
+      if (!vol.persistent) return raw;
+      const p = vol.persistent;
+      const persistent = { type: p.type ?? 'root', size: p.size, ...(p.maxSize !== undefined ? { maxSize: p.maxSize } : {}), ...(p.profileName !== undefined ? { profileName: p.profileName } : {}), constraints: p.constraints ?? [] };
+      return { containerPath: vol.containerPath, persistent, mode: vol.mode ?? 'RW' };
+    });
+  }
   if ((app.acceptedResourceRoles as string[] | undefined)?.length === 0) delete app.acceptedResourceRoles;
   app.healthChecks = (app.healthChecks as HealthCheck[]).map(canonicalHealthCheck);
 }

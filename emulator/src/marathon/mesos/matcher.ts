@@ -65,21 +65,26 @@ export function offerJson(pool: OfferPool): Json {
 }
 
 /** A resource's role: refined reservations, the legacy `role`, else unreserved. */
-function roleOf(r: Json): string {
+export function roleOf(r: Json): string {
   const reservations = r.reservations as Array<{ role?: string }> | undefined;
   if (reservations?.length) return reservations[reservations.length - 1]!.role ?? '*';
   return (r.role as string | undefined) ?? '*';
 }
 
 /** Marathon's own reservation labels (resident tasks): such resources belong to one of its instances. */
-const RESERVATION_LABELS = new Set(['marathon_framework_id', 'marathon_task_id']);
+export const RESERVATION_LABELS = new Set(['marathon_framework_id', 'marathon_task_id']);
+
+/** The labels of a resource's (last) reservation, in either resource format. */
+export function reservationLabels(r: Json): Array<{ key: string; value?: string }> {
+  const reservations = (r.reservations as Json[] | undefined) ?? (r.reservation ? [r.reservation as Json] : []);
+  const last = reservations[reservations.length - 1];
+  return ((last?.labels as { labels?: Array<{ key: string; value?: string }> } | undefined)?.labels) ?? [];
+}
 
 /** A resource an ordinary task may take: an accepted role, not a volume, not reserved by Marathon for a resident task. */
 function usable(r: Json, roles: Set<string>): boolean {
   if (r.disk && (r.disk as Json).persistence) return false;
-  const reservations = (r.reservations as Json[] | undefined) ?? (r.reservation ? [r.reservation as Json] : []);
-  const labelled = reservations.some((x) => ((x.labels as { labels?: Array<{ key: string }> } | undefined)?.labels ?? []).some((l) => RESERVATION_LABELS.has(l.key)));
-  if (labelled) return false;
+  if (reservationLabels(r).some((l) => RESERVATION_LABELS.has(l.key))) return false;
   return roles.has(roleOf(r));
 }
 
@@ -110,7 +115,14 @@ export type NoMatchReason = 'UnfulfilledRole' | 'UnfulfilledConstraint' | 'Insuf
  * has an accepted role, UnfulfilledConstraint; ports are looked at only when
  * all else fits.
  */
-export function matchOffer(pool: OfferPool, app: App, acceptedRoles: Set<string>, placed: PlacedTask[]): MatchResult | NoMatchReason[] {
+export function matchOffer(
+  pool: OfferPool,
+  app: App,
+  acceptedRoles: Set<string>,
+  placed: PlacedTask[],
+  /** which resources may be taken (ResourceSelector); by default those of an accepted role that no resident task reserved */
+  select: (r: Json) => boolean = (r) => usable(r, acceptedRoles),
+): MatchResult | NoMatchReason[] {
   const reasons: NoMatchReason[] = [];
   const taken: Json[] = [];
   const plan: Array<{ part: ScalarPart; amount: number }> = [];
@@ -123,7 +135,7 @@ export function matchOffer(pool: OfferPool, app: App, acceptedRoles: Set<string>
   for (const [name, amount, reason] of need) {
     if (amount <= 0) continue;
     let missing = amount;
-    for (const part of (pool.scalars.get(name) ?? []).filter((p) => usable(p.source, acceptedRoles))) {
+    for (const part of (pool.scalars.get(name) ?? []).filter((p) => select(p.source))) {
       if (missing <= 1e-9) break;
       const use = Math.min(part.left, missing);
       if (use <= 0) continue;
@@ -132,11 +144,11 @@ export function matchOffer(pool: OfferPool, app: App, acceptedRoles: Set<string>
     }
     if (missing > 1e-9) reasons.push(reason);
   }
-  if (!pool.offer.resources.some((r) => acceptedRoles.has(roleOf(r)))) reasons.push('UnfulfilledRole');
+  if (!pool.offer.resources.some((r) => select(r))) reasons.push('UnfulfilledRole');
   if (!constraintsMet(app, pool.offer, placed)) reasons.push('UnfulfilledConstraint');
   if (reasons.length) return reasons;
 
-  const ports = pickPorts(pool, app, acceptedRoles);
+  const ports = pickPorts(pool, app, select);
   if (!ports) return ['InsufficientPorts'];
 
   // Commit.
@@ -177,9 +189,9 @@ function toRanges(ports: number[]): Array<{ begin: number; end: number }> {
 }
 
 /** Host ports per declared port: exact ones first (requirePorts / fixed hostPort), then random ones. */
-function pickPorts(pool: OfferPool, app: App, roles: Set<string>): { hostPorts: Array<number | undefined>; bySource: Map<RangePart, number[]> } | undefined {
+function pickPorts(pool: OfferPool, app: App, select: (r: Json) => boolean): { hostPorts: Array<number | undefined>; bySource: Map<RangePart, number[]> } | undefined {
   const specs = portSpecs(app);
-  const parts = pool.ports.filter((p) => usable(p.source, roles));
+  const parts = pool.ports.filter((p) => select(p.source));
   const used = new Set<number>();
   const bySource = new Map<RangePart, number[]>();
   const hostPorts: Array<number | undefined> = [];
