@@ -157,9 +157,9 @@ export function planAgent(ctx: PlanContext, index: number, zkIp: string, ip: str
       // mesos-* container it did not launch, which on a shared engine are other
       // agents' (and other clusters') tasks.
       ...(docker ? { MESOS_DOCKER_SOCKET: DOCKER_SOCKET, MESOS_DOCKER_KILL_ORPHANS: 'false' } : {}),
-      // a public agent: every resource statically reserved to slave_public
-      ...(isPublic ? { MESOS_DEFAULT_ROLE: PUBLIC_ROLE, MESOS_ATTRIBUTES: 'public_ip:true' } : {}),
       ...flagEnv(a.flags),
+      // a public agent: every resource statically reserved to slave_public, and public_ip:true beside the user's attributes
+      ...(isPublic ? { MESOS_DEFAULT_ROLE: PUBLIC_ROLE, MESOS_ATTRIBUTES: [a.flags.attributes, 'public_ip:true'].filter(Boolean).join(';') } : {}),
     },
     // Its API and task ports are reached through the gateway (plan/gateway.ts);
     // publishPorts (opt-in) publishes task ports on the agent itself as well.

@@ -5,7 +5,6 @@
 // by hand): offers, command and Docker tasks, and a master failover. With
 // MESOS_UP_TEST_IMAGES=official they run against the official images, except the
 // tests of what only the emulated agent has (itEmulatorOnly, reason in the name).
-import http from 'node:http';
 import net from 'node:net';
 import { writeFileSync } from 'node:fs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -14,6 +13,7 @@ import { version } from '../../src/version.js';
 import { messageType } from '../../emulator/src/common/proto/schema.js';
 import { RecordDecoder } from '../../emulator/src/common/recordio.js';
 import { eventually, itEmulatorOnly, officialImagesMissing, TEST_IMAGES, TestNet, type TestContainer } from './harness.js';
+import { Scheduler as BaseScheduler } from './scheduler-client.js';
 
 /* eslint-disable @typescript-eslint/no-explicit-any */
 type Json = any;
@@ -68,62 +68,15 @@ function readTcp(port: number): Promise<string> {
   });
 }
 
-/** A v1 HTTP scheduler: the SUBSCRIBE stream decoded from RecordIO, calls with the stream id. */
-class Scheduler {
-  events: Json[] = [];
-  streamId = '';
-  frameworkId = '';
-  private req: http.ClientRequest | undefined;
-
-  constructor(private readonly base: string) {}
-
-  subscribe(frameworkInfo: Json): Promise<void> {
-    return new Promise((resolve, reject) => {
-      const req = http.request(`${this.base}/api/v1/scheduler`, {
-        method: 'POST',
-        headers: { 'Content-Type': 'application/json', Accept: 'application/json' },
-        agent: false,
-      });
-      this.req = req;
-      req.on('error', reject);
-      req.on('response', (res) => {
-        if (res.statusCode !== 200) return reject(new Error(`SUBSCRIBE answered ${res.statusCode}`));
-        this.streamId = String(res.headers['mesos-stream-id'] ?? '');
-        let buf = Buffer.alloc(0);
-        res.on('data', (chunk: Buffer) => {
-          buf = Buffer.concat([buf, chunk]);
-          for (;;) {
-            const nl = buf.indexOf(0x0a);
-            if (nl < 0) break;
-            const len = Number(buf.subarray(0, nl).toString('ascii'));
-            if (buf.length < nl + 1 + len) break;
-            const event = JSON.parse(buf.subarray(nl + 1, nl + 1 + len).toString('utf8'));
-            buf = buf.subarray(nl + 1 + len);
-            this.events.push(event);
-            if (event.type === 'SUBSCRIBED') this.frameworkId = event.subscribed.framework_id.value;
-            if (event.type === 'RESCIND') this.used.add(event.rescind.offer_id.value);
-            // Acknowledge every update that asks for it, as schedulers must.
-            if (event.type === 'UPDATE' && event.update.status.uuid) {
-              const s = event.update.status;
-              void this.call({ type: 'ACKNOWLEDGE', acknowledge: { agent_id: s.agent_id, task_id: s.task_id, uuid: s.uuid } }).catch(() => undefined);
-            }
-          }
-        });
-        resolve();
-      });
-      req.end(JSON.stringify({ type: 'SUBSCRIBE', subscribe: { framework_info: frameworkInfo } }));
-    });
-  }
-
-  async call(body: Json): Promise<number> {
-    const res = await fetch(`${this.base}/api/v1/scheduler`, {
-      method: 'POST',
-      headers: { 'Content-Type': 'application/json', Accept: 'application/json', 'Mesos-Stream-Id': this.streamId },
-      body: JSON.stringify({ framework_id: { value: this.frameworkId }, ...body }),
-      signal: AbortSignal.timeout(30_000),
-    });
-    await res.text();
-    return res.status;
+/** The contract tests' scheduler, acknowledging every update and keeping rescinded offers out of `launch`. */
+class Scheduler extends BaseScheduler {
+  protected override onEvent(event: Json): void {
+    if (event.type === 'RESCIND') this.used.add(event.rescind.offer_id.value);
+    // Acknowledge every update that asks for it, as schedulers must.
+    if (event.type === 'UPDATE' && event.update.status.uuid) {
+      const s = event.update.status;
+      void this.call({ type: 'ACKNOWLEDGE', acknowledge: { agent_id: s.agent_id, task_id: s.task_id, uuid: s.uuid } }).catch(() => undefined);
+    }
   }
 
   updates(taskId: string): Json[] {
@@ -153,7 +106,7 @@ class Scheduler {
       500,
     );
     this.used.add(offer.id.value);
-    const status = await this.call({
+    const { status } = await this.call({
       type: 'ACCEPT',
       accept: { offer_ids: [offer.id], operations: [{ type: 'LAUNCH', launch: { task_infos: build(offer) } }], filters: { refuse_seconds: 1 } },
     });
@@ -161,13 +114,8 @@ class Scheduler {
   }
 
   private used = new Set<string>();
-
-  close(): void {
-    this.req?.destroy();
-  }
 }
 
-/** Resources for a task, cut from an offer (allocation_info included, as MULTI_ROLE needs). */
 /** Whether an offer holds what these (command) tasks ask for, as the master checks it. */
 function fits(offer: Json, tasks: Json[]): boolean {
   const scalar = (rs: Json[], name: string) => rs.filter((r) => r.name === name).reduce((a, r) => a + r.scalar.value, 0);
@@ -714,7 +662,7 @@ describe.skipIf(officialImagesMissing)(`${TEST_IMAGES.flavour} mesos-agent`, () 
       expect(usage.cpus_user_time_secs + usage.cpus_system_time_secs).toBeGreaterThan(0);
       expect(usage.mem_rss_bytes).toBeGreaterThan(0);
 
-      expect(await s.call({ type: 'KILL', kill: { task_id: { value: 'web-1' }, agent_id: { value: agentId } } })).toBe(202);
+      expect((await s.call({ type: 'KILL', kill: { task_id: { value: 'web-1' }, agent_id: { value: agentId } } })).status).toBe(202);
       const states = await eventually('web killed', async () => {
         const u = s.updates('web-1').map((x) => x.state);
         return u.includes('TASK_KILLED') ? u : undefined;

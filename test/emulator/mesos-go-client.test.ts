@@ -95,6 +95,11 @@ describe.skipIf(officialImagesMissing)('mesos-go (the Mesos project Go library, 
     expect(steps.get('reserved after CREATE_VOLUMES')?.result).toEqual(['cpus=0.2', 'disk:gv1=8', 'disk=8', 'mem=64']);
     expect(steps.get('volume task states')?.result).toEqual({ 'volume-writer': 'TASK_FINISHED', 'volume-reader': 'TASK_FINISHED' });
     expect(steps.get('reserved after DESTROY and UNRESERVE')?.result).toEqual([]);
+    // the maintenance calls: the agent's machine scheduled, draining, then cleared
+    const draining = steps.get('GET_MAINTENANCE_STATUS draining')?.result;
+    expect(draining.machines).toEqual([draining.agent]);
+    expect(steps.get('GET_MAINTENANCE_SCHEDULE')?.result).toEqual([`${draining.agent} start+0s`]);
+    expect(steps.get('GET_MAINTENANCE_STATUS after')?.result).toBe(0);
     const ours: string[] = steps.get('operator events')?.result;
     expect(ours[0]).toBe('FRAMEWORK_ADDED');
     expect(ours.at(-1)).toBe('FRAMEWORK_REMOVED');

@@ -19,6 +19,9 @@ export class Scheduler {
 
   constructor(private readonly base: string) {}
 
+  /** Each event as it arrives (after it is kept): a subclass may answer it. */
+  protected onEvent(_event: Json): void {}
+
   /** Opens the event stream; resolves once the response headers are in. */
   subscribe(frameworkInfo: Json): Promise<void> {
     const body: Json = { type: 'SUBSCRIBE', subscribe: { framework_info: frameworkInfo } };
@@ -52,6 +55,7 @@ export class Scheduler {
             buf = buf.subarray(nl + 1 + len);
             this.events.push(event);
             if (event.type === 'SUBSCRIBED') this.frameworkId = event.subscribed.framework_id.value;
+            this.onEvent(event);
           }
           this.waiters.splice(0).forEach((w) => w());
         });

@@ -76,6 +76,12 @@ describe.skipIf(officialImagesMissing)('resident apps', () => {
       unreachableStrategy: 'disabled',
     });
     expect(app.container.volumes).toEqual([{ containerPath: 'data', persistent: { type: 'root', size: 16, constraints: [] }, mode: 'RW' }]);
+    // its reservations were made for these resources and volumes
+    const grow = await marathon('PUT', '/v2/apps/db', { cpus: 0.2 });
+    expect(grow.status).toBe(422);
+    expect(grow.body.details).toEqual([{ path: '/', errors: ['Resident Tasks may not change resource requirements!'] }]);
+    const moved = await marathon('PUT', '/v2/apps/db', { container: { type: 'MESOS', volumes: [{ containerPath: 'other', mode: 'RW', persistent: { size: 16 } }] } });
+    expect(moved.body.details).toEqual([{ path: '/', errors: ['Persistent volumes can not be changed!'] }]);
   });
 
   it('reserves and creates its volume, and a killed task comes back on the same agent with its data', async () => {

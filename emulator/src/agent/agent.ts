@@ -1,6 +1,6 @@
 // The agent's bookkeeping: frameworks, executors and tasks as src/slave/slave.cpp
-// keeps them, the status updates they produce, and the /state and
-// /metrics/snapshot views of them (src/slave/http.cpp, src/slave/metrics.cpp).
+// keeps them and the status updates they produce (their /state and
+// /metrics/snapshot views are state-json.ts).
 import { randomUUID } from 'node:crypto';
 import fs from 'node:fs';
 import os from 'node:os';
@@ -9,18 +9,19 @@ import * as L from '../common/resource-list.js';
 import type { ResList } from '../common/resource-list.js';
 import { checkpointPath, loadCheckpointed, sandboxVolumes, syncCheckpointed } from './checkpointed.js';
 import { makeLogger } from '../common/log.js';
-import { BUILD_DATE, BUILD_TIME, BUILD_USER, MESOS_VERSION, sortedFlags, type AgentConfig } from './config.js';
+import type { AgentConfig } from './config.js';
 import { DockerExecutor, type DockerSupport } from './docker-executor.js';
 import { CommandExecutor, type ExecutorContext, type ExecutorUpdate, type TaskExecutor } from './executor.js';
 import { createSandbox, executorRunPath, lookupUser, type UserInfo } from './sandbox.js';
 import { isTerminal, type FrameworkInfo, type Label, type TaskInfo, type TaskState, type TaskStatus } from './types.js';
 import { nowSecs, sleep, statusUuid } from './util.js';
+import { agentMetrics, agentState } from './state-json.js';
 
 const log = makeLogger('slave.cpp:2000');
 
-const AGENT_CAPABILITIES = ['HIERARCHICAL_ROLE', 'MULTI_ROLE', 'RESERVATION_REFINEMENT', 'RESOURCE_PROVIDER', 'RESIZE_VOLUME'];
+export const AGENT_CAPABILITIES = ['HIERARCHICAL_ROLE', 'MULTI_ROLE', 'RESERVATION_REFINEMENT', 'RESOURCE_PROVIDER', 'RESIZE_VOLUME'];
 const MAX_COMPLETED_FRAMEWORKS = 50;
-const MAX_COMPLETED_TASKS_PER_EXECUTOR = 200;
+export const MAX_COMPLETED_TASKS_PER_EXECUTOR = 200;
 /** The command/docker executor's own allowance (getExecutorInfo in src/slave/slave.cpp). */
 const EXECUTOR_OVERHEAD: ResList = L.fromQuantities({ cpus: 0.1, gpus: 0, mem: 32, disk: 0, ports: [] });
 
@@ -64,10 +65,10 @@ export interface RegisteredTask {
   statuses: TaskStatus[];
 }
 
-const hasCapability = (fw: FrameworkInfo, type: string) => (fw.capabilities ?? []).some((c) => c.type === type);
+export const hasCapability = (fw: FrameworkInfo, type: string) => (fw.capabilities ?? []).some((c) => c.type === type);
 
 /** The role a task's resources are allocated to (MESOS-6636: one per task). */
-function taskRole(task: TaskInfo, fw: FrameworkInfo): string {
+export function taskRole(task: TaskInfo, fw: FrameworkInfo): string {
   const r = task.resources?.find((x) => x.allocation_info?.role)?.allocation_info?.role;
   return r ?? fw.roles?.[0] ?? fw.role ?? '*';
 }
@@ -88,16 +89,6 @@ function executorName(task: TaskInfo): string {
   return `Command Executor ${name}`;
 }
 
-/** The short form of a status in Task.statuses of /state. */
-function statusJson(s: TaskStatus): Record<string, unknown> {
-  return {
-    state: s.state,
-    timestamp: s.timestamp,
-    ...(s.labels ? { labels: s.labels.labels ?? [] } : {}),
-    ...(s.container_status ? { container_status: s.container_status } : {}),
-    ...(s.healthy !== undefined ? { healthy: s.healthy } : {}),
-  };
-}
 
 export class Agent {
   readonly startTime = nowSecs();
@@ -113,7 +104,7 @@ export class Agent {
   /** the master told this agent to shut down (ShutdownMessage): main stops the process */
   onShutdownRequest: () => void = () => undefined;
   private shuttingDown = false;
-  private readonly counters = {
+  readonly counters = {
     tasks_finished: 0, tasks_failed: 0, tasks_killed: 0, tasks_lost: 0, tasks_gone: 0,
     executors_terminated: 0, valid_status_updates: 0, container_launch_errors: 0,
     fetches_succeeded: 0, fetches_failed: 0,
@@ -151,7 +142,7 @@ export class Agent {
     return undefined;
   }
 
-  /** The set the master sends (CheckpointResourcesMessage): volume directories made or removed, then kept. */
+  /** The set the master sends after an operation: volume directories made or removed, then kept. */
   checkpointResources(next: ResList): void {
     if (L.same(next, this.checkpointed) && next.length === this.checkpointed.length) return;
     const total = L.applyCheckpointed(this.cfg.resources, next);
@@ -297,7 +288,11 @@ export class Agent {
         else fs.mkdirSync(at, { recursive: true });
         log.info(`Mounted persistent volume ${v.id} at '${at}' for task ${taskId}`);
       } catch (err) {
-        log.warn(`Failed to mount persistent volume ${v.id} at '${at}': ${(err as Error).message}`);
+        // the container cannot start without it (the isolator's prepare fails)
+        this.counters.container_launch_errors++;
+        this.failWithoutExecutor(fw, exec, 'TASK_FAILED', 'REASON_CONTAINER_LAUNCH_FAILED',
+          `Failed to launch container: Failed to mount persistent volume ${v.id} at '${at}': ${(err as Error).message}`);
+        return;
       }
     }
     exec.runner = runner;
@@ -454,7 +449,7 @@ export class Agent {
 
   // ---- views --------------------------------------------------------------------
 
-  private liveExecutors(): ExecutorRecord[] {
+  liveExecutors(): ExecutorRecord[] {
     return [...this.frameworks.values()].flatMap((fw) => [...fw.executors.values()]);
   }
 
@@ -464,168 +459,11 @@ export class Agent {
     return used;
   }
 
-  private taskJson(t: TaskRecord, fw: FrameworkRecord): Record<string, unknown> {
-    const info = t.info;
-    return {
-      id: info.task_id.value,
-      name: info.name,
-      framework_id: t.frameworkId,
-      executor_id: '',
-      slave_id: this.agentId || info.agent_id?.value || '',
-      state: t.state,
-      resources: L.stateJson(L.upgrade(info.resources ?? [])),
-      role: taskRole(info, fw.info),
-      statuses: t.statuses.map(statusJson),
-      ...(info.command?.user ? { user: info.command.user } : {}),
-      ...(info.labels ? { labels: info.labels.labels ?? [] } : {}),
-      ...(info.discovery ? { discovery: info.discovery } : {}),
-      ...(info.container ? { container: info.container } : {}),
-    };
-  }
-
-  /** A task the executor has not received yet: shown as the TaskInfo it is. */
-  private queuedTaskJson(t: TaskRecord, fw: FrameworkRecord): Record<string, unknown> {
-    const info = t.info;
-    return {
-      id: info.task_id.value,
-      name: info.name,
-      slave_id: this.agentId || info.agent_id?.value || '',
-      resources: L.stateJson(L.upgrade(info.resources ?? [])),
-      role: taskRole(info, fw.info),
-      ...(info.command ? { command: { ...(info.command.shell !== undefined ? { shell: info.command.shell } : {}), ...(info.command.value !== undefined ? { value: info.command.value } : {}), argv: info.command.arguments ?? [], ...(info.command.environment ? { environment: info.command.environment } : {}), uris: (info.command.uris ?? []).map((u) => ({ value: u.value, executable: u.executable ?? false })) } } : {}),
-      ...(info.discovery ? { discovery: info.discovery } : {}),
-    };
-  }
-
-  private executorJson(exec: ExecutorRecord, fw: FrameworkRecord): Record<string, unknown> {
-    const t = exec.task;
-    const queued = t.state === 'TASK_STAGING' && t.statuses.length === 0;
-    const live = !queued && !isTerminal(t.state);
-    const completed = t.statuses.length > 0 && isTerminal(t.state);
-    return {
-      id: exec.id,
-      name: exec.name,
-      source: exec.source,
-      container: exec.containerId,
-      directory: exec.directory,
-      resources: L.stateJson(exec.resources),
-      role: exec.role,
-      ...(exec.labels ? { labels: exec.labels } : {}),
-      tasks: live ? [this.taskJson(t, fw)] : [],
-      queued_tasks: queued ? [this.queuedTaskJson(t, fw)] : [],
-      completed_tasks: completed ? [this.taskJson(t, fw)].slice(0, MAX_COMPLETED_TASKS_PER_EXECUTOR) : [],
-    };
-  }
-
-  private frameworkJson(fw: FrameworkRecord): Record<string, unknown> {
-    const info = fw.info;
-    return {
-      id: fw.id,
-      name: info.name ?? '',
-      user: info.user ?? '',
-      failover_timeout: info.failover_timeout ?? 0,
-      checkpoint: info.checkpoint ?? false,
-      hostname: info.hostname ?? '',
-      ...(info.principal !== undefined ? { principal: info.principal } : {}),
-      ...(hasCapability(info, 'MULTI_ROLE') ? { roles: info.roles ?? [] } : { role: info.role ?? '*' }),
-      executors: [...fw.executors.values()].map((e) => this.executorJson(e, fw)),
-      completed_executors: fw.completedExecutors.map((e) => this.executorJson(e, fw)),
-    };
-  }
-
   state(): Record<string, unknown> {
-    const total = this.total;
-    const used = this.usedResources();
-    const endpoint = (l: ResList) => L.format(l, 'endpoint');
-    return {
-      version: MESOS_VERSION,
-      git_tag: MESOS_VERSION,
-      build_date: BUILD_DATE,
-      build_time: BUILD_TIME,
-      build_user: BUILD_USER,
-      start_time: this.startTime,
-      id: this.agentId,
-      pid: this.pid,
-      hostname: this.cfg.hostname,
-      capabilities: AGENT_CAPABILITIES,
-      resources: L.stateJson(total),
-      reserved_resources: L.reservedStateJson(total),
-      unreserved_resources: L.stateJson(L.unreserved(total)),
-      reserved_resources_full: Object.fromEntries([...L.byReservationRole(L.reserved(total))].map(([role, r]) => [role, endpoint(r)])),
-      unreserved_resources_full: endpoint(L.unreserved(total)),
-      reserved_resources_allocated: L.reservedStateJson(used),
-      unreserved_resources_allocated: L.stateJson(L.unreserved(used)),
-      attributes: this.cfg.attributes,
-      ...(this.masterHostname ? { master_hostname: this.masterHostname } : {}),
-      ...(this.cfg.logDir ? { log_dir: this.cfg.logDir } : {}),
-      ...(this.cfg.externalLogFile ? { external_log_file: this.cfg.externalLogFile } : {}),
-      flags: sortedFlags(this.cfg),
-      frameworks: [...this.frameworks.values()].map((fw) => this.frameworkJson(fw)),
-      completed_frameworks: this.completedFrameworks.map((fw) => this.frameworkJson(fw)),
-    };
+    return agentState(this);
   }
 
   metrics(): Record<string, number> {
-    const execs = this.liveExecutors();
-    const tasksIn = (s: TaskState) => execs.filter((e) => e.task.state === s).length;
-    const total = L.quantities(this.total);
-    const used = L.quantities(this.usedResources());
-    const out: Record<string, number> = {
-      'slave/uptime_secs': nowSecs() - this.startTime,
-      'slave/registered': this.registered ? 1 : 0,
-      'slave/recovery_errors': 0,
-      'slave/recovery_time_secs': 0,
-      'slave/frameworks_active': this.frameworks.size,
-      'slave/tasks_staging': tasksIn('TASK_STAGING'),
-      'slave/tasks_starting': tasksIn('TASK_STARTING'),
-      'slave/tasks_running': tasksIn('TASK_RUNNING'),
-      'slave/tasks_killing': tasksIn('TASK_KILLING'),
-      'slave/tasks_finished': this.counters.tasks_finished,
-      'slave/tasks_failed': this.counters.tasks_failed,
-      'slave/tasks_killed': this.counters.tasks_killed,
-      'slave/tasks_lost': this.counters.tasks_lost,
-      'slave/tasks_gone': this.counters.tasks_gone,
-      'slave/executors_registering': execs.filter((e) => e.phase === 'registering').length,
-      'slave/executors_running': execs.filter((e) => e.phase === 'running').length,
-      'slave/executors_terminating': execs.filter((e) => e.phase === 'terminating').length,
-      'slave/executors_terminated': this.counters.executors_terminated,
-      'slave/executors_preempted': 0,
-      'slave/valid_status_updates': this.counters.valid_status_updates,
-      'slave/invalid_status_updates': 0,
-      'slave/valid_framework_messages': 0,
-      'slave/invalid_framework_messages': 0,
-      'slave/container_launch_errors': this.counters.container_launch_errors,
-      'slave/executor_directory_max_allowed_age_secs': this.maxSandboxAgeSecs(),
-      'containerizer/fetcher/cache_size_total_bytes': 2 * 1024 ** 3,
-      'containerizer/fetcher/cache_size_used_bytes': 0,
-      'containerizer/mesos/container_destroy_errors': 0,
-      'system/cpus_total': os.cpus().length,
-      'system/load_1min': os.loadavg()[0] ?? 0,
-      'system/load_5min': os.loadavg()[1] ?? 0,
-      'system/load_15min': os.loadavg()[2] ?? 0,
-      'system/mem_total_bytes': os.totalmem(),
-      'system/mem_free_bytes': os.freemem(),
-    };
-    for (const name of ['cpus', 'gpus', 'mem', 'disk'] as const) {
-      out[`slave/${name}_total`] = total[name];
-      out[`slave/${name}_used`] = used[name];
-      out[`slave/${name}_percent`] = total[name] > 0 ? used[name] / total[name] : 0;
-      out[`slave/${name}_revocable_total`] = 0;
-      out[`slave/${name}_revocable_used`] = 0;
-      out[`slave/${name}_revocable_percent`] = 0;
-    }
-    return Object.fromEntries(Object.entries(out).sort(([a], [b]) => (a < b ? -1 : 1)));
-  }
-
-  /** gc_delay scaled by the free share of the work_dir disk, as the agent's GC computes it. */
-  private maxSandboxAgeSecs(): number {
-    let usage = 0;
-    try {
-      const st = fs.statfsSync(this.cfg.workDir!);
-      usage = 1 - st.bavail / st.blocks;
-    } catch {
-      /* unknown: assume empty */
-    }
-    return (this.cfg.gcDelayMs / 1000) * Math.max(0, 1 - this.cfg.gcDiskHeadroom - usage);
+    return agentMetrics(this);
   }
 }

@@ -1,5 +1,6 @@
 // The dynamic reservations and persistent volumes an agent keeps: the set the
-// master sends (CheckpointResourcesMessage in 1.7.1), kept in the work
+// master sends after each operation (1.7.1 agents compute it from the
+// operation, ApplyOperationMessage), kept in the work
 // directory so the agent reports it to the next leader and after a restart,
 // and the volume directories under <work_dir>/volumes/roles/<role>/<id>
 // (paths::getPersistentVolumePath), made when a volume is created and removed

@@ -4,6 +4,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import { flagBool, FlagError, normaliseFlag, parseDurationMs, type Flags } from '../common/flags.js';
 import { add, fromQuantities, parseResources, type ResList } from '../common/resource-list.js';
+import { roleError } from '../common/role-name.js';
 import type { Resources } from '../common/resources.js';
 
 export const MESOS_VERSION = '1.7.1';
@@ -184,6 +185,24 @@ export function defaultResources(workDir: string): Resources {
  * disk and ports that the flag does not name at all (under any role), the
  * detected amount, reserved to the default role too.
  */
+/** Resources::validate's role checks and validateCommandLineResources (src/common/resources.cpp). */
+function commandLineError(list: ResList): string | undefined {
+  const types = new Map<string, string>();
+  for (const r of list) {
+    for (const x of r.reservations ?? []) {
+      const err = roleError(x.role);
+      if (err) return err;
+      if (x.role === '*') return 'Invalid reservation: role "*" cannot be reserved';
+    }
+    if (r.disk?.persistence) return 'Persistent volumes cannot be specified at the command line';
+    if (r.revocable) return "Revocable resources cannot be specified at the command line; do not include a 'revocable' key in the resources JSON";
+    if (r.reservations?.some((x) => x.type === 'DYNAMIC')) return 'Dynamic reservations cannot be specified at the command line; do not include a reservation with DYNAMIC type in the resources JSON';
+    if (types.has(r.name) && types.get(r.name) !== r.type) return `Resources with the same name ('${r.name}') but different types are not allowed`;
+    types.set(r.name, r.type);
+  }
+  return undefined;
+}
+
 export function parseAgentResources(text: string | undefined, detected: Resources, defaultRole = '*'): ResList {
   let given: ResList = [];
   if (text && text.trim()) {
@@ -192,6 +211,8 @@ export function parseAgentResources(text: string | undefined, detected: Resource
     } catch (err) {
       throw new FlagError(`Failed to determine agent resources: ${(err as Error).message}`);
     }
+    const invalid = commandLineError(given);
+    if (invalid) throw new FlagError(`Failed to determine agent resources: ${invalid}`);
   }
   const named = new Set(given.map((r) => r.name));
   const reservations = defaultRole === '*' ? undefined : [{ type: 'STATIC' as const, role: defaultRole }];

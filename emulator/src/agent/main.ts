@@ -87,7 +87,7 @@ async function main(): Promise<void> {
   try {
     cfg.resources = parseAgentResources(cfg.flags.resources, defaultResources(cfg.workDir!), cfg.flags.default_role ?? '*');
   } catch (err) {
-    exitWith(`Failed to create a containerizer: ${(err as Error).message}`);
+    exitWith((err as Error).message);
   }
   for (const c of cfg.containerizers) {
     if (c !== 'mesos' && c !== 'docker') exitWith(`Failed to create a containerizer: Unknown or unsupported containerizer: ${c}`);

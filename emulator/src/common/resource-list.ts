@@ -4,7 +4,7 @@
 // volumes never merge, and amounts are fixed-point with three decimals.
 // Lists are kept in the "post-reservation-refinement" form (a `reservations`
 // stack, no `role`); `format` converts at the edges as convertResourceFormat does.
-import { normalize, type Range, type Resources } from './resources.js';
+import { normalize, subtractRanges, type Range, type Resources } from './resources.js';
 
 export interface Label {
   key: string;
@@ -68,22 +68,6 @@ function copy(r: Res): Res {
   if (r.ranges) out.ranges = { range: r.ranges.range.map((x) => ({ begin: x.begin, end: x.end })) };
   if (r.set) out.set = { item: [...r.set.item] };
   if (r.reservations) out.reservations = r.reservations.map((x) => ({ ...x }));
-  return out;
-}
-
-function subtractRanges(a: Range[], b: Range[]): Range[] {
-  let out = a.map((r) => ({ ...r }));
-  for (const cut of b) {
-    const next: Range[] = [];
-    for (const r of out) {
-      if (cut.end < r.begin || cut.begin > r.end) next.push(r);
-      else {
-        if (cut.begin > r.begin) next.push({ begin: r.begin, end: cut.begin - 1 });
-        if (cut.end < r.end) next.push({ begin: cut.end + 1, end: r.end });
-      }
-    }
-    out = next;
-  }
   return out;
 }
 
@@ -197,28 +181,29 @@ export function popReservation(r: Res): Res {
 /** Into the form given by convertResourceFormat: `pre` (role + reservation) for schedulers without RESERVATION_REFINEMENT, `endpoint` (both) for HTTP endpoints. */
 export function format(l: ResList, form: 'pre' | 'endpoint' | 'post', allocationRole?: string): Array<Record<string, unknown>> {
   return l.map((r) => {
-    const out: Record<string, unknown> = { name: r.name, type: r.type };
+    // keys in the proto's field order, as JSON::Protobuf writes them
+    const out: Record<string, unknown> = {};
+    if (r.provider_id) out.provider_id = r.provider_id;
+    out.name = r.name;
+    out.type = r.type;
     if (r.scalar) out.scalar = { value: fixed(r.scalar.value) };
     if (r.ranges) out.ranges = { range: r.ranges.range.map((x) => ({ begin: x.begin, end: x.end })) };
     if (r.set) out.set = { item: [...r.set.item] };
     const res = r.reservations ?? [];
     // a refined reservation (more than one) has no pre-refinement form: only `reservations`
-    if (form !== 'post' && res.length <= 1) {
-      const last = res[res.length - 1];
-      out.role = last?.role ?? '*';
-      if (last?.type === 'DYNAMIC' && res.length === 1) {
-        const reservation: Record<string, unknown> = {};
-        if (last.principal !== undefined) reservation.principal = last.principal;
-        if (last.labels !== undefined) reservation.labels = last.labels;
-        out.reservation = reservation;
-      }
-    }
+    const single = form !== 'post' && res.length <= 1;
+    if (single) out.role = res[0]?.role ?? '*';
     if (allocationRole !== undefined) out.allocation_info = { role: allocationRole };
+    if (single && res[0]?.type === 'DYNAMIC') {
+      const reservation: Record<string, unknown> = {};
+      if (res[0].principal !== undefined) reservation.principal = res[0].principal;
+      if (res[0].labels !== undefined) reservation.labels = res[0].labels;
+      out.reservation = reservation;
+    }
     if (form !== 'pre' && res.length) out.reservations = res.map((x) => ({ ...x }));
     if (r.disk) out.disk = r.disk;
     if (r.revocable) out.revocable = r.revocable;
     if (r.shared) out.shared = r.shared;
-    if (r.provider_id) out.provider_id = r.provider_id;
     return out;
   });
 }
@@ -234,9 +219,9 @@ export function upgrade(list: ReadonlyArray<Record<string, any>>): ResList {
     if (r.scalar) out.scalar = { value: fixed(Number(r.scalar.value)) };
     if (r.ranges) out.ranges = { range: normalize((r.ranges.range ?? []).map((x: Range) => ({ begin: Number(x.begin), end: Number(x.end) }))) };
     if (r.set) out.set = { item: [...(r.set.item ?? [])] };
-    if (Array.isArray(r.reservations) && r.reservations.length) out.reservations = r.reservations.map((x: Reservation) => ({ ...x }));
+    if (Array.isArray(r.reservations) && r.reservations.length) out.reservations = r.reservations.map(cleanReservation);
     else if (typeof r.role === 'string' && r.role !== '*') {
-      out.reservations = [{ type: r.reservation ? 'DYNAMIC' : 'STATIC', role: r.role, ...(r.reservation ?? {}) }];
+      out.reservations = [cleanReservation({ type: r.reservation ? 'DYNAMIC' : 'STATIC', role: r.role, ...(r.reservation ?? {}) })];
     }
     if (r.disk) out.disk = r.disk;
     if (r.revocable) out.revocable = r.revocable;
@@ -246,10 +231,17 @@ export function upgrade(list: ReadonlyArray<Record<string, any>>): ResList {
   });
 }
 
+/** A reservation as compared and kept: empty labels are no labels (protobuf marshalers write `labels: {}`). */
+function cleanReservation(x: Reservation): Reservation {
+  const out: Reservation = { ...x };
+  if (out.labels && !out.labels.labels?.length) delete out.labels;
+  return out;
+}
+
 function reservationText(x: Reservation): string {
   let s = `${x.type ?? 'UNKNOWN'},${x.role}`;
   if (x.principal !== undefined) s += `,${x.principal}`;
-  if (x.labels) s += `,{${x.labels.labels.map((l) => (l.value !== undefined ? `${l.key}: ${l.value}` : l.key)).join(', ')}}`;
+  if (x.labels) s += `,{${(x.labels.labels ?? []).map((l) => (l.value !== undefined ? `${l.key}: ${l.value}` : l.key)).join(', ')}}`;
   return s;
 }
 
@@ -260,8 +252,8 @@ export function text(l: ResList, allocationRole?: string): string {
     .map((r) => {
       let s = r.name;
       if (allocationRole !== undefined) s += `(allocated: ${allocationRole})`;
-      if (r.reservations?.length) s += `(reservations: [${r.reservations.map((x) => `(${reservationText(x)})`).join(', ')}])`;
-      if (r.disk && (r.disk.persistence || r.disk.volume)) {
+      if (r.reservations?.length) s += `(reservations: [${r.reservations.map((x) => `(${reservationText(x)})`).join(',')}])`;
+      if (r.disk) {
         s += `[${r.disk.persistence?.id ?? ''}${r.disk.volume ? `:${r.disk.volume.host_path ? `${r.disk.volume.host_path}:` : ''}${r.disk.volume.container_path}${r.disk.volume.host_path && r.disk.volume.mode ? `:${r.disk.volume.mode.toLowerCase()}` : ''}` : ''}]`;
       }
       if (r.revocable) s += '{REV}';
@@ -365,6 +357,7 @@ export const reserved = (l: ResList): ResList => l.filter(isReserved);
 /** A persistent volume without its persistence and volume: the disk it was made on. */
 export function stripVolume(r: Res): Res {
   const out = copy(r);
+  delete out.shared;
   if (out.disk) {
     const { persistence: _p, volume: _v, ...rest } = out.disk;
     if (Object.keys(rest).length) out.disk = rest;
@@ -407,8 +400,15 @@ export function applyCheckpointed(own: ResList, checkpointed: ResList): ResList 
   let total = own;
   for (const r of checkpointed) {
     if (!needsCheckpointing(r)) return `Unexpected checkpointed resources ${text([r])}`;
-    let stripped = isDynamicallyReserved(r) ? popReservation(r) : copy(r);
+    // every dynamic reservation goes, a static base stays; the volume and sharing go
+    let stripped = copy(r);
+    if (isDynamicallyReserved(r)) {
+      const base = r.reservations![0]!;
+      stripped.reservations = base.type === 'STATIC' ? [{ ...base }] : undefined;
+      if (!stripped.reservations) delete stripped.reservations;
+    }
     if (isVolume(r)) stripped = stripVolume(stripped);
+    delete stripped.shared;
     if (!contains(total, [stripped])) return `Incompatible agent resources: ${text(total)} does not contain ${text([stripped])}`;
     total = add(subtract(total, [stripped]), [r]);
   }

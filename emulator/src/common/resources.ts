@@ -1,5 +1,7 @@
-// Mesos resources: the agent's `--resources` text, the v1 JSON `Resource[]` of
-// offers and tasks, and the `{cpus, mem, …, ports: "[a-b]"}` objects of /state.
+// Resource quantities: `{cpus, gpus, mem, disk, ports}` summed over roles and
+// reservations, for DRF shares, quota and their /state objects; port range
+// arithmetic; agent attributes. Resources with their roles, reservations and
+// volumes are resource-list.ts.
 
 export interface Range {
   begin: number;
@@ -26,18 +28,6 @@ export interface V1Resource {
 
 export const empty = (): Resources => ({ cpus: 0, gpus: 0, mem: 0, disk: 0, ports: [] });
 
-function parseRanges(text: string): Range[] {
-  const inner = text.trim().replace(/^\[/, '').replace(/\]$/, '');
-  if (!inner.trim()) return [];
-  return normalize(
-    inner.split(',').map((part) => {
-      const [a, b] = part.trim().split('-').map((x) => Number(x.trim()));
-      if (!Number.isInteger(a) || !Number.isInteger(b ?? a)) throw new Error(`Failed to parse ranges '${text}'`);
-      return { begin: a!, end: b ?? a! };
-    }),
-  );
-}
-
 /** Sorted, merged ranges. */
 export function normalize(ranges: Range[]): Range[] {
   const sorted = ranges.filter((r) => r.end >= r.begin).sort((x, y) => x.begin - y.begin);
@@ -46,34 +36,6 @@ export function normalize(ranges: Range[]): Range[] {
     const last = out[out.length - 1];
     if (last && r.begin <= last.end + 1) last.end = Math.max(last.end, r.end);
     else out.push({ ...r });
-  }
-  return out;
-}
-
-/** `cpus:4;mem:1024;ports(*):[31000-32000]` or a JSON array of v1 resources. */
-export function parseResourceText(text: string, defaults: Resources): Resources {
-  const out: Resources = { ...defaults, ports: [...defaults.ports] };
-  const trimmed = text.trim();
-  if (trimmed.startsWith('[')) {
-    // Only the resources the JSON names replace the defaults.
-    const list = JSON.parse(trimmed) as V1Resource[];
-    const given = fromV1(list);
-    for (const name of ['cpus', 'gpus', 'mem', 'disk'] as const) if (list.some((r) => r.name === name)) out[name] = given[name];
-    if (list.some((r) => r.name === 'ports')) out.ports = given.ports;
-    return out;
-  }
-  for (const part of trimmed.split(';')) {
-    if (!part.trim()) continue;
-    const colon = part.indexOf(':');
-    if (colon < 0) throw new Error(`Bad resource '${part}'`);
-    const name = part.slice(0, colon).replace(/\(.*\)$/, '').trim();
-    const value = part.slice(colon + 1).trim();
-    if (name === 'ports') out.ports = parseRanges(value);
-    else if (name === 'cpus' || name === 'mem' || name === 'disk' || name === 'gpus') {
-      const n = Number(value);
-      if (!Number.isFinite(n)) throw new Error(`Bad scalar for '${name}': '${value}'`);
-      out[name] = n;
-    }
   }
   return out;
 }
@@ -88,24 +50,10 @@ export function fromV1(list: V1Resource[]): Resources {
   return out;
 }
 
-export function toV1(res: Resources, allocationRole?: string): V1Resource[] {
-  const extra = allocationRole ? { allocation_info: { role: allocationRole } } : {};
-  const out: V1Resource[] = [];
-  for (const name of ['cpus', 'gpus', 'mem', 'disk'] as const) {
-    if (res[name] > 0) out.push({ name, type: 'SCALAR', scalar: { value: res[name] }, role: '*', ...extra });
-  }
-  if (res.ports.length) out.push({ name: 'ports', type: 'RANGES', ranges: { range: res.ports.map((r) => ({ ...r })) }, role: '*', ...extra });
-  return out;
-}
-
-export function rangesText(ranges: Range[]): string {
-  return `[${ranges.map((r) => `${r.begin}-${r.end}`).join(', ')}]`;
-}
-
 /** The object form used in /state: the four scalars always, ports when any. */
 export function toStateJson(res: Resources): Record<string, number | string> {
   const out: Record<string, number | string> = { disk: res.disk, mem: res.mem, gpus: res.gpus, cpus: res.cpus };
-  if (res.ports.length) out.ports = rangesText(res.ports);
+  if (res.ports.length) out.ports = `[${res.ports.map((r) => `${r.begin}-${r.end}`).join(', ')}]`;
   return out;
 }
 
@@ -118,7 +66,8 @@ export function add(a: Resources, b: Resources): Resources {
   };
 }
 
-function subtractRanges(a: Range[], b: Range[]): Range[] {
+/** `a` without the ports of `b`. */
+export function subtractRanges(a: Range[], b: Range[]): Range[] {
   let out = a.map((r) => ({ ...r }));
   for (const cut of b) {
     const next: Range[] = [];
@@ -134,22 +83,11 @@ function subtractRanges(a: Range[], b: Range[]): Range[] {
   return out;
 }
 
-export function subtract(a: Resources, b: Resources): Resources {
-  return {
-    cpus: round(a.cpus - b.cpus), gpus: round(a.gpus - b.gpus), mem: round(a.mem - b.mem), disk: round(a.disk - b.disk),
-    ports: subtractRanges(a.ports, b.ports),
-  };
-}
-
 /** true when `need` fits inside `have` (every scalar and every port). */
 export function contains(have: Resources, need: Resources): boolean {
   if (need.cpus > have.cpus + 1e-9 || need.mem > have.mem + 1e-9 || need.disk > have.disk + 1e-9 || need.gpus > have.gpus + 1e-9)
     return false;
   return subtractRanges(need.ports, have.ports).length === 0;
-}
-
-export function isEmpty(r: Resources): boolean {
-  return r.cpus <= 0 && r.mem <= 0 && r.disk <= 0 && r.gpus <= 0 && r.ports.length === 0;
 }
 
 /** Agent attributes (`--attributes` as parsed: numbers are scalars) as v1 Attribute messages: `[a-b, …]` ranges, other text TEXT. */

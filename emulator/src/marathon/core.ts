@@ -14,7 +14,7 @@ import { MesosClient } from './mesos/client.js';
 import { Scheduler } from './scheduler.js';
 import { State } from './state.js';
 import type { Store } from './storage.js';
-import { isStaged, TERMINAL, taskJson, type TaskRecord } from './tasks.js';
+import { isStaged, RESERVED, TERMINAL, taskJson, type TaskRecord } from './tasks.js';
 
 const log = makeLogger('Marathon');
 
@@ -141,9 +141,9 @@ export class Marathon {
     return taskJson(t, this.health.resultsFor(t), withServicePorts ? this.scheduler.servicePortsOf(t.appId) : []);
   }
 
-  /** Tasks the API shows for an app (expunged ones are gone). */
+  /** Tasks the API shows for an app (expunged ones are gone; resident instances between tasks show, as TASK_STAGING). */
   tasksOf(appId: string): TaskRecord[] {
-    return this.state.tasksOf(appId).filter((t) => !TERMINAL.has(t.state));
+    return this.state.tasksOf(appId).filter((t) => !TERMINAL.has(t.state) || t.state === RESERVED);
   }
 
   counts(appId: string): Record<string, number> {

@@ -6,7 +6,6 @@ import { randomUUID } from 'node:crypto';
 import { makeLogger } from '../common/log.js';
 import type { App } from './app/types.js';
 import { servicePorts } from './app/types.js';
-import { appJson } from './app/serialize.js';
 import type { MarathonConfig } from './config.js';
 import { ApiError, appLocked } from './errors.js';
 import type { EventBus } from './events.js';
@@ -18,7 +17,7 @@ import type { Scheduler } from './scheduler.js';
 import type { State } from './state.js';
 import type { StoredDeployment, StoredRoot } from './storage.js';
 import { TERMINAL, type TaskRecord } from './tasks.js';
-import { nextVersionMs, parentId, timestamp } from './util.js';
+import { nextVersionMs, timestamp } from './util.js';
 
 const log = makeLogger('Deployments');
 

@@ -14,7 +14,7 @@ import { buildTaskInfo } from './mesos/task-builder.js';
 import type { MarathonMetrics } from './metrics.js';
 import { cleanup, isResident, launchOnReservation, reservationConfigError, reserve, type Reservation } from './resident.js';
 import type { State } from './state.js';
-import { RESERVED, type TaskRecord } from './tasks.js';
+import { RESERVED, TERMINAL, type TaskRecord } from './tasks.js';
 import { safeId, timestamp, uuidV1 } from './util.js';
 
 const log = makeLogger('Scheduler');
@@ -67,14 +67,18 @@ export async function processOffer(s: OfferContext, offer: V1Offer): Promise<voi
     while (q.count > 0 && pool.launches < s.config.maxInstancesPerOffer) {
       q.processed++;
       // Constraints see the app's tasks, including those just placed on this offer.
-      const placed: PlacedTask[] = [...s.state.liveTasksOf(appId), ...launched.map((l) => l.record).filter((r) => r.appId === appId)]
-        .map((t) => ({ host: t.host, agentId: t.agentId, attributes: s.attributesByAgent.get(t.agentId) }));
+      // (resident instances between tasks hold their agent too)
+      const holders = [...s.state.tasksOf(appId).filter((t) => !TERMINAL.has(t.state) || t.state === RESERVED), ...launched.map((l) => l.record).filter((r) => r.appId === appId)];
+      const placedBut = (self?: TaskRecord): PlacedTask[] =>
+        holders.filter((t) => t !== self).map((t) => ({ host: t.host, agentId: t.agentId, attributes: s.attributesByAgent.get(t.agentId) }));
+      const placed = placedBut();
       // A resident app launches on a reservation whose volumes this offer holds, else reserves anew while it has fewer reservations than launches to make.
       const waiting = resident ? s.state.tasksOf(appId).filter((t) => t.state === RESERVED) : [];
       let onReservation: TaskRecord | undefined;
       let m: ReturnType<typeof matchOffer> | undefined;
       for (const t of waiting) {
-        m = launchOnReservation(pool, app, frameworkId, t, placed);
+        // (the instance itself does not count against its constraints)
+        m = launchOnReservation(pool, app, frameworkId, t, placedBut(t));
         if (m && !Array.isArray(m)) {
           onReservation = t;
           break;

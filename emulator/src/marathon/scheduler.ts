@@ -195,6 +195,8 @@ export class Scheduler implements SchedulerHandler {
       }
       return;
     }
+    // a resident instance between tasks already had its task's end
+    if (task.state === RESERVED && TERMINAL.has(status.state)) return;
     const stateChanged = status.state !== task.state;
     const healthChanged = status.healthy !== undefined && status.healthy !== task.mesosHealthy;
     if (!stateChanged && !healthChanged && status.message === task.message) return;
@@ -248,7 +250,7 @@ export class Scheduler implements SchedulerHandler {
       } else {
         this.state.removeTask(task);
         // its reservation is cleaned up from the next offer that carries it
-        if (task.reservation) this.reviveNow();
+        if (task.reservation) this.reviveForCleanup();
       }
     } else {
       if (app && ['TASK_STAGING', 'TASK_STARTING', 'TASK_RUNNING'].includes(status.state)) this.advanceDelay(app);
@@ -304,8 +306,20 @@ export class Scheduler implements SchedulerHandler {
   /** Forgets a resident instance between tasks; the next offer with its resources destroys and unreserves them. */
   private expunge(task: TaskRecord): void {
     this.state.removeTask(task);
-    this.reviveNow();
+    this.reviveForCleanup();
     this.scheduleReconcile();
+  }
+
+  /**
+   * OffersWantedForReconciliation: a forgotten resident instance's resources
+   * come back only in offers, which declined ones hold back: revive, whether
+   * or not anything waits to launch.
+   */
+  private reviveForCleanup(): void {
+    if (!this.client?.subscribed) return;
+    this.lastRevive = Date.now();
+    this.metrics.revives.inc();
+    void this.client.call('REVIVE');
   }
 
   killUnhealthy(task: TaskRecord): void {

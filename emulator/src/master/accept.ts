@@ -9,7 +9,7 @@ import { applyOnAgent, operationOf, volumesInUse } from './agent-resources.js';
 import type { Allocator } from './allocator.js';
 import type { Books } from './books.js';
 import { frameworkRoles, fwCount, hasCapability, OPERATION_TYPES, partitionAware, send } from './framework.js';
-import { describeAgent, describeFramework, glog, resourcesText } from './log.js';
+import { describeAgent, describeFramework, glog } from './log.js';
 import { operationFormatError, validateCreate, validateDestroy, validateReserve, validateUnreserve } from './operation-validation.js';
 import { masterStatus } from './status.js';
 import { idValue, isTerminal, type Agent, type Framework, type Pb, type Task } from './types.js';
@@ -204,7 +204,7 @@ function validateTask(t: Pb, fw: Framework, agent: Agent, available: ResList, ro
   if (hasCommand === hasExecutor) return 'Task should have at least one (but not both) of CommandInfo or ExecutorInfo present';
   const need = L.add(L.upgrade(resources), hasExecutor ? L.upgrade(t.executor.resources ?? []) : []);
   if (!L.contains(available, need)) {
-    return `Total resources ${resourcesText(need, role)} required by task and its executor is more than available ${resourcesText(available, role)}`;
+    return `Total resources ${L.text(need, role)} required by task and its executor is more than available ${L.text(available, role)}`;
   }
   return undefined;
 }
@@ -220,7 +220,7 @@ function launch(books: Books, fw: Framework, agent: Agent, t: Pb, res: ResList, 
   agent.tasks.set(`${fw.id}/${taskId}`, task);
   books.taskAdded(task);
   glog('master.cpp:5415').info(
-    `Launching task ${taskId} of framework ${describeFramework(fw)} with resources ${resourcesText(res, role)} on agent ${describeAgent(agent)} on  new executor`,
+    `Launching task ${taskId} of framework ${describeFramework(fw)} with resources ${L.text(res, role)} on agent ${describeAgent(agent)} on  new executor`,
   );
   void books.toAgent(agent, '/mesos-up/launch', { framework_id: fw.id, framework_info: fw.info, task: t }).then((ok) => {
     if (ok || isTerminal(task.state) || task.statuses.length > 0) return;

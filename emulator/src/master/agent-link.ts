@@ -7,7 +7,7 @@ import type { Allocator } from './allocator.js';
 import type { Books } from './books.js';
 import { MESOS_VERSION, type MasterConfig } from './config.js';
 import { frameworkRoles, newFramework, partitionAware, send } from './framework.js';
-import { describeAgent, describeFramework, glog, resourcesText } from './log.js';
+import { describeAgent, describeFramework, glog } from './log.js';
 import { admitAgent, markAgentGone, markAgentReachable, markAgentUnreachable, updateAgent, type Registrar } from './registrar.js';
 import { agentStatusJson, masterStatus } from './status.js';
 import { idValue, isTerminal, now, type Agent, type AgentInfo, type Pb, type Task } from './types.js';
@@ -66,11 +66,12 @@ export class AgentLink {
       checkpointed: L.upgrade(Array.isArray(body?.checkpointed_resources) ? body.checkpointed_resources : []),
       total: [] as L.ResList,
     };
-    // An agent this master already has gets the master's set back, as 1.7.1 re-sends
-    // CheckpointResourcesMessage on re-registration: an operation applied while the
-    // agent was away (restarting) is not undone by what the agent still had.
+    // An agent this master already has keeps the master's set of reservations
+    // and volumes (taken again after the registry write below, so an operation
+    // applied meanwhile stays): one applied while the agent was away is not
+    // undone by what the agent still had, and the agent is sent the set.
+    const reported = fields.checkpointed;
     const known = requested ? books.agents.get(requested) : undefined;
-    const resend = known !== undefined && !L.same(known.checkpointed, fields.checkpointed);
     if (known) fields.checkpointed = known.checkpointed;
     const total = L.applyCheckpointed(fields.resources, fields.checkpointed);
     if (typeof total === 'string') {
@@ -102,6 +103,8 @@ export class AgentLink {
       const t = now();
       const existing = books.agents.get(requested);
       if (existing) {
+        const totalNow = L.applyCheckpointed(fields.resources, existing.checkpointed);
+        Object.assign(fields, { checkpointed: existing.checkpointed, total: typeof totalNow === 'string' ? existing.total : totalNow });
         agent = Object.assign(existing, fields, { reregisteredTime: t, active: true, lastPing: Date.now() });
       } else {
         books.recoveredAgents.delete(requested);
@@ -110,7 +113,7 @@ export class AgentLink {
         books.agents.set(requested, agent);
         books.agentAdded(agent);
       }
-      glog('master.cpp:7503').info(`Re-registered agent ${describeAgent(agent)} with ${resourcesText(agent.total)}`);
+      glog('master.cpp:7503').info(`Re-registered agent ${describeAgent(agent)} with ${L.text(agent.total)}`);
     } else {
       books.count('master/messages_register_slave');
       const id = books.newAgentId();
@@ -119,10 +122,10 @@ export class AgentLink {
       agent = { id, ...fields, registeredTime: now(), active: true, lastPing: Date.now(), tasks: new Map(), offers: new Set() };
       books.agents.set(id, agent);
       books.agentAdded(agent);
-      glog('master.cpp:6926').info(`Registered agent ${describeAgent(agent)} with ${resourcesText(agent.total)}`);
+      glog('master.cpp:6926').info(`Registered agent ${describeAgent(agent)} with ${L.text(agent.total)}`);
     }
     books.maintenance.agentAdded(agent);
-    if (resend) void books.toAgent(agent, '/mesos-up/checkpoint-resources', { resources: L.format(agent.checkpointed, 'post') });
+    if (!L.same(agent.checkpointed, reported)) void books.toAgent(agent, '/mesos-up/checkpoint-resources', { resources: L.format(agent.checkpointed, 'post') });
     this.adoptTasks(agent, Array.isArray(body?.tasks) ? body.tasks : [], Array.isArray(body?.frameworks) ? body.frameworks : []);
     this.allocator.allocateSoon();
     return { agent_id: agent.id, master_id: this.masterId };

@@ -1,9 +1,11 @@
 // What an agent holds changes by operations (RESERVE, UNRESERVE, CREATE,
 // DESTROY) from a scheduler's ACCEPT or from an operator: the master applies
-// them to its books at once (Slave::apply) and sends the agent the whole set
-// of dynamic reservations and persistent volumes to keep (as 1.7.1's
-// CheckpointResourcesMessage does), so it can make and remove volume
-// directories and report them when it registers with the next leader.
+// them to its books at once (Slave::apply). A 1.7.1 master sends the agent the
+// operation (ApplyOperationMessage, to agents with RESOURCE_PROVIDER) and the
+// agent checkpoints its whole resulting set; here the master sends that set
+// (the shape of CheckpointResourcesMessage), in order with its other calls to
+// the agent, which makes and removes volume directories and reports the set
+// when it registers with the next leader.
 import * as L from '../common/resource-list.js';
 import type { ResList } from '../common/resource-list.js';
 import type { Books } from './books.js';

@@ -7,13 +7,12 @@ import * as R from '../common/resources.js';
 import type { ResList } from '../common/resource-list.js';
 import { MAX_TIMER_MS, type Books } from './books.js';
 import type { MasterConfig } from './config.js';
-import { frameworkRoles, fwCount, hasCapability, send } from './framework.js';
+import { frameworkRoles, fwCount, hasCapability, refuseSeconds, send } from './framework.js';
 import { describeFramework, glog } from './log.js';
 import { unsatisfiedQuotaRoles } from './quota.js';
 import { offerV1 } from './v1-model.js';
 import type { Filter, Framework, Offer, Pb } from './types.js';
 
-const DEFAULT_REFUSE_SECONDS = 5;
 
 export class Allocator {
   /** allocations run only while this master leads */
@@ -37,9 +36,7 @@ export class Allocator {
 
   /** A refusal filter: the framework is not offered these resources of the agent until it expires (Filters.refuse_seconds). */
   addFilter(fw: Framework, agentId: string, resources: ResList, filters: Pb): void {
-    let refuse = typeof filters?.refuse_seconds === 'number' ? filters.refuse_seconds : DEFAULT_REFUSE_SECONDS;
-    if (refuse < 0) refuse = DEFAULT_REFUSE_SECONDS;
-    refuse = Math.min(refuse, 365 * 86_400);
+    const refuse = refuseSeconds(filters);
     if (refuse === 0 || L.isEmpty(resources)) return;
     fw.filters.push({ agentId, resources, expires: Date.now() + refuse * 1000 });
   }

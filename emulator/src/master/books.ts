@@ -7,7 +7,7 @@ import type { ResList } from '../common/resource-list.js';
 import { postToAgent, type AgentCall } from './agent-calls.js';
 import type { MasterConfig } from './config.js';
 import { fwCount, send } from './framework.js';
-import { glog, resourcesText } from './log.js';
+import { glog } from './log.js';
 import { Maintenance } from './maintenance.js';
 import { masterStatus } from './status.js';
 import type { QuotaInfo } from './quota.js';
@@ -181,7 +181,7 @@ export class Books {
     this.agents.get(task.agentId)?.tasks.delete(`${task.frameworkId}/${task.id}`);
     if (!fw) return;
     fw.tasks.delete(task.id);
-    glog('master.cpp:11095').info(`Removing task ${task.id} with resources ${resourcesText(task.resources, task.role)} of framework ${fw.id} on agent ${task.agentId}`);
+    glog('master.cpp:11095').info(`Removing task ${task.id} with resources ${L.text(task.resources, task.role)} of framework ${fw.id} on agent ${task.agentId}`);
     if (unreachable) {
       fw.unreachableTasks.set(task.id, task);
       while (fw.unreachableTasks.size > this.cfg.maxUnreachableTasksPerFramework) fw.unreachableTasks.delete(fw.unreachableTasks.keys().next().value!);

@@ -80,3 +80,9 @@ export function closeStream(stream: EventStream): void {
   stream.closed = true;
   stream.res.end();
 }
+
+/** Filters.refuse_seconds as the allocator reads it: 5 by default or when negative, at most a year. */
+export function refuseSeconds(filters: Pb): number {
+  const given = typeof filters?.refuse_seconds === 'number' ? filters.refuse_seconds : 5;
+  return Math.min(given < 0 ? 5 : given, 365 * 86_400);
+}

@@ -1,8 +1,7 @@
 // How the master logs: loggers named after the Mesos source line that logs the
-// same event, and the forms Mesos prints resources, frameworks and agents in
-// (validation errors reuse the resources form, so it is user-visible too).
+// same event, and the forms Mesos prints frameworks and agents in (resources:
+// resource-list.ts' text).
 import { makeLogger } from '../common/log.js';
-import { text, type ResList } from '../common/resource-list.js';
 import type { Agent, Framework } from './types.js';
 
 const loggers = new Map<string, ReturnType<typeof makeLogger>>();
@@ -10,11 +9,6 @@ export function glog(where: string): ReturnType<typeof makeLogger> {
   let l = loggers.get(where);
   if (!l) loggers.set(where, (l = makeLogger(where)));
   return l;
-}
-
-/** `cpus(allocated: *):0.5; mem(allocated: *):64` as stringify(Resources) prints them in validation errors. */
-export function resourcesText(res: ResList, role?: string): string {
-  return text(res, role);
 }
 
 /** `<id> (<name>)`, as `operator<<(ostream&, const Framework&)` prints a framework. */

@@ -19,6 +19,14 @@ type Answer = { status: 200 } | { status: 400; message: string };
 
 const DOWN_MESSAGE = "Operator initiated 'Machine DOWN'";
 
+/** One maintenance change at a time: each reads the machines the previous one left (the master's actor runs them in turn). */
+let queue: Promise<unknown> = Promise.resolve();
+function inTurn<T>(fn: () => Promise<T>): Promise<T> {
+  const next = queue.then(fn, fn);
+  queue = next.catch(() => undefined);
+  return next;
+}
+
 /** validation::machine */
 function machineError(id: MachineId): string | undefined {
   if (!id.hostname && !id.ip) return "Both 'hostname' and 'ip' for a machine are empty";
@@ -63,7 +71,11 @@ function machinesError(ids: MachineId[]): string | undefined {
  * again, scheduled ones keep their mode with the new unavailability; every
  * registered agent's offers and inverse offers are rescinded, as 1.7.1 does.
  */
-export async function updateSchedule(master: Master, schedule: Pb): Promise<Answer> {
+export function updateSchedule(master: Master, schedule: Pb): Promise<Answer> {
+  return inTurn(() => applySchedule(master, schedule));
+}
+
+async function applySchedule(master: Master, schedule: Pb): Promise<Answer> {
   const err = scheduleError(master, schedule);
   if (err) return { status: 400, message: err };
   const m = master.books.maintenance;
@@ -84,7 +96,11 @@ export async function updateSchedule(master: Master, schedule: Pb): Promise<Answ
 }
 
 /** START_MAINTENANCE: draining machines go DOWN; their agents are told to shut down and removed, their tasks lost. */
-export async function startMaintenance(master: Master, ids: MachineId[]): Promise<Answer> {
+export function startMaintenance(master: Master, ids: MachineId[]): Promise<Answer> {
+  return inTurn(() => machinesDown(master, ids));
+}
+
+async function machinesDown(master: Master, ids: MachineId[]): Promise<Answer> {
   const m = master.books.maintenance;
   const err = machinesError(ids) ?? checkModes(master, ids, 'DRAINING', 'is not in DRAINING mode and cannot be brought down');
   if (err) return { status: 400, message: err };
@@ -103,7 +119,11 @@ export async function startMaintenance(master: Master, ids: MachineId[]): Promis
 }
 
 /** STOP_MAINTENANCE: down machines are up again and leave the schedule; their agents may register again. */
-export async function stopMaintenance(master: Master, ids: MachineId[]): Promise<Answer> {
+export function stopMaintenance(master: Master, ids: MachineId[]): Promise<Answer> {
+  return inTurn(() => machinesUp(master, ids));
+}
+
+async function machinesUp(master: Master, ids: MachineId[]): Promise<Answer> {
   const m = master.books.maintenance;
   const err = machinesError(ids) ?? checkModes(master, ids, 'DOWN', 'is not in DOWN mode and cannot be brought up');
   if (err) return { status: 400, message: err };

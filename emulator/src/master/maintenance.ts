@@ -6,7 +6,7 @@
 // offers until they answer; a machine brought down loses its agents, which may
 // not come back until it is brought up again. Kept in the registry.
 import type { Books } from './books.js';
-import { send } from './framework.js';
+import { refuseSeconds, send } from './framework.js';
 import { describeFramework, glog } from './log.js';
 import { idValue, isTerminal, now, type Agent, type Framework, type Pb } from './types.js';
 
@@ -52,7 +52,6 @@ export const machineText = (id: MachineId): string => JSON.stringify({ ...(id.ho
 /** The machine an agent runs on: SlaveInfo.hostname and the address of its pid. */
 export const machineOf = (a: { hostname: string; ip: string }): MachineId => ({ hostname: a.hostname, ip: a.ip });
 
-const DEFAULT_REFUSE_SECONDS = 5;
 
 export class Maintenance {
   /** the schedule as maintenance.Schedule (v1 JSON) */
@@ -107,10 +106,10 @@ export class Maintenance {
     else this.agents.delete(agent.id);
   }
 
-  /** An agent registered or re-registered: the allocator learns its machine's unavailability. */
+  /** An agent registered or re-registered: the allocator learns its machine's unavailability (a known agent keeps its answers and inverse offers). */
   agentAdded(agent: Agent): void {
     const unavailability = this.unavailabilityOf(agent);
-    if (unavailability) this.agents.set(agent.id, { unavailability, statuses: new Map(), outstanding: new Set(), filters: new Map() });
+    if (unavailability && !this.agents.has(agent.id)) this.agents.set(agent.id, { unavailability, statuses: new Map(), outstanding: new Set(), filters: new Map() });
   }
 
   /** An agent left the books (removed, unreachable, gone) or was deactivated: its inverse offers are rescinded. */
@@ -219,9 +218,7 @@ export class Maintenance {
       if (m) {
         m.outstanding.delete(io.frameworkId);
         m.statuses.set(io.frameworkId, { status: kind, framework_id: { value: io.frameworkId }, timestamp: { nanoseconds: Math.round(now() * 1e9) } });
-        let refuse = typeof body?.filters?.refuse_seconds === 'number' ? body.filters.refuse_seconds : DEFAULT_REFUSE_SECONDS;
-        if (refuse < 0) refuse = DEFAULT_REFUSE_SECONDS;
-        refuse = Math.min(refuse, 365 * 86_400);
+        const refuse = refuseSeconds(body?.filters);
         if (refuse > 0) m.filters.set(io.frameworkId, Date.now() + refuse * 1000);
       }
       clearTimeout(io.timer);

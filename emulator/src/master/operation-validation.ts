@@ -269,7 +269,8 @@ export function validateDestroy(list: Pb[], checkpointed: ResList, inUse: ResLis
   return undefined;
 }
 
-const FIELD: Record<string, [string, string]> = {
+/** Each operation type: how its errors name it, and its field. */
+export const OPERATION_FIELD: Record<string, [string, string]> = {
   RESERVE: ['A RESERVE offer operation', 'reserve'],
   UNRESERVE: ['An UNRESERVE offer operation', 'unreserve'],
   CREATE: ['A CREATE offer operation', 'create'],
@@ -280,7 +281,7 @@ const FIELD: Record<string, [string, string]> = {
 
 /** validateAndUpgradeResources(Offer::Operation*): the operation's field is set and each resource it names is valid. */
 export function operationFormatError(op: Pb, resources: Pb[]): string | undefined {
-  const field = FIELD[op?.type];
+  const field = OPERATION_FIELD[op?.type];
   if (field && (op[field[1]] === undefined || op[field[1]] === null)) return `${field[0]} must have the Offer.Operation.${field[1]} field set.`;
   return resourcesInvalid(resources);
 }

@@ -4,7 +4,6 @@
 // from the same books /master/state reads. Calls this emulator does not carry
 // out answer 501 with no body, as a 1.7.1 master answers a call it does not
 // know (README: "v1 operator API").
-import type http from 'node:http';
 import { sendFilesError } from '../common/files.js';
 import { listFilesResponse, readFileResponse } from '../common/proto/files-calls.js';
 import { sendEmpty, sendMethodNotAllowed, sendText, type Request } from '../common/http.js';

@@ -11,12 +11,10 @@ import { parseJson } from '../common/proto/stout-json.js';
 import { operateOnAgent, operationOf, volumesInUse } from './agent-resources.js';
 import { describeAgent } from './log.js';
 import type { Master } from './master.js';
-import { operationFormatError, validateCreate, validateDestroy, validateReserve, validateUnreserve } from './operation-validation.js';
+import { OPERATION_FIELD, operationFormatError, validateCreate, validateDestroy, validateReserve, validateUnreserve } from './operation-validation.js';
 import type { Pb } from './types.js';
 
 export type OperationType = 'RESERVE' | 'UNRESERVE' | 'CREATE' | 'DESTROY';
-
-const FIELD: Record<OperationType, string> = { RESERVE: 'reserve', UNRESERVE: 'unreserve', CREATE: 'create', DESTROY: 'destroy' };
 
 /** One operator operation on a registered agent: 202, or 400/409 with the master's text. */
 export function operate(master: Master, type: OperationType, agentId: string, resources: Pb[]): { status: 202 } | { status: 400 | 409; message: string } {
@@ -24,7 +22,7 @@ export function operate(master: Master, type: OperationType, agentId: string, re
   const agent = books.agents.get(agentId);
   if (!agent) return { status: 400, message: 'No agent found with specified ID' };
   const key = type === 'CREATE' || type === 'DESTROY' ? 'volumes' : 'resources';
-  const format = operationFormatError({ type, [FIELD[type]]: { [key]: resources } }, resources);
+  const format = operationFormatError({ type, [OPERATION_FIELD[type]![1]]: { [key]: resources } }, resources);
   if (format) return { status: 400, message: format };
   const error =
     type === 'RESERVE' ? validateReserve(resources, {})
@@ -52,8 +50,6 @@ const CALLS: Record<string, [OperationType, string, string]> = {
   CREATE_VOLUMES: ['CREATE', 'create_volumes', 'volumes'],
   DESTROY_VOLUMES: ['DESTROY', 'destroy_volumes', 'volumes'],
 };
-
-export const OPERATION_CALLS = Object.keys(CALLS);
 
 /** The v1 call form: `{type, reserve_resources: {agent_id, resources}}` and the like. */
 export function operateCall(master: Master, call: Pb): { status: 202 } | { status: 400 | 409; message: string } {

@@ -2,7 +2,6 @@
 // checks of src/master/http.cpp, the v1 scheduler API, and the agent side of
 // the internal protocol (emulator/PROTOCOL.md).
 import { randomUUID } from 'node:crypto';
-import type http from 'node:http';
 import { Router, sendEmpty, sendJson, sendJsonOk, sendMethodNotAllowed, sendText, type Request } from '../common/http.js';
 import { flagsObject } from './config.js';
 import {

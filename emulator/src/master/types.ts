@@ -70,7 +70,7 @@ export interface Agent {
   resources: ResList;
   /** the agent's resources with its dynamic reservations and volumes applied */
   total: ResList;
-  /** the dynamic reservations and persistent volumes the agent keeps (CheckpointResourcesMessage) */
+  /** the dynamic reservations and persistent volumes the agent keeps (Slave::checkpointedResources) */
   checkpointed: ResList;
   registeredTime: number;
   reregisteredTime?: number;

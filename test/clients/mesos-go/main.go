@@ -4,7 +4,8 @@
 // framework on /api/v1/scheduler that launches, watches, kills a task and
 // tears itself down; with protobuf, an operator reserves resources and makes
 // a persistent volume that two tasks of the framework share, one after the
-// other, and the framework destroys and unreserves them. Both in the codec
+// other, and the framework destroys and unreserves them; and the maintenance
+// calls schedule the agent's machine, see it draining and clear the schedule. Both in the codec
 // given (protobuf, the library's default, or json). Each step prints one JSON
 // line; a failure exits 1.
 //
@@ -35,6 +36,7 @@ import (
 	"github.com/mesos/mesos-go/api/v1/lib/httpcli/httpagent"
 	"github.com/mesos/mesos-go/api/v1/lib/httpcli/httpmaster"
 	"github.com/mesos/mesos-go/api/v1/lib/httpcli/httpsched"
+	"github.com/mesos/mesos-go/api/v1/lib/maintenance"
 	"github.com/mesos/mesos-go/api/v1/lib/master"
 	mcalls "github.com/mesos/mesos-go/api/v1/lib/master/calls"
 	"github.com/mesos/mesos-go/api/v1/lib/scheduler"
@@ -340,6 +342,45 @@ func main() {
 	stream.Close()
 	report("operator events", ours)
 	report("operator events of a Marathon task", marathon)
+	maintenanceCalls(call, act)
+}
+
+// The maintenance calls: the agent's machine (its hostname and the address of
+// its pid) scheduled, seen draining, then the schedule emptied again.
+func maintenanceCalls(call func(string, *master.Call) *master.Response, act func(string, *master.Call)) {
+	agents := call("GET_AGENTS", mcalls.GetAgents()).GetGetAgents().GetAgents()
+	if len(agents) == 0 {
+		fail("maintenance", fmt.Errorf("no agent"))
+	}
+	ai := agents[0].GetAgentInfo()
+	host := ai.GetHostname()
+	pid := agents[0].GetPID()
+	ip := pid[strings.Index(pid, "@")+1 : strings.LastIndex(pid, ":")]
+	start := (time.Now().Unix() + 3600) * int64(time.Second)
+	window := maintenance.Window{
+		MachineIDs:     []mesos.MachineID{{Hostname: &host, IP: &ip}},
+		Unavailability: mesos.Unavailability{Start: mesos.TimeInfo{Nanoseconds: start}, Duration: &mesos.DurationInfo{Nanoseconds: int64(time.Hour)}},
+	}
+	act("UPDATE_MAINTENANCE_SCHEDULE", mcalls.UpdateMaintenanceSchedule(maintenance.Schedule{Windows: []maintenance.Window{window}}))
+	schedule := call("GET_MAINTENANCE_SCHEDULE", mcalls.GetMaintenanceSchedule()).GetGetMaintenanceSchedule().GetSchedule()
+	scheduled := []string{}
+	for _, w := range schedule.GetWindows() {
+		for i := range w.MachineIDs {
+			m := &w.MachineIDs[i]
+			scheduled = append(scheduled, fmt.Sprintf("%s %s start+%ds", m.GetHostname(), m.GetIP(), (w.Unavailability.Start.Nanoseconds-start)/int64(time.Second)))
+		}
+	}
+	report("GET_MAINTENANCE_SCHEDULE", scheduled)
+	draining := []string{}
+	status := call("GET_MAINTENANCE_STATUS", mcalls.GetMaintenanceStatus()).GetGetMaintenanceStatus().GetStatus()
+	for _, d := range status.GetDrainingMachines() {
+		id := d.GetID()
+		draining = append(draining, fmt.Sprintf("%s %s", id.GetHostname(), id.GetIP()))
+	}
+	report("GET_MAINTENANCE_STATUS draining", map[string]interface{}{"machines": draining, "agent": host + " " + ip})
+	act("UPDATE_MAINTENANCE_SCHEDULE empty", mcalls.UpdateMaintenanceSchedule(maintenance.Schedule{}))
+	after := call("GET_MAINTENANCE_STATUS", mcalls.GetMaintenanceStatus()).GetGetMaintenanceStatus().GetStatus()
+	report("GET_MAINTENANCE_STATUS after", len(after.GetDrainingMachines()))
 }
 
 func proto(s string) *string { return &s }

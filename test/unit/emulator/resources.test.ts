@@ -29,6 +29,13 @@ describe("an agent's --resources and --default_role", () => {
     expect(L.stateJson(L.byReservationRole(r).get('slave_public')!)).toEqual({ disk: 10000, mem: 2048, gpus: 0, cpus: 2, ports: '[8000-8100]' });
   });
 
+  it('refuses what the command line may not give, with the texts of validateCommandLineResources', () => {
+    expect(() => parseAgentResources('[{"name":"cpus","type":"SCALAR","scalar":{"value":1},"role":"r","reservation":{"principal":"p"}}]', detected)).toThrow(
+      'Failed to determine agent resources: Dynamic reservations cannot be specified at the command line; do not include a reservation with DYNAMIC type in the resources JSON',
+    );
+    expect(() => parseAgentResources('cpus(foo bar):1', detected)).toThrow("Failed to determine agent resources: Role component 'foo bar' is invalid because it contains backspace or whitespace");
+  });
+
   it('names the bad token as Mesos does', () => {
     expect(() => parseAgentResources('cpus:2;mem', detected)).toThrow("Bad value for resources, missing or extra ':' in mem");
     expect(() => parseAgentResources('cpus(role:2', detected)).toThrow('Bad value for resources, mismatched parentheses in cpus(role:2');
@@ -66,6 +73,21 @@ describe('resource arithmetic', () => {
     expect(L.apply(total, { type: 'UNRESERVE', resources: [cpus(1, [dyn('r', 'p')])] }, 'r')).toBe(
       'cpus(allocated: r):4; disk(allocated: r):100 does not contain cpus(allocated: r)(reservations: [(DYNAMIC,r,p)]):1',
     );
+  });
+
+  it('takes empty reservation labels, as protobuf marshalers write them, for none', () => {
+    const withEmpty = L.upgrade([{ name: 'cpus', type: 'SCALAR', scalar: { value: 1 }, role: 'r', reservation: { principal: 'p', labels: {} } }]);
+    expect(L.same(withEmpty, [cpus(1, [dyn('r', 'p')])])).toBe(true);
+    expect(L.text([{ ...cpus(1), reservations: [{ type: 'DYNAMIC', role: 'r', labels: {} as { labels: [] } }] }])).toBe('cpus(reservations: [(DYNAMIC,r,{})]):1');
+  });
+
+  it('keeps refined reservations and shared volumes on an agent (a static base stays, sharing goes)', () => {
+    const refined = cpus(1, [{ type: 'STATIC', role: 'a' }, dyn('a/b')]);
+    expect(L.quantities(L.applyCheckpointed([cpus(2, [{ type: 'STATIC', role: 'a' }])], [refined]) as L.ResList).cpus).toBe(2);
+    const shared = { ...disk(10, [dyn('r')], { id: 'v', path: 'd' }), shared: {} };
+    const created = L.apply([disk(100, [dyn('r')])], { type: 'CREATE', volumes: [shared] });
+    expect(typeof created).not.toBe('string');
+    expect(L.quantities(L.applyCheckpointed([disk(100)], [disk(90, [dyn('r')]), shared]) as L.ResList).disk).toBe(100);
   });
 
   it("an agent's total is its own resources with the kept reservations swapped in, or why they no longer fit", () => {

@@ -1,7 +1,7 @@
 // /v2/apps: list, create, show, replace/patch, delete, restart, versions
 // (AppsResource, AppVersionsResource).
 import type { Router, Request } from '../../common/http.js';
-import { appToRaw, defaultRawApp, mergeUpdate, normalizeApp, parseBody, readApp, readAppList, readAppUpdate, validateUpdate } from '../app/normalize.js';
+import { appToRaw, defaultRawApp, mergeUpdate, normalizeApp, parseBody, readApp, readAppList, readAppUpdate, validateResidentUpdate, validateUpdate } from '../app/normalize.js';
 import { appJson } from '../app/serialize.js';
 import type { App } from '../app/types.js';
 import { resolveEmbed, type Marathon } from '../core.js';
@@ -225,6 +225,7 @@ function buildUpdated(m: Marathon, current: App | undefined, id: string, update:
   const merged = mergeUpdate(base, update);
   merged.id = id;
   const app = normalizeApp(merged, { features: m.config.features });
+  if (current) validateResidentUpdate(current, app);
   if (current) return { ...app, version: current.version, versionInfo: current.versionInfo };
   return { ...app, version };
 }
