@@ -13,7 +13,7 @@ import type { AgentConfig } from './config.js';
 import { DockerExecutor, type DockerSupport } from './docker-executor.js';
 import { CommandExecutor, type ExecutorContext, type ExecutorUpdate, type TaskExecutor } from './executor.js';
 import { createSandbox, executorRunPath, lookupUser, type UserInfo } from './sandbox.js';
-import { isTerminal, type FrameworkInfo, type Label, type TaskInfo, type TaskState, type TaskStatus } from './types.js';
+import { isTerminal, type ExecutorInfo, type FrameworkInfo, type Label, type TaskInfo, type TaskState, type TaskStatus } from './types.js';
 import { nowSecs, sleep, statusUuid } from './util.js';
 import { agentMetrics, agentState } from './state-json.js';
 
@@ -48,6 +48,22 @@ export interface ExecutorRecord {
   task: TaskRecord;
   runner?: TaskExecutor;
   phase: ExecutorPhase;
+  /** a task of a task group: it runs in a nested container of this default executor */
+  group?: TaskGroupExecutor;
+  /** the tasks launched with it in one LAUNCH_GROUP (a failed or killed one takes the others down) */
+  siblings?: string[];
+}
+
+/** A default executor (ExecutorInfo type DEFAULT) running task groups; its tasks are nested containers. */
+export interface TaskGroupExecutor {
+  id: string;
+  info: ExecutorInfo;
+  /** the executor's (top-level) container */
+  containerId: string;
+  /** the executor's sandbox; each task's is `containers/<nested container>` in it, linked from `tasks/<task id>` */
+  directory: string;
+  /** the executor's own resources */
+  resources: ResList;
 }
 
 export interface FrameworkRecord {
@@ -172,7 +188,7 @@ export class Agent {
 
   // ---- launching, killing ---------------------------------------------------
 
-  launch(frameworkId: string, info: FrameworkInfo, task: TaskInfo): void {
+  launch(frameworkId: string, info: FrameworkInfo, task: TaskInfo, group?: TaskGroupExecutor, siblings?: string[]): void {
     const taskId = task.task_id.value;
     if (this.shuttingDown) {
       log.warn(`Ignoring run task ${taskId} of framework ${frameworkId} because the agent is terminating`);
@@ -188,7 +204,7 @@ export class Agent {
       fw.info = { ...info, id: { value: frameworkId } };
     }
     // Command executors are named after their task: a second launch is a retransmission.
-    if (fw.executors.has(taskId)) {
+    if (fw.executors.has(taskId) || (!group && task.executor?.type === 'DEFAULT')) {
       log.warn(`Ignoring run task ${taskId} of framework ${frameworkId}: the task is already running`);
       return;
     }
@@ -196,19 +212,21 @@ export class Agent {
 
     const containerId = randomUUID();
     const agentId = this.agentId || task.agent_id?.value || '';
-    const directory = executorRunPath(this.cfg.workDir!, agentId, frameworkId, taskId, containerId);
+    // a task of a group runs in a nested container, its sandbox inside the executor's
+    const directory = group ? path.join(group.directory, 'containers', containerId) : executorRunPath(this.cfg.workDir!, agentId, frameworkId, taskId, containerId);
     const role = taskRole(task, fw.info);
     const exec: ExecutorRecord = {
       id: taskId,
-      name: executorName(task),
-      source: taskId,
+      name: group ? group.info.name ?? '' : executorName(task),
+      source: group ? group.info.source ?? '' : taskId,
       containerId,
       directory,
-      resources: L.add(L.upgrade(task.resources ?? []), EXECUTOR_OVERHEAD),
+      resources: group ? L.upgrade(task.resources ?? []) : L.add(L.upgrade(task.resources ?? []), EXECUTOR_OVERHEAD),
       role,
-      labels: task.labels?.labels,
+      labels: group ? group.info.labels?.labels : task.labels?.labels,
       task: { frameworkId, info: task, state: 'TASK_STAGING', statuses: [] },
       phase: 'registering',
+      ...(group ? { group, siblings } : {}),
     };
     fw.executors.set(taskId, exec);
 
@@ -232,15 +250,25 @@ export class Agent {
         `Failed to create executor directory '${directory}': ${(err as Error).message}`);
       return;
     }
-    this.attached.set(directory, directory);
-    this.attached.set(`/frameworks/${frameworkId}/executors/${taskId}/runs/latest`, directory);
-    log.info(`Launching container ${containerId} for executor '${taskId}' of framework ${frameworkId} in work directory '${directory}'`);
+    if (group) {
+      try {
+        fs.mkdirSync(path.join(group.directory, 'tasks'), { recursive: true });
+        fs.symlinkSync(directory, path.join(group.directory, 'tasks', taskId));
+      } catch (err) {
+        log.warn(`Failed to link the sandbox of task '${taskId}': ${(err as Error).message}`);
+      }
+      log.info(`Launching nested container ${containerId} for task '${taskId}' of executor '${group.id}' of framework ${frameworkId}`);
+    } else {
+      this.attached.set(directory, directory);
+      this.attached.set(`/frameworks/${frameworkId}/executors/${taskId}/runs/latest`, directory);
+      log.info(`Launching container ${containerId} for executor '${taskId}' of framework ${frameworkId} in work directory '${directory}'`);
+    }
 
     const ctx: ExecutorContext = {
       frameworkId,
       framework: fw.info,
       task,
-      executorId: taskId,
+      executorId: group?.id ?? taskId,
       containerId,
       directory,
       agentId,
@@ -250,6 +278,7 @@ export class Agent {
       user,
       emit: (u) => this.update(fw!, exec, u),
       log: (m) => log.info(m),
+      ...(group ? { nested: { containerIp: this.cfg.ip, parentDirectory: group.directory } } : {}),
     };
 
     const containerizers = this.cfg.containerizers;
@@ -257,7 +286,7 @@ export class Agent {
     const mesosImage = type === 'MESOS' && task.container?.mesos?.image;
     let runner: TaskExecutor | undefined;
     let failure: string | undefined;
-    if (task.executor) {
+    if (task.executor && !group) {
       failure = 'Abnormal executor termination: custom executors are not supported by this agent';
     } else if (type === 'DOCKER') {
       if (containerizers.includes('docker') && this.docker) runner = new DockerExecutor(ctx, this.docker);
@@ -295,9 +324,61 @@ export class Agent {
         return;
       }
     }
+    // SANDBOX_PATH volumes of a nested container: a directory of the executor's
+    // sandbox (the pod's ephemeral volumes), linked into the task's (the
+    // volume/sandbox_path isolator without bind mounts); Docker binds them.
+    if (group && runner instanceof CommandExecutor) {
+      for (const v of task.container?.volumes ?? []) {
+        const sp = v.source?.type === 'SANDBOX_PATH' ? v.source.sandbox_path : undefined;
+        if (!sp || path.isAbsolute(v.container_path)) continue;
+        const source = path.join(sp.type === 'PARENT' ? group.directory : directory, sp.path);
+        try {
+          fs.mkdirSync(source, { recursive: true });
+          fs.mkdirSync(path.dirname(path.join(directory, v.container_path)), { recursive: true });
+          fs.symlinkSync(source, path.join(directory, v.container_path));
+        } catch (err) {
+          this.failWithoutExecutor(fw, exec, 'TASK_FAILED', 'REASON_CONTAINER_LAUNCH_FAILED', `Failed to launch container: Failed to mount SANDBOX_PATH volume '${v.container_path}': ${(err as Error).message}`);
+          return;
+        }
+      }
+    }
     exec.runner = runner;
     void runner.done.then(() => this.executorTerminated(fw!, exec));
     void runner.run();
+  }
+
+  /**
+   * runTaskGroup: the tasks of a LAUNCH_GROUP under a default executor (a
+   * new one, or the one already running with that id), each in a nested
+   * container, as mesos-default-executor launches them.
+   */
+  launchGroup(frameworkId: string, info: FrameworkInfo, executor: ExecutorInfo, tasks: TaskInfo[]): void {
+    if (!tasks.length) {
+      log.warn(`Ignoring run task group of framework ${frameworkId} because it has no tasks`);
+      return;
+    }
+    const executorId = executor.executor_id.value;
+    if (executor.type !== 'DEFAULT') {
+      for (const t of tasks) this.launch(frameworkId, info, t);
+      return;
+    }
+    const live = this.frameworks.get(frameworkId);
+    let group = live ? [...live.executors.values()].find((e) => e.group?.id === executorId && !isTerminal(e.task.state))?.group : undefined;
+    if (!group) {
+      const containerId = randomUUID();
+      const directory = executorRunPath(this.cfg.workDir!, this.agentId, frameworkId, executorId, containerId);
+      try {
+        createSandbox(directory);
+      } catch (err) {
+        log.error(`Failed to create executor directory '${directory}': ${(err as Error).message}`);
+      }
+      this.attached.set(directory, directory);
+      this.attached.set(`/frameworks/${frameworkId}/executors/${executorId}/runs/latest`, directory);
+      log.info(`Launching container ${containerId} for executor '${executorId}' of framework ${frameworkId} in work directory '${directory}'`);
+      group = { id: executorId, info: executor, containerId, directory, resources: L.upgrade(executor.resources ?? []) };
+    }
+    const siblings = tasks.map((t) => t.task_id.value);
+    for (const t of tasks) this.launch(frameworkId, info, t, group, siblings);
   }
 
   /** A task that never got an executor: report it from the agent and forget the executor. */
@@ -376,7 +457,7 @@ export class Agent {
       state: u.state,
       source: u.source ?? 'SOURCE_EXECUTOR',
       agent_id: { value: this.agentId || task.info.agent_id?.value || '' },
-      executor_id: { value: exec.id },
+      executor_id: { value: exec.group?.id ?? exec.id },
       timestamp: nowSecs(),
       uuid: statusUuid(),
     };
@@ -388,7 +469,7 @@ export class Agent {
       this.counters.valid_status_updates++;
       // The agent adds the container, and its own address when the executor gave none.
       status.container_status = {
-        container_id: { value: exec.containerId },
+        container_id: exec.group ? { value: exec.containerId, parent: { value: exec.group.containerId } } : { value: exec.containerId },
         network_infos: u.networkInfos ?? (u.basedOnLast ? base.container_status?.network_infos : undefined) ?? [
           { ip_addresses: [{ protocol: 'IPv4', ip_address: this.cfg.ip }] },
         ],
@@ -414,6 +495,16 @@ export class Agent {
       `Handling status update ${u.state}${u.healthy !== undefined ? ` (healthy: ${u.healthy})` : ''} for task ${task.info.task_id.value} of framework ${fw.id}${u.message ? `: ${u.message}` : ''}`,
     );
     this.onStatus(fw.id, status);
+    // the default executor's policy: a task of a group that failed or was killed takes the rest of its group down (3 s grace)
+    if (!wasTerminal && (u.state === 'TASK_FAILED' || u.state === 'TASK_KILLED') && exec.siblings) {
+      for (const id of exec.siblings) {
+        const other = fw.executors.get(id);
+        if (other && other !== exec && !isTerminal(other.task.state) && other.phase !== 'terminating' && other.runner) {
+          other.phase = 'terminating';
+          other.runner.kill(3000);
+        }
+      }
+    }
   }
 
   private executorTerminated(fw: FrameworkRecord, exec: ExecutorRecord): void {
@@ -455,7 +546,14 @@ export class Agent {
 
   usedResources(): ResList {
     let used: ResList = [];
-    for (const exec of this.liveExecutors()) used = L.add(used, exec.resources);
+    const groups = new Set<TaskGroupExecutor>();
+    for (const exec of this.liveExecutors()) {
+      used = L.add(used, exec.resources);
+      if (exec.group && !groups.has(exec.group)) {
+        groups.add(exec.group);
+        used = L.add(used, exec.group.resources);
+      }
+    }
     return used;
   }
 

@@ -240,7 +240,7 @@ export class DockerExecutor extends TaskExecutor {
     // Environment.
     let env: Record<string, string>;
     if (this.ucr) {
-      env = executorEnvironment(this.ctx);
+      env = this.ctx.nested ? { MESOS_CONTAINER_IP: this.ctx.nested.containerIp } : executorEnvironment(this.ctx);
       env.MESOS_SANDBOX = mapped;
       env = commandEnvironment(this.ctx, env);
     } else {
@@ -287,6 +287,13 @@ export class DockerExecutor extends TaskExecutor {
           continue;
         }
         binds.push(`${v.host_path}:${containerPath}:${mode}`);
+      } else if (v.source?.type === 'SANDBOX_PATH' && v.source.sandbox_path) {
+        // a directory of the executor's sandbox (PARENT, nested containers) or of its own
+        const dir = path.join(v.source.sandbox_path.type === 'PARENT' && this.ctx.nested ? this.ctx.nested.parentDirectory : this.ctx.directory, v.source.sandbox_path.path);
+        fs.mkdirSync(dir, { recursive: true });
+        const source = hostPathOf(this.docker.self, dir);
+        if (source) binds.push(`${source}:${containerPath}:${mode}`);
+        else this.sandboxLog(`Skipping SANDBOX_PATH volume '${v.container_path}': the agent's work directory is out of the Docker engine's reach`, 'W');
       } else if (v.source?.type === 'DOCKER_VOLUME' && v.source.docker_volume) {
         binds.push(`${v.source.docker_volume.name}:${containerPath}:${mode}`);
         if (v.source.docker_volume.driver) host.VolumeDriver = v.source.docker_volume.driver;

@@ -40,6 +40,8 @@ export interface ExecutorContext {
   agentEndpoint: string;
   cfg: AgentConfig;
   user?: UserInfo;
+  /** a task of a task group in a nested container: Mesos gives it no executor environment, only MESOS_SANDBOX and the executor's MESOS_CONTAINER_IP */
+  nested?: { containerIp: string; parentDirectory: string };
   emit(update: ExecutorUpdate): void;
   log(msg: string): void;
 }
@@ -267,7 +269,7 @@ export class CommandExecutor extends TaskExecutor {
 
   /** The task's environment: executor environment + MESOS_SANDBOX + CommandInfo.environment. */
   private buildEnv(): Record<string, string> {
-    const base = executorEnvironment(this.ctx);
+    const base = this.ctx.nested ? { MESOS_CONTAINER_IP: this.ctx.nested.containerIp } : executorEnvironment(this.ctx);
     base.MESOS_SANDBOX = this.ctx.directory;
     if (!base.PATH) base.PATH = HOST_DEFAULT_PATH;
     return commandEnvironment(this.ctx, base);

@@ -7,7 +7,7 @@ import { upgrade } from '../common/resource-list.js';
 import type { Agent } from './agent.js';
 import { BUILD_DATE, BUILD_TIME, BUILD_USER, MESOS_VERSION, sortedFlags } from './config.js';
 import { filesRoutes } from '../common/files.js';
-import type { FrameworkInfo, KillPolicy, TaskInfo } from './types.js';
+import type { ExecutorInfo, FrameworkInfo, KillPolicy, TaskInfo } from './types.js';
 
 const log = makeLogger('slave.cpp:4123');
 import { executorStatistics } from './statistics.js';
@@ -49,6 +49,12 @@ export function agentRouter(agent: Agent): Router {
     if (!body?.framework_id || !body.task?.task_id?.value) return sendText(r.res, 400, 'Expecting framework_id and task\n');
     sendEmpty(r.res, 202);
     agent.launch(body.framework_id, body.framework_info ?? {}, body.task);
+  });
+  router.on('POST', '/mesos-up/launch-group', async (r) => {
+    const body = await jsonBody<{ framework_id?: string; framework_info?: FrameworkInfo; executor?: ExecutorInfo; task_group?: { tasks?: TaskInfo[] } }>(r);
+    if (!body?.framework_id || !body.executor?.executor_id?.value) return sendText(r.res, 400, 'Expecting framework_id and executor\n');
+    sendEmpty(r.res, 202);
+    agent.launchGroup(body.framework_id, body.framework_info ?? {}, body.executor, body.task_group?.tasks ?? []);
   });
   router.on('POST', '/mesos-up/kill', async (r) => {
     const body = await jsonBody<{ framework_id?: string; task_id?: { value?: string }; kill_policy?: KillPolicy }>(r);

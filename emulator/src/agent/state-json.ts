@@ -26,7 +26,7 @@ function taskJson(agent: Agent, t: TaskRecord, fw: FrameworkRecord): Record<stri
     id: info.task_id.value,
     name: info.name,
     framework_id: t.frameworkId,
-    executor_id: '',
+    executor_id: info.executor?.type === 'DEFAULT' ? info.executor.executor_id.value : '',
     slave_id: agent.agentId || info.agent_id?.value || '',
     state: t.state,
     resources: L.stateJson(L.upgrade(info.resources ?? [])),
@@ -53,24 +53,44 @@ function queuedTaskJson(agent: Agent, t: TaskRecord, fw: FrameworkRecord): Recor
   };
 }
 
-function executorJson(agent: Agent, exec: ExecutorRecord, fw: FrameworkRecord): Record<string, unknown> {
-  const t = exec.task;
-  const queued = t.state === 'TASK_STAGING' && t.statuses.length === 0;
-  const live = !queued && !isTerminal(t.state);
-  const completed = t.statuses.length > 0 && isTerminal(t.state);
+function executorJson(agent: Agent, execs: ExecutorRecord[], fw: FrameworkRecord): Record<string, unknown> {
+  const tasks: Array<Record<string, unknown>> = [];
+  const queued: Array<Record<string, unknown>> = [];
+  const completed: Array<Record<string, unknown>> = [];
+  for (const exec of execs) {
+    const t = exec.task;
+    if (t.state === 'TASK_STAGING' && t.statuses.length === 0) queued.push(queuedTaskJson(agent, t, fw));
+    else if (!isTerminal(t.state)) tasks.push(taskJson(agent, t, fw));
+    else if (t.statuses.length > 0) completed.push(taskJson(agent, t, fw));
+  }
+  const first = execs[0]!;
+  const group = first.group;
+  // a default executor: its own container and sandbox, its resources with its tasks'
+  const resources = group ? execs.reduce((acc: ResList, e) => L.add(acc, e.resources), group.resources) : first.resources;
   return {
-    id: exec.id,
-    name: exec.name,
-    source: exec.source,
-    container: exec.containerId,
-    directory: exec.directory,
-    resources: L.stateJson(exec.resources),
-    role: exec.role,
-    ...(exec.labels ? { labels: exec.labels } : {}),
-    tasks: live ? [taskJson(agent, t, fw)] : [],
-    queued_tasks: queued ? [queuedTaskJson(agent, t, fw)] : [],
-    completed_tasks: completed ? [taskJson(agent, t, fw)].slice(0, MAX_COMPLETED_TASKS_PER_EXECUTOR) : [],
+    id: group?.id ?? first.id,
+    name: first.name,
+    source: first.source,
+    container: group?.containerId ?? first.containerId,
+    directory: group?.directory ?? first.directory,
+    resources: L.stateJson(resources),
+    role: first.role,
+    ...(first.labels ? { labels: first.labels } : {}),
+    ...(group ? { type: 'DEFAULT' } : {}),
+    tasks,
+    queued_tasks: queued,
+    completed_tasks: completed.slice(0, MAX_COMPLETED_TASKS_PER_EXECUTOR),
   };
+}
+
+/** The executor entries: one per command executor, one per default executor with all its tasks. */
+function executorsJson(agent: Agent, execs: Iterable<ExecutorRecord>, fw: FrameworkRecord): Array<Record<string, unknown>> {
+  const byExecutor = new Map<unknown, ExecutorRecord[]>();
+  for (const e of execs) {
+    const key = e.group ?? e;
+    byExecutor.set(key, [...(byExecutor.get(key) ?? []), e]);
+  }
+  return [...byExecutor.values()].map((list) => executorJson(agent, list, fw));
 }
 
 function frameworkJson(agent: Agent, fw: FrameworkRecord): Record<string, unknown> {
@@ -84,8 +104,8 @@ function frameworkJson(agent: Agent, fw: FrameworkRecord): Record<string, unknow
     hostname: info.hostname ?? '',
     ...(info.principal !== undefined ? { principal: info.principal } : {}),
     ...(hasCapability(info, 'MULTI_ROLE') ? { roles: info.roles ?? [] } : { role: info.role ?? '*' }),
-    executors: [...fw.executors.values()].map((e) => executorJson(agent, e, fw)),
-    completed_executors: fw.completedExecutors.map((e) => executorJson(agent, e, fw)),
+    executors: executorsJson(agent, fw.executors.values(), fw),
+    completed_executors: executorsJson(agent, fw.completedExecutors, fw),
   };
 }
 

@@ -70,7 +70,7 @@ export interface Volume {
   container_path: string;
   host_path?: string;
   mode?: 'RW' | 'RO';
-  source?: { type?: string; docker_volume?: { name: string; driver?: string } };
+  source?: { type?: string; docker_volume?: { name: string; driver?: string }; sandbox_path?: { type?: 'SELF' | 'PARENT'; path: string } };
 }
 
 export interface ContainerInfo {
@@ -88,6 +88,11 @@ export interface KillPolicy {
 
 export interface ExecutorInfo {
   executor_id: Id;
+  type?: 'DEFAULT' | 'CUSTOM' | 'UNKNOWN';
+  name?: string;
+  source?: string;
+  resources?: V1Resource[];
+  labels?: Labels;
   [key: string]: unknown;
 }
 
@@ -134,7 +139,7 @@ export interface ContainerID {
 }
 
 export interface ContainerStatus {
-  container_id?: Id;
+  container_id?: Id & { parent?: Id };
   network_infos?: NetworkInfoJson[];
 }
 

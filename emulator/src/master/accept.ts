@@ -1,6 +1,6 @@
 // The ACCEPT call: offer validation, the operations that change what the
-// agent holds (RESERVE, UNRESERVE, CREATE, DESTROY), task validation and
-// LAUNCH, with the messages and status updates of validation::offer,
+// agent holds (RESERVE, UNRESERVE, CREATE, DESTROY), task validation, LAUNCH
+// and LAUNCH_GROUP, with the messages and status updates of validation::offer,
 // validation::operation, validation::task and Master::accept/_accept in
 // src/master/master.cpp (1.7.1), in the order the operations come.
 import * as L from '../common/resource-list.js';
@@ -10,7 +10,7 @@ import type { Allocator } from './allocator.js';
 import type { Books } from './books.js';
 import { frameworkRoles, fwCount, hasCapability, OPERATION_TYPES, partitionAware, send } from './framework.js';
 import { describeAgent, describeFramework, glog } from './log.js';
-import { operationFormatError, validateCreate, validateDestroy, validateReserve, validateUnreserve } from './operation-validation.js';
+import { idError, operationFormatError, validateCreate, validateDestroy, validateReserve, validateUnreserve } from './operation-validation.js';
 import { masterStatus } from './status.js';
 import { idValue, isTerminal, type Agent, type Framework, type Pb, type Task } from './types.js';
 
@@ -24,6 +24,8 @@ function operationResources(op: Pb): Pb[] {
     : op?.type === 'CREATE' ? op.create?.volumes
     : op?.type === 'DESTROY' ? op.destroy?.volumes
     : op?.type === 'LAUNCH' ? (op.launch?.task_infos ?? []).flatMap((t: Pb) => [...(t?.resources ?? []), ...(t?.executor?.resources ?? [])])
+    : op?.type === 'LAUNCH_GROUP'
+      ? [...(op.launch_group?.executor?.resources ?? []), ...(op.launch_group?.task_group?.tasks ?? []).flatMap((t: Pb) => [...(t?.resources ?? []), ...(t?.executor?.resources ?? [])])]
     : [];
   return Array.isArray(list) ? list : [];
 }
@@ -172,9 +174,21 @@ export function accept(books: Books, allocator: Allocator, fw: Framework, call: 
         }
         break;
       }
-      case 'LAUNCH_GROUP':
-        for (const t of tasksOf(op)) taskError(t, 'LAUNCH_GROUP is not supported by the emulated Mesos master', 'REASON_TASK_GROUP_INVALID');
+      case 'LAUNCH_GROUP': {
+        // each task carries the group's executor (the master copies it for the operator API and the web UI)
+        const executor: Pb = op.launch_group.executor ?? {};
+        const tasks: Pb[] = (op.launch_group.task_group?.tasks ?? []).map((t: Pb) => (t && typeof t === 'object' && t.executor === undefined ? { ...t, executor } : t));
+        const known = hasExecutor(agent, fw, idValue(executor.executor_id) ?? '');
+        const invalid = validateGroup(fw, agent, executor, tasks, remaining, role, known);
+        if (invalid) {
+          for (const t of tasks) taskError(t, invalid, 'REASON_TASK_GROUP_INVALID');
+          break;
+        }
+        const all = tasks.reduce((acc: ResList, t: Pb) => L.add(acc, L.upgrade(t.resources ?? [])), known ? [] : L.upgrade(executor.resources ?? []));
+        remaining = L.subtract(remaining, all);
+        launchGroup(books, fw, agent, executor, tasks, role, known);
         break;
+      }
       default:
         drop(fw, op, `${op?.type ?? 'UNKNOWN'} is not supported by the emulated Mesos master`);
     }
@@ -182,13 +196,11 @@ export function accept(books: Books, allocator: Allocator, fw: Framework, call: 
   if (!L.isEmpty(remaining)) allocator.addFilter(fw, agent.id, remaining, call?.filters);
 }
 
-/** validation::task::validate, in the same order, with the same messages. */
-function validateTask(t: Pb, fw: Framework, agent: Agent, available: ResList, role: string): string | undefined {
-  const taskId = idValue(t?.task_id);
-  if (taskId === undefined || taskId === '') return 'ID must not be empty';
-  if (taskId.length > 255) return 'ID must not be greater than 255 characters';
-  if (taskId === '.' || taskId === '..') return "'.' and '..' are reserved";
-  if (/[/\s]/.test(taskId) || /[^\x20-\x7e]/.test(taskId)) return "'/' is reserved";
+/** The checks every task gets (task::internal::validateTask): its id, its agent, its resources. */
+function validateTaskCommon(t: Pb, fw: Framework, agent: Agent): string | undefined {
+  const taskId = idValue(t?.task_id) ?? '';
+  const idErr = idError(taskId);
+  if (idErr) return idErr;
   if (fw.tasks.has(taskId)) return `Task has duplicate ID: ${taskId}`;
   if (fw.unreachableTasks.has(taskId)) return `Task reuses the ID of an unreachable task: ${taskId}`;
   const agentId = idValue(t?.agent_id) ?? '';
@@ -199,6 +211,14 @@ function validateTask(t: Pb, fw: Framework, agent: Agent, available: ResList, ro
     if (typeof r?.name !== 'string' || !['SCALAR', 'RANGES', 'SET'].includes(r?.type)) return `Task uses invalid resources: Invalid resource type`;
     if (r.type === 'SCALAR' && !(typeof r.scalar?.value === 'number' && r.scalar.value >= 0)) return `Task uses invalid resources: Invalid scalar resource ${r.name}`;
   }
+  return undefined;
+}
+
+/** validation::task::validate for LAUNCH, in the same order, with the same messages. */
+function validateTask(t: Pb, fw: Framework, agent: Agent, available: ResList, role: string): string | undefined {
+  const common = validateTaskCommon(t, fw, agent);
+  if (common) return common;
+  const resources: Pb[] = t.resources;
   const hasCommand = t?.command !== undefined;
   const hasExecutor = t?.executor !== undefined;
   if (hasCommand === hasExecutor) return 'Task should have at least one (but not both) of CommandInfo or ExecutorInfo present';
@@ -228,5 +248,82 @@ function launch(books: Books, fw: Framework, agent: Agent, t: Pb, res: ResList, 
     // as it would learn from reconciliation once the agent is removed.
     const state = partitionAware(fw) ? 'TASK_DROPPED' : 'TASK_LOST';
     books.masterUpdate(task, state, `Failed to deliver the task to agent ${agent.id}`, 'REASON_AGENT_DISCONNECTED');
+  });
+}
+
+/** The agent runs this framework's executor already (a live task of it there). */
+function hasExecutor(agent: Agent, fw: Framework, executorId: string): boolean {
+  return [...agent.tasks.values()].some((t) => t.frameworkId === fw.id && !isTerminal(t.state) && t.executorId === executorId);
+}
+
+const scalarOf = (list: ResList, name: string): number | undefined => {
+  const found = list.filter((r) => r.name === name && r.type === 'SCALAR');
+  return found.length ? L.fixed(found.reduce((n, r) => n + (r.scalar?.value ?? 0), 0)) : undefined;
+};
+
+/**
+ * validation::task::group::validate (src/master/validation.cpp, 1.7.1): each
+ * task, prefixed with its id, then the executor, then whether the group and
+ * (a new) executor fit what is left of the offers.
+ */
+function validateGroup(fw: Framework, agent: Agent, executor: Pb, tasks: Pb[], available: ResList, role: string, known: boolean): string | undefined {
+  const executorId = idValue(executor.executor_id) ?? '';
+  for (const t of tasks) {
+    const taskId = idValue(t?.task_id) ?? '';
+    const generic = validateTaskCommon(t, fw, agent);
+    if (generic) return `Task '${taskId}' is invalid: ${generic}`;
+    const nested = t.container?.network_infos?.length && ['HTTP', 'TCP'].includes(t.health_check?.type);
+    if (nested) return `Task '${taskId}' is invalid: HTTP and TCP health checks are not supported for nested containers not joining parent's network`;
+    if (t.container?.type === 'DOCKER') return `Task '${taskId}' is invalid: Docker ContainerInfo is not supported on the task`;
+  }
+  // the executor: executor::validate, executor::internal::validate, then the group's own checks
+  if (executor.type === 'DEFAULT') {
+    if (executor.command !== undefined) return "'ExecutorInfo.command' must not be set for 'DEFAULT' executor";
+    if (executor.container !== undefined && executor.container.type !== 'MESOS') return "'ExecutorInfo.container.type' must be 'MESOS' for 'DEFAULT' executor";
+    if (executor.container?.mesos?.image !== undefined) return "'ExecutorInfo.container.mesos.image' must not be set for 'DEFAULT' executor";
+  } else if (executor.type === 'CUSTOM' && executor.command === undefined) return "'ExecutorInfo.command' must be set for 'CUSTOM' executor";
+  const idErr = idError(executorId);
+  if (idErr) return idErr;
+  const fwId = idValue(executor.framework_id);
+  if (fwId === undefined) return "'ExecutorInfo.framework_id' must be set";
+  if (fwId !== fw.id) return `ExecutorInfo has an invalid FrameworkID (Actual: ${fwId} vs Expected: ${fw.id})`;
+  if (executor.type === undefined) return "'ExecutorInfo.type' must be set";
+  if (executor.type !== 'DEFAULT' && executor.type !== 'CUSTOM') return 'Unknown executor type';
+  for (const t of tasks) {
+    if (JSON.stringify(t.executor) !== JSON.stringify(executor)) return `The \`ExecutorInfo\` of task '${idValue(t.task_id)}' is different from executor '${executorId}'`;
+  }
+  const own = L.upgrade(executor.resources ?? []);
+  const cpus = scalarOf(own, 'cpus');
+  if (!(cpus !== undefined && cpus >= 0.01)) return `Executor '${executorId}' uses less CPUs (${cpus ?? 'None'}) than the minimum required (0.01)`;
+  const mem = scalarOf(own, 'mem');
+  if (!(mem !== undefined && mem >= 32)) return `Executor '${executorId}' uses less memory (${mem === undefined ? 'None' : mem >= 1 ? `${Math.floor(mem)}MB` : '0B'}) than the minimum required (32MB)`;
+  if (!own.some((r) => r.name === 'disk')) return `Executor '${executorId}' uses no disk`;
+  const total = tasks.reduce((acc: ResList, t: Pb) => L.add(acc, L.upgrade(t.resources ?? [])), known ? [] : own);
+  if (!L.contains(available, total)) {
+    return `Total resources ${L.text(total, role)} required by task group and its executor are more than available ${L.text(available, role)}`;
+  }
+  return undefined;
+}
+
+/** Master::_accept's launch of a task group: its tasks recorded under the executor, sent to the agent together. */
+function launchGroup(books: Books, fw: Framework, agent: Agent, executor: Pb, tasks: Pb[], role: string, known: boolean): void {
+  const executorId = idValue(executor.executor_id)!;
+  const records: Task[] = tasks.map((t) => {
+    const task: Task = {
+      id: idValue(t.task_id)!, name: typeof t.name === 'string' ? t.name : '', frameworkId: fw.id, agentId: agent.id, executorId,
+      state: 'TASK_STAGING', resources: L.upgrade(t.resources ?? []), role, statuses: [], info: t,
+    };
+    fw.tasks.set(task.id, task);
+    agent.tasks.set(`${fw.id}/${task.id}`, task);
+    books.taskAdded(task);
+    return task;
+  });
+  glog('master.cpp:5615').info(`Launching task group { ${records.map((r) => r.id).join(', ')} } of framework ${describeFramework(fw)} with resources ${L.text(records.reduce((acc: ResList, r) => L.add(acc, r.resources), []), role)} on agent ${describeAgent(agent)} on  ${known ? 'existing' : 'new'} executor`);
+  void books.toAgent(agent, '/mesos-up/launch-group', { framework_id: fw.id, framework_info: fw.info, executor, task_group: { tasks }, launch_executor: !known }).then((ok) => {
+    if (ok) return;
+    const state = partitionAware(fw) ? 'TASK_DROPPED' : 'TASK_LOST';
+    for (const task of records) {
+      if (!isTerminal(task.state) && task.statuses.length === 0) books.masterUpdate(task, state, `Failed to deliver the task to agent ${agent.id}`, 'REASON_AGENT_DISCONNECTED');
+    }
   });
 }

@@ -13,7 +13,7 @@ import { masterStatus } from './status.js';
 import type { QuotaInfo } from './quota.js';
 import { OperatorSubscribers } from './subscribers.js';
 import { agentV1, frameworkV1, taskV1 } from './v1-model.js';
-import { isTerminal, type Agent, type AgentInfo, type Framework, type Offer, type Pb, type Task, type UnreachableAgent } from './types.js';
+import { idValue, isTerminal, type Agent, type AgentInfo, type Framework, type Offer, type Pb, type Task, type UnreachableAgent } from './types.js';
 
 /** setTimeout's largest delay; longer timeouts (a week of failover_timeout) are clamped to it. */
 export const MAX_TIMER_MS = 2 ** 31 - 1;
@@ -92,9 +92,20 @@ export class Books {
     return this.sumOffers(fw.offers);
   }
 
+  /** What live tasks use, with the resources of each default executor (task groups) once. */
   private sumTasks(tasks: Iterable<Task>): ResList {
     let used: ResList = [];
-    for (const t of tasks) if (!isTerminal(t.state)) used = L.add(used, t.resources);
+    const executors = new Set<string>();
+    for (const t of tasks) {
+      if (isTerminal(t.state)) continue;
+      used = L.add(used, t.resources);
+      const e = t.info?.executor;
+      const key = `${t.frameworkId}/${t.agentId}/${idValue(e?.executor_id)}`;
+      if (e?.type === 'DEFAULT' && !executors.has(key)) {
+        executors.add(key);
+        used = L.add(used, L.upgrade(Array.isArray(e.resources) ? e.resources : []));
+      }
+    }
     return used;
   }
 
