@@ -185,6 +185,16 @@ describe.skipIf(officialImagesMissing)(`${TEST_IMAGES.flavour} roles, reservatio
     const again = await post(api('/master/create-volumes'), form('volumes', [volume]), 'application/x-www-form-urlencoded');
     expect(again.status).toBe(400);
     expect(again.text).toMatch(/^Invalid CREATE operation on agent .*: Persistence ID 'vol1' is not unique$/);
+    // a volume shrinks, freeing reserved disk, and grows back from it (SHRINK_VOLUME, GROW_VOLUME)
+    const diskOf = async () => (await slaveOf(priv)).reserved_resources_full.db.find((r: Json) => r.disk?.persistence?.id === 'vol1').scalar.value;
+    const tooSmall = await operator({ type: 'SHRINK_VOLUME', shrink_volume: { agent_id: { value: agent.id }, volume, subtract: { value: 100 } } });
+    expect(tooSmall.status).toBe(400);
+    expect(tooSmall.text).toMatch(/^Invalid SHRINK_VOLUME operation on agent .*: Value of 'ShrinkVolume.subtract' must be smaller than the size of 'ShrinkVolume.volume'$/);
+    expect(await operator({ type: 'SHRINK_VOLUME', shrink_volume: { agent_id: { value: agent.id }, volume, subtract: { value: 10 } } })).toEqual({ status: 202, text: '' });
+    expect(await diskOf()).toBe(90);
+    const addition = { ...reserved()[1], scalar: { value: 10 } };
+    expect(await operator({ type: 'GROW_VOLUME', grow_volume: { agent_id: { value: agent.id }, volume: { ...volume, scalar: { value: 90 } }, addition } })).toEqual({ status: 202, text: '' });
+    expect(await diskOf()).toBe(100);
     const missing = await post(api('/master/reserve'), `slaveId=${agent.id}`, 'application/x-www-form-urlencoded');
     expect(missing).toEqual({ status: 400, text: "Missing 'resources' query parameter in the request body" });
     expect((await slaveOf(priv)).reserved_resources_full.db.some((r: Json) => r.disk?.persistence?.id === 'vol1')).toBe(true);

@@ -62,6 +62,14 @@ describe.skipIf(officialImagesMissing)(`${TEST_IMAGES.flavour} task groups (1.7 
     }
     await launchGroup(executor('E0', { resources: [scalar('cpus', 0.1), scalar('mem', 16), scalar('disk', 10)] }), [task('small', 'true')]);
     expect((await until('small', 'TASK_ERROR')).message).toBe("Executor 'E0' uses less memory (16MB) than the minimum required (32MB)");
+    // one task id twice: nothing launches, the others are killed before delivery
+    await launchGroup(executor('E0'), [task('twin', 'true'), task('twin', 'true'), task('other', 'true')]);
+    expect(await until('other', 'TASK_KILLED')).toMatchObject({ reason: 'REASON_TASK_KILLED_DURING_LAUNCH', message: 'A task within the task group was killed before delivery to the agent' });
+    // a default executor only runs task groups
+    const e = await s.next((x) => x.type === 'OFFERS', 60_000);
+    const lone = { ...task('lone', 'true'), command: undefined, executor: executor('E9') };
+    expect((await s.call({ type: 'ACCEPT', accept: { offer_ids: [e.offers.offers[0].id], operations: [{ type: 'LAUNCH', launch: { task_infos: [lone] } }], filters: { refuse_seconds: 0 } } })).status).toBe(202);
+    expect(await until('lone', 'TASK_ERROR')).toMatchObject({ reason: 'REASON_TASK_INVALID', message: "'ExecutorInfo.type' must be 'CUSTOM'" });
   });
 
   it('runs a group under one default executor, each task in a nested container of it', async () => {
@@ -79,7 +87,8 @@ describe.skipIf(officialImagesMissing)(`${TEST_IMAGES.flavour} task groups (1.7 
     const executors = state.frameworks.find((f: Json) => f.id === s.frameworkId).executors;
     expect(executors).toHaveLength(1);
     const e1 = executors[0];
-    expect(e1).toMatchObject({ id: 'E1', type: 'DEFAULT', container: running.container_status.container_id.parent.value, resources: { cpus: 0.3, mem: 96, disk: 10 } });
+    // the executor's own resources and its running task's (an ended task holds nothing)
+    expect(e1).toMatchObject({ id: 'E1', type: 'DEFAULT', container: running.container_status.container_id.parent.value, resources: { cpus: 0.2, mem: 64, disk: 10 } });
     expect(e1.tasks.map((t: Json) => [t.id, t.executor_id])).toEqual([['long-1', 'E1']]);
     expect(e1.completed_tasks.map((t: Json) => t.id)).toEqual(['check-1']);
     // the task's sandbox is linked from the executor's tasks/<id>

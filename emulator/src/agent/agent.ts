@@ -64,6 +64,9 @@ export interface TaskGroupExecutor {
   directory: string;
   /** the executor's own resources */
   resources: ResList;
+  /** every task it was given; it ends (and becomes a completed executor) with the last of them */
+  members: ExecutorRecord[];
+  done?: boolean;
 }
 
 export interface FrameworkRecord {
@@ -229,6 +232,7 @@ export class Agent {
       ...(group ? { group, siblings } : {}),
     };
     fw.executors.set(taskId, exec);
+    group?.members.push(exec);
 
     // The user the task runs as, when the agent switches users.
     let user: UserInfo | undefined;
@@ -330,7 +334,11 @@ export class Agent {
     if (group && runner instanceof CommandExecutor) {
       for (const v of task.container?.volumes ?? []) {
         const sp = v.source?.type === 'SANDBOX_PATH' ? v.source.sandbox_path : undefined;
-        if (!sp || path.isAbsolute(v.container_path)) continue;
+        if (!sp) continue;
+        if (path.isAbsolute(sp.path) || path.isAbsolute(v.container_path)) {
+          this.failWithoutExecutor(fw, exec, 'TASK_FAILED', 'REASON_CONTAINER_LAUNCH_FAILED', `Failed to launch container: Path '${path.isAbsolute(sp.path) ? sp.path : v.container_path}' in SANDBOX_PATH volume is absolute`);
+          return;
+        }
         const source = path.join(sp.type === 'PARENT' ? group.directory : directory, sp.path);
         try {
           fs.mkdirSync(source, { recursive: true });
@@ -363,7 +371,13 @@ export class Agent {
       return;
     }
     const live = this.frameworks.get(frameworkId);
-    let group = live ? [...live.executors.values()].find((e) => e.group?.id === executorId && !isTerminal(e.task.state))?.group : undefined;
+    const current = live ? [...live.executors.values()] : [];
+    // one namespace of executor ids per framework: a command task's executor is named after its task
+    if (current.some((e) => !e.group && e.id === executorId)) {
+      for (const t of tasks) this.onStatus(frameworkId, this.agentStatus(frameworkId, info, t, executorId, 'Master wants to launch executor, but one already exists'));
+      return;
+    }
+    let group = current.find((e) => e.group?.id === executorId && !e.group.done)?.group;
     if (!group) {
       const containerId = randomUUID();
       const directory = executorRunPath(this.cfg.workDir!, this.agentId, frameworkId, executorId, containerId);
@@ -375,10 +389,33 @@ export class Agent {
       this.attached.set(directory, directory);
       this.attached.set(`/frameworks/${frameworkId}/executors/${executorId}/runs/latest`, directory);
       log.info(`Launching container ${containerId} for executor '${executorId}' of framework ${frameworkId} in work directory '${directory}'`);
-      group = { id: executorId, info: executor, containerId, directory, resources: L.upgrade(executor.resources ?? []) };
+      group = { id: executorId, info: executor, containerId, directory, resources: L.upgrade(executor.resources ?? []), members: [] };
     }
     const siblings = tasks.map((t) => t.task_id.value);
     for (const t of tasks) this.launch(frameworkId, info, t, group, siblings);
+    // a task that could not start failed before its siblings were launched: the policy applies now
+    const fw = this.frameworks.get(frameworkId);
+    const failed = fw ? group.members.find((e) => e.siblings === siblings && (e.task.state === 'TASK_FAILED' || e.task.state === 'TASK_KILLED')) : undefined;
+    if (fw && failed) this.killSiblings(fw, failed);
+  }
+
+  /** The default executor's policy: a task of a group that failed or was killed takes the rest of its group down (3 s grace). */
+  private killSiblings(fw: FrameworkRecord, exec: ExecutorRecord): void {
+    for (const other of exec.group?.members ?? []) {
+      if (other === exec || other.siblings !== exec.siblings || isTerminal(other.task.state) || other.phase === 'terminating' || !other.runner) continue;
+      other.phase = 'terminating';
+      other.runner.kill(3000);
+    }
+  }
+
+  /** A status from the agent for a task it could not give an executor (Slave::__run's drop paths). */
+  private agentStatus(frameworkId: string, info: FrameworkInfo, task: TaskInfo, executorId: string, message: string): TaskStatus {
+    const aware = hasCapability(info, 'PARTITION_AWARE');
+    log.warn(`Dropping task ${task.task_id.value} of framework ${frameworkId}: ${message}`);
+    return {
+      task_id: { value: task.task_id.value }, state: aware ? 'TASK_DROPPED' : 'TASK_LOST', source: 'SOURCE_AGENT', reason: 'REASON_EXECUTOR_TERMINATED', message,
+      agent_id: { value: this.agentId }, executor_id: { value: executorId }, timestamp: nowSecs(), uuid: statusUuid(),
+    };
   }
 
   /** A task that never got an executor: report it from the agent and forget the executor. */
@@ -495,16 +532,7 @@ export class Agent {
       `Handling status update ${u.state}${u.healthy !== undefined ? ` (healthy: ${u.healthy})` : ''} for task ${task.info.task_id.value} of framework ${fw.id}${u.message ? `: ${u.message}` : ''}`,
     );
     this.onStatus(fw.id, status);
-    // the default executor's policy: a task of a group that failed or was killed takes the rest of its group down (3 s grace)
-    if (!wasTerminal && (u.state === 'TASK_FAILED' || u.state === 'TASK_KILLED') && exec.siblings) {
-      for (const id of exec.siblings) {
-        const other = fw.executors.get(id);
-        if (other && other !== exec && !isTerminal(other.task.state) && other.phase !== 'terminating' && other.runner) {
-          other.phase = 'terminating';
-          other.runner.kill(3000);
-        }
-      }
-    }
+    if (!wasTerminal && (u.state === 'TASK_FAILED' || u.state === 'TASK_KILLED') && exec.siblings) this.killSiblings(fw, exec);
   }
 
   private executorTerminated(fw: FrameworkRecord, exec: ExecutorRecord): void {
@@ -512,11 +540,17 @@ export class Agent {
     if (!isTerminal(exec.task.state)) {
       this.update(fw, exec, { state: 'TASK_FAILED', source: 'SOURCE_AGENT', reason: 'REASON_EXECUTOR_TERMINATED', message: 'Executor terminated' });
     }
-    if (exec.runner) this.counters.executors_terminated++;
-    log.info(`Executor '${exec.id}' of framework ${fw.id} has terminated`);
-    fw.executors.delete(exec.id);
+    const group = exec.group;
+    const hadRunner = exec.runner !== undefined;
     exec.runner = undefined;
-    fw.completedExecutors.push(exec);
+    // a default executor ends with its last task's container
+    if (group && group.members.some((m) => m.runner !== undefined && fw.executors.get(m.id) === m)) return;
+    if (hadRunner || group) this.counters.executors_terminated++;
+    log.info(`Executor '${group?.id ?? exec.id}' of framework ${fw.id} has terminated`);
+    const ended = group ? group.members.filter((m) => fw.executors.get(m.id) === m) : [exec];
+    if (group) group.done = true;
+    for (const m of ended) fw.executors.delete(m.id);
+    fw.completedExecutors.push(...ended);
     while (fw.completedExecutors.length > this.cfg.maxCompletedExecutors) fw.completedExecutors.shift();
     if (fw.executors.size === 0) {
       log.info(`Cleaning up framework ${fw.id}`);
@@ -548,6 +582,8 @@ export class Agent {
     let used: ResList = [];
     const groups = new Set<TaskGroupExecutor>();
     for (const exec of this.liveExecutors()) {
+      // a default executor's ended tasks no longer hold anything (Executor::allocatedResources)
+      if (exec.group && isTerminal(exec.task.state)) continue;
       used = L.add(used, exec.resources);
       if (exec.group && !groups.has(exec.group)) {
         groups.add(exec.group);

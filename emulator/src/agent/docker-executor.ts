@@ -287,7 +287,7 @@ export class DockerExecutor extends TaskExecutor {
           continue;
         }
         binds.push(`${v.host_path}:${containerPath}:${mode}`);
-      } else if (v.source?.type === 'SANDBOX_PATH' && v.source.sandbox_path) {
+      } else if (this.ucr && v.source?.type === 'SANDBOX_PATH' && v.source.sandbox_path && !path.isAbsolute(v.source.sandbox_path.path)) {
         // a directory of the executor's sandbox (PARENT, nested containers) or of its own
         const dir = path.join(v.source.sandbox_path.type === 'PARENT' && this.ctx.nested ? this.ctx.nested.parentDirectory : this.ctx.directory, v.source.sandbox_path.path);
         fs.mkdirSync(dir, { recursive: true });

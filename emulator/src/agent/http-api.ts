@@ -52,9 +52,11 @@ export function agentRouter(agent: Agent): Router {
   });
   router.on('POST', '/mesos-up/launch-group', async (r) => {
     const body = await jsonBody<{ framework_id?: string; framework_info?: FrameworkInfo; executor?: ExecutorInfo; task_group?: { tasks?: TaskInfo[] } }>(r);
+    const tasks = body?.task_group?.tasks;
     if (!body?.framework_id || !body.executor?.executor_id?.value) return sendText(r.res, 400, 'Expecting framework_id and executor\n');
+    if (!Array.isArray(tasks) || !tasks.every((t) => typeof t?.task_id?.value === 'string')) return sendText(r.res, 400, 'Expecting task_group.tasks with task ids\n');
     sendEmpty(r.res, 202);
-    agent.launchGroup(body.framework_id, body.framework_info ?? {}, body.executor, body.task_group?.tasks ?? []);
+    agent.launchGroup(body.framework_id, body.framework_info ?? {}, body.executor, tasks);
   });
   router.on('POST', '/mesos-up/kill', async (r) => {
     const body = await jsonBody<{ framework_id?: string; task_id?: { value?: string }; kill_policy?: KillPolicy }>(r);

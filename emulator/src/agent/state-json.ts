@@ -66,7 +66,7 @@ function executorJson(agent: Agent, execs: ExecutorRecord[], fw: FrameworkRecord
   const first = execs[0]!;
   const group = first.group;
   // a default executor: its own container and sandbox, its resources with its tasks'
-  const resources = group ? execs.reduce((acc: ResList, e) => L.add(acc, e.resources), group.resources) : first.resources;
+  const resources = group ? execs.filter((e) => !isTerminal(e.task.state)).reduce((acc: ResList, e) => L.add(acc, e.resources), group.resources) : first.resources;
   return {
     id: group?.id ?? first.id,
     name: first.name,

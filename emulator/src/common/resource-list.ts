@@ -370,7 +370,35 @@ export type Operation =
   | { type: 'RESERVE'; resources: ResList }
   | { type: 'UNRESERVE'; resources: ResList }
   | { type: 'CREATE'; volumes: ResList }
-  | { type: 'DESTROY'; volumes: ResList };
+  | { type: 'DESTROY'; volumes: ResList }
+  | { type: 'GROW_VOLUME'; volume: Res; addition: Res }
+  | { type: 'SHRINK_VOLUME'; volume: Res; subtract: number };
+
+/**
+ * getResourceConversions: what each step of an operation consumes and what it
+ * turns it into (GROW_VOLUME: the volume and the addition into a bigger
+ * volume; SHRINK_VOLUME: the volume into a smaller one and freed disk).
+ */
+export function conversions(op: Operation): Array<[ResList, ResList]> {
+  switch (op.type) {
+    case 'RESERVE': return op.resources.map((r) => [[popReservation(r)], [r]]);
+    case 'UNRESERVE': return op.resources.map((r) => [[r], [popReservation(r)]]);
+    case 'CREATE': return op.volumes.map((r) => [[stripVolume(r)], [r]]);
+    case 'DESTROY': return op.volumes.map((r) => [[r], [stripVolume(r)]]);
+    case 'GROW_VOLUME': {
+      const grown = copy(op.volume);
+      grown.scalar = { value: fixed((op.volume.scalar?.value ?? 0) + (op.addition.scalar?.value ?? 0)) };
+      return [[[op.volume, op.addition], [grown]]];
+    }
+    case 'SHRINK_VOLUME': {
+      const shrunk = copy(op.volume);
+      shrunk.scalar = { value: fixed((op.volume.scalar?.value ?? 0) - op.subtract) };
+      const freed = stripVolume(op.volume);
+      freed.scalar = { value: fixed(op.subtract) };
+      return [[[op.volume], [shrunk, freed]]];
+    }
+  }
+}
 
 /**
  * Resources::apply for the four operations that change what an agent holds:
@@ -380,14 +408,9 @@ export type Operation =
  */
 export function apply(l: ResList, op: Operation, allocationRole?: string): ResList | string {
   let out = l;
-  for (const r of op.type === 'RESERVE' || op.type === 'UNRESERVE' ? op.resources : op.volumes) {
-    const [consumed, produced] =
-      op.type === 'RESERVE' ? [popReservation(r), r]
-      : op.type === 'UNRESERVE' ? [r, popReservation(r)]
-      : op.type === 'CREATE' ? [stripVolume(r), r]
-      : [r, stripVolume(r)];
-    if (!contains(out, [consumed])) return `${text(out, allocationRole)} does not contain ${text([consumed], allocationRole)}`;
-    out = add(subtract(out, [consumed]), [produced]);
+  for (const [consumed, produced] of conversions(op)) {
+    if (!contains(out, consumed)) return `${text(out, allocationRole)} does not contain ${text(add([], consumed), allocationRole)}`;
+    out = add(subtract(out, consumed), produced);
   }
   return out;
 }

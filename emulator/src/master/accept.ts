@@ -5,12 +5,12 @@
 // src/master/master.cpp (1.7.1), in the order the operations come.
 import * as L from '../common/resource-list.js';
 import type { ResList } from '../common/resource-list.js';
-import { applyOnAgent, operationOf, volumesInUse } from './agent-resources.js';
+import { applyOnAgent, operationOf, resizeOf, volumesInUse } from './agent-resources.js';
 import type { Allocator } from './allocator.js';
 import type { Books } from './books.js';
 import { frameworkRoles, fwCount, hasCapability, OPERATION_TYPES, partitionAware, send } from './framework.js';
 import { describeAgent, describeFramework, glog } from './log.js';
-import { idError, operationFormatError, validateCreate, validateDestroy, validateReserve, validateUnreserve } from './operation-validation.js';
+import { idError, operationFormatError, validateCreate, validateDestroy, validateGrow, validateReserve, validateShrink, validateUnreserve } from './operation-validation.js';
 import { masterStatus } from './status.js';
 import { idValue, isTerminal, type Agent, type Framework, type Pb, type Task } from './types.js';
 
@@ -24,6 +24,8 @@ function operationResources(op: Pb): Pb[] {
     : op?.type === 'CREATE' ? op.create?.volumes
     : op?.type === 'DESTROY' ? op.destroy?.volumes
     : op?.type === 'LAUNCH' ? (op.launch?.task_infos ?? []).flatMap((t: Pb) => [...(t?.resources ?? []), ...(t?.executor?.resources ?? [])])
+    : op?.type === 'GROW_VOLUME' ? [op.grow_volume?.volume, op.grow_volume?.addition].filter((r) => r !== undefined)
+    : op?.type === 'SHRINK_VOLUME' ? [op.shrink_volume?.volume].filter((r) => r !== undefined)
     : op?.type === 'LAUNCH_GROUP'
       ? [...(op.launch_group?.executor?.resources ?? []), ...(op.launch_group?.task_group?.tasks ?? []).flatMap((t: Pb) => [...(t?.resources ?? []), ...(t?.executor?.resources ?? [])])]
     : [];
@@ -160,6 +162,26 @@ export function accept(books: Books, allocator: Allocator, fw: Framework, call: 
         applyOnAgent(books, agent, operation);
         break;
       }
+      case 'GROW_VOLUME':
+      case 'SHRINK_VOLUME': {
+        const grow = op.type === 'GROW_VOLUME';
+        const error = grow ? validateGrow(op.grow_volume.volume, op.grow_volume.addition) : validateShrink(op.shrink_volume.volume, Number(op.shrink_volume.subtract?.value ?? 0));
+        if (error) {
+          drop(fw, op, `${error}; on agent ${describeAgent(agent)}`);
+          break;
+        }
+        const operation = resizeOf(op);
+        const [[consumed]] = L.conversions(operation) as [[ResList, ResList]];
+        if (!L.contains(remaining, consumed)) {
+          drop(fw, op, `Invalid ${op.type} operation: ${L.text(remaining, role)} does not contain ${L.text(L.add([], consumed), role)}`);
+          break;
+        }
+        // what it turns into goes back to the allocator: not usable later in this ACCEPT
+        remaining = L.subtract(remaining, consumed);
+        glog('master.cpp:5120').info(`Processing ${op.type} operation for volume ${L.text(consumed.slice(0, 1), role)} from framework ${describeFramework(fw)} on agent ${describeAgent(agent)}`);
+        applyOnAgent(books, agent, operation);
+        break;
+      }
       case 'LAUNCH': {
         for (const t of op.launch?.task_infos ?? []) {
           const invalidTask = validateTask(t, fw, agent, remaining, role);
@@ -178,6 +200,16 @@ export function accept(books: Books, allocator: Allocator, fw: Framework, call: 
         // each task carries the group's executor (the master copies it for the operator API and the web UI)
         const executor: Pb = op.launch_group.executor ?? {};
         const tasks: Pb[] = (op.launch_group.task_group?.tasks ?? []).map((t: Pb) => (t && typeof t === 'object' && t.executor === undefined ? { ...t, executor } : t));
+        // a task id twice in one group: 1.7.1 counts both as killed while pending, and the rest of the group is killed before delivery
+        const ids = tasks.map((t: Pb) => idValue(t?.task_id));
+        const twice = ids.filter((id: string | undefined, i: number) => id !== undefined && ids.indexOf(id) !== i);
+        if (twice.length) {
+          for (const t of tasks) {
+            if (twice.includes(idValue(t?.task_id))) continue;
+            send(fw, { type: 'UPDATE', update: { status: masterStatus(idValue(t?.task_id) ?? '', 'TASK_KILLED', 'A task within the task group was killed before delivery to the agent', 'REASON_TASK_KILLED_DURING_LAUNCH', idValue(t?.agent_id)) } });
+          }
+          break;
+        }
         const known = hasExecutor(agent, fw, idValue(executor.executor_id) ?? '');
         const invalid = validateGroup(fw, agent, executor, tasks, remaining, role, known);
         if (invalid) {
@@ -222,6 +254,7 @@ function validateTask(t: Pb, fw: Framework, agent: Agent, available: ResList, ro
   const hasCommand = t?.command !== undefined;
   const hasExecutor = t?.executor !== undefined;
   if (hasCommand === hasExecutor) return 'Task should have at least one (but not both) of CommandInfo or ExecutorInfo present';
+  if (hasExecutor && t.executor.type !== undefined && t.executor.type !== 'CUSTOM') return "'ExecutorInfo.type' must be 'CUSTOM'";
   const need = L.add(L.upgrade(resources), hasExecutor ? L.upgrade(t.executor.resources ?? []) : []);
   if (!L.contains(available, need)) {
     return `Total resources ${L.text(need, role)} required by task and its executor is more than available ${L.text(available, role)}`;
@@ -290,7 +323,7 @@ function validateGroup(fw: Framework, agent: Agent, executor: Pb, tasks: Pb[], a
   if (executor.type === undefined) return "'ExecutorInfo.type' must be set";
   if (executor.type !== 'DEFAULT' && executor.type !== 'CUSTOM') return 'Unknown executor type';
   for (const t of tasks) {
-    if (JSON.stringify(t.executor) !== JSON.stringify(executor)) return `The \`ExecutorInfo\` of task '${idValue(t.task_id)}' is different from executor '${executorId}'`;
+    if (!sameExecutor(t.executor, executor)) return `The \`ExecutorInfo\` of task '${idValue(t.task_id)}' is different from executor '${executorId}'`;
   }
   const own = L.upgrade(executor.resources ?? []);
   const cpus = scalarOf(own, 'cpus');
@@ -302,7 +335,24 @@ function validateGroup(fw: Framework, agent: Agent, executor: Pb, tasks: Pb[], a
   if (!L.contains(available, total)) {
     return `Total resources ${L.text(total, role)} required by task group and its executor are more than available ${L.text(available, role)}`;
   }
+  // a second group on a running executor brings the same ExecutorInfo (executor::internal::validate)
+  const running = known ? [...agent.tasks.values()].find((t) => t.frameworkId === fw.id && !isTerminal(t.state) && t.executorId === executorId)?.info?.executor : undefined;
+  if (running && !sameExecutor(running, executor)) {
+    const line = '------------------------------------------------------------';
+    return `ExecutorInfo is not compatible with existing ExecutorInfo with same ExecutorID.\n${line}\nExisting ExecutorInfo:\n${JSON.stringify(running)}\n${line}\nExecutorInfo:\n${JSON.stringify(executor)}\n${line}\n`;
+  }
   return undefined;
+}
+
+/** ExecutorInfo equality (type_utils.cpp): labels and shutdown_grace_period aside, resources as a set. */
+function sameExecutor(a: Pb, b: Pb): boolean {
+  const comparable = (e: Pb) => {
+    const { labels: _l, shutdown_grace_period: _g, resources, ...rest } = e ?? {};
+    return { rest: JSON.stringify(Object.keys(rest).sort().map((k) => [k, rest[k]])), resources: L.upgrade(Array.isArray(resources) ? resources : []) };
+  };
+  const x = comparable(a);
+  const y = comparable(b);
+  return x.rest === y.rest && L.same(x.resources, y.resources) && x.resources.length === y.resources.length;
 }
 
 /** Master::_accept's launch of a task group: its tasks recorded under the executor, sent to the agent together. */

@@ -18,6 +18,13 @@ export function operationOf(type: 'RESERVE' | 'UNRESERVE' | 'CREATE' | 'DESTROY'
   return type === 'RESERVE' || type === 'UNRESERVE' ? { type, resources: list } : { type, volumes: list };
 }
 
+/** GROW_VOLUME / SHRINK_VOLUME in list form. */
+export function resizeOf(op: Pb): L.Operation {
+  return op.type === 'GROW_VOLUME'
+    ? { type: 'GROW_VOLUME', volume: L.upgrade([op.grow_volume.volume])[0]!, addition: L.upgrade([op.grow_volume.addition])[0]! }
+    : { type: 'SHRINK_VOLUME', volume: L.upgrade([op.shrink_volume.volume])[0]!, subtract: Number(op.shrink_volume.subtract?.value ?? 0) };
+}
+
 /** What the agent's live tasks use, per task (DESTROY refuses volumes in use). */
 export function volumesInUse(agent: Agent): ResList[] {
   return [...agent.tasks.values()].filter((t) => !isTerminal(t.state)).map((t) => t.resources);

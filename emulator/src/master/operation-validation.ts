@@ -279,9 +279,47 @@ export const OPERATION_FIELD: Record<string, [string, string]> = {
   LAUNCH_GROUP: ['A LAUNCH_GROUP offer operation', 'launch_group'],
 };
 
+/** GROW_VOLUME and SHRINK_VOLUME name themselves without 'offer' and end without a period. */
+const RESIZE_FIELD: Record<string, [string, string]> = {
+  GROW_VOLUME: ['A GROW_VOLUME operation must have the Offer.Operation.grow_volume field set', 'grow_volume'],
+  SHRINK_VOLUME: ['A SHRINK_VOLUME offer operation must have the Offer.Operation.shrink_volume field set', 'shrink_volume'],
+};
+
 /** validateAndUpgradeResources(Offer::Operation*): the operation's field is set and each resource it names is valid. */
 export function operationFormatError(op: Pb, resources: Pb[]): string | undefined {
   const field = OPERATION_FIELD[op?.type];
   if (field && (op[field[1]] === undefined || op[field[1]] === null)) return `${field[0]} must have the Offer.Operation.${field[1]} field set.`;
+  const resize = RESIZE_FIELD[op?.type];
+  if (resize && (op[resize[1]] === undefined || op[resize[1]] === null)) return resize[0];
   return resourcesInvalid(resources);
+}
+
+/** validation::operation::validate(GrowVolume): a persistent, not shared volume and an addition of the same disk. */
+export function validateGrow(volume: Pb, addition: Pb): string | undefined {
+  let err = resourceError(volume ?? {});
+  if (err) return `Invalid resource in the 'GrowVolume.volume' field: ${err}`;
+  err = resourceError(addition ?? {});
+  if (err) return `Invalid resource in the 'GrowVolume.addition' field: ${err}`;
+  if (!(Number(addition.scalar?.value) > 0)) return "The size of 'GrowVolume.addition' field must be greater than zero";
+  if (volume.provider_id !== undefined) return 'Growing a volume from a resource provider is not supported';
+  const notVolume = volumeError([volume]);
+  if (notVolume) return `Invalid persistent volume in the 'GrowVolume.volume' field: ${notVolume}`;
+  if (volume.shared !== undefined) return 'Growing a shared persistent volume is not supported';
+  const [v] = L.upgrade([volume]);
+  if (L.add([L.stripVolume(v!)], L.upgrade([addition])).length !== 1) return "Incompatible resources in the 'GrowVolume.volume' and 'GrowVolume.addition' fields";
+  return undefined;
+}
+
+/** validation::operation::validate(ShrinkVolume) */
+export function validateShrink(volume: Pb, subtract: number): string | undefined {
+  const err = resourceError(volume ?? {});
+  if (err) return `Invalid resource in the 'ShrinkVolume.volume' field: ${err}`;
+  if (!(subtract > 0)) return "Value of 'ShrinkVolume.subtract' must be greater than zero";
+  if (!(Number(volume.scalar?.value) > subtract)) return "Value of 'ShrinkVolume.subtract' must be smaller than the size of 'ShrinkVolume.volume'";
+  if (volume.provider_id !== undefined) return 'Shrinking a volume from a resource provider is not supported';
+  if (volume.disk?.source?.type === 'MOUNT') return 'Shrinking a volume on a MOUNT disk is not supported';
+  const notVolume = volumeError([volume]);
+  if (notVolume) return `Invalid persistent volume in the 'ShrinkVolume.volume' field: ${notVolume}`;
+  if (volume.shared !== undefined) return 'Shrinking a shared persistent volume is not supported';
+  return undefined;
 }

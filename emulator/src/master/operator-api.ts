@@ -1,9 +1,8 @@
 // The master's v1 operator API, POST /api/v1 (Master::Http::api in
 // src/master/http.cpp, 1.7.1): the call in JSON or protobuf, validated as
 // validation::master::call::validate does, answered in the accepted encoding
-// from the same books /master/state reads. Calls this emulator does not carry
-// out answer 501 with no body, as a 1.7.1 master answers a call it does not
-// know (README: "v1 operator API").
+// from the same books /master/state reads. Every 1.7.1 call type is carried
+// out; UNKNOWN answers 501 with no body, as a 1.7.1 master does.
 import { sendFilesError } from '../common/files.js';
 import { listFilesResponse, readFileResponse } from '../common/proto/files-calls.js';
 import { sendEmpty, sendMethodNotAllowed, sendText, type Request } from '../common/http.js';
@@ -15,7 +14,7 @@ import type { Master } from './master.js';
 import type { Pb } from './types.js';
 import { startMaintenance, stopMaintenance, updateSchedule } from './maintenance-api.js';
 import { resourcesInvalid } from './operation-validation.js';
-import { operateCall } from './reservations-api.js';
+import { operateCall, resize } from './reservations-api.js';
 import { getAgentsV1, getExecutorsV1, getFrameworksV1, getStateV1, getTasksV1 } from './v1-model.js';
 
 const CALL = 'mesos.v1.master.Call';
@@ -132,12 +131,14 @@ export async function operatorApi(master: Master, r: Request): Promise<void> {
     case 'RESERVE_RESOURCES':
     case 'UNRESERVE_RESOURCES':
     case 'CREATE_VOLUMES':
-    case 'DESTROY_VOLUMES': {
-      const r = operateCall(master, call);
+    case 'DESTROY_VOLUMES':
+    case 'GROW_VOLUME':
+    case 'SHRINK_VOLUME': {
+      const r = call.type === 'GROW_VOLUME' || call.type === 'SHRINK_VOLUME' ? resize(master, call) : operateCall(master, call);
       return r.status === 202 ? sendEmpty(res, 202) : sendText(res, r.status, r.message);
     }
     default:
-      // UNKNOWN, and the calls left out here (README)
+      // UNKNOWN
       return sendEmpty(res, 501);
   }
 }

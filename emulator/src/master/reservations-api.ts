@@ -8,10 +8,10 @@ import * as L from '../common/resource-list.js';
 import { sendEmpty, sendMethodNotAllowed, sendText, type Request } from '../common/http.js';
 import { messageType } from '../common/proto/schema.js';
 import { parseJson } from '../common/proto/stout-json.js';
-import { operateOnAgent, operationOf, volumesInUse } from './agent-resources.js';
+import { operateOnAgent, operationOf, resizeOf, volumesInUse } from './agent-resources.js';
 import { describeAgent } from './log.js';
 import type { Master } from './master.js';
-import { OPERATION_FIELD, operationFormatError, validateCreate, validateDestroy, validateReserve, validateUnreserve } from './operation-validation.js';
+import { OPERATION_FIELD, operationFormatError, validateCreate, validateDestroy, validateGrow, validateReserve, validateShrink, validateUnreserve } from './operation-validation.js';
 import type { Pb } from './types.js';
 
 export type OperationType = 'RESERVE' | 'UNRESERVE' | 'CREATE' | 'DESTROY';
@@ -50,6 +50,29 @@ const CALLS: Record<string, [OperationType, string, string]> = {
   CREATE_VOLUMES: ['CREATE', 'create_volumes', 'volumes'],
   DESTROY_VOLUMES: ['DESTROY', 'destroy_volumes', 'volumes'],
 };
+
+/**
+ * GROW_VOLUME and SHRINK_VOLUME (Master::Http::growVolume, shrinkVolume): the
+ * volume grown by the addition, or shrunk and the rest freed, when what it
+ * needs is free on the agent.
+ */
+export function resize(master: Master, call: Pb): { status: 202 } | { status: 400 | 409; message: string } {
+  const grow = call.type === 'GROW_VOLUME';
+  const body = grow ? call.grow_volume : call.shrink_volume;
+  const agent = master.books.agents.get(body.agent_id.value);
+  if (!agent) return { status: 400, message: 'No agent found with specified ID' };
+  const op = { type: call.type, [grow ? 'grow_volume' : 'shrink_volume']: body };
+  const format = operationFormatError(op, grow ? [body.volume, body.addition] : [body.volume]);
+  if (format) return { status: 400, message: format };
+  const error = grow ? validateGrow(body.volume, body.addition) : validateShrink(body.volume, Number(body.subtract?.value ?? 0));
+  if (error) return { status: 400, message: `Invalid ${call.type} operation on agent ${describeAgent(agent)}: ${error}` };
+  const operation = resizeOf(op);
+  const [[required]] = L.conversions(operation) as [[L.ResList, L.ResList]];
+  return operateOnAgent(master.books, agent, operation, required, (fwId, agentId, res) => {
+    const fw = master.books.frameworks.get(fwId);
+    if (fw) master.allocator.addFilter(fw, agentId, res, {});
+  });
+}
 
 /** The v1 call form: `{type, reserve_resources: {agent_id, resources}}` and the like. */
 export function operateCall(master: Master, call: Pb): { status: 202 } | { status: 400 | 409; message: string } {
