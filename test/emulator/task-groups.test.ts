@@ -91,6 +91,10 @@ describe.skipIf(officialImagesMissing)(`${TEST_IMAGES.flavour} task groups (1.7 
     expect(e1).toMatchObject({ id: 'E1', type: 'DEFAULT', container: running.container_status.container_id.parent.value, resources: { cpus: 0.2, mem: 64, disk: 10 } });
     expect(e1.tasks.map((t: Json) => [t.id, t.executor_id])).toEqual([['long-1', 'E1']]);
     expect(e1.completed_tasks.map((t: Json) => t.id)).toEqual(['check-1']);
+    // the operator API: one executor as the scheduler gave it, tasks naming it
+    const v1 = async (type: string) => (await fetch(`http://127.0.0.1:${agent.hostPort(5051)}/api/v1`, { method: 'POST', headers: { 'Content-Type': 'application/json' }, body: JSON.stringify({ type }) })).json() as Promise<Json>;
+    expect((await v1('GET_EXECUTORS')).get_executors.executors.map((e: Json) => [e.executor_info.executor_id.value, e.executor_info.type, e.executor_info.command])).toEqual([['E1', 'DEFAULT', undefined]]);
+    expect((await v1('GET_TASKS')).get_tasks.launched_tasks.map((t: Json) => [t.task_id.value, t.executor_id?.value])).toEqual([['long-1', 'E1']]);
     // the task's sandbox is linked from the executor's tasks/<id>
     const out = await agent.exec(['cat', `${e1.directory}/tasks/check-1/out.txt`]);
     expect(out.output.trim()).toBe('in-nested');

@@ -16,7 +16,7 @@ import {
   accepts, acceptType, APPLICATION_JSON, APPLICATION_PROTOBUF, decodeBody, headerAccepts, lastHeader, missingCallField, sendMessage, type ContentType,
 } from '../common/proto/wire.js';
 import { RecordDecoder } from '../common/recordio.js';
-import type { Agent, ExecutorRecord, FrameworkRecord, TaskRecord } from './agent.js';
+import type { Agent, ExecutorRecord, FrameworkRecord, TaskGroupExecutor, TaskRecord } from './agent.js';
 import { BUILD_DATE, BUILD_TIME, BUILD_USER, MESOS_VERSION, sortedFlags } from './config.js';
 import {
   APPLICATION_RECORDIO, attachInput, attachOutput, killNested, launchSession, removeNested, validateNested, waitNested, type MediaTypes,
@@ -42,6 +42,8 @@ function taskV1(agent: Agent, t: TaskRecord, queued: boolean): Pb {
     name: info.name,
     task_id: info.task_id,
     framework_id: { value: t.frameworkId },
+    // a task of a group names its default executor (command tasks: none)
+    ...(info.executor?.type === 'DEFAULT' ? { executor_id: info.executor.executor_id } : {}),
     agent_id: { value: agent.agentId || info.agent_id?.value || '' },
     state: queued ? 'TASK_STAGING' : t.state,
     resources: info.resources ?? [],
@@ -87,11 +89,25 @@ function getTasks(agent: Agent): Pb {
   return out;
 }
 
+/** One entry per executor: a command executor per task, a default executor (task groups) once, as the scheduler gave it. */
+function executorEntries(fw: FrameworkRecord, execs: Iterable<ExecutorRecord>): Pb[] {
+  const seen = new Set<TaskGroupExecutor>();
+  const out: Pb[] = [];
+  for (const exec of execs) {
+    if (!exec.group) out.push({ executor_info: executorInfoV1(fw, exec) });
+    else if (!seen.has(exec.group)) {
+      seen.add(exec.group);
+      out.push({ executor_info: { ...exec.group.info, framework_id: { value: fw.id } } });
+    }
+  }
+  return out;
+}
+
 function getExecutors(agent: Agent): Pb {
   const out: Pb = { executors: [], completed_executors: [] };
   for (const fw of [...agent.frameworks.values(), ...agent.completedFrameworks]) {
-    for (const exec of fw.executors.values()) out.executors.push({ executor_info: executorInfoV1(fw, exec) });
-    for (const exec of fw.completedExecutors) out.completed_executors.push({ executor_info: executorInfoV1(fw, exec) });
+    out.executors.push(...executorEntries(fw, fw.executors.values()));
+    out.completed_executors.push(...executorEntries(fw, fw.completedExecutors));
   }
   return out;
 }
