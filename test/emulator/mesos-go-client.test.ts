@@ -72,6 +72,7 @@ describe.skipIf(officialImagesMissing)('mesos-go (the Mesos project Go library, 
     expect(steps.get('GET_MASTER')?.result.port).toBe(5050);
     expect(steps.get('GET_AGENTS')?.result).toEqual([expect.stringMatching(/:5051 cpus=\d+(\.\d+)? active=true$/)]);
     expect(steps.get('GET_FRAMEWORKS')?.result).toContain('marathon');
+    expect(steps.get('GET_STATE')?.result).toMatchObject({ agents: 1, frameworks: 1 });
     expect(steps.get('GET_WEIGHTS')?.result).toEqual({ 'mesos-go': 2.5 });
     expect(steps.get('SUBSCRIBED')?.result.agents).toBe(1);
     expect(steps.get('scheduler SUBSCRIBED')?.result.heartbeat).toBe(15);

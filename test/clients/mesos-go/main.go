@@ -157,6 +157,15 @@ func main() {
 	}
 	sort.Strings(names)
 	report("GET_FRAMEWORKS", names)
+	if !jsonCodec {
+		// the whole state in one answer, as the DC/OS CLI and UIs read it
+		state := call("GET_STATE", mcalls.GetState()).GetGetState()
+		report("GET_STATE", map[string]interface{}{
+			"agents":     len(state.GetGetAgents().GetAgents()),
+			"frameworks": len(state.GetGetFrameworks().GetFrameworks()),
+			"executors":  len(state.GetGetExecutors().GetExecutors()),
+		})
+	}
 	// a weight of its own per codec, so each run shows its own update
 	weight := 2.5
 	if jsonCodec {
