@@ -31,7 +31,17 @@ describe('emulated masters keep agents and frameworks across a failover (--regis
   const paused = new Set<TestContainer>();
 
   const pause = async (c: TestContainer) => {
-    await net.docker.getContainer(c.id).pause();
+    // the cgroup freezer can fail on a busy machine ("unable to freeze") while a
+    // process sits in uninterruptible IO; runc thaws the container then: try again
+    for (let attempt = 1; ; attempt++) {
+      try {
+        await net.docker.getContainer(c.id).pause();
+        break;
+      } catch (err) {
+        if (attempt >= 5 || !/unable to freeze/.test((err as Error).message)) throw err;
+        await new Promise((r) => setTimeout(r, 500));
+      }
+    }
     paused.add(c);
   };
   const unpause = async (c: TestContainer) => {
