@@ -13,7 +13,7 @@ import type { AgentConfig } from './config.js';
 import { DockerExecutor, type DockerSupport } from './docker-executor.js';
 import { CommandExecutor, type ExecutorContext, type ExecutorUpdate, type TaskExecutor } from './executor.js';
 import { createSandbox, executorRunPath, lookupUser, type UserInfo } from './sandbox.js';
-import { isTerminal, type ExecutorInfo, type FrameworkInfo, type Label, type TaskInfo, type TaskState, type TaskStatus } from './types.js';
+import { hasCapability, isTerminal, type ExecutorInfo, type FrameworkInfo, type Label, type TaskInfo, type TaskState, type TaskStatus } from './types.js';
 import { nowSecs, sleep, statusUuid } from './util.js';
 import { agentMetrics, agentState } from './state-json.js';
 
@@ -84,7 +84,6 @@ export interface RegisteredTask {
   statuses: TaskStatus[];
 }
 
-export const hasCapability = (fw: FrameworkInfo, type: string) => (fw.capabilities ?? []).some((c) => c.type === type);
 
 /** The role a task's resources are allocated to (MESOS-6636: one per task). */
 export function taskRole(task: TaskInfo, fw: FrameworkInfo): string {

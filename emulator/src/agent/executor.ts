@@ -8,7 +8,7 @@ import type { AgentConfig } from './config.js';
 import { HealthChecker, type HealthTarget, type HealthUpdate } from './health.js';
 import { fetchUris, type UserInfo } from './sandbox.js';
 import { childProcess, type NestedProcess } from './nested.js';
-import type { CommandInfo, FrameworkInfo, HealthCheck, NetworkInfoJson, TaskInfo, TaskState } from './types.js';
+import { hasCapability, type CommandInfo, type FrameworkInfo, type HealthCheck, type NetworkInfoJson, type TaskInfo, type TaskState } from './types.js';
 import { describeExit, glogLine, HOST_DEFAULT_PATH } from './util.js';
 import { processTreeUsage, type Usage } from './usage.js';
 
@@ -46,7 +46,6 @@ export interface ExecutorContext {
   log(msg: string): void;
 }
 
-const hasCapability = (fw: FrameworkInfo, type: string) => (fw.capabilities ?? []).some((c) => c.type === type);
 
 /** Environment Mesos gives every executor (executorEnvironment() in src/slave/slave.cpp). */
 export function executorEnvironment(ctx: ExecutorContext): Record<string, string> {

@@ -4,9 +4,9 @@ import fs from 'node:fs';
 import os from 'node:os';
 import * as L from '../common/resource-list.js';
 import type { ResList } from '../common/resource-list.js';
-import { AGENT_CAPABILITIES, hasCapability, MAX_COMPLETED_TASKS_PER_EXECUTOR, taskRole, type Agent, type ExecutorRecord, type FrameworkRecord, type TaskRecord } from './agent.js';
+import { AGENT_CAPABILITIES, MAX_COMPLETED_TASKS_PER_EXECUTOR, taskRole, type Agent, type ExecutorRecord, type FrameworkRecord, type TaskRecord } from './agent.js';
 import { BUILD_DATE, BUILD_TIME, BUILD_USER, MESOS_VERSION, sortedFlags } from './config.js';
-import { isTerminal, type TaskState, type TaskStatus } from './types.js';
+import { hasCapability, isTerminal, type TaskState, type TaskStatus } from './types.js';
 import { nowSecs } from './util.js';
 
 /** The short form of a status in Task.statuses of /state. */

@@ -182,3 +182,6 @@ export const TERMINAL_STATES: ReadonlySet<TaskState> = new Set<TaskState>([
 ]);
 
 export const isTerminal = (s: TaskState): boolean => TERMINAL_STATES.has(s);
+
+/** Whether the framework declared this capability (FrameworkInfo.capabilities). */
+export const hasCapability = (fw: FrameworkInfo, type: string): boolean => (fw.capabilities ?? []).some((c) => c.type === type);

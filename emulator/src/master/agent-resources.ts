@@ -8,6 +8,7 @@
 // when it registers with the next leader.
 import * as L from '../common/resource-list.js';
 import type { ResList } from '../common/resource-list.js';
+import type { Allocator } from './allocator.js';
 import type { Books } from './books.js';
 import { glog } from './log.js';
 import { isTerminal, type Agent, type Pb } from './types.js';
@@ -49,11 +50,10 @@ export function applyOnAgent(books: Books, agent: Agent, op: L.Operation): void 
  */
 export function operateOnAgent(
   books: Books,
+  allocator: Allocator,
   agent: Agent,
   op: L.Operation,
   required: ResList,
-  /** a rescinded offer's resources go back with the default refusal filter (recoverResources with Filters()) */
-  recovered: (frameworkId: string, agentId: string, resources: ResList) => void,
 ): { status: 202 } | { status: 409; message: string } {
   let needed = required;
   let total: ResList = [];
@@ -65,7 +65,9 @@ export function operateOnAgent(
     total = L.add(total, o.resources);
     needed = rest;
     books.removeOffer(id, true);
-    recovered(o.frameworkId, o.agentId, o.resources);
+    // its resources go back with the default refusal filter (recoverResources with Filters())
+    const fw = books.frameworks.get(o.frameworkId);
+    if (fw) allocator.addFilter(fw, o.agentId, o.resources, {});
     if (typeof L.apply(total, op) !== 'string') break;
   }
   const available = L.apply(books.available(agent), op);

@@ -8,7 +8,8 @@
 import { isIPv4 } from 'node:net';
 import { sendEmpty, sendJsonOk, sendMethodNotAllowed, sendText, type Request } from '../common/http.js';
 import { messageType } from '../common/proto/schema.js';
-import { parseJson, printJson } from '../common/proto/stout-json.js';
+import { printJson } from '../common/proto/stout-json.js';
+import { parseMessages } from './json-body.js';
 import { glog } from './log.js';
 import { machineKey, machineText, type MachineId, type MachineInfo } from './maintenance.js';
 import type { Master } from './master.js';
@@ -157,36 +158,13 @@ function sortedKeys(v: unknown): unknown {
 
 const endpointJson = (type: string, message: Pb) => sortedKeys(printJson(messageType(type), message));
 
-/** The body as JSON of the expected kind, then as the message: the two 400s of the endpoints. */
-function parseBody(body: string, kind: 'object' | 'array', type: string): { value: Pb } | { error: string } {
-  let json: unknown;
-  try {
-    json = JSON.parse(body);
-  } catch (err) {
-    return { error: (err as Error).message };
-  }
-  if (kind === 'object' ? !json || typeof json !== 'object' || Array.isArray(json) : !Array.isArray(json)) return { error: 'Unexpected JSON type parsed' };
-  if (kind === 'object') {
-    const parsed = parseJson(messageType(type), json);
-    return 'error' in parsed ? { error: parsed.error } : { value: parsed.message };
-  }
-  const out: Pb[] = [];
-  for (const item of json as unknown[]) {
-    if (!item || typeof item !== 'object' || Array.isArray(item)) return { error: 'Expecting a JSON object' };
-    const parsed = parseJson(messageType(type), item);
-    if ('error' in parsed) return { error: parsed.error };
-    out.push(parsed.message);
-  }
-  return { value: out };
-}
-
 const reply = (r: Request, a: Answer) => (a.status === 200 ? sendEmpty(r.res, 200) : sendText(r.res, 400, a.message));
 
 /** /maintenance/schedule: GET the schedule, POST a new one. */
 export async function scheduleEndpoint(master: Master, r: Request): Promise<void> {
   if (r.method === 'GET') return sendJsonOk(r, endpointJson('mesos.v1.maintenance.Schedule', master.books.maintenance.schedule));
   if (r.method !== 'POST') return sendMethodNotAllowed(r.res, ['GET', 'POST'], r.method);
-  const parsed = parseBody(await r.body(), 'object', 'mesos.v1.maintenance.Schedule');
+  const parsed = parseMessages(await r.body(), 'object', 'mesos.v1.maintenance.Schedule');
   if ('error' in parsed) return sendText(r.res, 400, parsed.error);
   reply(r, await updateSchedule(master, parsed.value));
 }
@@ -200,7 +178,7 @@ export function statusEndpoint(master: Master, r: Request): void {
 /** /machine/down and /machine/up: a JSON array of MachineIDs. */
 export async function machineEndpoint(master: Master, r: Request, change: 'down' | 'up'): Promise<void> {
   if (r.method !== 'POST') return sendMethodNotAllowed(r.res, ['POST'], r.method);
-  const parsed = parseBody(await r.body(), 'array', 'mesos.v1.MachineID');
+  const parsed = parseMessages(await r.body(), 'array', 'mesos.v1.MachineID');
   if ('error' in parsed) return sendText(r.res, 400, parsed.error);
   reply(r, change === 'down' ? await startMaintenance(master, parsed.value) : await stopMaintenance(master, parsed.value));
 }

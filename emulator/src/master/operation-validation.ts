@@ -140,6 +140,12 @@ function singleProviderError(list: Pb[]): string | undefined {
   return undefined;
 }
 
+/** What every operation checks first: resource::validate, then one resource provider, as `Invalid resources: <why>`. */
+function invalidResources(list: Pb[]): string | undefined {
+  const err = resourcesError(list) ?? singleProviderError(list);
+  return err ? `Invalid resources: ${err}` : undefined;
+}
+
 function validateAllocatedToSingleRole(list: Pb[]): string | undefined {
   let role: string | undefined;
   for (const r of list) {
@@ -174,8 +180,8 @@ export interface Who {
 }
 
 export function validateReserve(list: Pb[], who: Who): string | undefined {
-  const err = resourcesError(list) ?? singleProviderError(list);
-  if (err) return `Invalid resources: ${err}`;
+  const err = invalidResources(list);
+  if (err) return err;
   for (const raw of list) {
     const r = L.upgrade([raw])[0]!;
     const shown = L.text([r], raw.allocation_info?.role);
@@ -209,8 +215,8 @@ export function validateReserve(list: Pb[], who: Who): string | undefined {
 }
 
 export function validateUnreserve(list: Pb[]): string | undefined {
-  const err = resourcesError(list) ?? singleProviderError(list);
-  if (err) return `Invalid resources: ${err}`;
+  const err = invalidResources(list);
+  if (err) return err;
   for (const raw of list) {
     const r = L.upgrade([raw])[0]!;
     const shown = L.text([r], raw.allocation_info?.role);
@@ -222,8 +228,8 @@ export function validateUnreserve(list: Pb[]): string | undefined {
 }
 
 export function validateCreate(list: Pb[], checkpointed: ResList, who: Who): string | undefined {
-  const err = resourcesError(list) ?? singleProviderError(list);
-  if (err) return `Invalid resources: ${err}`;
+  const err = invalidResources(list);
+  if (err) return err;
   const notVolume = volumeError(list);
   if (notVolume) return `Not a persistent volume: ${notVolume}`;
   const seen = new Map<string, Set<string>>();
@@ -259,8 +265,8 @@ export function validateDestroy(list: Pb[], checkpointed: ResList, inUse: ResLis
     const { allocation_info: _a, ...rest } = r ?? {};
     return rest;
   });
-  const err = resourcesError(unallocated) ?? singleProviderError(unallocated);
-  if (err) return `Invalid resources: ${err}`;
+  const err = invalidResources(unallocated);
+  if (err) return err;
   const notVolume = volumeError(unallocated);
   if (notVolume) return `Not a persistent volume: ${notVolume}`;
   const volumes = L.upgrade(unallocated);

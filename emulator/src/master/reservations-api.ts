@@ -6,8 +6,7 @@
 // authorized, and no principal is known (HTTP authentication is off).
 import * as L from '../common/resource-list.js';
 import { sendEmpty, sendMethodNotAllowed, sendText, type Request } from '../common/http.js';
-import { messageType } from '../common/proto/schema.js';
-import { parseJson } from '../common/proto/stout-json.js';
+import { parseMessages } from './json-body.js';
 import { operateOnAgent, operationOf, resizeOf, volumesInUse } from './agent-resources.js';
 import { describeAgent } from './log.js';
 import type { Master } from './master.js';
@@ -38,10 +37,7 @@ export function operate(master: Master, type: OperationType, agentId: string, re
   // CREATE the disk without volume info, UNRESERVE and DESTROY the resources themselves
   const list = L.upgrade(resources);
   const required = type === 'RESERVE' ? list.map(L.popReservation) : type === 'CREATE' ? list.map(L.stripVolume) : list;
-  return operateOnAgent(books, agent, op, required, (fwId, agentId2, res) => {
-    const fw = books.frameworks.get(fwId);
-    if (fw) master.allocator.addFilter(fw, agentId2, res, {});
-  });
+  return operateOnAgent(books, master.allocator, agent, op, required);
 }
 
 const CALLS: Record<string, [OperationType, string, string]> = {
@@ -68,10 +64,7 @@ export function resize(master: Master, call: Pb): { status: 202 } | { status: 40
   if (error) return { status: 400, message: `Invalid ${call.type} operation on agent ${describeAgent(agent)}: ${error}` };
   const operation = resizeOf(op);
   const [[required]] = L.conversions(operation) as [[L.ResList, L.ResList]];
-  return operateOnAgent(master.books, agent, operation, required, (fwId, agentId, res) => {
-    const fw = master.books.frameworks.get(fwId);
-    if (fw) master.allocator.addFilter(fw, agentId, res, {});
-  });
+  return operateOnAgent(master.books, master.allocator, agent, operation, required);
 }
 
 /** The v1 call form: `{type, reserve_resources: {agent_id, resources}}` and the like. */
@@ -93,20 +86,9 @@ export async function operationEndpoint(master: Master, r: Request, type: Operat
   const text = values.get(param);
   if (text === null) return sendText(r.res, 400, `Missing '${param}' query parameter in the request body`);
   const prefix = `Error in parsing '${param}' query parameter in the request body: `;
-  let json: unknown;
-  try {
-    json = JSON.parse(text);
-  } catch (err) {
-    return sendText(r.res, 400, prefix + (err as Error).message);
-  }
-  if (!Array.isArray(json)) return sendText(r.res, 400, `${prefix}Unexpected JSON type parsed`);
-  const resources: Pb[] = [];
-  for (const item of json) {
-    if (!item || typeof item !== 'object' || Array.isArray(item)) return sendText(r.res, 400, `${prefix}Expecting a JSON object`);
-    const parsed = parseJson(messageType('mesos.v1.Resource'), item);
-    if ('error' in parsed) return sendText(r.res, 400, prefix + parsed.error);
-    resources.push(parsed.message);
-  }
+  const parsed = parseMessages(text, 'array', 'mesos.v1.Resource');
+  if ('error' in parsed) return sendText(r.res, 400, prefix + parsed.error);
+  const resources: Pb[] = parsed.value;
   const answer = operate(master, type, slaveId, resources);
   if (answer.status === 202) return sendEmpty(r.res, 202);
   return sendText(r.res, answer.status, answer.message);

@@ -7,6 +7,7 @@ import { read, isObject, type ReadError } from './reads.js';
 import { APP_SCHEMA, APP_UPDATE_SCHEMA, type RawApp } from './schema.js';
 import type { App, Container, HealthCheck, Network, PortDefinition, PortMapping } from './types.js';
 import { portSpecs } from './types.js';
+import { isResident } from '../resident.js';
 import { canonicalId, javaDouble } from '../util.js';
 
 type Violation = { path: string; message: string };
@@ -472,12 +473,10 @@ export function validateUpdate(update: Record<string, unknown>): void {
  * reservations were made for.
  */
 export function validateResidentUpdate(from: App, to: App): void {
-  const volumes = (a: App) => JSON.stringify((a.container?.volumes ?? []).filter((v) => (v as Volume).persistent !== undefined));
-  const resident = (a: App) => persistentOf(a as unknown as Record<string, unknown>).length > 0;
-  if (!resident(from) && !resident(to)) return;
+  if (!isResident(from) && !isResident(to)) return;
   const v: Violation[] = [];
-  const all = (a: App) => JSON.stringify(a.container?.volumes ?? []);
-  if (all(from) !== all(to) || volumes(from) !== volumes(to)) v.push({ path: '/', message: 'Persistent volumes can not be changed!' });
+  // every volume stays, the persistent ones included
+  if (JSON.stringify(from.container?.volumes ?? []) !== JSON.stringify(to.container?.volumes ?? [])) v.push({ path: '/', message: 'Persistent volumes can not be changed!' });
   const needs = (a: App) => JSON.stringify([a.cpus, a.mem, a.disk, a.gpus, portSpecs(a).map((p) => p.port).sort(), a.requirePorts]);
   if (needs(from) !== needs(to)) v.push({ path: '/', message: 'Resident Tasks may not change resource requirements!' });
   if (v.length) throw notValid(groupDetails(v));
