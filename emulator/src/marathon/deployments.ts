@@ -12,6 +12,7 @@ import type { EventBus } from './events.js';
 import type { HealthManager } from './health.js';
 import type { MarathonMetrics } from './metrics.js';
 import { ensureAncestors, groupJson, longestPaths, transitiveApps, validateTree, type Groups } from './groups.js';
+import { podConfig, type Pod } from './pod/types.js';
 import { StepReadiness, type ReadinessResult } from './readiness.js';
 import type { Scheduler } from './scheduler.js';
 import type { State } from './state.js';
@@ -24,13 +25,16 @@ const log = makeLogger('Deployments');
 export type ActionName = 'StartApplication' | 'StopApplication' | 'ScaleApplication' | 'RestartApplication';
 export interface Action {
   action: ActionName;
+  /** the run spec: an app, or a pod when `pod` is set (the JSON names Pod actions and keys so) */
   app: string;
+  pod?: true;
   scaleTo?: number;
 }
 
 /** What a root-group change edits: the apps and the groups (each carries the root's version). */
 export interface RootDraft {
   apps: Map<string, App>;
+  pods: Map<string, Pod>;
   groups: Groups;
 }
 
@@ -42,6 +46,7 @@ export interface Plan {
   original: Map<string, App>;
   target: Map<string, App>;
   groups: { original: Groups; target: Groups };
+  pods: { original: Map<string, Pod>; target: Map<string, Pod> };
   steps: Action[][];
   /** app ids any action touches */
   affected: Set<string>;
@@ -96,7 +101,7 @@ export class Deployments {
   heldInstances(appId: string): number | undefined {
     for (const run of this.running.values()) {
       const step = run.plan.steps.findIndex((s) => s.some((a) => a.app === appId && (a.action === 'ScaleApplication' || a.action === 'RestartApplication')));
-      if (step >= 0 && step >= run.currentStep) return run.plan.original.get(appId)?.instances ?? 0;
+      if (step >= 0 && step >= run.currentStep) return run.plan.original.get(appId)?.instances ?? run.plan.pods.original.get(appId)?.scaling.instances ?? 0;
     }
     return undefined;
   }
@@ -169,14 +174,25 @@ export class Deployments {
 
   private target(change: (draft: RootDraft) => void, version: string, opts: { restart?: Set<string>; toKill?: Map<string, string[]> }) {
     const original = new Map([...this.state.apps].map(([k, v]) => [k, structuredClone(v)]));
-    const draft: RootDraft = { apps: new Map([...original].map(([k, v]) => [k, structuredClone(v)])), groups: structuredClone(this.state.groups) };
+    const draft: RootDraft = {
+      apps: new Map([...original].map(([k, v]) => [k, structuredClone(v)])),
+      pods: structuredClone(this.state.pods),
+      groups: structuredClone(this.state.groups),
+    };
     change(draft);
-    ensureAncestors(draft.apps, draft.groups);
-    validateTree(draft.apps, draft.groups);
+    ensureAncestors(draft.apps, draft.groups, draft.pods);
+    validateTree(draft.apps, draft.groups, draft.pods);
     const target = this.assignServicePorts(original, draft.apps);
     for (const [id, app] of target) target.set(id, this.versioned(original.get(id), app, version, opts.restart?.has(id) ?? false));
+    // a changed pod takes the new version (a pod's own version is its last change)
+    for (const [id, pod] of draft.pods) {
+      const before = this.state.pods.get(id);
+      if (!before || JSON.stringify({ ...before, version: '' }) !== JSON.stringify({ ...pod, version: '' }) || opts.restart?.has(id)) draft.pods.set(id, { ...pod, version });
+      else draft.pods.set(id, before);
+    }
     const groups = { original: this.state.groups, target: draft.groups };
-    return { original, target, groups, plan: this.plan(original, target, version, opts.toKill ?? new Map(), groups) };
+    const pods = { original: this.state.pods, target: draft.pods };
+    return { original, target, groups, pods, plan: this.plan(original, target, version, opts.toKill ?? new Map(), groups, pods, opts.restart ?? new Set()) };
   }
 
   private async applyRootChange(
@@ -185,7 +201,7 @@ export class Deployments {
     change: (draft: RootDraft) => void,
     opts: { force: boolean; restart?: Set<string>; toKill?: Map<string, string[]> },
   ): Promise<Plan> {
-    const { original, target, groups, plan } = this.target(change, version, opts);
+    const { original, target, groups, pods, plan } = this.target(change, version, opts);
     const conflicts = [...this.running.values()].filter((r) => [...r.plan.affected].some((id) => plan.affected.has(id)));
     // GroupManagerImpl checks the number of deployments first (with force too), the locks when it deploys.
     if (this.running.size - conflicts.length >= this.config.maxRunningDeployments) {
@@ -199,6 +215,7 @@ export class Deployments {
 
     // Apply and persist. Sentenced tasks go first, before a scaling pass could pick others.
     this.state.apps = target;
+    this.state.pods = pods.target;
     this.state.groups = groups.target;
     this.state.rootVersion = version;
     for (const taskIds of plan.toKill.values()) {
@@ -218,7 +235,15 @@ export class Deployments {
         this.state.failures.delete(id);
       }
     }
-    const root: StoredRoot = { id: '/', version, apps: Object.fromEntries([...target].map(([id, a]) => [id, a.version])), groups: [...groups.target.values()] };
+    for (const [id, pod] of pods.target) if (pods.original.get(id) !== pod) void this.state.persist(`pod ${id}`, () => store.storePod(pod));
+    for (const id of pods.original.keys()) if (!pods.target.has(id)) void this.state.persist(`pod ${id}`, () => store.deletePod(id));
+    const root: StoredRoot = {
+      id: '/',
+      version,
+      apps: Object.fromEntries([...target].map(([id, a]) => [id, a.version])),
+      pods: Object.fromEntries([...pods.target].map(([id, p]) => [id, p.version])),
+      groups: [...groups.target.values()],
+    };
     void this.state.persist('root group', () => store.storeRoot(root));
     for (const app of target.values()) this.health.syncApp(app);
     // Registered at once so a concurrent change sees the lock; run once stored.
@@ -268,16 +293,32 @@ export class Deployments {
   }
 
   /** DeploymentPlan.apply */
-  private plan(original: Map<string, App>, target: Map<string, App>, version: string, toKill: Map<string, string[]>, groups: Plan['groups']): Plan {
+  private plan(
+    original: Map<string, App>,
+    target: Map<string, App>,
+    version: string,
+    toKill: Map<string, string[]>,
+    groups: Plan['groups'],
+    pods: Plan['pods'],
+    restart: Set<string>,
+  ): Plan {
     const steps: Action[][] = [];
-    steps.push([...original.keys()].filter((id) => !target.has(id)).map((app) => ({ action: 'StopApplication' as const, app })));
-    steps.push([...target.keys()].filter((id) => !original.has(id)).map((app) => ({ action: 'StartApplication' as const, app, scaleTo: 0 })));
+    const pod = true as const;
+    steps.push([
+      ...[...original.keys()].filter((id) => !target.has(id)).map((app) => ({ action: 'StopApplication' as const, app })),
+      ...[...pods.original.keys()].filter((id) => !pods.target.has(id)).map((app) => ({ action: 'StopApplication' as const, app, pod })),
+    ]);
+    steps.push([
+      ...[...target.keys()].filter((id) => !original.has(id)).map((app) => ({ action: 'StartApplication' as const, app, scaleTo: 0 })),
+      ...[...pods.target.keys()].filter((id) => !pods.original.has(id)).map((app) => ({ action: 'StartApplication' as const, app, pod, scaleTo: 0 })),
+    ]);
     const changed = [...target.values()].filter((a) => JSON.stringify(original.get(a.id)) !== JSON.stringify(a)).map((a) => a.id);
     // Layers by longest dependency path (app and group dependencies), dependencies first.
     const paths = longestPaths(target, groups.target);
     const depth = (id: string) => paths.get(id) ?? 0;
     const layers = new Map<number, string[]>();
     for (const id of changed) layers.set(depth(id), [...(layers.get(depth(id)) ?? []), id]);
+    let podsPlaced = false;
     for (const d of [...layers.keys()].sort((a, b) => a - b)) {
       const actions: Action[] = [];
       for (const id of layers.get(d)!) {
@@ -290,25 +331,44 @@ export class Deployments {
           actions.push({ action: 'RestartApplication', app: id });
         }
       }
+      // pods depend on nothing: they go with the first layer
+      if (!podsPlaced) actions.push(...this.podActions(pods, restart));
+      podsPlaced = true;
       steps.push(actions);
     }
+    if (!podsPlaced) steps.push(this.podActions(pods, restart));
     const filtered = steps.filter((s) => s.length);
     const affected = new Set(filtered.flatMap((s) => s.map((a) => a.app)));
-    return { id: randomUUID(), version, originalVersion: this.state.rootVersion, original, target, groups, steps: filtered, affected, toKill };
+    return { id: randomUUID(), version, originalVersion: this.state.rootVersion, original, target, groups, pods, steps: filtered, affected, toKill };
+  }
+
+  /** ScalePod for a new pod or a new instance count, RestartPod for a changed definition. */
+  private podActions(pods: Plan['pods'], restart: Set<string>): Action[] {
+    const out: Action[] = [];
+    for (const [id, now] of pods.target) {
+      const before = pods.original.get(id);
+      if (before === now) continue;
+      const n = now.scaling.instances;
+      // a new pod, an instance count alone, or none: scale; any other change (a PUT of the same definition too): restart
+      const scaleOnly = before && podConfig(before) === podConfig(now) && before.scaling.instances !== n;
+      if (!before || n === 0 || scaleOnly) out.push({ action: 'ScaleApplication', app: id, pod: true, scaleTo: n });
+      else if (podConfig(before) !== podConfig(now) || restart.has(id)) out.push({ action: 'RestartApplication', app: id, pod: true });
+    }
+    return out;
   }
 
   // ---- JSON ----
 
   stepJson(step: Action[]): Record<string, unknown> {
-    return { actions: step.map((a) => ({ action: a.action, app: a.app })) };
+    return { actions: step.map((a) => ({ action: actionName(a), [a.pod ? 'pod' : 'app']: a.app })) };
   }
 
   planJson(plan: Plan, light: boolean): Record<string, unknown> {
     if (light) return { id: plan.id, steps: plan.steps.map((s) => this.stepJson(s)), version: plan.version };
     return {
       id: plan.id,
-      original: groupJson(plan.original, plan.groups.original, plan.originalVersion),
-      target: groupJson(plan.target, plan.groups.target, plan.version),
+      original: groupJson(plan.original, plan.groups.original, plan.originalVersion, '/', plan.pods.original),
+      target: groupJson(plan.target, plan.groups.target, plan.version, '/', plan.pods.target),
       steps: plan.steps.map((s) => this.stepJson(s)),
       version: plan.version,
     };
@@ -321,12 +381,12 @@ export class Deployments {
       return {
         id: r.plan.id,
         version: r.plan.version,
-        affectedApps: [...r.plan.affected],
-        affectedPods: [],
+        affectedApps: [...r.plan.affected].filter((id) => !isPodOf(r.plan, id)),
+        affectedPods: [...r.plan.affected].filter((id) => isPodOf(r.plan, id)),
         steps: r.plan.steps.map((s) => this.stepJson(s)),
         currentActions: step.map((a) => ({
-          action: a.action,
-          app: a.app,
+          action: actionName(a),
+          [a.pod ? 'pod' : 'app']: a.app,
           readinessCheckResults: r.readiness.resultsOf(a.app),
         })),
         currentStep: r.currentStep,
@@ -415,6 +475,7 @@ export class Deployments {
   }
 
   private async runAction(run: Run, a: Action): Promise<void> {
+    if (a.pod) return this.runPodAction(run, a);
     const sched = this.scheduler();
     switch (a.action) {
       case 'StartApplication':
@@ -476,6 +537,48 @@ export class Deployments {
     }
   }
 
+  /** A pod's step: as for apps, with instances (every container's task) in place of tasks. */
+  private async runPodAction(run: Run, a: Action): Promise<void> {
+    const sched = this.scheduler();
+    const pods = sched.pods;
+    const live = () => pods.instancesOf(a.app).filter((i) => !i.tasks.every((t) => TERMINAL.has(t.state)));
+    sched.scheduleReconcile();
+    switch (a.action) {
+      case 'StartApplication':
+        return;
+      case 'ScaleApplication': {
+        const n = a.scaleTo ?? 0;
+        await this.waitFor(run, () => {
+          if (!this.state.pods.has(a.app)) return true;
+          const active = live().filter((i) => !i.killing && i.condition !== 'Unreachable');
+          return active.length === n && active.every((i) => pods.ready(i)) && live().every((i) => !i.killing);
+        });
+        return;
+      }
+      case 'RestartApplication': {
+        this.restartingApps.set(a.app, (this.restartingApps.get(a.app) ?? 0) + 1);
+        try {
+          await this.waitFor(run, () => {
+            const pod = this.state.pods.get(a.app);
+            if (!pod) return true;
+            const fresh = live().filter((i) => i.version === pod.version && !i.killing);
+            return live().every((i) => i.version === pod.version) && fresh.length === pod.scaling.instances && fresh.every((i) => pods.ready(i));
+          });
+        } finally {
+          const n = (this.restartingApps.get(a.app) ?? 1) - 1;
+          if (n > 0) this.restartingApps.set(a.app, n);
+          else this.restartingApps.delete(a.app);
+          sched.scheduleReconcile();
+        }
+        return;
+      }
+      case 'StopApplication':
+        await this.waitFor(run, () => live().length === 0 || this.state.pods.has(a.app));
+        if (!this.state.pods.has(a.app)) this.bus.emit('app_terminated_event', { appId: a.app });
+        return;
+    }
+  }
+
   /** DELETE /v2/deployments/{id}: ?force=true just stops it (202), otherwise a rollback deployment. */
   async cancel(id: string, force: boolean): Promise<Plan | undefined> {
     const run = this.running.get(id);
@@ -489,18 +592,21 @@ export class Deployments {
     // DeploymentPlan.revert: the plan's apps as they were, its new groups gone, dependencies restored.
     return this.updateTree(
       '/',
-      ({ apps, groups: now }) => {
+      ({ apps, pods, groups: now }) => {
         for (const id of run.plan.affected) {
           const before = original.get(id);
           if (before) apps.set(id, structuredClone(before));
           else if (target.has(id)) apps.delete(id);
+          const podBefore = run.plan.pods.original.get(id);
+          if (podBefore) pods.set(id, structuredClone(podBefore));
+          else if (run.plan.pods.target.has(id)) pods.delete(id);
         }
         // Only the groups the plan changed: restored, or gone again if it made them and they hold no app.
         for (const id of new Set([...groups.original.keys(), ...groups.target.keys()])) {
           const before = groups.original.get(id);
           if (JSON.stringify(before) === JSON.stringify(groups.target.get(id))) continue;
           if (before) now.set(id, structuredClone(before));
-          else if (!transitiveApps(apps, id).length) now.delete(id);
+          else if (!transitiveApps(apps, id).length && !transitiveApps(pods, id).length) now.delete(id);
         }
       },
       { force: true },
@@ -517,7 +623,15 @@ export class Deployments {
         original: new Map(d.original.map((a) => [a.id, a])),
         target: new Map(d.target.map((a) => [a.id, a])),
         groups: { original: this.state.groups, target: this.state.groups },
-        steps: d.steps.map((s) => s.actions.map((a) => ({ action: a.action as ActionName, app: a.app, scaleTo: this.state.apps.get(a.app)?.instances ?? 0 }))),
+        pods: { original: new Map((d.originalPods ?? []).map((p) => [p.id, p])), target: new Map((d.targetPods ?? []).map((p) => [p.id, p])) },
+        steps: d.steps.map((s) =>
+          s.actions.map((a) => ({
+            action: a.action as ActionName,
+            app: a.app,
+            ...(a.pod ? { pod: true as const } : {}),
+            scaleTo: (a.pod ? this.state.pods.get(a.app)?.scaling.instances : this.state.apps.get(a.app)?.instances) ?? 0,
+          })),
+        ),
         affected: new Set(d.steps.flatMap((s) => s.actions.map((a) => a.app))),
         toKill: new Map(),
       };
@@ -540,6 +654,13 @@ export class Deployments {
   }
 }
 
+/** DeploymentAction.actionName: Start/Stop/Scale/Restart + Application or Pod. */
+function actionName(a: Action): string {
+  return a.pod ? a.action.replace('Application', 'Pod') : a.action;
+}
+
+const isPodOf = (plan: Plan, id: string) => plan.pods.target.has(id) || plan.pods.original.has(id);
+
 function newRun(plan: Plan, readiness: StepReadiness): Run {
   return { plan, currentStep: 0, cancelled: false, readiness };
 }
@@ -550,7 +671,9 @@ function toStored(plan: Plan, currentStep: number): StoredDeployment {
     version: plan.version,
     original: [...plan.affected].map((id) => plan.original.get(id)).filter((a): a is App => !!a),
     target: [...plan.affected].map((id) => plan.target.get(id)).filter((a): a is App => !!a),
-    steps: plan.steps.map((s) => ({ actions: s.map((a) => ({ action: a.action, app: a.app })) })),
+    originalPods: [...plan.affected].map((id) => plan.pods.original.get(id)).filter((p): p is Pod => !!p),
+    targetPods: [...plan.affected].map((id) => plan.pods.target.get(id)).filter((p): p is Pod => !!p),
+    steps: plan.steps.map((s) => ({ actions: s.map((a) => ({ action: a.action, app: a.app, ...(a.pod ? { pod: true } : {}) })) })),
     currentStep,
   };
 }

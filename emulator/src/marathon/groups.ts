@@ -5,6 +5,8 @@
 // version (RootGroup.updateVersion sets them all on each change).
 import type { App } from './app/types.js';
 import { appJson } from './app/serialize.js';
+import { podJson } from './pod/normalize.js';
+import type { Pod } from './pod/types.js';
 import { groupDetails, notValid } from './errors.js';
 import { parentId } from './util.js';
 
@@ -25,22 +27,23 @@ export function ancestorsOf(id: string): string[] {
 
 export const isWithin = (id: string, groupId: string) => groupId === '/' || id === groupId || id.startsWith(`${groupId}/`);
 
-/** mkdir -p: every ancestor of every app (and of every group) is a group. */
-export function ensureAncestors(apps: Map<string, App>, groups: Groups): void {
+/** mkdir -p: every ancestor of every app, pod and group is a group. */
+export function ensureAncestors(apps: Map<string, App>, groups: Groups, pods: Map<string, Pod> = new Map()): void {
   if (!groups.has('/')) groups.set('/', { id: '/', dependencies: [] });
-  for (const id of [...apps.keys(), ...groups.keys()]) {
+  for (const id of [...apps.keys(), ...pods.keys(), ...groups.keys()]) {
     for (const g of ancestorsOf(id)) if (!groups.has(g)) groups.set(g, { id: g, dependencies: [] });
   }
 }
 
-/** Removes a group's subtree (its apps and groups, itself included); the root only loses its contents. */
-export function removeSubtree(apps: Map<string, App>, groups: Groups, groupId: string): void {
+/** Removes a group's subtree (its apps, pods and groups, itself included); the root only loses its contents. */
+export function removeSubtree(apps: Map<string, App>, groups: Groups, groupId: string, pods: Map<string, Pod> = new Map()): void {
   for (const id of [...apps.keys()]) if (isWithin(id, groupId)) apps.delete(id);
+  for (const id of [...pods.keys()]) if (isWithin(id, groupId)) pods.delete(id);
   for (const id of [...groups.keys()]) if (id !== '/' && isWithin(id, groupId)) groups.delete(id);
   if (groupId === '/') groups.set('/', { id: '/', dependencies: [] });
 }
 
-export const transitiveApps = (apps: Map<string, App>, groupId: string) => [...apps.keys()].filter((id) => isWithin(id, groupId));
+export const transitiveApps = (apps: Map<string, unknown>, groupId: string) => [...apps.keys()].filter((id) => isWithin(id, groupId));
 
 /**
  * RootGroup.dependencyGraph's edges, per app: its own dependencies (an app, or
@@ -63,8 +66,8 @@ export function dependencyEdges(apps: Map<string, App>, groups: Groups): Map<str
   return edges;
 }
 
-/** RootGroup.rootGroupValidator's group rules: no cycles, no id both an app and a group. */
-export function validateTree(apps: Map<string, App>, groups: Groups): void {
+/** RootGroup.rootGroupValidator's group rules: no cycles, no id both an app, a pod or a group. */
+export function validateTree(apps: Map<string, App>, groups: Groups, pods: Map<string, Pod> = new Map()): void {
   const violations: Array<{ path: string; message: string }> = [];
   const edges = dependencyEdges(apps, groups);
   const state = new Map<string, 'open' | 'done'>();
@@ -77,7 +80,9 @@ export function validateTree(apps: Map<string, App>, groups: Groups): void {
     return false;
   };
   if ([...edges.keys()].some(cyclic)) violations.push({ path: '/', message: 'Dependency graph has cyclic dependencies.' });
+  if ([...apps.keys()].some((id) => pods.has(id))) violations.push({ path: '/', message: 'Applications and Pods may not share the same id' });
   if ([...apps.keys()].some((id) => groups.has(id))) violations.push({ path: '/', message: 'Groups and Applications may not have the same identifier.' });
+  if ([...pods.keys()].some((id) => groups.has(id))) violations.push({ path: '/', message: 'Groups and Pods may not have the same identifier.' });
   if (violations.length) throw notValid(groupDetails(violations));
 }
 
@@ -100,12 +105,12 @@ export function longestPaths(apps: Map<string, App>, groups: Groups): Map<string
 }
 
 /** The raml Group of a deployment plan's original/target: id, apps, pods, groups, dependencies, version. */
-export function groupJson(apps: Map<string, App>, groups: Groups, version: string, id = '/'): Record<string, unknown> {
+export function groupJson(apps: Map<string, App>, groups: Groups, version: string, id = '/', pods: Map<string, Pod> = new Map()): Record<string, unknown> {
   return {
     id,
     apps: childApps(apps, id).map(appJson),
-    pods: [],
-    groups: childGroups(groups, id).map((g) => groupJson(apps, groups, version, g)),
+    pods: childPods(pods, id).map(podJson),
+    groups: childGroups(groups, id).map((g) => groupJson(apps, groups, version, g, pods)),
     dependencies: groups.get(id)?.dependencies ?? [],
     version,
   };
@@ -114,6 +119,10 @@ export function groupJson(apps: Map<string, App>, groups: Groups, version: strin
 /** The apps directly in a group, by id. */
 export function childApps(apps: Map<string, App>, id: string): App[] {
   return [...apps.values()].filter((a) => parentId(a.id) === id).sort((a, b) => a.id.localeCompare(b.id));
+}
+
+export function childPods(pods: Map<string, Pod>, id: string): Pod[] {
+  return [...pods.values()].filter((p) => parentId(p.id) === id).sort((a, b) => a.id.localeCompare(b.id));
 }
 
 export function childGroups(groups: Groups, id: string): string[] {

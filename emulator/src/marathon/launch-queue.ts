@@ -1,7 +1,7 @@
 // What the launch queue keeps beside its counts: the launch backoff of each app
 // version (RateLimiter) and the offer statistics /v2/queue reports
 // (OfferMatchStatisticsActor, QueueInfoConversion).
-import { appJson } from './app/serialize.js';
+import { timestamp } from './util.js';
 import type { App } from './app/types.js';
 import type { NoMatchReason } from './mesos/matcher.js';
 
@@ -10,6 +10,9 @@ export const REASON_FUNNEL: Array<NoMatchReason | 'NoCorrespondingReservationFou
   'UnfulfilledRole', 'UnfulfilledConstraint', 'NoCorrespondingReservationFound', 'AgentMaintenance', 'InsufficientCpus',
   'InsufficientMemory', 'InsufficientDisk', 'InsufficientGpus', 'InsufficientPorts', 'DeclinedScarceResources',
 ];
+
+/** A fresh entry of the launch queue. */
+export const queueEntry = (count: number): QueueEntry => ({ count, since: timestamp(), processed: 0, unused: 0, rejects: new Map(), lastByAgent: new Map() });
 
 export interface QueueEntry {
   count: number;
@@ -40,14 +43,20 @@ interface Delay {
 }
 
 /** RateLimiter: a launch delay per app config version, growing by backoffFactor up to maxLaunchDelaySeconds. */
+/** Conditions that increase the launch delay (NotifyRateLimiterStep.limitWorthy). */
+export const LIMIT_WORTHY = new Set(['TASK_DROPPED', 'TASK_ERROR', 'TASK_FAILED', 'TASK_GONE', 'TASK_GONE_BY_OPERATOR', 'TASK_FINISHED']);
+
+/** What the backoff reads of a run spec (a pod's own backoff is handed in in these terms). */
+export type BackoffSpec = Pick<App, 'id' | 'version' | 'versionInfo' | 'backoffSeconds' | 'backoffFactor' | 'maxLaunchDelaySeconds'>;
+
 export class RateLimiter {
   private readonly delays = new Map<string, Delay>();
 
-  private key(app: App): string {
+  private key(app: BackoffSpec): string {
     return `${app.id}@${app.versionInfo?.lastConfigChangeAt ?? app.version}`;
   }
 
-  add(app: App): void {
+  add(app: BackoffSpec): void {
     const key = this.key(app);
     const max = app.maxLaunchDelaySeconds * 1000;
     const cur = this.delays.get(key);
@@ -56,21 +65,21 @@ export class RateLimiter {
   }
 
   /** A task of the version started: the same delay again from now. */
-  advance(app: App): void {
+  advance(app: BackoffSpec): void {
     const d = this.delays.get(this.key(app));
     if (d) d.deadline = Date.now() + d.current;
   }
 
-  reset(app: App): void {
+  reset(app: BackoffSpec): void {
     this.delays.delete(this.key(app));
   }
 
   /** When the app may launch again; 0 without a delay. */
-  deadline(app: App): number {
+  deadline(app: BackoffSpec): number {
     return this.delays.get(this.key(app))?.deadline ?? 0;
   }
 
-  has(app: App): boolean {
+  has(app: BackoffSpec): boolean {
     return this.delays.has(this.key(app));
   }
 
@@ -87,15 +96,16 @@ export class RateLimiter {
 /** /v2/queue entries (QueueInfoConversion). */
 export function queueJson(
   queue: Map<string, QueueEntry>,
-  appOf: (id: string) => App | undefined,
+  specOf: (id: string) => { backoff: BackoffSpec; json: Record<string, unknown> } | undefined,
   limiter: RateLimiter,
   embedLastUnusedOffers: boolean,
 ): Array<Record<string, unknown>> {
   const out: Array<Record<string, unknown>> = [];
   const now = Date.now();
-  for (const [appId, q] of queue) {
-    const app = appOf(appId);
-    if (!app || q.count <= 0) continue;
+  for (const [id, q] of queue) {
+    const spec = specOf(id);
+    if (!spec || q.count <= 0) continue;
+    const app = spec.backoff;
     // Without a backoff the deadline is when the launch attempt began (RateLimiter.getDeadline).
     const deadline = limiter.has(app) ? limiter.deadline(app) : Date.parse(q.since);
     const timeLeftSecs = Math.trunc((deadline - now) / 1000);
@@ -122,7 +132,7 @@ export function queueJson(
       since: q.since,
       processedOffersSummary: summary,
       ...(embedLastUnusedOffers ? { lastUnusedOffers: [...q.lastByAgent.values()] } : {}),
-      app: appJson(app),
+      ...spec.json,
     });
   }
   return out;

@@ -13,6 +13,7 @@ import { matchOffer, offerJson, OfferPool, type PlacedTask } from './mesos/match
 import { buildTaskInfo } from './mesos/task-builder.js';
 import type { MarathonMetrics } from './metrics.js';
 import { cleanup, isResident, launchOnReservation, reservationConfigError, reserve, type Reservation } from './resident.js';
+import type { PodScheduler } from './pod/scheduler.js';
 import type { State } from './state.js';
 import { RESERVED, TERMINAL, type TaskRecord } from './tasks.js';
 import { safeId, timestamp, uuidV1 } from './util.js';
@@ -25,6 +26,7 @@ export interface OfferContext {
   bus: EventBus;
   metrics: MarathonMetrics;
   queue: Map<string, QueueEntry>;
+  pods: PodScheduler;
   attributesByAgent: Map<string, V1Offer['attributes']>;
   client(): MesosClient;
   delayDeadline(app: App): number;
@@ -122,7 +124,9 @@ export async function processOffer(s: OfferContext, offer: V1Offer): Promise<voi
       s.metrics.launchOperations.inc();
     }
   }
-  if (!launched.length && !reservations.length) {
+  // pods after apps, from what is left (their queue is in order of need too)
+  const groups = s.pods.matchOffer(pool, offer, frameworkId, s.config.maxInstancesPerOffer);
+  if (!launched.length && !reservations.length && !groups.operations.length) {
     // With launches waiting out a backoff, Mesos may send the offer again soon (default filter).
     const filters = delayedDemand ? {} : { refuse_seconds: s.config.declineOfferDuration / 1000 };
     const declined = await s.client().call('DECLINE', { offer_ids: [{ value: offer.id.value }], filters });
@@ -136,7 +140,7 @@ export async function processOffer(s: OfferContext, offer: V1Offer): Promise<voi
   if (launched.length) log.info(`Launching ${launched.map((l) => l.record.taskId).join(', ')} on ${offer.hostname}`);
   const status = await s.client().call('ACCEPT', {
     offer_ids: [{ value: offer.id.value }],
-    operations: [...reservations, ...(launched.length ? [{ type: 'LAUNCH', launch: { task_infos: launched.map((l) => l.info) } }] : [])],
+    operations: [...reservations, ...(launched.length ? [{ type: 'LAUNCH', launch: { task_infos: launched.map((l) => l.info) } }] : []), ...groups.operations],
     filters: { refuse_seconds: 0 },
   });
   if (status !== 202 && status !== 200) {
@@ -147,9 +151,10 @@ export async function processOffer(s: OfferContext, offer: V1Offer): Promise<voi
       if (record.reservation) s.state.saveTask({ ...record, state: RESERVED, reservation: { ...record.reservation, reserved: true } });
     }
     for (const record of made) s.state.removeTask(record);
+    s.pods.forget(groups.instances);
   } else {
     s.metrics.offersUsed.inc();
-    s.metrics.tasksLaunched.inc(launched.length);
+    s.metrics.tasksLaunched.inc(launched.length + groups.instances.reduce((n, i) => n + i.tasks.length, 0));
   }
   s.scheduleReconcile();
 }
@@ -197,6 +202,10 @@ function newTask(app: App, offer: V1Offer, hostPorts: number[]): TaskRecord {
 
 /** Roles whose resources an app may use: acceptedResourceRoles, else the defaults. */
 function acceptedRoles(s: OfferContext, app: App): Set<string> {
-  const roles = app.acceptedResourceRoles ?? s.config.defaultAcceptedResourceRoles ?? ['*', ...(s.config.mesosRole ? [s.config.mesosRole] : [])];
-  return new Set(roles);
+  return rolesFor(s.config, app.acceptedResourceRoles);
+}
+
+/** A run spec's accepted roles, else --default_accepted_resource_roles, else `*` and Marathon's role. */
+export function rolesFor(config: MarathonConfig, accepted: string[] | undefined): Set<string> {
+  return new Set(accepted?.length ? accepted : config.defaultAcceptedResourceRoles ?? ['*', ...(config.mesosRole ? [config.mesosRole] : [])]);
 }

@@ -12,9 +12,12 @@ import type { MarathonConfig } from './config.js';
 import type { MarathonMetrics } from './metrics.js';
 import type { EventBus } from './events.js';
 import type { HealthManager } from './health.js';
-import { queueJson, RateLimiter, type QueueEntry } from './launch-queue.js';
+import { LIMIT_WORTHY, queueEntry, queueJson, RateLimiter, type BackoffSpec, type QueueEntry } from './launch-queue.js';
 import type { MesosClient, SchedulerHandler, V1Offer, V1TaskStatus } from './mesos/client.js';
-import { processOffer, type OfferContext } from './offers.js';
+import { processOffer, rolesFor, type OfferContext } from './offers.js';
+import { podJson } from './pod/normalize.js';
+import { podBackoff, PodScheduler } from './pod/scheduler.js';
+import { appJson } from './app/serialize.js';
 import type { State } from './state.js';
 import type { TaskFailure } from './storage.js';
 import { conditionOf, idsOfTask, RESERVED, TERMINAL, type TaskRecord } from './tasks.js';
@@ -24,8 +27,6 @@ const log = makeLogger('Scheduler');
 
 
 const FAILURE_STATES = new Set(['TASK_FAILED', 'TASK_ERROR', 'TASK_LOST', 'TASK_DROPPED', 'TASK_GONE', 'TASK_GONE_BY_OPERATOR', 'TASK_UNKNOWN']);
-/** Conditions that increase the launch delay (NotifyRateLimiterStep.limitWorthy). */
-const LIMIT_WORTHY = new Set(['TASK_DROPPED', 'TASK_ERROR', 'TASK_FAILED', 'TASK_GONE', 'TASK_GONE_BY_OPERATOR', 'TASK_FINISHED']);
 
 
 export interface SchedulerHooks {
@@ -41,6 +42,7 @@ export interface SchedulerHooks {
 
 export class Scheduler implements SchedulerHandler {
   client!: MesosClient;
+  readonly pods: PodScheduler;
   readonly queue = new Map<string, QueueEntry>();
   private readonly limiter = new RateLimiter();
   private attributesByAgent = new Map<string, V1Offer['attributes']>();
@@ -59,7 +61,19 @@ export class Scheduler implements SchedulerHandler {
     private readonly health: HealthManager,
     private readonly hooks: SchedulerHooks,
     private readonly metrics: MarathonMetrics,
-  ) {}
+  ) {
+    this.pods = new PodScheduler(state, bus, {
+      client: () => this.client,
+      restarting: (id) => hooks.restarting(id),
+      heldInstances: (id) => hooks.heldInstances(id),
+      changed: () => this.scheduleReconcile(),
+      acceptedRoles: (pod) => rolesFor(config, pod.scheduling.placement.acceptedResourceRoles),
+      attributes: (agentId) => this.attributesByAgent.get(agentId),
+      taskLaunchTimeout: config.taskLaunchTimeout,
+      killRetryTimeout: config.killRetryTimeout,
+      envVarsPrefix: config.envVarsPrefix,
+    }, this.limiter);
+  }
 
   start(): void {
     this.running = true;
@@ -81,6 +95,7 @@ export class Scheduler implements SchedulerHandler {
     this.timers = [];
     if (this.reviveTimer) clearTimeout(this.reviveTimer);
     this.queue.clear();
+    this.pods.queue.clear();
     this.limiter.clear();
   }
 
@@ -121,6 +136,7 @@ export class Scheduler implements SchedulerHandler {
     for (const t of this.state.tasks.values()) {
       if (t.killing && !TERMINAL.has(t.state)) void this.client.call('KILL', { task_id: { value: t.taskId }, agent_id: { value: t.agentId } });
     }
+    this.pods.resendKills();
     this.wantedBefore = 0;
     this.scheduleReconcile();
   }
@@ -154,6 +170,7 @@ export class Scheduler implements SchedulerHandler {
       bus: this.bus,
       metrics: this.metrics,
       queue: this.queue,
+      pods: this.pods,
       attributesByAgent: this.attributesByAgent,
       client: () => this.client,
       delayDeadline: (app) => this.delayDeadline(app),
@@ -178,6 +195,7 @@ export class Scheduler implements SchedulerHandler {
   private async processUpdate(status: V1TaskStatus): Promise<void> {
     const taskId = status.task_id.value;
     const task = this.state.tasks.get(taskId);
+    if (!task && this.pods.onUpdate(status)) return;
     if (!task) {
       // As TaskStatusUpdateProcessorImpl: an unknown task that ended is reported,
       // one still running is killed (it must not keep running; e.g. expunged
@@ -407,6 +425,7 @@ export class Scheduler implements SchedulerHandler {
       }
       this.setQueue(app, toLaunch);
     }
+    this.pods.reconcile();
     this.maybeRevive();
     this.hooks.changed();
   }
@@ -418,7 +437,7 @@ export class Scheduler implements SchedulerHandler {
       return;
     }
     if (q) q.count = count;
-    else this.queue.set(app.id, { count, since: timestamp(), processed: 0, unused: 0, rejects: new Map(), lastByAgent: new Map() });
+    else this.queue.set(app.id, queueEntry(count));
   }
 
   /** Launches waiting that are not held back by a backoff delay. */
@@ -429,7 +448,7 @@ export class Scheduler implements SchedulerHandler {
       const app = this.state.apps.get(appId);
       if (app && q.count > 0 && this.delayDeadline(app) <= now) n += q.count;
     }
-    return n;
+    return n + this.pods.demand();
   }
 
   /** ReviveOffersActor: revive when offers become wanted, repeated up to 3 times, at most every min_revive_offers_interval. */
@@ -483,6 +502,7 @@ export class Scheduler implements SchedulerHandler {
         }
       }
     }
+    this.pods.housekeeping(now);
     this.limiter.expire(now);
     // A delay that just ran out makes offers wanted again; restarts advance with health.
     if (this.launchableDemand() === 0) this.wantedBefore = 0;
@@ -492,7 +512,7 @@ export class Scheduler implements SchedulerHandler {
   /** RECONCILE known tasks explicitly, then implicitly (all tasks of the framework). */
   async reconcileTasks(): Promise<void> {
     if (!this.client?.subscribed) return;
-    const tasks = [...this.state.tasks.values()].filter((t) => !TERMINAL.has(t.state));
+    const tasks = [...[...this.state.tasks.values()].filter((t) => !TERMINAL.has(t.state)), ...this.pods.liveTasks()];
     if (tasks.length) {
       await this.client.call('RECONCILE', {
         tasks: tasks.map((t) => ({ task_id: { value: t.taskId }, ...(t.agentId ? { agent_id: { value: t.agentId } } : {}) })),
@@ -512,7 +532,7 @@ export class Scheduler implements SchedulerHandler {
     this.limiter.advance(app);
   }
 
-  resetDelay(app: App): void {
+  resetDelay(app: BackoffSpec): void {
     this.limiter.reset(app);
     this.scheduleReconcile();
   }
@@ -527,7 +547,15 @@ export class Scheduler implements SchedulerHandler {
 
   /** /v2/queue entries (QueueInfoConversion). */
   queueJson(embedLastUnusedOffers = false): Array<Record<string, unknown>> {
-    return queueJson(this.queue, (id) => this.state.apps.get(id), this.limiter, embedLastUnusedOffers);
+    const app = (id: string) => {
+      const a = this.state.apps.get(id);
+      return a ? { backoff: a, json: { app: appJson(a) } } : undefined;
+    };
+    const pod = (id: string) => {
+      const p = this.state.pods.get(id);
+      return p ? { backoff: podBackoff(p), json: { pod: podJson(p) } } : undefined;
+    };
+    return [...queueJson(this.queue, app, this.limiter, embedLastUnusedOffers), ...queueJson(this.pods.queue, pod, this.limiter, embedLastUnusedOffers)];
   }
 
   servicePortsOf(appId: string): number[] {

@@ -1,6 +1,7 @@
 // In-memory view of Marathon's state (apps = the root group, tasks, last task
 // failures), written through to the Store so a restarted Marathon resumes.
 import type { App } from './app/types.js';
+import type { Pod, PodInstance } from './pod/types.js';
 import { makeLogger } from '../common/log.js';
 import { ensureAncestors, rootGroups, type Groups } from './groups.js';
 import type { Store, TaskFailure } from './storage.js';
@@ -11,6 +12,8 @@ const log = makeLogger('State');
 
 export class State {
   apps = new Map<string, App>();
+  pods = new Map<string, Pod>();
+  podInstances = new Map<string, PodInstance>();
   /** every group, the root included; each carries rootVersion */
   groups: Groups = rootGroups();
   tasks = new Map<string, TaskRecord>();
@@ -23,17 +26,22 @@ export class State {
 
   async load(): Promise<void> {
     this.apps = new Map((await this.store.loadApps()).map((a) => [a.id, a]));
-    this.tasks = new Map((await this.store.loadInstances<TaskRecord>()).filter((t) => t.taskId).map((t) => [t.taskId, t]));
+    this.pods = new Map((await this.store.loadPods()).map((p) => [p.id, p]));
+    const instances = await this.store.loadInstances<TaskRecord | PodInstance>();
+    this.tasks = new Map(instances.filter((t): t is TaskRecord => 'taskId' in t && !!t.taskId).map((t) => [t.taskId, t]));
+    this.podInstances = new Map(instances.filter((i): i is PodInstance => 'podId' in i).map((i) => [i.instanceId, i]));
     this.failures = new Map((await this.store.loadTaskFailures()).map((f) => [f.appId, f]));
     const root = await this.store.loadRoot();
     this.rootVersion = root?.version ?? timestamp();
     this.groups = new Map((root?.groups ?? []).map((g) => [g.id, g]));
-    ensureAncestors(this.apps, this.groups);
-    log.info(`Loaded ${this.apps.size} apps and ${this.tasks.size} tasks from the store`);
+    ensureAncestors(this.apps, this.groups, this.pods);
+    log.info(`Loaded ${this.apps.size} apps, ${this.pods.size} pods, ${this.tasks.size} tasks and ${this.podInstances.size} pod instances from the store`);
   }
 
   clear(): void {
     this.apps.clear();
+    this.pods.clear();
+    this.podInstances.clear();
     this.groups = rootGroups();
     this.tasks.clear();
     this.failures.clear();
@@ -58,6 +66,16 @@ export class State {
   removeTask(t: TaskRecord): void {
     this.tasks.delete(t.taskId);
     void this.persist(`task ${t.taskId}`, () => this.store.deleteInstance(t.instanceId));
+  }
+
+  savePodInstance(i: PodInstance): void {
+    this.podInstances.set(i.instanceId, i);
+    void this.persist(`pod instance ${i.instanceId}`, () => this.store.storeInstance(i.instanceId, i));
+  }
+
+  removePodInstance(i: PodInstance): void {
+    this.podInstances.delete(i.instanceId);
+    void this.persist(`pod instance ${i.instanceId}`, () => this.store.deleteInstance(i.instanceId));
   }
 
   saveFailure(f: TaskFailure): void {

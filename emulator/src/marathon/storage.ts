@@ -3,6 +3,7 @@
 // Marathon's protobuf). `--internal_store_backend mem` keeps it in memory.
 import type { Zk } from '../common/zk.js';
 import type { App } from './app/types.js';
+import type { Pod } from './pod/types.js';
 import { javaHashCode, safeId } from './util.js';
 
 /** A key/value tree: ZooKeeper, or a map for the in-memory backend. */
@@ -86,7 +87,9 @@ export interface StoredDeployment {
   /** app ids with the definitions before and after, so a restart can resume or revert */
   original: App[];
   target: App[];
-  steps: Array<{ actions: Array<{ action: string; app: string }> }>;
+  originalPods?: Pod[];
+  targetPods?: Pod[];
+  steps: Array<{ actions: Array<{ action: string; app: string; pod?: boolean }> }>;
   currentStep: number;
 }
 
@@ -106,6 +109,8 @@ export interface StoredRoot {
   version: string;
   /** app id → the app version this root held */
   apps: Record<string, string>;
+  /** pod id → the pod version this root held */
+  pods?: Record<string, string>;
   /** every group, the root included (absent in roots stored before groups were kept) */
   groups?: Array<{ id: string; dependencies: string[] }>;
 }
@@ -175,6 +180,36 @@ export class Store {
   async appVersion(appId: string, version: string): Promise<App | undefined> {
     const data = await this.tree.get(this.path('apps', safeId(appId), version));
     return data && data.length ? (JSON.parse(data.toString('utf8')) as App) : undefined;
+  }
+
+  // pods, like apps: the current definition at <id>, every version below it
+  loadPods(): Promise<Pod[]> {
+    return this.list<Pod>('pods');
+  }
+
+  async storePod(pod: Pod): Promise<void> {
+    const id = safeId(pod.id);
+    await this.put(this.path('pods', id, pod.version), pod);
+    await this.put(this.path('pods', id), pod);
+    const versions = (await this.tree.children(this.path('pods', id))).sort();
+    for (const old of versions.slice(0, Math.max(0, versions.length - this.maxVersions))) {
+      await this.tree.remove(this.path('pods', id, old));
+    }
+  }
+
+  /** The definition goes, its versions stay (a group rollback can bring it back). */
+  deletePod(podId: string): Promise<void> {
+    return this.tree.put(this.path('pods', safeId(podId)), Buffer.alloc(0));
+  }
+
+  /** Stored versions, newest first. */
+  async podVersions(podId: string): Promise<string[]> {
+    return (await this.tree.children(this.path('pods', safeId(podId)))).sort().reverse();
+  }
+
+  async podVersion(podId: string, version: string): Promise<Pod | undefined> {
+    const data = await this.tree.get(this.path('pods', safeId(podId), version));
+    return data && data.length ? (JSON.parse(data.toString('utf8')) as Pod) : undefined;
   }
 
   // The root group: the current one at group/root (its version, apps and

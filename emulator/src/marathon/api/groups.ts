@@ -8,7 +8,9 @@ import type { App } from '../app/types.js';
 import { resolveEmbed, type Marathon } from '../core.js';
 import type { RootDraft } from '../deployments.js';
 import { ApiError, conflict, groupDetails, invalidJson, notValid, unknownGroup, type ErrorDetail } from '../errors.js';
-import { childApps, childGroups, ensureAncestors, isWithin, removeSubtree, type Groups } from '../groups.js';
+import { childApps, childGroups, childPods, ensureAncestors, isWithin, removeSubtree, type Groups } from '../groups.js';
+import { podJson } from '../pod/normalize.js';
+import type { Pod } from '../pod/types.js';
 import type { StoredRoot } from '../storage.js';
 import { canonicalId, nextVersionMs, parentId, parseTimestamp, timestamp } from '../util.js';
 import { boolParam, deploymentResult, json } from './respond.js';
@@ -120,7 +122,7 @@ function applyStructure(draft: RootDraft, u: Resolved, groupId: string): void {
   if (!groups.has(groupId)) groups.set(groupId, { id: groupId, dependencies: [] });
   if (u.groups) {
     const listed = new Set(u.groups.map((g) => g.id));
-    for (const child of childGroups(groups, groupId)) if (!listed.has(child)) removeSubtree(apps, groups, child);
+    for (const child of childGroups(groups, groupId)) if (!listed.has(child)) removeSubtree(apps, groups, child, draft.pods);
     for (const g of u.groups) applyStructure(draft, g, g.id);
   }
   if (u.apps) {
@@ -132,7 +134,7 @@ function applyStructure(draft: RootDraft, u: Resolved, groupId: string): void {
 }
 
 /** GroupInfoWrites: id, dependencies, version, then what is embedded (children by id). */
-function groupInfo(m: Marathon, apps: Map<string, App>, groups: Groups, version: string, id: string, embeds: string[], withAppEmbeds = true): Record<string, unknown> {
+function groupInfo(m: Marathon, apps: Map<string, App>, pods: Map<string, Pod>, groups: Groups, version: string, id: string, embeds: string[], withAppEmbeds = true): Record<string, unknown> {
   const embed = new Set(embeds.length ? embeds : ['group.apps', 'group.pods', 'group.groups']);
   const appEmbed = resolveEmbed(withAppEmbeds ? [...embed].filter((e) => e.startsWith('group.apps.')) : []);
   const build = (gid: string): Record<string, unknown> => {
@@ -141,14 +143,14 @@ function groupInfo(m: Marathon, apps: Map<string, App>, groups: Groups, version:
       out.apps = childApps(apps, gid).map((a) => m.appInfo(a, appEmbed));
     }
     if (embed.has('group.groups')) out.groups = childGroups(groups, gid).map(build);
-    if (embed.has('group.pods')) out.pods = [];
+    if (embed.has('group.pods')) out.pods = childPods(pods, gid).map(podJson);
     return out;
   };
   return build(id);
 }
 
 /** The root group of a stored version (any ISO-8601 form of it), its apps' definitions read back from their versions. */
-async function rootAt(m: Marathon, version: string): Promise<{ apps: Map<string, App>; groups: Groups } | undefined> {
+async function rootAt(m: Marathon, version: string): Promise<{ apps: Map<string, App>; pods: Map<string, Pod>; groups: Groups } | undefined> {
   const ms = parseTimestamp(version);
   const stored: StoredRoot | undefined = ms === undefined ? undefined : await m.store.rootAt(timestamp(ms));
   if (!stored) return undefined;
@@ -157,9 +159,14 @@ async function rootAt(m: Marathon, version: string): Promise<{ apps: Map<string,
     const app = await m.store.appVersion(id, v);
     if (app) apps.set(id, app);
   }
+  const pods = new Map<string, Pod>();
+  for (const [id, v] of Object.entries(stored.pods ?? {})) {
+    const pod = await m.store.podVersion(id, v);
+    if (pod) pods.set(id, pod);
+  }
   const groups: Groups = new Map((stored.groups ?? []).map((g) => [g.id, g]));
-  ensureAncestors(apps, groups);
-  return { apps, groups };
+  ensureAncestors(apps, groups, pods);
+  return { apps, pods, groups };
 }
 
 /** The URL's group id made absolute; each segment must be a valid id (PathId.validPathWithBase, 422). */
@@ -200,11 +207,11 @@ export function groupRoutes(router: Router, m: Marathon): void {
       if (parseTimestamp(v) === undefined) throw new ApiError(422, { message: `Invalid timestamp provided '${v}'. Expecting ISO-8601 datetime string.` });
       const old = await rootAt(m, v);
       if (!old?.groups.has(gid)) throw unknownGroup(gid);
-      return json(r.res, 200, groupInfo(m, old.apps, old.groups, v, gid, embeds, false));
+      return json(r.res, 200, groupInfo(m, old.apps, old.pods, old.groups, v, gid, embeds, false));
     }
     const gid = canonicalId(raw);
     if (!m.state.groups.has(gid)) throw unknownGroup(gid);
-    json(r.res, 200, groupInfo(m, m.state.apps, m.state.groups, m.state.rootVersion, gid, embeds));
+    json(r.res, 200, groupInfo(m, m.state.apps, m.state.pods, m.state.groups, m.state.rootVersion, gid, embeds));
   };
   router.on('GET', '/v2/groups', (r) => get(r, ''));
   router.on('GET', '/v2/groups/:id*', (r) => get(r, r.params.id!));
@@ -226,9 +233,10 @@ export function groupRoutes(router: Router, m: Marathon): void {
       const old = await rootAt(m, u.version);
       if (!old?.groups.has(target)) throw new ApiError(422, { message: `Group ${target} not available in version ${u.version}` });
       return (draft) => {
-        removeSubtree(draft.apps, draft.groups, target);
+        removeSubtree(draft.apps, draft.groups, target, draft.pods);
         for (const [id, g] of old.groups) if (isWithin(id, target)) draft.groups.set(id, structuredClone(g));
         for (const [id, a] of old.apps) if (isWithin(id, target)) draft.apps.set(id, structuredClone(a));
+        for (const [id, p] of old.pods) if (isWithin(id, target)) draft.pods.set(id, structuredClone(p));
       };
     }
     if (u.scaleBy !== undefined) {
@@ -273,7 +281,7 @@ export function groupRoutes(router: Router, m: Marathon): void {
       parentId(id),
       (draft) => {
         if (!draft.groups.has(id)) throw unknownGroup(id);
-        removeSubtree(draft.apps, draft.groups, id);
+        removeSubtree(draft.apps, draft.groups, id, draft.pods);
       },
       { version: timestamp(nextVersionMs()), force: boolParam(r.query, 'force', false) },
     );

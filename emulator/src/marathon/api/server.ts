@@ -10,6 +10,7 @@ import { sleep } from '../util.js';
 import { appRoutes } from './apps.js';
 import { groupRoutes } from './groups.js';
 import { pluginRoutes } from './plugins.js';
+import { podRoutes } from './pods.js';
 import { json } from './respond.js';
 import { systemRoutes } from './system.js';
 import { taskRoutes } from './tasks.js';
@@ -32,6 +33,7 @@ export function createHttpServer(m: Marathon, abdicate: () => void): http.Server
   taskRoutes(router, m);
   appRoutes(router, m);
   groupRoutes(router, m);
+  podRoutes(router, m);
   systemRoutes(router, m, abdicate);
   pluginRoutes(router);
   uiRoutes(router);

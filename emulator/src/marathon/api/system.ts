@@ -5,6 +5,7 @@ import { BUILDREF, MARATHON_VERSION, marathonConfigJson, zookeeperConfigJson } f
 import type { Marathon } from '../core.js';
 import { notFound } from '../errors.js';
 import { serveEvents } from '../events.js';
+import { podBackoff } from '../pod/scheduler.js';
 import { canonicalId } from '../util.js';
 import { boolParam, deploymentResult, json, selectVariant } from './respond.js';
 
@@ -74,8 +75,10 @@ export function systemRoutes(router: Router, m: Marathon, abdicate: () => void):
   router.on('DELETE', '/v2/queue/:id*/delay', (r) => {
     const id = canonicalId(r.params.id!);
     const app = m.state.apps.get(id);
-    if (!app || !m.scheduler.queue.has(id)) throw notFound(`Application ${id} not found in tasks queue.`);
-    m.scheduler.resetDelay(app);
+    const pod = m.state.pods.get(id);
+    if (app && m.scheduler.queue.has(id)) m.scheduler.resetDelay(app);
+    else if (pod && m.scheduler.pods.queue.has(id)) m.scheduler.resetDelay(podBackoff(pod));
+    else throw notFound(`Application ${id} not found in tasks queue.`);
     r.res.writeHead(204).end();
   });
 

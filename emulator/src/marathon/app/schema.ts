@@ -2,28 +2,28 @@
 // as a schema for reads.ts: field types, defaults and constraints.
 import { read, updateType, isObject, type Field, type Schema, type ReadError } from './reads.js';
 
-const str = (extra: Partial<{ minLength: number; maxLength: number; pattern: RegExp }> = {}): Schema => ({ t: 'string', ...extra });
-const int = (min?: number, max?: number): Schema => ({ t: 'int', min, max });
-const long = (min?: number): Schema => ({ t: 'long', min });
-const dbl = (min?: number, max?: number): Schema => ({ t: 'double', min, max });
-const bool: Schema = { t: 'bool' };
-const arr = (items: Schema, extra: Partial<{ minItems: number; maxItems: number; unique: boolean }> = {}): Schema => ({ t: 'array', items, ...extra });
-const map = (values: Schema): Schema => ({ t: 'map', values });
-const obj = (fields: Record<string, Field>): { t: 'object'; fields: Record<string, Field> } => ({ t: 'object', fields });
-const enm = (...values: string[]): Schema => ({ t: 'enum', values });
+export const str = (extra: Partial<{ minLength: number; maxLength: number; pattern: RegExp }> = {}): Schema => ({ t: 'string', ...extra });
+export const int = (min?: number, max?: number): Schema => ({ t: 'int', min, max });
+export const long = (min?: number): Schema => ({ t: 'long', min });
+export const dbl = (min?: number, max?: number): Schema => ({ t: 'double', min, max });
+export const bool: Schema = { t: 'bool' };
+export const arr = (items: Schema, extra: Partial<{ minItems: number; maxItems: number; unique: boolean }> = {}): Schema => ({ t: 'array', items, ...extra });
+export const map = (values: Schema): Schema => ({ t: 'map', values });
+export const obj = (fields: Record<string, Field>): { t: 'object'; fields: Record<string, Field> } => ({ t: 'object', fields });
+export const enm = (...values: string[]): Schema => ({ t: 'enum', values });
 
 /** strings.PathId */
 export const PATH_ID_PATTERN = /^(\/?((\.\.)|(([a-z0-9]|[a-z0-9][a-z0-9-]*[a-z0-9])\.)*([a-z0-9]|[a-z0-9][a-z0-9-]*[a-z0-9]))?($|\/))+$/;
-const pathId = str({ minLength: 1, pattern: PATH_ID_PATTERN });
+export const pathId = str({ minLength: 1, pattern: PATH_ID_PATTERN });
 /** strings.LegacyName, strings.Name, strings.NetworkName */
 const legacyName = str({ minLength: 1, pattern: /^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/ });
-const name = str({ minLength: 1, maxLength: 63, pattern: /^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/ });
-const networkName = str({ minLength: 1, maxLength: 63, pattern: /^[a-z0-9]([-a-z0-9_]*[a-z0-9])?$/ });
-const anyPort = int(0, 65535);
-const labels = map(str());
+export const name = str({ minLength: 1, maxLength: 63, pattern: /^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/ });
+export const networkName = str({ minLength: 1, maxLength: 63, pattern: /^[a-z0-9]([-a-z0-9_]*[a-z0-9])?$/ });
+export const anyPort = int(0, 65535);
+export const labels = map(str());
 const protocol = enm('tcp', 'udp', 'udp,tcp');
 
-const envValue: Schema = {
+export const envValue: Schema = {
   t: 'custom',
   read: (v, path, errors) => {
     if (typeof v === 'string') return v;
@@ -143,7 +143,7 @@ export const APP_SCHEMA = obj({
 
 export const APP_UPDATE_SCHEMA = updateType(APP_SCHEMA);
 
-function readDateTime(v: unknown, path: string, errors: ReadError[]): unknown {
+export function readDateTime(v: unknown, path: string, errors: ReadError[]): unknown {
   if (typeof v === 'string' && !Number.isNaN(Date.parse(v)) && /^\d{4}-\d{2}-\d{2}T/.test(v)) return new Date(Date.parse(v)).toISOString();
   errors.push({ path, error: typeof v === 'string' ? 'error.expected.date.isoformat' : 'error.expected.jsstring' });
   return undefined;

@@ -128,7 +128,7 @@ export function isBridge(app: Pick<App, 'networks'>): boolean {
 }
 
 /** Port mappings when they define the ports, else the port definitions (AppDefinition.portIndices source). */
-export function portSpecs(app: App): Array<{ name?: string; port: number; protocol: string; labels?: Labels; mapping?: PortMapping }> {
+export function portSpecs(app: Pick<App, 'container' | 'portDefinitions'>): Array<{ name?: string; port: number; protocol: string; labels?: Labels; mapping?: PortMapping }> {
   const pm = app.container?.portMappings;
   if (pm && pm.length) return pm.map((m) => ({ name: m.name, port: m.containerPort, protocol: m.protocol, labels: m.labels, mapping: m }));
   return (app.portDefinitions ?? []).map((d) => ({ name: d.name, port: d.port, protocol: d.protocol, labels: d.labels }));

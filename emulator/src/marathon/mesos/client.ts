@@ -42,7 +42,7 @@ export interface V1TaskStatus {
   timestamp?: number;
   uuid?: string;
   healthy?: boolean;
-  container_status?: { network_infos?: Array<{ ip_addresses?: Array<{ ip_address?: string; protocol?: string }> }> };
+  container_status?: { container_id?: { value: string }; network_infos?: Array<{ ip_addresses?: Array<{ ip_address?: string; protocol?: string }> }> };
 }
 
 export interface SchedulerHandler {

@@ -23,6 +23,18 @@ export class OfferPool {
   ports: RangePart[] = [];
   launches = 0;
 
+  /** What is left, to go back to when a multi-part match (a pod) fails halfway. */
+  snapshot(): () => void {
+    const left = [...this.scalars.values()].flat().map((p) => [p, p.left] as const);
+    const ranges = this.ports.map((p) => [p, p.ranges.map((r) => ({ ...r }))] as const);
+    const launches = this.launches;
+    return () => {
+      for (const [p, l] of left) p.left = l;
+      for (const [p, r] of ranges) p.ranges = r;
+      this.launches = launches;
+    };
+  }
+
   constructor(readonly offer: V1Offer) {
     for (const r of offer.resources) {
       if (r.type === 'SCALAR' && r.scalar) {
@@ -115,9 +127,12 @@ export type NoMatchReason = 'UnfulfilledRole' | 'UnfulfilledConstraint' | 'Insuf
  * has an accepted role, UnfulfilledConstraint; ports are looked at only when
  * all else fits.
  */
+/** What matching reads of an app (a pod's executor and containers are matched as such requests). */
+export type MatchRequest = Pick<App, 'cpus' | 'mem' | 'gpus' | 'disk' | 'constraints' | 'networks' | 'requirePorts' | 'portDefinitions' | 'container'>;
+
 export function matchOffer(
   pool: OfferPool,
-  app: App,
+  app: MatchRequest,
   acceptedRoles: Set<string>,
   placed: PlacedTask[],
   /** which resources may be taken (ResourceSelector); by default those of an accepted role that no resident task reserved */
@@ -189,7 +204,7 @@ function toRanges(ports: number[]): Array<{ begin: number; end: number }> {
 }
 
 /** Host ports per declared port: exact ones first (requirePorts / fixed hostPort), then random ones. */
-function pickPorts(pool: OfferPool, app: App, select: (r: Json) => boolean): { hostPorts: Array<number | undefined>; bySource: Map<RangePart, number[]> } | undefined {
+function pickPorts(pool: OfferPool, app: MatchRequest, select: (r: Json) => boolean): { hostPorts: Array<number | undefined>; bySource: Map<RangePart, number[]> } | undefined {
   const specs = portSpecs(app);
   const parts = pool.ports.filter((p) => select(p.source));
   const used = new Set<number>();
@@ -268,7 +283,7 @@ function fieldValue(field: string, host: string, attributes: V1Offer['attributes
 }
 
 /** UNIQUE, CLUSTER, GROUP_BY, LIKE, UNLIKE, MAX_PER, IS against the app's placed tasks. */
-export function constraintsMet(app: App, offer: V1Offer, placed: PlacedTask[]): boolean {
+export function constraintsMet(app: Pick<App, 'constraints'>, offer: V1Offer, placed: PlacedTask[]): boolean {
   for (const c of app.constraints) {
     const [field, rawOp, value] = c as [string, string, string | undefined];
     const op = rawOp.toUpperCase();

@@ -1,0 +1,308 @@
+// Keeps every pod at its instance count, as the scheduler does for apps: the
+// gap between wanted and active instances is launched from offers (one
+// LAUNCH_GROUP per instance), status updates of the containers' tasks move
+// each instance's condition, instances that are too many or of an old
+// definition are killed (all their tasks), and the events follow.
+import { makeLogger } from '../../common/log.js';
+import type { EventBus } from '../events.js';
+import type { MesosClient, V1Offer, V1TaskStatus } from '../mesos/client.js';
+import { offerJson, type OfferPool, type PlacedTask } from '../mesos/matcher.js';
+import type { State } from '../state.js';
+import { conditionOf, TERMINAL } from '../tasks.js';
+import { funnelReason, LIMIT_WORTHY, queueEntry, type BackoffSpec, type QueueEntry, type RateLimiter } from '../launch-queue.js';
+import { safeId, timestamp, uuidV1 } from '../util.js';
+import { executorIdOf, launchGroupOperation, matchPod, podTaskId } from './task-group.js';
+import { podConfig, type Pod, type PodInstance, type PodTask } from './types.js';
+
+const log = makeLogger('PodScheduler');
+
+/** A pod's backoff in the launch queue's terms, keyed by its configuration as apps are by theirs. */
+export function podBackoff(pod: Pod): BackoffSpec {
+  const b = pod.scheduling.backoff;
+  return { id: pod.id, version: podConfig(pod), backoffSeconds: b.backoff, backoffFactor: b.backoffFactor, maxLaunchDelaySeconds: b.maxLaunchDelay };
+}
+
+export interface PodHooks {
+  client(): MesosClient | undefined;
+  /** pod ids a RestartPod step is replacing right now */
+  restarting(podId: string): boolean;
+  /** the instances a pod keeps until its deployment step begins */
+  heldInstances(podId: string): number | undefined;
+  changed(): void;
+  acceptedRoles(pod: Pod): Set<string>;
+  attributes(agentId: string): V1Offer['attributes'];
+  taskLaunchTimeout: number;
+  envVarsPrefix?: string;
+  killRetryTimeout: number;
+}
+
+/** Instance.InstanceState: the condition of the lowest rank among its tasks. */
+const RANK = ['Error', 'Failed', 'Gone', 'Dropped', 'Unreachable', 'Killing', 'Starting', 'Staging', 'Unknown', 'Created', 'Reserved', 'Running', 'Finished', 'Killed'];
+
+export function instanceCondition(tasks: PodTask[]): string {
+  const conditions = tasks.map((t) => (t.state === 'CREATED' ? 'Created' : conditionOf(t.state)));
+  if (!conditions.length) return 'Unknown';
+  return conditions.sort((a, b) => RANK.indexOf(a) - RANK.indexOf(b))[0]!;
+}
+
+const isTerminal = (i: PodInstance) => i.tasks.every((t) => TERMINAL.has(t.state));
+
+export class PodScheduler {
+  /** pod id → instances waiting for an offer, with the offer statistics /v2/queue shows */
+  readonly queue = new Map<string, QueueEntry>();
+
+  constructor(
+    private readonly state: State,
+    private readonly bus: EventBus,
+    private readonly hooks: PodHooks,
+    /** the scheduler's backoff delays (shared: ids of apps and pods never clash) */
+    private readonly limiter: RateLimiter,
+  ) {}
+
+  instancesOf(podId: string): PodInstance[] {
+    return [...this.state.podInstances.values()].filter((i) => i.podId === podId);
+  }
+
+  /** Instances that count against `instances`. */
+  private active(podId: string): PodInstance[] {
+    return this.instancesOf(podId).filter((i) => !i.killing && !isTerminal(i) && i.condition !== 'Unreachable');
+  }
+
+  /** Every task running, and healthy where the container has a health check. */
+  ready(i: PodInstance): boolean {
+    if (i.killing) return false;
+    const pod = this.state.pods.get(i.podId);
+    return i.tasks.every((t) => {
+      if (t.state !== 'TASK_RUNNING') return false;
+      const hc = pod?.containers.find((c) => c.name === t.container)?.healthCheck;
+      return !hc || t.healthy === true;
+    });
+  }
+
+  /** Instances waiting for an offer and not held back by a backoff. */
+  demand(now = Date.now()): number {
+    let n = 0;
+    for (const [id, q] of this.queue) {
+      const pod = this.state.pods.get(id);
+      if (pod && this.limiter.deadline(podBackoff(pod)) <= now) n += q.count;
+    }
+    return n;
+  }
+
+  // ---- the steady-state pass ----
+
+  reconcile(): void {
+    for (const i of [...this.state.podInstances.values()]) {
+      if (!this.state.pods.has(i.podId) && !i.killing && !isTerminal(i)) this.kill(i);
+    }
+    for (const id of this.queue.keys()) if (!this.state.pods.has(id)) this.queue.delete(id);
+    for (const pod of this.state.pods.values()) {
+      const n = this.hooks.heldInstances(pod.id) ?? pod.scaling.instances;
+      const active = this.active(pod.id);
+      let toLaunch: number;
+      if (this.hooks.restarting(pod.id)) {
+        // as for apps (TaskReplaceActor): instances of another version go, keeping minimumHealthCapacity serving, within maximumOverCapacity
+        const old = active.filter((i) => i.version !== pod.version);
+        const fresh = active.filter((i) => i.version === pod.version);
+        const freshReady = fresh.filter((i) => this.ready(i)).length;
+        const minHealthy = Math.ceil(n * pod.scheduling.upgrade.minimumHealthCapacity);
+        const maxCapacity = Math.floor(n * (1 + pod.scheduling.upgrade.maximumOverCapacity));
+        let keepOld = Math.min(old.length, Math.max(0, minHealthy - freshReady));
+        if (fresh.length < n && keepOld + fresh.length >= maxCapacity) keepOld = Math.max(0, maxCapacity - fresh.length - 1);
+        for (const i of this.killOrder(pod, old).slice(0, old.length - keepOld)) this.kill(i);
+        for (const i of this.killOrder(pod, fresh).slice(0, Math.max(0, fresh.length - n))) this.kill(i);
+        toLaunch = Math.max(0, Math.min(n - fresh.length, maxCapacity - keepOld - fresh.length));
+      } else {
+        const excess = active.length - n;
+        if (excess > 0) for (const i of this.killOrder(pod, active).slice(0, excess)) this.kill(i);
+        toLaunch = Math.max(0, n - active.length);
+      }
+      const q = this.queue.get(pod.id);
+      if (toLaunch <= 0) this.queue.delete(pod.id);
+      else if (q) q.count = toLaunch;
+      else this.queue.set(pod.id, queueEntry(toLaunch));
+    }
+  }
+
+  private killOrder(pod: Pod, list: PodInstance[]): PodInstance[] {
+    return [...list].sort((a, b) => {
+      const ra = this.ready(a) ? 1 : 0;
+      const rb = this.ready(b) ? 1 : 0;
+      if (ra !== rb) return ra - rb;
+      const byAge = a.stagedAt.localeCompare(b.stagedAt);
+      return pod.scheduling.killSelection === 'OLDEST_FIRST' ? byAge : -byAge;
+    });
+  }
+
+  // ---- offers ----
+
+  /** LAUNCH_GROUP operations for waiting instances this offer holds; records them as Created. */
+  matchOffer(pool: OfferPool, offer: V1Offer, frameworkId: string, maxLaunches: number): { operations: Array<Record<string, unknown>>; instances: PodInstance[] } {
+    const operations: Array<Record<string, unknown>> = [];
+    const instances: PodInstance[] = [];
+    const now = Date.now();
+    for (const [podId, q] of [...this.queue]) {
+      const pod = this.state.pods.get(podId);
+      if (!pod || this.limiter.deadline(podBackoff(pod)) > now) continue;
+      while (q.count > 0 && pool.launches < maxLaunches) {
+        q.processed++;
+        const placed: PlacedTask[] = [...this.instancesOf(podId).filter((i) => !isTerminal(i)), ...instances.filter((i) => i.podId === podId)].map((i) => ({
+          host: i.host,
+          agentId: i.agentId,
+          attributes: this.hooks.attributes(i.agentId),
+        }));
+        const m = matchPod(pool, pod, this.hooks.acceptedRoles(pod), placed);
+        if (Array.isArray(m)) {
+          q.unused++;
+          q.lastUnusedAt = timestamp();
+          const counted = funnelReason(m);
+          if (counted) q.rejects.set(counted, (q.rejects.get(counted) ?? 0) + 1);
+          q.lastByAgent.set(offer.agent_id.value, { offer: offerJson(pool), reason: m, timestamp: q.lastUnusedAt });
+          break;
+        }
+        q.lastUsedAt = timestamp();
+        pool.launches++;
+        const instanceId = `${safeId(pod.id)}.instance-${uuidV1()}`;
+        const executorId = executorIdOf(instanceId);
+        const now = timestamp();
+        const instance: PodInstance = {
+          instanceId,
+          podId,
+          version: pod.version,
+          agentId: offer.agent_id.value,
+          host: offer.hostname,
+          executorId,
+          stagedAt: now,
+          since: now,
+          condition: 'Created',
+          tasks: pod.containers.map((c, i) => ({
+            taskId: podTaskId(instanceId, c.name),
+            container: c.name,
+            state: 'CREATED',
+            hostPorts: m.containers[i]!.hostPorts,
+            resources: { ...c.resources },
+            since: now,
+            updatedAt: now,
+          })),
+          ipAddresses: [],
+          launchedAt: Date.now(),
+        };
+        operations.push(launchGroupOperation({ pod, instanceId, executorId, frameworkId, agentId: offer.agent_id.value, hostname: offer.hostname, match: m, envVarsPrefix: this.hooks.envVarsPrefix }));
+        instances.push(instance);
+        q.count--;
+      }
+      if (q.count <= 0) this.queue.delete(podId);
+    }
+    for (const i of instances) {
+      this.state.savePodInstance(i);
+      this.instanceChanged(i);
+    }
+    if (instances.length) log.info(`Launching pod instances ${instances.map((i) => i.instanceId).join(', ')} on ${offer.hostname}`);
+    return { operations, instances };
+  }
+
+  /** The ACCEPT of these instances failed: forget them, they are launched again from another offer. */
+  forget(instances: PodInstance[]): void {
+    for (const i of instances) this.state.removePodInstance(i);
+  }
+
+  // ---- status updates ----
+
+  /** Handles an update of a pod container's task; false when the task is not one of a pod instance. */
+  onUpdate(status: V1TaskStatus): boolean {
+    const taskId = status.task_id.value;
+    const instance = [...this.state.podInstances.values()].find((i) => i.tasks.some((t) => t.taskId === taskId));
+    if (!instance) return false;
+    const task = instance.tasks.find((t) => t.taskId === taskId)!;
+    const now = timestamp();
+    const pod = this.state.pods.get(instance.podId);
+    const stateChanged = task.state !== status.state;
+    const healthChanged = status.healthy !== undefined && status.healthy !== task.healthy;
+    if (!stateChanged && !healthChanged && (status.message ?? '') === (task.message ?? '')) return true;
+    if (stateChanged) task.since = now;
+    // as for app tasks: failures make the next launch wait, a start keeps the delay from growing
+    if (pod && stateChanged && LIMIT_WORTHY.has(status.state) && !instance.killing) this.limiter.add(podBackoff(pod));
+    if (pod && stateChanged && ['TASK_STAGING', 'TASK_STARTING', 'TASK_RUNNING'].includes(status.state)) this.limiter.advance(podBackoff(pod));
+    task.updatedAt = now;
+    task.state = status.state;
+    task.message = status.message ?? '';
+    if (status.healthy !== undefined) task.healthy = status.healthy;
+    if (status.agent_id?.value) instance.agentId = status.agent_id.value;
+    if (status.state === 'TASK_RUNNING' && !task.startedAt) task.startedAt = now;
+    if (status.container_status?.container_id?.value) task.containerId = status.container_status.container_id.value;
+    const ips = (status.container_status?.network_infos ?? []).flatMap((n) => n.ip_addresses ?? []).map((a) => a.ip_address).filter((a): a is string => !!a);
+    if (ips.length) instance.ipAddresses = [...new Set(ips)];
+    this.bus.emit('status_update_event', {
+      slaveId: instance.agentId,
+      taskId,
+      taskStatus: status.state,
+      message: status.message ?? '',
+      appId: instance.podId,
+      host: instance.host,
+      ipAddresses: ips.map((ipAddress) => ({ ipAddress, protocol: 'IPv4' })),
+      ports: Object.values(task.hostPorts),
+      version: instance.version,
+    });
+    if (healthChanged) {
+      this.bus.emit('instance_health_changed_event', { instanceId: instance.instanceId, runSpecId: instance.podId, healthy: this.ready(instance) || instance.tasks.every((t) => t.healthy !== false), runSpecVersion: instance.version });
+    }
+    if (status.state === 'TASK_UNREACHABLE') instance.unreachableSince ??= Date.now();
+    else delete instance.unreachableSince;
+    const condition = instanceCondition(instance.tasks);
+    if (condition !== instance.condition) {
+      instance.condition = condition;
+      instance.since = now;
+      this.instanceChanged(instance);
+    }
+    if (isTerminal(instance)) {
+      log.info(`Pod instance ${instance.instanceId} ended (${condition})${pod ? '' : '; its pod is gone'}`);
+      this.state.removePodInstance(instance);
+    } else this.state.savePodInstance(instance);
+    this.hooks.changed();
+    return true;
+  }
+
+  private instanceChanged(i: PodInstance): void {
+    this.bus.emit('instance_changed_event', { instanceId: i.instanceId, condition: i.condition, runSpecId: i.podId, agentId: i.agentId, host: i.host, runSpecVersion: i.version });
+  }
+
+  // ---- kills ----
+
+  kill(i: PodInstance, opts: { wipe?: boolean } = {}): void {
+    i.killing = true;
+    i.killRequestedAt = Date.now();
+    this.state.savePodInstance(i);
+    this.sendKills(i);
+    if (opts.wipe && i.condition === 'Created') this.state.removePodInstance(i);
+  }
+
+  private sendKills(i: PodInstance): void {
+    const client = this.hooks.client();
+    for (const t of i.tasks) {
+      if (!TERMINAL.has(t.state)) void client?.call('KILL', { task_id: { value: t.taskId }, agent_id: { value: i.agentId } });
+    }
+  }
+
+  /** Kills asked for while disconnected go out again. */
+  resendKills(): void {
+    for (const i of this.state.podInstances.values()) if (i.killing && !isTerminal(i)) this.sendKills(i);
+  }
+
+  /** Launch timeouts and kill retries (once a second). */
+  housekeeping(now: number): void {
+    for (const i of [...this.state.podInstances.values()]) {
+      if (!i.killing && ['Created', 'Staging', 'Starting'].includes(i.condition) && now - i.launchedAt > this.hooks.taskLaunchTimeout) {
+        log.warn(`Pod instance ${i.instanceId} did not start within --task_launch_timeout; killing it`);
+        this.kill(i);
+      } else if (i.killing && i.killRequestedAt && now - i.killRequestedAt > this.hooks.killRetryTimeout) {
+        i.killRequestedAt = now;
+        this.sendKills(i);
+      }
+    }
+  }
+
+  /** Tasks to reconcile explicitly. */
+  liveTasks(): Array<{ taskId: string; agentId: string }> {
+    return [...this.state.podInstances.values()].flatMap((i) => i.tasks.filter((t) => !TERMINAL.has(t.state)).map((t) => ({ taskId: t.taskId, agentId: i.agentId })));
+  }
+}
