@@ -1,0 +1,231 @@
+// Marathon pods (1.7 API, /v2/pods) on a whole cluster: a pod of two
+// containers that talk over localhost and share an ephemeral volume, its
+// status with the allocated endpoint and health, scaling, a restart on a new
+// definition, killing an instance (replaced, the pod not scaled), versions,
+// deployments and events naming pods, and bad input answered with 1.7's
+// status and body while the stored state stays as it was.
+import http from 'node:http';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { ClusterInfo } from '../../src/lifecycle/describe.js';
+import { cli, json } from '../support/cli.js';
+import { eventually, officialImagesMissing, TEST_IMAGES } from './harness.js';
+
+/* eslint-disable @typescript-eslint/no-explicit-any */
+type Json = any;
+
+const NAME = 'pods';
+let cluster: ClusterInfo;
+let M = '';
+
+async function call(method: string, path: string, body?: unknown): Promise<{ status: number; body: Json; text: string; headers: Headers }> {
+  const res = await fetch(`${M}${path}`, {
+    method,
+    headers: body === undefined ? {} : { 'Content-Type': 'application/json' },
+    body: body === undefined ? undefined : typeof body === 'string' ? body : JSON.stringify(body),
+    signal: AbortSignal.timeout(30_000), // only guards against a hang
+  });
+  const text = await res.text();
+  let parsed: Json;
+  try {
+    parsed = text ? JSON.parse(text) : undefined;
+  } catch {
+    parsed = text;
+  }
+  return { status: res.status, body: parsed, text, headers: res.headers };
+}
+
+/** Event names (and data) from /v2/events, collected from the moment the stream answers. */
+function events(): { list: Array<{ event: string; data: Json }>; ready: Promise<void>; close(): void } {
+  const list: Array<{ event: string; data: Json }> = [];
+  let resolve: () => void = () => undefined;
+  const ready = new Promise<void>((r) => (resolve = r));
+  const req = http.get(`${M}/v2/events`, { headers: { Accept: 'text/event-stream' } }, (res) => {
+    resolve();
+    let buf = '';
+    res.on('data', (c: Buffer) => {
+      buf += c.toString();
+      let i: number;
+      while ((i = buf.indexOf('\r\n\r\n')) >= 0) {
+        const frame = buf.slice(0, i);
+        buf = buf.slice(i + 4);
+        const event = /^event: (.*)$/m.exec(frame)?.[1];
+        const data = /^data: (.*)$/m.exec(frame)?.[1];
+        if (event && data) list.push({ event: event.trim(), data: JSON.parse(data) });
+      }
+    });
+  });
+  req.on('error', () => undefined);
+  return { list, ready, close: () => req.destroy() };
+}
+
+// The server writes what it serves into the shared volume; the client fetches it over localhost into its own sandbox.
+const server = {
+  name: 'server',
+  resources: { cpus: 0.05, mem: 32 },
+  endpoints: [{ name: 'http-api', hostPort: 0 }],
+  exec: {
+    command: {
+      shell: `echo "served by $MARATHON_CONTAINER_ID of $MARATHON_APP_ID" > shared/index.html; exec node -e "require('http').createServer((q, s) => s.end(require('fs').readFileSync('shared/index.html'))).listen(process.env.ENDPOINT_HTTP_API)"`,
+    },
+  },
+  volumeMounts: [{ name: 'shared', mountPath: 'shared' }],
+  healthCheck: { http: { endpoint: 'http-api', path: '/' }, intervalSeconds: 2, timeoutSeconds: 1, gracePeriodSeconds: 30, delaySeconds: 0 },
+};
+const client = {
+  name: 'client',
+  resources: { cpus: 0.05, mem: 32 },
+  exec: { command: { shell: 'while true; do curl -sf http://127.0.0.1:$ENDPOINT_HTTP_API/ > got.tmp && mv got.tmp got.txt; sleep 1; done' } },
+};
+const POD = { id: '/team/web', networks: [{ mode: 'host' }], volumes: [{ name: 'shared' }], containers: [server, client] };
+
+const statusOf = async (id = '/team/web') => (await call('GET', `/v2/pods${id}::status`)).body;
+
+/** The pod's instances once there are `n`, all STABLE, and no deployment runs. */
+async function stable(n: number, id = '/team/web'): Promise<Json[]> {
+  return eventually(`${n} stable instances of ${id}`, async () => {
+    const s = await statusOf(id);
+    const deployments = (await call('GET', '/v2/deployments')).body;
+    return s.instances?.length === n && s.instances.every((i: Json) => i.status === 'STABLE') && s.status === 'STABLE' && !deployments.length ? s.instances : undefined;
+  }, 90_000, 500);
+}
+
+beforeAll(async () => {
+  await cli(['down', '--name', NAME]); // a cluster a killed earlier run left behind
+  const r = await cli(['up', '--name', NAME, '--images', TEST_IMAGES.flavour, '--json']);
+  expect(r.exitCode, r.stdout + r.stderr).toBe(0);
+  cluster = json<ClusterInfo>(r);
+  M = cluster.marathonUrl!;
+});
+
+afterAll(async () => {
+  const r = await cli(['down', '--name', NAME]);
+  expect(r.exitCode, r.stdout + r.stderr).toBe(0);
+});
+
+describe.skipIf(officialImagesMissing)(`${TEST_IMAGES.flavour} Marathon pods`, () => {
+  it('runs a pod whose containers talk over localhost and share a volume; status, scale, restart, kill, versions, delete', async () => {
+    const stream = events();
+    await stream.ready;
+    expect((await call('HEAD', '/v2/pods')).status).toBe(200);
+    const created = await call('POST', '/v2/pods', POD);
+    expect(created.status, created.text).toBe(201);
+    expect(created.headers.get('location')).toBe(`${M}/team/web`);
+    const deploymentId = created.headers.get('marathon-deployment-id');
+    expect(deploymentId).toMatch(/^[0-9a-f-]{36}$/);
+    // the normalized pod: defaults filled in, a host port of 0 on the endpoint, readOnly written
+    expect(created.body).toMatchObject({
+      id: '/team/web',
+      containers: [
+        { name: 'server', resources: { cpus: 0.05, mem: 32, disk: 0, gpus: 0 }, endpoints: [{ name: 'http-api', hostPort: 0 }], volumeMounts: [{ name: 'shared', mountPath: 'shared', readOnly: false }] },
+        { name: 'client' },
+      ],
+      scaling: { kind: 'fixed', instances: 1 },
+      scheduling: { backoff: { backoff: 1, backoffFactor: 1.15, maxLaunchDelay: 3600 }, upgrade: { minimumHealthCapacity: 1, maximumOverCapacity: 1 }, killSelection: 'YOUNGEST_FIRST', unreachableStrategy: { inactiveAfterSeconds: 0, expungeAfterSeconds: 0 } },
+      executorResources: { cpus: 0.1, mem: 32, disk: 10 },
+    });
+    expect(created.body.scheduling.placement).toBeUndefined();
+    const deployment = (await call('GET', '/v2/deployments')).body.find((d: Json) => d.id === deploymentId);
+    if (deployment) {
+      expect(deployment).toMatchObject({ affectedApps: [], affectedPods: ['/team/web'], steps: [{ actions: [{ action: 'StartPod', pod: '/team/web' }] }, { actions: [{ action: 'ScalePod', pod: '/team/web' }] }] });
+    }
+
+    const [instance] = await stable(1);
+    expect(instance.id).toMatch(/^team_web\.instance-[0-9a-f]{8}-[0-9a-f]{4}-1[0-9a-f]{3}-[0-9a-f]{4}-[0-9a-f]{12}$/);
+    const [srv, cli2] = instance.containers;
+    expect(srv).toMatchObject({ name: 'server', status: 'TASK_RUNNING', containerId: `${instance.id}.server`, conditions: [{ name: 'healthy', value: 'true', reason: 'health-reported-by-mesos' }] });
+    expect(srv.endpoints).toEqual([{ name: 'http-api', allocatedHostPort: expect.any(Number), healthy: true }]);
+    expect(cli2).toMatchObject({ name: 'client', status: 'TASK_RUNNING', endpoints: [], conditions: [] });
+    expect(instance.specReference).toBe(`/v2/pods/team/web::versions/${created.body.version}`);
+
+    // the client reached the server over localhost: what it fetched sits in its sandbox
+    const executorId = `instance-team_web.${instance.id.split('.instance-')[1]}`;
+    const agentUrl = cluster.agents[0]!.url!;
+    const fetched = await eventually('the client fetched the page', async () => {
+      const state = (await (await fetch(`${agentUrl}/state`)).json()) as Json;
+      const exec = state.frameworks.flatMap((f: Json) => f.executors).find((e: Json) => e.id === executorId);
+      if (!exec) return undefined;
+      const res = await fetch(`${agentUrl}/files/read?path=${encodeURIComponent(`${exec.directory}/tasks/${instance.id}.client/got.txt`)}&offset=0`);
+      return res.ok ? (((await res.json()) as Json).data as string) || undefined : undefined;
+    }, 30_000, 500);
+    expect(fetched.trim()).toBe('served by server of /team/web');
+
+    // scale: instance count alone is a ScalePod; the running instance stays
+    const scaled = await call('PUT', '/v2/pods/team/web', { ...POD, scaling: { kind: 'fixed', instances: 2 } });
+    expect(scaled.status, scaled.text).toBe(200);
+    const two = await stable(2);
+    expect(two.map((i: Json) => i.id)).toContain(instance.id);
+
+    // kill one instance: it is answered as it was, replaced, the pod keeps 2
+    const killed = await call('DELETE', `/v2/pods/team/web::instances/${instance.id}`);
+    expect(killed.status, killed.text).toBe(200);
+    expect(killed.body).toMatchObject({ instanceId: { idString: instance.id }, state: { condition: 'Running', goal: 'Running' } });
+    const replaced = await eventually('a replacement', async () => {
+      const s = await statusOf();
+      const ids = s.instances.map((i: Json) => i.id);
+      return !ids.includes(instance.id) && s.instances.length === 2 && s.instances.every((i: Json) => i.status === 'STABLE') ? ids : undefined;
+    }, 90_000, 500);
+    expect(replaced).toHaveLength(2);
+
+    // a new definition restarts every instance (RestartPod)
+    const restarted = await call('PUT', '/v2/pods/team/web', { ...POD, scaling: { kind: 'fixed', instances: 2 }, labels: { tier: 'web' } });
+    expect(restarted.status, restarted.text).toBe(200);
+    const after = await stable(2);
+    expect(after.map((i: Json) => i.id).filter((id: string) => replaced.includes(id))).toEqual([]);
+    expect(after.every((i: Json) => i.specReference.endsWith(restarted.body.version))).toBe(true);
+
+    const versions = (await call('GET', '/v2/pods/team/web::versions')).body;
+    expect(versions).toEqual(expect.arrayContaining([created.body.version, scaled.body.version, restarted.body.version]));
+    expect((await call('GET', `/v2/pods/team/web::versions/${created.body.version}`)).body.scaling.instances).toBe(1);
+    // pods show in their group
+    const group = (await call('GET', '/v2/groups/team')).body;
+    expect(group.pods.map((p: Json) => p.id)).toEqual(['/team/web']);
+
+    const deleted = await call('DELETE', '/v2/pods/team/web');
+    expect(deleted.status).toBe(202);
+    await eventually('pod and instances gone', async () => ((await call('GET', '/v2/pods')).body.length === 0 && !(await call('GET', '/v2/deployments')).body.length ? true : undefined), 60_000, 500);
+    expect((await call('GET', '/v2/pods/team/web')).body).toEqual({ message: '{"message": "pod with /team/web does not exist"}' });
+    expect((await call('GET', '/v2/pods/team/web::status')).body).toEqual({ message: "Pod '/team/web' does not exist" });
+
+    // the events a pod's life sends
+    const names = new Set(stream.list.map((e) => e.event));
+    for (const e of ['pod_created_event', 'pod_updated_event', 'pod_deleted_event', 'instance_changed_event', 'status_update_event', 'instance_health_changed_event', 'deployment_success']) expect(names, e).toContain(e);
+    expect(stream.list.find((e) => e.event === 'pod_created_event')!.data).toEqual({ clientIp: expect.any(String), uri: '/v2/pods', eventType: 'pod_created_event', timestamp: expect.any(String) });
+    expect(stream.list.some((e) => e.event === 'deployment_info' && e.data.currentStep.actions.some((a: Json) => a.pod === '/team/web'))).toBe(true);
+    stream.close();
+  });
+
+  it("answers bad pods with 1.7's status and body, changing nothing", async () => {
+    const before = (await call('GET', '/v2/pods')).body;
+    const noContainers = await call('POST', '/v2/pods', { id: '/bad', containers: [] });
+    expect(noContainers.status).toBe(422);
+    expect(noContainers.body).toEqual({ message: 'Invalid JSON', details: [{ path: '/containers', errors: ['error.minLength'] }] });
+    const malformed = await call('POST', '/v2/pods', '{"id": "/bad",');
+    expect(malformed.status).toBe(400);
+    expect(malformed.body).toMatchObject({ message: 'Invalid JSON', details: expect.any(String) });
+    const twins = await call('POST', '/v2/pods', { id: '/bad', containers: [client, client] });
+    expect(twins.status).toBe(422);
+    expect(twins.body).toEqual({ message: 'Object is not valid', details: [{ path: '/containers', errors: ['container names must be unique'] }] });
+    const hostPortInHostMode = await call('POST', '/v2/pods', { id: '/bad', networks: [{ mode: 'host' }], containers: [{ ...client, endpoints: [{ name: 'x', containerPort: 80 }] }] });
+    expect(hostPortInHostMode.body.details).toEqual([{ path: '/containers(0)/endpoints(0)/containerPort', errors: ['is not allowed when using host-mode networking'] }]);
+    // unknown fields are ignored as 1.7 does
+    const extra = await call('POST', '/v2/pods', { id: '/extra', containers: [client], bogus: true, scaling: { kind: 'fixed', instances: 0 } });
+    expect(extra.status, extra.text).toBe(201);
+    expect(extra.body.bogus).toBeUndefined();
+    const again = await call('POST', '/v2/pods', { id: '/extra', containers: [client] });
+    expect(again.status).toBe(409);
+    expect(again.body).toEqual({ message: 'A pod with id [/extra] already exists.' });
+    // a path taken by an app
+    const app = await call('POST', '/v2/apps', { id: '/taken', cmd: 'sleep 100', cpus: 0.01, mem: 16, instances: 0 });
+    expect(app.status).toBe(201);
+    const onApp = await call('POST', '/v2/pods', { id: '/taken', containers: [client] });
+    expect(onApp.status).toBe(422);
+    expect(onApp.body.details).toEqual([{ path: '/', errors: ['Applications and Pods may not share the same id'] }]);
+    const mismatch = await call('PUT', '/v2/pods/other', { id: '/extra', containers: [client] });
+    expect(mismatch.status).toBe(400);
+    expect(JSON.parse(mismatch.text)).toEqual({ message: "'/other' does not match definition's id ('/extra')" });
+    expect((await call('GET', '/v2/pods')).body.map((p: Json) => p.id)).toEqual([...before.map((p: Json) => p.id), '/extra']);
+    expect((await call('GET', '/v2/apps/taken')).status).toBe(200);
+    await call('DELETE', '/v2/pods/extra?force=true');
+    await call('DELETE', '/v2/apps/taken?force=true');
+  });
+});
