@@ -7,11 +7,12 @@ import type { AppDefinition } from '../marathon/types.js';
 import type { Reach } from '../lifecycle/task-ports.js';
 import { table } from './format.js';
 import { action, clusterNameFrom, interruptSignal } from './run.js';
+import { registerGroupCommands, registerPodCommands } from './group-pod-commands.js';
 
 // Loaded when a command runs, not for --help (see deferred.ts).
 const load = () => import('./deferred.js');
 
-interface Target {
+export interface Target {
   name?: string;
   config?: string;
   marathon?: string;
@@ -26,7 +27,7 @@ interface Resolved {
 }
 
 /** --marathon URL, else the cluster named by --name, else $MARATHON_URL, else the default cluster. */
-async function resolve(opts: Target): Promise<Resolved> {
+export async function resolve(opts: Target): Promise<Resolved> {
   const { clusterView, connectEngine, describeView, MarathonClient, reachOf, sandboxTail } = await load();
   const url = opts.marathon ?? (opts.name ? undefined : process.env.MARATHON_URL);
   if (url) return { client: new MarathonClient(url) };
@@ -51,20 +52,20 @@ async function resolve(opts: Target): Promise<Resolved> {
   };
 }
 
-const targetOptions = (cmd: Command) =>
+export const targetOptions = (cmd: Command) =>
   cmd
     .option('-n, --name <name>', 'cluster name (default: $MARATHON_URL, else name in cluster.yaml, else demo)')
     .option('--marathon <url>', 'talk to this Marathon instead of a mesos-up cluster')
     .option('--json', 'print JSON');
 
-const deadlineOf = (text: string | undefined, fallbackMs: number) => {
+export const deadlineOf = (text: string | undefined, fallbackMs: number) => {
   if (text === undefined) return Date.now() + fallbackMs;
   const ms = parseDuration(text);
   if (!ms) throw new MesosUpError('USAGE', `--timeout "${text}" is not a duration like 90s or 3m`);
   return Date.now() + ms;
 };
 
-const num = (flag: string) => (v: string) => {
+export const num = (flag: string) => (v: string) => {
   const n = Number(v);
   if (!Number.isFinite(n)) throw new MesosUpError('USAGE', `${flag} takes a number, not "${v}"`);
   return n;
@@ -73,10 +74,12 @@ const num = (flag: string) => (v: string) => {
 const collect = (flag: string) => (v: string, prev: number[] = []) => [...prev, num(flag)(v)];
 const collectText = (v: string, prev: string[] = []) => [...prev, v];
 
-const out = (json: boolean | undefined, data: unknown, text: () => string) => process.stdout.write(`${json ? JSON.stringify(data, null, 2) : text()}\n`);
+export const out = (json: boolean | undefined, data: unknown, text: () => string) => process.stdout.write(`${json ? JSON.stringify(data, null, 2) : text()}\n`);
 
 export function registerAppCommands(program: Command): void {
-  const app = program.command('app').description('deploy and manage Marathon apps');
+  const app = program.command('app').description('deploy and manage Marathon apps, groups and pods');
+  registerGroupCommands(app);
+  registerPodCommands(app);
 
   targetOptions(
     app

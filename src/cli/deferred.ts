@@ -17,7 +17,7 @@ export { appFromFlags, readAppDocument } from '../marathon/app-file.js';
 export { appIdOfTask, MarathonApiError, MarathonClient } from '../marathon/client.js';
 export { marathonEvents } from '../marathon/events.js';
 export { deepMerge, shallowMerge } from '../marathon/merge.js';
-export { waitForApp } from '../marathon/wait.js';
+export { waitForApp, waitForDeployment } from '../marathon/wait.js';
 export { placeholderAddresses } from '../plan/addresses.js';
 export { planCluster } from '../plan/cluster.js';
 export { emulatedImage, gatewayImage, imageSet } from '../plan/images.js';

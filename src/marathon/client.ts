@@ -2,7 +2,7 @@
 import type { IncomingHttpHeaders } from 'node:http';
 import { MesosUpError } from '../errors.js';
 import { httpRequest, type HttpAnswer } from '../probes/http.js';
-import type { App, AppDefinition, Deployment, DeploymentResult, Info, Task } from './types.js';
+import type { App, AppDefinition, Deployment, DeploymentResult, Group, Info, Pod, PodStatus, Task } from './types.js';
 
 export class MarathonApiError extends MesosUpError {
   constructor(
@@ -94,7 +94,61 @@ export class MarathonClient {
     (await this.request('DELETE', `${appPath(appId)}/tasks/${encodeURIComponent(taskId)}`, undefined, { scale })).body;
 
   deployments = async (): Promise<Deployment[]> => (await this.request<Deployment[]>('GET', '/v2/deployments')).body;
+
+  // ---- groups (/v2/groups) ----
+
+  /** The group with its subgroups, pods and apps (with their task counts). */
+  getGroup = async (id: string): Promise<Group> =>
+    (await this.request<Group>('GET', `${groupPath(id)}?${['group.groups', 'group.pods', 'group.apps', 'group.apps.counts'].map((e) => `embed=${e}`).join('&')}`)).body;
+
+  /** Creates the group (POST) or, when it exists, replaces what the document lists (PUT). */
+  deployGroup = async (group: Record<string, unknown> & { id: string }, opts: { create: boolean; force?: boolean }): Promise<DeploymentResult> =>
+    opts.create
+      ? (await this.request<DeploymentResult>('POST', '/v2/groups', group, { force: opts.force })).body
+      : (await this.request<DeploymentResult>('PUT', groupPath(group.id), group, { force: opts.force })).body;
+
+  scaleGroup = async (id: string, scaleBy: number, force = false): Promise<DeploymentResult> =>
+    (await this.request<DeploymentResult>('PUT', groupPath(id), { scaleBy }, { force })).body;
+
+  rollbackGroup = async (id: string, version: string, force = false): Promise<DeploymentResult> =>
+    (await this.request<DeploymentResult>('PUT', groupPath(id), { version }, { force })).body;
+
+  groupVersions = async (id: string): Promise<string[]> => (await this.request<string[]>('GET', `${groupPath(id)}/versions`)).body;
+
+  deleteGroup = async (id: string, force = false): Promise<DeploymentResult> =>
+    (await this.request<DeploymentResult>('DELETE', groupPath(id), undefined, { force })).body;
+
+  // ---- pods (/v2/pods) ----
+
+  listPods = async (): Promise<Pod[]> => (await this.request<Pod[]>('GET', '/v2/pods')).body;
+
+  getPod = async (id: string): Promise<Pod> => (await this.request<Pod>('GET', podPath(id))).body;
+
+  /** Creates (POST) or replaces (PUT) a pod; the deployment id comes in a header. */
+  deployPod = async (pod: Record<string, unknown> & { id: string }, opts: { create: boolean; force?: boolean }): Promise<{ pod: Pod; deploymentId?: string }> => {
+    const r = opts.create ? await this.request<Pod>('POST', '/v2/pods', pod, { force: opts.force }) : await this.request<Pod>('PUT', podPath(pod.id), pod, { force: opts.force });
+    const header = r.headers['marathon-deployment-id'];
+    return { pod: r.body, ...(typeof header === 'string' ? { deploymentId: header } : {}) };
+  };
+
+  podStatus = async (id: string): Promise<PodStatus> => (await this.request<PodStatus>('GET', `${podPath(id)}::status`)).body;
+
+  podVersions = async (id: string): Promise<string[]> => (await this.request<string[]>('GET', `${podPath(id)}::versions`)).body;
+
+  podVersion = async (id: string, version: string): Promise<Pod> => (await this.request<Pod>('GET', `${podPath(id)}::versions/${encodeURIComponent(version)}`)).body;
+
+  deletePod = async (id: string, force = false): Promise<{ deploymentId?: string }> => {
+    const r = await this.request('DELETE', podPath(id), undefined, { force });
+    const header = r.headers['marathon-deployment-id'];
+    return typeof header === 'string' ? { deploymentId: header } : {};
+  };
+
+  killPodInstance = async (id: string, instanceId: string): Promise<unknown> =>
+    (await this.request('DELETE', `${podPath(id)}::instances/${encodeURIComponent(instanceId)}`)).body;
 }
+
+const groupPath = (id: string) => `/v2/groups/${id.replace(/^\/+/, '')}`;
+const podPath = (id: string) => `/v2/pods/${id.replace(/^\/+/, '')}`;
 
 /** The app id a task id belongs to (Marathon 1.7: `<safeId>.<uuid>`, safeId = path joined by `_`). */
 export function appIdOfTask(taskId: string): string {

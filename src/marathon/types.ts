@@ -76,9 +76,41 @@ export interface Deployment {
   id: string;
   version: string;
   affectedApps: string[];
+  affectedPods?: string[];
   currentStep: number;
   totalSteps: number;
-  currentActions: Array<{ action: string; app: string }>;
+  currentActions: Array<{ action: string; app?: string; pod?: string }>;
+}
+
+/** A group as GET /v2/groups/{id} answers (apps, pods and subgroups embedded). */
+export interface Group {
+  id: string;
+  version: string;
+  dependencies: string[];
+  apps: App[];
+  pods: Pod[];
+  groups: Group[];
+}
+
+/** A pod (the raml Pod; only what the CLI reads is typed). */
+export interface Pod {
+  id: string;
+  version: string;
+  containers: Array<{ name: string; resources: { cpus: number; mem: number }; endpoints?: Array<{ name: string; hostPort?: number; containerPort?: number }> }>;
+  scaling: { kind: string; instances: number };
+  [key: string]: unknown;
+}
+
+export interface PodStatus {
+  id: string;
+  status: 'STABLE' | 'DEGRADED' | 'TERMINAL';
+  statusSince: string;
+  instances: Array<{
+    id: string;
+    status: string;
+    agentHostname: string;
+    containers: Array<{ name: string; status: string; endpoints: Array<{ name: string; allocatedHostPort?: number; healthy?: boolean }> }>;
+  }>;
 }
 
 export interface Info {

@@ -56,3 +56,32 @@ export async function waitForApp(client: MarathonClient, id: string, opts: AppWa
     ...(stderr ? { logs: `stderr of ${failure!.taskId}:\n${stderr}` } : {}),
   });
 }
+
+export interface DeploymentWaitOptions {
+  deadline: number;
+  signal?: AbortSignal;
+  onProgress?: (line: string) => void;
+  /** what is being deployed, for messages (`group /shop`, `pod /web`) */
+  what: string;
+  /** also wait for this (e.g. a pod's instances STABLE); returns the progress line while not done */
+  until?: () => Promise<string | undefined>;
+}
+
+/** Waits until a deployment is gone from /v2/deployments (and `until` is satisfied). */
+export async function waitForDeployment(client: MarathonClient, deploymentId: string | undefined, opts: DeploymentWaitOptions): Promise<void> {
+  const started = Date.now();
+  let last = '';
+  for (;;) {
+    if (opts.signal?.aborted) throw new MesosUpError('INTERRUPTED', 'interrupted');
+    const running = deploymentId ? (await client.deployments()).find((d) => d.id === deploymentId) : undefined;
+    const pending = running ? `deployment ${deploymentId} at step ${running.currentStep}/${running.totalSteps} (${running.currentActions.map((a) => `${a.action} ${a.app ?? a.pod}`).join(', ')})` : await opts.until?.();
+    if (!pending) return;
+    const line = `${opts.what}: ${pending}`;
+    if (line !== last) opts.onProgress?.(line);
+    last = line;
+    if (Date.now() >= opts.deadline) {
+      throw new MesosUpError('DEADLINE', `Gave up after ${formatDuration(Date.now() - started)}: ${line}`, { hint: 'see mesos-up status, and the agent logs: mesos-up logs agent' });
+    }
+    await sleep(500, opts.signal);
+  }
+}

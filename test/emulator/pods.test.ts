@@ -5,6 +5,9 @@
 // deployments and events naming pods, and bad input answered with 1.7's
 // status and body while the stored state stays as it was.
 import http from 'node:http';
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { ClusterInfo } from '../../src/lifecycle/describe.js';
 import { cli, json } from '../support/cli.js';
@@ -227,5 +230,49 @@ describe.skipIf(officialImagesMissing)(`${TEST_IMAGES.flavour} Marathon pods`, (
     expect((await call('GET', '/v2/apps/taken')).status).toBe(200);
     await call('DELETE', '/v2/pods/extra?force=true');
     await call('DELETE', '/v2/apps/taken?force=true');
+  });
+
+  it('mesos-up app group and app pod: deploy from YAML, wait, list, scale, roll back, status, destroy', async () => {
+    const dir = mkdtempSync(path.join(os.tmpdir(), 'mesos-up-pods-'));
+    const groupFile = path.join(dir, 'shop.yaml');
+    writeFileSync(groupFile, ['id: /shop', 'apps:', '  - id: db', '    cmd: sleep 3600', '    cpus: 0.01', '    mem: 16', '  - id: api', '    cmd: sleep 3600', '    cpus: 0.01', '    mem: 16', '    dependencies: [db]', ''].join('\n'));
+    const target = ['--name', NAME];
+    const deployed = await cli(['app', 'group', 'deploy', groupFile, '--wait', '--json', ...target]);
+    expect(deployed.exitCode, deployed.stdout + deployed.stderr).toBe(0);
+    const first = json<Json>(deployed);
+    expect(first).toMatchObject({ id: '/shop', action: 'created', deploymentId: expect.any(String), waitedMs: expect.any(Number) });
+    const list = await cli(['app', 'group', 'list', ...target]);
+    expect(list.stdout).toContain('/shop');
+    expect(list.stdout).toMatch(/app \/shop\/api: 1 instance\(s\), 1 running, depends on \/shop\/db/);
+    const scaled = await cli(['app', 'group', 'scale', '/shop', '2', '--wait', ...target]);
+    expect(scaled.exitCode, scaled.stdout + scaled.stderr).toBe(0);
+    expect(json<Json>(await cli(['app', 'group', 'show', '/shop', ...target])).apps.map((a: Json) => a.instances)).toEqual([2, 2]);
+    const versions = json<Json>(await cli(['app', 'group', 'versions', '/shop', '--json', ...target])).versions;
+    expect(versions).toContain(first.version);
+    const back = await cli(['app', 'group', 'rollback', '/shop', first.version, '--wait', ...target]);
+    expect(back.exitCode, back.stdout + back.stderr).toBe(0);
+    expect(json<Json>(await cli(['app', 'group', 'show', '/shop', ...target])).apps.map((a: Json) => a.instances)).toEqual([1, 1]);
+    const gone = await cli(['app', 'group', 'destroy', '/shop', '--wait', ...target]);
+    expect(gone.exitCode, gone.stdout + gone.stderr).toBe(0);
+    const missing = await cli(['app', 'group', 'show', '/shop', ...target]);
+    expect(missing.exitCode).not.toBe(0);
+    expect(missing.stderr).toContain("Group '/shop' does not exist");
+
+    const podFile = path.join(dir, 'pod.json');
+    writeFileSync(podFile, JSON.stringify({ ...POD, id: '/cli/web' }));
+    const podDeployed = await cli(['app', 'pod', 'deploy', podFile, '--wait', ...target]);
+    expect(podDeployed.exitCode, podDeployed.stdout + podDeployed.stderr).toBe(0);
+    expect(podDeployed.stdout).toMatch(/^Pod \/cli\/web created \(version .*\), stable after /);
+    const status = json<Json>(await cli(['app', 'pod', 'status', '/cli/web', '--json', ...target]));
+    expect(status.status).toBe('STABLE');
+    const text = await cli(['app', 'pod', 'status', '/cli/web', ...target]);
+    expect(text.stdout).toMatch(/server +TASK_RUNNING +http-api:\d+ healthy/);
+    expect((await cli(['app', 'pod', 'list', ...target])).stdout).toMatch(/\/cli\/web +server,client +1 +1 +STABLE/);
+    const podGone = await cli(['app', 'pod', 'destroy', '/cli/web', '--wait', ...target]);
+    expect(podGone.exitCode, podGone.stdout + podGone.stderr).toBe(0);
+    expect((await cli(['app', 'pod', 'list', ...target])).stdout.trim()).toBe('No pods.');
+    const bad = await cli(['app', 'pod', 'deploy', groupFile.replace('shop.yaml', 'nope.yaml'), ...target]);
+    expect(bad.exitCode).not.toBe(0);
+    expect(bad.stderr).toContain('nope.yaml');
   });
 });
