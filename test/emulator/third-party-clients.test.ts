@@ -332,7 +332,7 @@ describe.skipIf(officialImagesMissing)('marathon-node (Marathon REST API)', () =
       await marathon.apps.destroy(appId, true).catch(() => undefined);
     }
   });
-  it('deploys, reads, scales and destroys a group of dependent apps', async () => {
+  it('deploys, reads, scales, reorders by dependencies, rolls back and destroys a group of dependent apps', async () => {
     const marathon = marathonNode(cluster.marathonUrl!, { proxy: null });
     const groupId = '/tp-group';
     const name = 'tp-group'; // marathon-node puts it after /v2/groups/
@@ -360,6 +360,20 @@ describe.skipIf(officialImagesMissing)('marathon-node (Marathon REST API)', () =
       expect(scaled.version > created.version).toBe(true);
       const after = await marathon.groups.getOne(name);
       expect(after.apps.map((a: Json) => a.instances)).toEqual([2, 2]);
+      await eventually('scaled', async () => ((await marathon.deployments.getList()).length === 0 ? true : undefined), 60_000, 500);
+
+      // an update that turns the dependency around: api now waits for worker (a new config restarts both, worker's step first)
+      const reordered = await marathon.groups.update(name, { id: groupId, apps: [{ id: 'api', ...app, instances: 2, dependencies: ['worker'] }, { id: 'worker', ...app, instances: 2 }] });
+      const plan = (await marathon.deployments.getList()).find((d: Json) => d.id === reordered.deploymentId);
+      if (plan) expect(plan.steps.map((s: Json) => s.actions.map((a: Json) => a.app))).toEqual([[`${groupId}/worker`], [`${groupId}/api`]]);
+      await eventually('reordered', async () => ((await marathon.deployments.getList()).length === 0 ? true : undefined), 60_000, 500);
+      expect((await marathon.groups.getOne(name)).apps.map((a: Json) => [a.id, a.dependencies])).toEqual([[`${groupId}/api`, [`${groupId}/worker`]], [`${groupId}/worker`, undefined]]);
+
+      // rollback to the first version: one instance each, worker depending on api again
+      const rolled = await marathon.groups.update(name, { version: created.version });
+      expect(rolled.deploymentId).toMatch(/^[0-9a-f-]{36}$/);
+      const back = await marathon.groups.getOne(name);
+      expect(back.apps.map((a: Json) => [a.id, a.instances, a.dependencies])).toEqual([[`${groupId}/api`, 1, undefined], [`${groupId}/worker`, 1, [`${groupId}/api`]]]);
 
       const destroyed = await marathon.groups.destroy(name, true);
       expect(destroyed.deploymentId).toMatch(/^[0-9a-f-]{36}$/);
