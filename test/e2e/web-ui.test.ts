@@ -228,6 +228,25 @@ describe.runIf(RUN)('the web UIs in a browser', () => {
     await screenshot(page, 'marathon-apps');
   });
 
+  it('shows the group tree and a pod with its instance, containers and endpoint', async () => {
+    const post = (p: string, body: unknown) => fetch(`${cluster.marathonUrl}${p}`, { method: 'POST', headers: { 'Content-Type': 'application/json' }, body: JSON.stringify(body) });
+    expect((await post('/v2/groups', { id: '/shop', apps: [{ id: 'db', cmd: 'sleep 3600', cpus: 0.01, mem: 16 }, { id: 'api', cmd: 'sleep 3600', cpus: 0.01, mem: 16, dependencies: ['db'] }] })).status).toBe(201);
+    const pod = { id: '/shop/web', networks: [{ mode: 'host' }], containers: [{ name: 'server', resources: { cpus: 0.01, mem: 16 }, endpoints: [{ name: 'web' }], exec: { command: { shell: 'exec node -e "require(\'http\').createServer((q, s) => s.end(\'ok\')).listen(process.env.ENDPOINT_WEB)"' } } }] };
+    expect((await post('/v2/pods', pod)).status).toBe(201);
+    await page.getByRole('link', { name: 'Groups & pods' }).click();
+    const tree = page.getByRole('list', { name: 'Group tree' });
+    await tree.locator('li[data-app="/shop/api"]').filter({ hasText: 'depends on /shop/db' }).waitFor();
+    await tree.locator('li[data-pod="/shop/web"]').waitFor();
+    const row = page.getByRole('table', { name: 'Pods' }).getByRole('row').filter({ hasText: 'server' });
+    await row.filter({ hasText: 'STABLE' }).filter({ hasText: 'running' }).waitFor();
+    const status = await marathonApi<Array<{ instances: Array<{ containers: Array<{ endpoints: Array<{ allocatedHostPort: number }> }> }> }>>('/v2/pods/::status');
+    expect(await row.textContent()).toContain(`web:${status[0]!.instances[0]!.containers[0]!.endpoints[0]!.allocatedHostPort}`);
+    await screenshot(page, 'marathon-groups-pods');
+    for (const p of ['/v2/pods/shop/web?force=true', '/v2/groups/shop?force=true']) expect((await fetch(`${cluster.marathonUrl}${p}`, { method: 'DELETE' })).ok).toBe(true);
+    await page.getByRole('table', { name: 'Pods' }).waitFor({ state: 'detached' });
+    await page.getByRole('link', { name: 'Applications' }).first().click();
+  });
+
   it("shows the leader, the agent, the marathon framework and the task on the master's page", async () => {
     const master = await context.newPage();
     watch(master, 'master page');

@@ -1,10 +1,11 @@
 /// <reference lib="dom" />
 /// <reference lib="dom.iterable" />
 // Marathon's web UI: applications, an app's tasks, configuration and versions,
-// deployments; create, scale, restart, destroy. It speaks only the public
+// groups and pods (groups-pods.ts), deployments; create, scale, restart, destroy. It speaks only the public
 // /v2 API and re-reads what it shows whenever /v2/events reports a change.
 import { ApiError, get, request } from '../common/api.js';
 import { $, ageTimes, ago, html, megabytes, setHtml, shortId, trim, when, type Html } from '../common/html.js';
+import { groupsPodsView, loadGroupsPods, type GroupsPods } from './groups-pods.js';
 
 // ---------------------------------------------------------------------------
 // The /v2 shapes this page reads (only the fields it uses).
@@ -71,9 +72,10 @@ interface Deployment {
   id: string;
   version: string;
   affectedApps: string[];
+  affectedPods?: string[];
   currentStep: number;
   totalSteps: number;
-  currentActions: Array<{ action: string; app?: string }>;
+  currentActions: Array<{ action: string; app?: string; pod?: string }>;
 }
 
 interface Info {
@@ -86,7 +88,7 @@ interface Info {
 // ---------------------------------------------------------------------------
 // State, routes, loading.
 
-type Route = { view: 'apps' } | { view: 'deployments' } | { view: 'app'; id: string; tab: 'tasks' | 'configuration' | 'versions'; version?: string };
+type Route = { view: 'apps' } | { view: 'deployments' } | { view: 'groups' } | { view: 'app'; id: string; tab: 'tasks' | 'configuration' | 'versions'; version?: string };
 
 const state = {
   route: { view: 'apps' } as Route,
@@ -95,6 +97,7 @@ const state = {
   deployments: [] as Deployment[],
   info: undefined as Info | undefined,
   app: undefined as App | undefined,
+  groupsPods: undefined as GroupsPods | undefined,
   appMissing: false,
   versions: undefined as string[] | undefined,
   versionJson: undefined as { version: string; app: unknown } | undefined,
@@ -111,6 +114,7 @@ function parseRoute(): Route {
   const [path = '', query = ''] = raw.split('?');
   const q = new URLSearchParams(query);
   if (path === '/deployments') return { view: 'deployments' };
+  if (path === '/groups') return { view: 'groups' };
   const m = /^\/apps(\/.+?)\/?$/.exec(path);
   if (m) {
     const tab = q.get('tab');
@@ -129,6 +133,7 @@ async function load(): Promise<void> {
   state.apps = apps.apps;
   state.queue = queue.queue;
   state.deployments = deployments;
+  if (route.view === 'groups') state.groupsPods = await loadGroupsPods();
   // A refresh queued by a destroyed app's last events must not ask for it again (a 404).
   if (route.view === 'app' && !state.apps.some((a) => a.id === route.id)) {
     state.app = undefined;
@@ -378,8 +383,8 @@ function deploymentsView(): Html {
   const rows = state.deployments.map(
     (d) => html`<tr>
       <td>${shortId(d.id)}</td>
-      <td>${d.affectedApps.map((id, i) => html`${i ? ', ' : ''}<a href="${appHref(id)}">${id}</a>`)}</td>
-      <td>${d.currentActions.map((a) => `${a.action}${a.app ? ` ${a.app}` : ''}`).join(', ')}</td>
+      <td>${d.affectedApps.map((id, i) => html`${i ? ', ' : ''}<a href="${appHref(id)}">${id}</a>`)}${(d.affectedPods ?? []).map((id, i) => html`${i || d.affectedApps.length ? ', ' : ''}<a href="#/groups">${id}</a> (pod)`)}</td>
+      <td>${d.currentActions.map((a) => `${a.action}${a.app ?? a.pod ? ` ${a.app ?? a.pod}` : ''}`).join(', ')}</td>
       <td class="num">${d.currentStep} / ${d.totalSteps}</td>
       <td>${when(d.version)}</td>
     </tr>`,
@@ -387,7 +392,7 @@ function deploymentsView(): Html {
   return html`<div class="toolbar"><h1>Deployments</h1></div>
     <section class="panel"><h2>Deployments in progress <span class="count">${state.deployments.length}</span></h2>
     ${state.deployments.length
-      ? html`<div class="scroll"><table aria-label="Deployments"><thead><tr><th>ID</th><th>Applications</th><th>Current actions</th><th class="num">Step</th><th>Started</th></tr></thead><tbody>${rows}</tbody></table></div>`
+      ? html`<div class="scroll"><table aria-label="Deployments"><thead><tr><th>ID</th><th>Applications and pods</th><th>Current actions</th><th class="num">Step</th><th>Started</th></tr></thead><tbody>${rows}</tbody></table></div>`
       : html`<div class="empty">No deployments in progress.</div>`}
     </section>`;
 }
@@ -395,7 +400,7 @@ function deploymentsView(): Html {
 function render(): void {
   const r = state.route;
   for (const a of document.querySelectorAll<HTMLAnchorElement>('nav.tabs a')) {
-    a.classList.toggle('active', a.dataset.nav === (r.view === 'deployments' ? 'deployments' : 'apps'));
+    a.classList.toggle('active', a.dataset.nav === (r.view === 'deployments' || r.view === 'groups' ? r.view : 'apps'));
   }
   setHtml($('#deploy-count'), html`${state.deployments.length ? `(${state.deployments.length})` : ''}`);
   const notices: Html[] = [];
@@ -403,9 +408,9 @@ function render(): void {
   if (state.flash) notices.push(html`<div class="notice info">${state.flash}</div>`);
   setHtml($('#notice'), html`${notices}`);
   if (!state.loaded) return;
-  const view = r.view === 'app' ? appView(r) : r.view === 'deployments' ? deploymentsView() : appsView();
+  const view = r.view === 'app' ? appView(r) : r.view === 'deployments' ? deploymentsView() : r.view === 'groups' ? groupsPodsView(state.groupsPods, (id) => appHref(id)) : appsView();
   setHtml($('#view'), view);
-  document.title = r.view === 'app' ? `${r.id} · Marathon` : r.view === 'deployments' ? 'Deployments · Marathon' : 'Marathon';
+  document.title = r.view === 'app' ? `${r.id} · Marathon` : r.view === 'deployments' ? 'Deployments · Marathon' : r.view === 'groups' ? 'Groups & pods · Marathon' : 'Marathon';
 }
 
 function renderInfo(): void {
