@@ -7,10 +7,10 @@
 // a replacement with a new id after it exits, health checks, and deletion.
 // With MESOS_UP_TEST_IMAGES=official the same tests run against the official images.
 import net from 'node:net';
-import http from 'node:http';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Zk } from '../../emulator/src/common/zk.js';
 import { eventually, officialImagesMissing, TEST_IMAGES, TestNet, type TestContainer } from './harness.js';
+import { EventStream } from '../support/sse.js';
 
 /* eslint-disable @typescript-eslint/no-explicit-any */
 type Json = any;
@@ -38,49 +38,6 @@ async function call(method: string, url: string, body?: unknown, headers: Record
     /* not JSON */
   }
   return { status: res.status, body: parsed, text, headers: res.headers };
-}
-
-/** An SSE client on /v2/events collecting `{event, data}` frames. */
-class EventStream {
-  events: Array<{ event: string; data: Json }> = [];
-  raw = '';
-  /**
-   * Resolves with the response: Marathon subscribes a client before it sends the
-   * headers, so from then on no event is missed (a sleep would be a race).
-   */
-  readonly ready: Promise<http.IncomingMessage>;
-  private req: http.ClientRequest;
-  constructor(url: string) {
-    let answered: (res: http.IncomingMessage) => void = () => undefined;
-    let failed: (err: Error) => void = () => undefined;
-    this.ready = new Promise((resolve, reject) => {
-      answered = resolve;
-      failed = reject;
-    });
-    this.req = http.get(url, { headers: { Accept: 'text/event-stream' } }, (res) => {
-      answered(res);
-      let buf = '';
-      res.on('data', (c: Buffer) => {
-        this.raw += c.toString();
-        buf += c.toString();
-        let i: number;
-        while ((i = buf.indexOf('\r\n\r\n')) >= 0) {
-          const frame = buf.slice(0, i);
-          buf = buf.slice(i + 4);
-          const event = /^event: (.*)$/m.exec(frame)?.[1];
-          const data = /^data: (.*)$/m.exec(frame)?.[1];
-          if (event && data) this.events.push({ event: event.trim(), data: JSON.parse(data) });
-        }
-      });
-    });
-    this.req.on('error', (err) => failed(err));
-  }
-  find(pred: (e: { event: string; data: Json }) => boolean) {
-    return this.events.find(pred);
-  }
-  close(): void {
-    this.req.destroy();
-  }
 }
 
 /** Connects through a published port and reads the first line the task sends. */

@@ -4,7 +4,6 @@
 // definition, killing an instance (replaced, the pod not scaled), versions,
 // deployments and events naming pods, and bad input answered with 1.7's
 // status and body while the stored state stays as it was.
-import http from 'node:http';
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -12,6 +11,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { ClusterInfo } from '../../src/lifecycle/describe.js';
 import { cli, json } from '../support/cli.js';
 import { eventually, officialImagesMissing, TEST_IMAGES } from './harness.js';
+import { EventStream } from '../support/sse.js';
 
 /* eslint-disable @typescript-eslint/no-explicit-any */
 type Json = any;
@@ -35,30 +35,6 @@ async function call(method: string, path: string, body?: unknown): Promise<{ sta
     parsed = text;
   }
   return { status: res.status, body: parsed, text, headers: res.headers };
-}
-
-/** Event names (and data) from /v2/events, collected from the moment the stream answers. */
-function events(): { list: Array<{ event: string; data: Json }>; ready: Promise<void>; close(): void } {
-  const list: Array<{ event: string; data: Json }> = [];
-  let resolve: () => void = () => undefined;
-  const ready = new Promise<void>((r) => (resolve = r));
-  const req = http.get(`${M}/v2/events`, { headers: { Accept: 'text/event-stream' } }, (res) => {
-    resolve();
-    let buf = '';
-    res.on('data', (c: Buffer) => {
-      buf += c.toString();
-      let i: number;
-      while ((i = buf.indexOf('\r\n\r\n')) >= 0) {
-        const frame = buf.slice(0, i);
-        buf = buf.slice(i + 4);
-        const event = /^event: (.*)$/m.exec(frame)?.[1];
-        const data = /^data: (.*)$/m.exec(frame)?.[1];
-        if (event && data) list.push({ event: event.trim(), data: JSON.parse(data) });
-      }
-    });
-  });
-  req.on('error', () => undefined);
-  return { list, ready, close: () => req.destroy() };
 }
 
 // The server writes what it serves into the shared volume; the client fetches it over localhost into its own sandbox.
@@ -107,7 +83,7 @@ afterAll(async () => {
 
 describe.skipIf(officialImagesMissing)(`${TEST_IMAGES.flavour} Marathon pods`, () => {
   it('runs a pod whose containers talk over localhost and share a volume; status, scale, restart, kill, versions, delete', async () => {
-    const stream = events();
+    const stream = new EventStream(`${M}/v2/events`);
     await stream.ready;
     expect((await call('HEAD', '/v2/pods')).status).toBe(200);
     const created = await call('POST', '/v2/pods', POD);
@@ -190,10 +166,10 @@ describe.skipIf(officialImagesMissing)(`${TEST_IMAGES.flavour} Marathon pods`, (
     expect((await call('GET', '/v2/pods/team/web::status')).body).toEqual({ message: "Pod '/team/web' does not exist" });
 
     // the events a pod's life sends
-    const names = new Set(stream.list.map((e) => e.event));
+    const names = new Set(stream.events.map((e) => e.event));
     for (const e of ['pod_created_event', 'pod_updated_event', 'pod_deleted_event', 'instance_changed_event', 'status_update_event', 'instance_health_changed_event', 'deployment_success']) expect(names, e).toContain(e);
-    expect(stream.list.find((e) => e.event === 'pod_created_event')!.data).toEqual({ clientIp: expect.any(String), uri: '/v2/pods', eventType: 'pod_created_event', timestamp: expect.any(String) });
-    expect(stream.list.some((e) => e.event === 'deployment_info' && e.data.currentStep.actions.some((a: Json) => a.pod === '/team/web'))).toBe(true);
+    expect(stream.events.find((e) => e.event === 'pod_created_event')!.data).toEqual({ clientIp: expect.any(String), uri: '/v2/pods', eventType: 'pod_created_event', timestamp: expect.any(String) });
+    expect(stream.events.some((e) => e.event === 'deployment_info' && e.data.currentStep.actions.some((a: Json) => a.pod === '/team/web'))).toBe(true);
     stream.close();
   });
 

@@ -11,6 +11,16 @@ export const REASON_FUNNEL: Array<NoMatchReason | 'NoCorrespondingReservationFou
   'InsufficientMemory', 'InsufficientDisk', 'InsufficientGpus', 'InsufficientPorts', 'DeclinedScarceResources',
 ];
 
+/** An offer a queued launch could not use: the counts and last-offer record /v2/queue reports (OfferMatchStatisticsActor). */
+export function recordUnused(q: QueueEntry, agentId: string, offer: Record<string, unknown>, reasons: NoMatchReason[]): void {
+  q.unused++;
+  q.lastUnusedAt = timestamp();
+  const counted = funnelReason(reasons);
+  if (counted) q.rejects.set(counted, (q.rejects.get(counted) ?? 0) + 1);
+  // Kept until the next unused offer of the same agent, even past a match.
+  q.lastByAgent.set(agentId, { offer, reason: reasons, timestamp: q.lastUnusedAt });
+}
+
 /** A fresh entry of the launch queue. */
 export const queueEntry = (count: number): QueueEntry => ({ count, since: timestamp(), processed: 0, unused: 0, rejects: new Map(), lastByAgent: new Map() });
 

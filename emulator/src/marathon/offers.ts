@@ -7,7 +7,7 @@ import { makeLogger } from '../common/log.js';
 import type { App } from './app/types.js';
 import type { MarathonConfig } from './config.js';
 import type { EventBus } from './events.js';
-import { funnelReason, type QueueEntry } from './launch-queue.js';
+import { recordUnused, type QueueEntry } from './launch-queue.js';
 import type { MesosClient, V1Offer, V1TaskStatus } from './mesos/client.js';
 import { matchOffer, offerJson, OfferPool, type PlacedTask } from './mesos/matcher.js';
 import { buildTaskInfo } from './mesos/task-builder.js';
@@ -97,13 +97,7 @@ export async function processOffer(s: OfferContext, offer: V1Offer): Promise<voi
         m = r;
       } else if (!resident) m = matchOffer(pool, app, acceptedRoles(s, app), placed);
       if (!m || Array.isArray(m)) {
-        const reasons = m ?? [];
-        q.unused++;
-        q.lastUnusedAt = timestamp();
-        const counted = funnelReason(reasons);
-        if (counted) q.rejects.set(counted, (q.rejects.get(counted) ?? 0) + 1);
-        // Kept until the next unused offer of the same agent, even past a match.
-        q.lastByAgent.set(offer.agent_id.value, { offer: offerJson(pool), reason: reasons, timestamp: q.lastUnusedAt });
+        recordUnused(q, offer.agent_id.value, offerJson(pool), m ?? []);
         break;
       }
       q.lastUsedAt = timestamp();

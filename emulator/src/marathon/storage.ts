@@ -153,13 +153,18 @@ export class Store {
     return this.list<App>('apps');
   }
 
-  async storeApp(app: App): Promise<void> {
-    const id = safeId(app.id);
-    await this.put(this.path('apps', id, app.version), app);
-    await this.put(this.path('apps', id), app);
-    const versions = (await this.tree.children(this.path('apps', id))).sort();
+  storeApp(app: App): Promise<void> {
+    return this.storeVersioned('apps', app.id, app.version, app);
+  }
+
+  /** The current definition at <id> and a copy at <id>/<version>; versions beyond --zk_max_versions go, the oldest first. */
+  private async storeVersioned(category: string, runSpecId: string, version: string, value: unknown): Promise<void> {
+    const id = safeId(runSpecId);
+    await this.put(this.path(category, id, version), value);
+    await this.put(this.path(category, id), value);
+    const versions = (await this.tree.children(this.path(category, id))).sort();
     for (const old of versions.slice(0, Math.max(0, versions.length - this.maxVersions))) {
-      await this.tree.remove(this.path('apps', id, old));
+      await this.tree.remove(this.path(category, id, old));
     }
   }
 
@@ -187,14 +192,8 @@ export class Store {
     return this.list<Pod>('pods');
   }
 
-  async storePod(pod: Pod): Promise<void> {
-    const id = safeId(pod.id);
-    await this.put(this.path('pods', id, pod.version), pod);
-    await this.put(this.path('pods', id), pod);
-    const versions = (await this.tree.children(this.path('pods', id))).sort();
-    for (const old of versions.slice(0, Math.max(0, versions.length - this.maxVersions))) {
-      await this.tree.remove(this.path('pods', id, old));
-    }
+  storePod(pod: Pod): Promise<void> {
+    return this.storeVersioned('pods', pod.id, pod.version, pod);
   }
 
   /** The definition goes, its versions stay (a group rollback can bring it back). */

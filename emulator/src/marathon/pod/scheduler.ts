@@ -9,7 +9,7 @@ import type { MesosClient, V1Offer, V1TaskStatus } from '../mesos/client.js';
 import { offerJson, type OfferPool, type PlacedTask } from '../mesos/matcher.js';
 import type { State } from '../state.js';
 import { conditionOf, TERMINAL } from '../tasks.js';
-import { funnelReason, LIMIT_WORTHY, queueEntry, type BackoffSpec, type QueueEntry, type RateLimiter } from '../launch-queue.js';
+import { LIMIT_WORTHY, queueEntry, recordUnused, type BackoffSpec, type QueueEntry, type RateLimiter } from '../launch-queue.js';
 import { safeId, timestamp, uuidV1 } from '../util.js';
 import { executorIdOf, launchGroupOperation, matchPod, podTaskId } from './task-group.js';
 import { podConfig, type Pod, type PodInstance, type PodTask } from './types.js';
@@ -153,11 +153,7 @@ export class PodScheduler {
         }));
         const m = matchPod(pool, pod, this.hooks.acceptedRoles(pod), placed);
         if (Array.isArray(m)) {
-          q.unused++;
-          q.lastUnusedAt = timestamp();
-          const counted = funnelReason(m);
-          if (counted) q.rejects.set(counted, (q.rejects.get(counted) ?? 0) + 1);
-          q.lastByAgent.set(offer.agent_id.value, { offer: offerJson(pool), reason: m, timestamp: q.lastUnusedAt });
+          recordUnused(q, offer.agent_id.value, offerJson(pool), m);
           break;
         }
         q.lastUsedAt = timestamp();
