@@ -196,19 +196,34 @@ export function registerPodCommands(app: Command): void {
     }),
   );
 
-  targetOptions(pod.command('status <id>').description("a pod's instances, their containers and where each endpoint was put")).action(
+  targetOptions(pod.command('status <id>').description("a pod's instances, their containers, and where the host reaches each endpoint")).action(
     action(async (id: string, opts: Target) => {
-      const { client } = await resolve(opts);
-      const s = await client.podStatus(id);
-      out(opts.json, s, () =>
+      const { client, reach } = await resolve(opts);
+      const [s, r] = await Promise.all([client.podStatus(id), reach?.()]);
+      // A pod's ports are its executor's (instance-<safe id>.<uuid>); the gateway routes them under that id.
+      const endpoints = s.instances.flatMap((i) => {
+        const executorId = `instance-${i.id.replace('.instance-', '.')}`;
+        return i.containers.flatMap((c) =>
+          c.endpoints.flatMap((e) => (e.allocatedHostPort === undefined ? [] : [{ instance: i.id, container: c.name, name: e.name, port: e.allocatedHostPort, address: r?.tasks.find((t) => t.taskId === executorId && t.port === e.allocatedHostPort)?.address ?? null }])),
+        );
+      });
+      const where = (instance: string, container: string, name: string) => endpoints.find((e) => e.instance === instance && e.container === container && e.name === name);
+      out(opts.json, { ...s, endpoints }, () =>
         [
           `Pod ${s.id}: ${s.status} since ${s.statusSince}`,
           ...(s.instances.length
             ? [
                 table([
-                  ['INSTANCE', 'STATUS', 'AGENT', 'CONTAINER', 'STATE', 'ENDPOINTS (HOST PORT)'],
+                  ['INSTANCE', 'STATUS', 'AGENT', 'CONTAINER', 'STATE', 'ENDPOINTS (FROM THE HOST)'],
                   ...s.instances.flatMap((i) =>
-                    i.containers.map((c, k) => [k === 0 ? i.id : '', k === 0 ? i.status : '', k === 0 ? i.agentHostname : '', c.name, c.status, c.endpoints.map((e) => `${e.name}:${e.allocatedHostPort ?? '-'}${e.healthy === undefined ? '' : e.healthy ? ' healthy' : ' unhealthy'}`).join(' ') || '-']),
+                    i.containers.map((c, k) => [
+                      k === 0 ? i.id : '',
+                      k === 0 ? i.status : '',
+                      k === 0 ? i.agentHostname : '',
+                      c.name,
+                      c.status,
+                      c.endpoints.map((e) => `${e.name}:${e.allocatedHostPort ?? '-'}${e.allocatedHostPort === undefined ? '' : `→${where(i.id, c.name, e.name)?.address ?? '-'}`}${e.healthy === undefined ? '' : e.healthy ? ' healthy' : ' unhealthy'}`).join(' ') || '-',
+                    ]),
                   ),
                 ]),
               ]

@@ -241,8 +241,16 @@ describe.skipIf(officialImagesMissing)(`${TEST_IMAGES.flavour} Marathon pods`, (
     expect(podDeployed.stdout).toMatch(/^Pod \/cli\/web created \(version .*\), stable after /);
     const status = json<Json>(await cli(['app', 'pod', 'status', '/cli/web', '--json', ...target]));
     expect(status.status).toBe('STABLE');
+    // the endpoint is reached from the host through the gateway: the server answers there
+    const [endpoint] = status.endpoints;
+    expect(endpoint).toMatchObject({ container: 'server', name: 'http-api', port: status.instances[0].containers[0].endpoints[0].allocatedHostPort, address: expect.stringMatching(/^127\.0\.0\.1:\d+$/) });
+    const page = await eventually('the pod answers from the host', async () => {
+      const res = await fetch(`http://${endpoint.address}/`, { signal: AbortSignal.timeout(5_000) }).catch(() => undefined);
+      return res?.ok ? res.text() : undefined;
+    }, 30_000, 500);
+    expect(page.trim()).toBe('served by server of /cli/web');
     const text = await cli(['app', 'pod', 'status', '/cli/web', ...target]);
-    expect(text.stdout).toMatch(/server +TASK_RUNNING +http-api:\d+ healthy/);
+    expect(text.stdout).toMatch(/server +TASK_RUNNING +http-api:\d+→127\.0\.0\.1:\d+ healthy/);
     expect((await cli(['app', 'pod', 'list', ...target])).stdout).toMatch(/\/cli\/web +server,client +1 +1 +STABLE/);
     const podGone = await cli(['app', 'pod', 'destroy', '/cli/web', '--wait', ...target]);
     expect(podGone.exitCode, podGone.stdout + podGone.stderr).toBe(0);

@@ -2,7 +2,9 @@
 // master's /master/state, so the gateway's forwarding follows the cluster.
 //
 // Every agent gets a pool port for its HTTP API, and every port of every task
-// that is not yet terminal gets one for as long as the task lives. A pool port
+// that is not yet terminal gets one for as long as the task lives; so does
+// every port an executor holds (a task group's: a Marathon pod's endpoints),
+// routed under the executor's id. A pool port
 // that is freed goes to the back of the queue, so an address a user just read
 // is not handed to another task at once.
 
@@ -16,9 +18,16 @@ export interface StateTask {
   container?: { type?: string; docker?: { network?: string } };
 }
 
+export interface StateExecutor {
+  executor_id: string;
+  framework_id: string;
+  slave_id: string;
+  resources?: { ports?: string };
+}
+
 export interface MasterState {
   slaves?: Array<{ id: string; pid: string; hostname?: string; active?: boolean }>;
-  frameworks?: Array<{ id: string; name?: string; tasks?: StateTask[] }>;
+  frameworks?: Array<{ id: string; name?: string; tasks?: StateTask[]; executors?: StateExecutor[] }>;
 }
 
 export interface Target {
@@ -26,6 +35,7 @@ export interface Target {
   agentId: string;
   /** the agent's address, host:port of its HTTP API */
   agent: string;
+  /** the task's id, or the executor's for ports an executor holds */
   taskId?: string;
   frameworkId?: string;
   /** the task's port (for an agent: its API port) */
@@ -87,6 +97,14 @@ export function targetsOf(state: MasterState, opts: Options = {}): Target[] {
       const host = docker && opts.dockerHost ? opts.dockerHost : ip;
       for (const port of portsOf(t.resources?.ports)) {
         out.push({ kind: 'task', agentId: t.slave_id, agent, taskId: t.id, frameworkId: t.framework_id, port, address: `${host}:${port}` });
+      }
+    }
+    // (the master lists executors while they live; their ports are on the agent's network)
+    for (const e of f.executors ?? []) {
+      const agent = agents.get(e.slave_id);
+      if (!agent) continue;
+      for (const port of portsOf(e.resources?.ports)) {
+        out.push({ kind: 'task', agentId: e.slave_id, agent, taskId: e.executor_id, frameworkId: e.framework_id, port, address: `${agent.split(':')[0]!}:${port}` });
       }
     }
   }

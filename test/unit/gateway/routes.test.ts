@@ -28,6 +28,17 @@ describe('gateway routes', () => {
     ]);
   });
 
+  it("routes the ports a task group's executor holds (a pod's endpoints) under the executor's id", () => {
+    const state: MasterState = {
+      slaves: [agent(1)],
+      frameworks: [{ id: 'F0', tasks: [task('web.instance-1.server', 1, '[]')], executors: [{ executor_id: 'instance-web.1', framework_id: 'F0', slave_id: 'S1', resources: { ports: '[31005-31006]' } }] }],
+    };
+    expect(targetsOf(state).filter((x) => x.kind === 'task').map((x) => [x.taskId, x.address])).toEqual([
+      ['instance-web.1', '172.20.0.210:31005'],
+      ['instance-web.1', '172.20.0.210:31006'],
+    ]);
+  });
+
   it("sends a real agent's Docker BRIDGE task to the engine's host, and a command task to the agent", () => {
     const state: MasterState = {
       slaves: [agent(1)],
