@@ -168,7 +168,7 @@ describe.skipIf(officialImagesMissing)('the Marathon walkthrough', () => {
 
   it('destroys the app and its task process is gone', async () => {
     const r = await cli(['app', 'destroy', ...on('marathon-nc', '--wait')]);
-    expect(r.exitCode, r.stderr).toBe(0);
+    expect(r.exitCode, r.stdout + r.stderr).toBe(0);
     const agent = (await docker()).getContainer(`${NAME}-agent1`);
     let last = '';
     // (60 s only guards against a hang; the kill is asynchronous to destroy --wait)

@@ -58,7 +58,7 @@ async function run(codec: 'protobuf' | 'json'): Promise<Map<string, Step>> {
   const steps = r.stdout.trim().split('\n').filter(Boolean).map((l) => JSON.parse(l) as Step);
   const failed = steps.find((s) => s.error);
   expect(failed, `${path.basename(SOURCE)} ${codec}:\n${r.stdout}\n${r.stderr}`).toBeUndefined();
-  expect(r.exitCode, r.stderr).toBe(0);
+  expect(r.exitCode, r.stdout + r.stderr).toBe(0);
   return new Map(steps.map((s) => [s.step, s]));
 }
 

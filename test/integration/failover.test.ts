@@ -87,7 +87,7 @@ describe('failover', () => {
   it('chaos kill-task crashes a task and Marathon starts a new one', async () => {
     const task = (await running())[0]!;
     const r = await cli(['chaos', 'kill-task', task.id, '--name', NAME, '--json']);
-    expect(r.exitCode, r.stderr).toBe(0);
+    expect(r.exitCode, r.stdout + r.stderr).toBe(0);
     await eventually('a new task after the crash', async () => (await running()).find((t) => t.id !== task.id), 120_000, 500);
     const app = await marathon.getApp('sleeper', 'apps.lastTaskFailure');
     expect(app.lastTaskFailure?.taskId).toBe(task.id);

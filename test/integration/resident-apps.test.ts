@@ -39,7 +39,7 @@ const running = (id?: string) =>
 /** What the agent's volume of a task holds (data/log), read in the task's sandbox. */
 const volumeLog = async (taskId: string): Promise<string[]> => {
   const r = await cli(['task', 'exec', '--name', NAME, taskId, '--', 'cat data/log']);
-  expect(r.exitCode, r.stderr).toBe(0);
+  expect(r.exitCode, r.stdout + r.stderr).toBe(0);
   return r.stdout.trim().split('\n');
 };
 const reservedForMarathon = async (): Promise<Json[]> => {
@@ -68,7 +68,7 @@ describe.skipIf(officialImagesMissing)('resident apps', () => {
     const file = path.join(dir, 'db.json');
     writeFileSync(file, JSON.stringify(APP));
     const r = await cli(['app', 'deploy', ...on(file, '--json')]);
-    expect(r.exitCode, r.stderr).toBe(0);
+    expect(r.exitCode, r.stdout + r.stderr).toBe(0);
     const app = (await marathon('GET', '/v2/apps/db')).body.app;
     expect(app).toMatchObject({
       residency: { relaunchEscalationTimeoutSeconds: 3600, taskLostBehavior: 'WAIT_FOREVER' },

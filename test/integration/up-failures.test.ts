@@ -101,7 +101,7 @@ describe('up failures', () => {
     const other = await d.createNetwork({ Name: 'mesos-up-test-bystander-net', Labels: { 'io.mesos-up.test': 'bystander' }, IPAM: { Driver: 'default', Config: [{ Subnet: subnet }] } });
     try {
       const r = await cli(['up', '--name', 'it-subnet', '--images', 'emulated', '-f', clusterFile(`network: { subnet: ${subnet} }\n`)]);
-      expect(r.exitCode, r.stderr).toBe(2);
+      expect(r.exitCode, r.stdout + r.stderr).toBe(2);
       expect(r.stderr).toContain(`Cannot create network mesos-up-it-subnet: subnet ${subnet} overlaps another network`);
       expect(await clusterObjects('it-subnet')).toEqual([]);
       expect((await other.inspect()).Name).toBe('mesos-up-test-bystander-net');
@@ -132,7 +132,7 @@ describe('up failures', () => {
     try {
       const watch = await engineEvents({ type: ['network'], event: ['create', 'destroy'] });
       const r = await cli(['up', '--name', 'it-pool', '--images', 'emulated', '--json']).finally(() => watch.stop());
-      expect(r.exitCode, r.stderr).toBe(0);
+      expect(r.exitCode, r.stdout + r.stderr).toBe(0);
       const [net] = await d.listNetworks({ filters: { name: ['mesos-up-it-pool'] } });
       const subnet = subnetsOf(net!)[0]!;
       expect(overlaps(parseCidr(subnet)!, parseCidr(first)!)).toBe(false);
