@@ -61,7 +61,7 @@ function tree(g: Group, depth = 0): string[] {
       const deps = (a.dependencies as string[] | undefined) ?? [];
       return `${pad}  app ${a.id}: ${a.instances ?? 1} instance(s), ${a.tasksRunning ?? 0} running${deps.length ? `, depends on ${deps.join(', ')}` : ''}`;
     }),
-    ...(g.pods ?? []).map((p) => `${pad}  pod ${p.id}: ${p.scaling.instances} instance(s)`),
+    ...(g.pods ?? []).map((p) => `${pad}  pod ${p.id}: ${p.spec.scaling.instances} instance(s), ${p.instances.filter((i) => i.status === 'STABLE').length} stable`),
     ...g.groups.flatMap((s) => tree(s, depth + 1)),
   ];
 }

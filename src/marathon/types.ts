@@ -88,7 +88,8 @@ export interface Group {
   version: string;
   dependencies: string[];
   apps: App[];
-  pods: Pod[];
+  /** each pod's status, its definition under `spec` */
+  pods: PodStatus[];
   groups: Group[];
 }
 
@@ -103,6 +104,7 @@ export interface Pod {
 
 export interface PodStatus {
   id: string;
+  spec: Pod;
   status: 'STABLE' | 'DEGRADED' | 'TERMINAL';
   statusSince: string;
   instances: Array<{

@@ -155,9 +155,9 @@ describe.skipIf(officialImagesMissing)(`${TEST_IMAGES.flavour} Marathon pods`, (
     const versions = (await call('GET', '/v2/pods/team/web::versions')).body;
     expect(versions).toEqual(expect.arrayContaining([created.body.version, scaled.body.version, restarted.body.version]));
     expect((await call('GET', `/v2/pods/team/web::versions/${created.body.version}`)).body.scaling.instances).toBe(1);
-    // pods show in their group
+    // pods show in their group, as their status (the definition under spec)
     const group = (await call('GET', '/v2/groups/team')).body;
-    expect(group.pods.map((p: Json) => p.id)).toEqual(['/team/web']);
+    expect(group.pods.map((p: Json) => [p.id, p.status, p.spec.scaling.instances])).toEqual([['/team/web', 'STABLE', 2]]);
 
     const deleted = await call('DELETE', '/v2/pods/team/web');
     expect(deleted.status).toBe(202);
@@ -171,6 +171,20 @@ describe.skipIf(officialImagesMissing)(`${TEST_IMAGES.flavour} Marathon pods`, (
     expect(stream.events.find((e) => e.event === 'pod_created_event')!.data).toEqual({ clientIp: expect.any(String), uri: '/v2/pods', eventType: 'pod_created_event', timestamp: expect.any(String) });
     expect(stream.events.some((e) => e.event === 'deployment_info' && e.data.currentStep.actions.some((a: Json) => a.pod === '/team/web'))).toBe(true);
     stream.close();
+  });
+
+  it('keeps an instance whose sidecar finished: still Running, the deployment done, nothing relaunched', async () => {
+    const pod = { id: '/sidecar', containers: [{ ...client, name: 'main', exec: { command: { shell: 'sleep 600' } } }, { ...client, name: 'init', exec: { command: { shell: 'echo ready' } } }] };
+    expect((await call('POST', '/v2/pods', pod)).status).toBe(201);
+    const [first] = await stable(1, '/sidecar');
+    expect(first.containers.map((c: Json) => [c.name, c.status])).toEqual([['main', 'TASK_RUNNING'], ['init', 'TASK_FINISHED']]);
+    // a finished container neither ends the instance nor backs the pod off: the same instance stays, none is queued
+    await new Promise((r) => setTimeout(r, 3000));
+    const later = await statusOf('/sidecar');
+    expect(later.instances.map((i: Json) => i.id)).toEqual([first.id]);
+    expect((await call('GET', '/v2/queue')).body.queue).toEqual([]);
+    expect((await call('DELETE', '/v2/pods/sidecar')).status).toBe(202);
+    await eventually('sidecar pod gone', async () => (!(await call('GET', '/v2/deployments')).body.length ? true : undefined), 60_000, 500);
   });
 
   it("answers bad pods with 1.7's status and body, changing nothing", async () => {
@@ -199,6 +213,12 @@ describe.skipIf(officialImagesMissing)(`${TEST_IMAGES.flavour} Marathon pods`, (
     const onApp = await call('POST', '/v2/pods', { id: '/taken', containers: [client] });
     expect(onApp.status).toBe(422);
     expect(onApp.body.details).toEqual([{ path: '/', errors: ['Applications and Pods may not share the same id'] }]);
+    const badId = await call('GET', '/v2/pods/Not_Valid::status');
+    expect(badId.status).toBe(422);
+    expect(badId.body.message).toBe('Object is not valid');
+    const persistent = await call('POST', '/v2/pods', { id: '/bad', volumes: [{ name: 'data', persistent: { size: 10 } }], containers: [{ ...client, volumeMounts: [{ name: 'data', mountPath: 'data' }] }] });
+    expect(persistent.status).toBe(422);
+    expect(persistent.body.details).toEqual([{ path: '/volumes(0)', errors: ['persistent volumes in pods are not supported by the emulated Marathon (resident apps are)'] }]);
     const mismatch = await call('PUT', '/v2/pods/other', { id: '/extra', containers: [client] });
     expect(mismatch.status).toBe(400);
     expect(JSON.parse(mismatch.text)).toEqual({ message: "'/other' does not match definition's id ('/extra')" });

@@ -11,6 +11,8 @@ import type { EventBus } from './events.js';
 import { HealthManager } from './health.js';
 import { MarathonMetrics } from './metrics.js';
 import { MesosClient } from './mesos/client.js';
+import { podStatus } from './pod/status.js';
+import type { Pod } from './pod/types.js';
 import { Scheduler } from './scheduler.js';
 import { State } from './state.js';
 import type { Store } from './storage.js';
@@ -161,6 +163,12 @@ export class Marathon {
       tasksHealthy: healthy,
       tasksUnhealthy: unhealthy,
     };
+  }
+
+  /** A pod's status (`::status`, and what /v2/groups embeds as its pods): TERMINAL while a deployment removes it. */
+  podStatus(pod: Pod): Record<string, unknown> {
+    const deleting = [...this.deployments.running.values()].some((run) => run.plan.pods.original.has(pod.id) && !run.plan.pods.target.has(pod.id));
+    return podStatus(pod, this.scheduler.pods.instancesOf(pod.id), deleting);
   }
 
   /** ExtendedAppInfoWrites: the app plus what was embedded. */

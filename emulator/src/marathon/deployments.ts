@@ -12,6 +12,7 @@ import type { EventBus } from './events.js';
 import type { HealthManager } from './health.js';
 import type { MarathonMetrics } from './metrics.js';
 import { ensureAncestors, groupJson, longestPaths, transitiveApps, validateTree, type Groups } from './groups.js';
+import { podBackoff } from './pod/scheduler.js';
 import { podConfig, type Pod } from './pod/types.js';
 import { StepReadiness, type ReadinessResult } from './readiness.js';
 import type { Scheduler } from './scheduler.js';
@@ -184,11 +185,11 @@ export class Deployments {
     validateTree(draft.apps, draft.groups, draft.pods);
     const target = this.assignServicePorts(original, draft.apps);
     for (const [id, app] of target) target.set(id, this.versioned(original.get(id), app, version, opts.restart?.has(id) ?? false));
-    // a changed pod takes the new version (a pod's own version is its last change)
+    // A pod the change wrote (its version left empty) takes the new version; one put back as
+    // it was (a rollback) keeps its own, so its instances of that version stay.
     for (const [id, pod] of draft.pods) {
-      const before = this.state.pods.get(id);
-      if (!before || JSON.stringify({ ...before, version: '' }) !== JSON.stringify({ ...pod, version: '' }) || opts.restart?.has(id)) draft.pods.set(id, { ...pod, version });
-      else draft.pods.set(id, before);
+      if (!pod.version) draft.pods.set(id, { ...pod, version });
+      else if (JSON.stringify(pod) === JSON.stringify(this.state.pods.get(id))) draft.pods.set(id, this.state.pods.get(id)!);
     }
     const groups = { original: this.state.groups, target: draft.groups };
     const pods = { original: this.state.pods, target: draft.pods };
@@ -572,10 +573,14 @@ export class Deployments {
         }
         return;
       }
-      case 'StopApplication':
+      case 'StopApplication': {
+        // DeploymentActor.stopRunnable: its backoff goes, a pod made again starts at once
+        const gone = run.plan.pods.original.get(a.app);
+        if (gone) sched.resetDelay(podBackoff(gone));
         await this.waitFor(run, () => live().length === 0 || this.state.pods.has(a.app));
         if (!this.state.pods.has(a.app)) this.bus.emit('app_terminated_event', { appId: a.app });
         return;
+      }
     }
   }
 

@@ -52,13 +52,13 @@ interface Delay {
   max: number;
 }
 
-/** RateLimiter: a launch delay per app config version, growing by backoffFactor up to maxLaunchDelaySeconds. */
 /** Conditions that increase the launch delay (NotifyRateLimiterStep.limitWorthy). */
 export const LIMIT_WORTHY = new Set(['TASK_DROPPED', 'TASK_ERROR', 'TASK_FAILED', 'TASK_GONE', 'TASK_GONE_BY_OPERATOR', 'TASK_FINISHED']);
 
 /** What the backoff reads of a run spec (a pod's own backoff is handed in in these terms). */
 export type BackoffSpec = Pick<App, 'id' | 'version' | 'versionInfo' | 'backoffSeconds' | 'backoffFactor' | 'maxLaunchDelaySeconds'>;
 
+/** RateLimiter: a launch delay per run spec config version, growing by backoffFactor up to maxLaunchDelaySeconds. */
 export class RateLimiter {
   private readonly delays = new Map<string, Delay>();
 

@@ -15,6 +15,7 @@ import type { HealthManager } from './health.js';
 import { LIMIT_WORTHY, queueEntry, queueJson, RateLimiter, type BackoffSpec, type QueueEntry } from './launch-queue.js';
 import type { MesosClient, SchedulerHandler, V1Offer, V1TaskStatus } from './mesos/client.js';
 import { processOffer, rolesFor, type OfferContext } from './offers.js';
+import { replacement } from './replacement.js';
 import { podJson } from './pod/normalize.js';
 import { podBackoff, PodScheduler } from './pod/scheduler.js';
 import { appJson } from './app/serialize.js';
@@ -406,18 +407,10 @@ export class Scheduler implements SchedulerHandler {
         // TaskReplaceActor: keep minimumHealthCapacity serving, never exceed maximumOverCapacity.
         const old = active.filter((t) => t.version !== app.version);
         const fresh = active.filter((t) => t.version === app.version);
-        const freshReady = fresh.filter((t) => this.ready(t)).length;
-        const minHealthy = Math.ceil(n * app.upgradeStrategy.minimumHealthCapacity);
-        const maxCapacity = Math.floor(n * (1 + app.upgradeStrategy.maximumOverCapacity));
-        let keepOld = Math.min(old.length, Math.max(0, minHealthy - freshReady));
-        if (fresh.length < n && keepOld + fresh.length >= maxCapacity) keepOld = Math.max(0, maxCapacity - fresh.length - 1);
+        const { keepOld, launch } = replacement(n, { old: old.length, fresh: fresh.length, freshReady: fresh.filter((t) => this.ready(t)).length }, app.upgradeStrategy);
         for (const t of this.killOrder(app, old).slice(0, old.length - keepOld)) this.kill(t);
-        let extraFresh = fresh.length - n;
-        for (const t of this.killOrder(app, fresh)) {
-          if (extraFresh-- <= 0) break;
-          this.kill(t);
-        }
-        toLaunch = Math.max(0, Math.min(n - fresh.length, maxCapacity - keepOld - fresh.length));
+        for (const t of this.killOrder(app, fresh).slice(0, Math.max(0, fresh.length - n))) this.kill(t);
+        toLaunch = launch;
       } else {
         const excess = active.length - n;
         if (excess > 0) for (const t of this.killOrder(app, active).slice(0, excess)) this.kill(t);

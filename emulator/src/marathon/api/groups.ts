@@ -9,7 +9,6 @@ import { resolveEmbed, type Marathon } from '../core.js';
 import type { RootDraft } from '../deployments.js';
 import { ApiError, conflict, groupDetails, invalidJson, notValid, unknownGroup, type ErrorDetail } from '../errors.js';
 import { childApps, childGroups, childPods, ensureAncestors, isWithin, removeSubtree, type Groups } from '../groups.js';
-import { podJson } from '../pod/normalize.js';
 import type { Pod } from '../pod/types.js';
 import type { StoredRoot } from '../storage.js';
 import { canonicalId, nextVersionMs, parentId, parseTimestamp, timestamp } from '../util.js';
@@ -143,7 +142,8 @@ function groupInfo(m: Marathon, apps: Map<string, App>, pods: Map<string, Pod>, 
       out.apps = childApps(apps, gid).map((a) => m.appInfo(a, appEmbed));
     }
     if (embed.has('group.groups')) out.groups = childGroups(groups, gid).map(build);
-    if (embed.has('group.pods')) out.pods = childPods(pods, gid).map(podJson);
+    // (GroupInfo embeds each pod's status, its definition under `spec`)
+    if (embed.has('group.pods')) out.pods = childPods(pods, gid).map((p) => m.podStatus(p));
     return out;
   };
   return build(id);
@@ -169,8 +169,8 @@ async function rootAt(m: Marathon, version: string): Promise<{ apps: Map<string,
   return { apps, pods, groups };
 }
 
-/** The URL's group id made absolute; each segment must be a valid id (PathId.validPathWithBase, 422). */
-function urlPath(raw: string): string {
+/** The URL's group (or pod) id made absolute; each segment must be a valid id (PathId.validPathWithBase, 422). */
+export function urlPath(raw: string): string {
   const id = canonicalId(raw);
   if (id.split('/').filter(Boolean).some((seg) => !ID_SEGMENT.test(seg))) {
     throw notValid(groupDetails([{ path: '/', message: `must fully match regular expression '${ID_SEGMENT_TEXT}'` }]));

@@ -7,8 +7,11 @@ import type { Marathon } from '../core.js';
 import { ApiError, conflict, groupDetails, invalidJson, notFound, notValid } from '../errors.js';
 import { remoteAddress } from '../events.js';
 import { normalizePod, podJson, readPod, validatePod } from '../pod/normalize.js';
-import { instanceJson, podStatus } from '../pod/status.js';
-import { canonicalId, nextVersionMs, parentId, parseTimestamp, timestamp } from '../util.js';
+import { instanceJson } from '../pod/status.js';
+import type { Pod } from '../pod/types.js';
+import { removeSubtree, transitiveApps } from '../groups.js';
+import { urlPath } from './groups.js';
+import { parentId, parseTimestamp, timestamp } from '../util.js';
 import { boolParam, json } from './respond.js';
 
 const unknownPod = (id: string) => notFound(`Pod '${id}' does not exist`);
@@ -21,28 +24,39 @@ export function podRoutes(router: Router, m: Marathon): void {
   const podEvent = (r: Request, eventType: 'pod_created_event' | 'pod_updated_event' | 'pod_deleted_event') =>
     m.bus.emit(eventType, { clientIp: remoteAddress(r.req), uri: r.path });
 
-  /** The body read, validated and normalized as PodsResource does, with a fresh version. */
+  /** The body read, validated and normalized as PodsResource does; the deployment gives it its version. */
   const podFromBody = async (r: Request) => {
     const raw = readPod(parseBody(await r.body()));
     validatePod(raw, opts());
-    return { raw, pod: normalizePod(raw, timestamp(nextVersionMs()), opts()) };
+    return { raw, pod: normalizePod(raw, '', opts()) };
   };
 
-  /** Deploys the pod (PodManager.create/update through the root group). */
-  const deploy = (id: string, change: Parameters<typeof m.deployments.updateTree>[1], force: boolean, restart = false) =>
-    m.deployments.updateTree(parentId(id), change, { force, ...(restart ? { restart: new Set([id]) } : {}) });
+  /**
+   * Deploys the pod (PodManager.create/update through the root group):
+   * RootGroup.updatePod drops an empty group on its path (one holding no app
+   * or pod, however deep), and a PUT restarts even an unchanged definition.
+   */
+  const deploy = async (pod: Pod, force: boolean, restart: boolean) => {
+    const plan = await m.deployments.updateTree(
+      parentId(pod.id),
+      (draft) => {
+        if (draft.groups.has(pod.id) && !transitiveApps(draft.apps, pod.id).length && !transitiveApps(draft.pods, pod.id).length) removeSubtree(draft.apps, draft.groups, pod.id, draft.pods);
+        draft.pods.set(pod.id, pod);
+      },
+      { force, ...(restart ? { restart: new Set([pod.id]) } : {}) },
+    );
+    return { plan, stored: plan.pods.target.get(pod.id)! };
+  };
+
+  /** The URL's pod id, absolute; 422 when a segment is not a valid id (as every pods route checks it). */
+  const podId = (raw: string) => urlPath(raw);
 
   router.on('GET', '/v2/pods', (r) => json(r.res, 200, [...m.state.pods.values()].sort((a, b) => a.id.localeCompare(b.id)).map(podJson)));
 
   router.on('POST', '/v2/pods', async (r) => {
     const { pod } = await podFromBody(r);
     if (m.state.pods.has(pod.id)) throw conflict(`A pod with id [${pod.id}] already exists.`);
-    const plan = await deploy(pod.id, (draft) => {
-      // an empty group on the path gives way to the pod
-      if (draft.groups.has(pod.id) && ![...draft.apps.keys(), ...draft.pods.keys(), ...draft.groups.keys()].some((x) => x.startsWith(`${pod.id}/`))) draft.groups.delete(pod.id);
-      draft.pods.set(pod.id, { ...pod, version: '' });
-    }, boolParam(r.query, 'force', false));
-    const stored = m.state.pods.get(pod.id)!;
+    const { plan, stored } = await deploy(pod, boolParam(r.query, 'force', false), false);
     podEvent(r, 'pod_created_event');
     json(r.res, 201, podJson(stored), { Location: `http://${r.req.headers.host ?? 'localhost'}${pod.id}`, 'Marathon-Deployment-Id': plan.id });
   });
@@ -52,16 +66,16 @@ export function podRoutes(router: Router, m: Marathon): void {
   router.on('GET', '/v2/pods/:rest*', async (r) => {
     const rest = r.params.rest!;
     if (rest === '::status' || rest === '/::status') {
-      return json(r.res, 200, [...m.state.pods.values()].sort((a, b) => a.id.localeCompare(b.id)).map((p) => statusOf(p.id)));
+      return json(r.res, 200, [...m.state.pods.values()].sort((a, b) => a.id.localeCompare(b.id)).map((p) => m.podStatus(p)));
     }
     let match: RegExpExecArray | null;
     if ((match = /^(.+)::status$/.exec(rest))) {
-      const id = canonicalId(match[1]!);
-      if (!m.state.pods.has(id)) throw unknownPod(id);
-      return json(r.res, 200, statusOf(id));
+      const pod = m.state.pods.get(podId(match[1]!));
+      if (!pod) throw unknownPod(podId(match[1]!));
+      return json(r.res, 200, m.podStatus(pod));
     }
     if ((match = /^(.+)::versions\/(.+)$/.exec(rest))) {
-      const id = canonicalId(match[1]!);
+      const id = podId(match[1]!);
       const v = match[2]!;
       const ms = parseTimestamp(v);
       if (ms === undefined) throw new ApiError(422, { message: `Invalid timestamp provided '${v}'. Expecting ISO-8601 datetime string.` });
@@ -70,25 +84,19 @@ export function podRoutes(router: Router, m: Marathon): void {
       return json(r.res, 200, podJson(pod));
     }
     if ((match = /^(.+)::versions$/.exec(rest))) {
-      const id = canonicalId(match[1]!);
+      const id = podId(match[1]!);
       if (!m.state.pods.has(id)) throw unknownPod(id);
       return json(r.res, 200, await m.store.podVersions(id));
     }
-    const id = canonicalId(rest);
+    const id = podId(rest);
     const pod = m.state.pods.get(id);
     // (1.7 wraps this message in a second JSON document)
     if (!pod) throw notFound(`{"message": "pod with ${id} does not exist"}`);
     json(r.res, 200, podJson(pod));
   });
 
-  const statusOf = (id: string) => {
-    const pod = m.state.pods.get(id)!;
-    const deleting = [...m.deployments.running.values()].some((run) => run.plan.pods.original.has(id) && !run.plan.pods.target.has(id));
-    return podStatus(pod, m.scheduler.pods.instancesOf(id), deleting);
-  };
-
   router.on('PUT', '/v2/pods/:rest*', async (r) => {
-    const id = canonicalId(r.params.rest!);
+    const id = podId(r.params.rest!);
     const { raw, pod } = await podFromBody(r);
     if (pod.id !== id) {
       // (1.7's body keeps its template's line breaks and indentation)
@@ -96,17 +104,16 @@ export function podRoutes(router: Router, m: Marathon): void {
       r.res.writeHead(400, { 'Content-Type': 'application/json', 'Content-Length': Buffer.byteLength(body) });
       return void r.res.end(body);
     }
-    // a new version every time: even the same definition restarts the instances
-    const plan = await deploy(id, (draft) => draft.pods.set(id, { ...pod, version: '' }), boolParam(r.query, 'force', false), true);
+    const { plan, stored } = await deploy(pod, boolParam(r.query, 'force', false), true);
     podEvent(r, 'pod_updated_event');
-    json(r.res, 200, podJson(m.state.pods.get(id)!), { 'Marathon-Deployment-Id': plan.id });
+    json(r.res, 200, podJson(stored), { 'Marathon-Deployment-Id': plan.id });
   });
 
   router.on('DELETE', '/v2/pods/:rest*', async (r) => {
     const rest = r.params.rest!;
     let match: RegExpExecArray | null;
     if ((match = /^(.+)::instances\/(.+)$/.exec(rest))) {
-      const id = canonicalId(match[1]!);
+      const id = podId(match[1]!);
       const instanceId = match[2]!;
       checkInstanceIds([instanceId]);
       const killed = kill(id, [instanceId]);
@@ -114,7 +121,7 @@ export function podRoutes(router: Router, m: Marathon): void {
       return json(r.res, 200, killed[0]);
     }
     if ((match = /^(.+)::instances$/.exec(rest))) {
-      const id = canonicalId(match[1]!);
+      const id = podId(match[1]!);
       const body = parseBody(await r.body());
       if (!Array.isArray(body)) throw invalidJson([{ path: '/', errors: ['error.expected.jsarray'] }]);
       const errors = body.flatMap((x, i) => (typeof x === 'string' ? [] : [{ path: `(${i})`, errors: ['error.expected.jsstring'] }]));
@@ -122,9 +129,9 @@ export function podRoutes(router: Router, m: Marathon): void {
       checkInstanceIds(body as string[]);
       return json(r.res, 200, kill(id, body as string[]));
     }
-    const id = canonicalId(rest);
+    const id = podId(rest);
     if (!m.state.pods.has(id)) throw unknownPod(id);
-    const plan = await deploy(id, (draft) => void draft.pods.delete(id), boolParam(r.query, 'force', false));
+    const plan = await m.deployments.updateTree(parentId(id), (draft) => void draft.pods.delete(id), { force: boolParam(r.query, 'force', false) });
     podEvent(r, 'pod_deleted_event');
     r.res.writeHead(202, { Location: `http://${r.req.headers.host ?? 'localhost'}/${plan.id}`, 'Marathon-Deployment-Id': plan.id, 'Content-Length': 0 });
     r.res.end();

@@ -119,6 +119,9 @@ export interface PlacedTask {
 
 export type NoMatchReason = 'UnfulfilledRole' | 'UnfulfilledConstraint' | 'InsufficientCpus' | 'InsufficientMemory' | 'InsufficientDisk' | 'InsufficientGpus' | 'InsufficientPorts';
 
+/** What matching reads of an app (a pod's executor and containers are matched as such requests). */
+export type MatchRequest = Pick<App, 'cpus' | 'mem' | 'gpus' | 'disk' | 'constraints' | 'networks' | 'requirePorts' | 'portDefinitions' | 'container'>;
+
 /**
  * Tries to take the app's resources from the pool. On success the pool is
  * reduced; on failure it is left as it was and the reasons are returned in the
@@ -127,9 +130,6 @@ export type NoMatchReason = 'UnfulfilledRole' | 'UnfulfilledConstraint' | 'Insuf
  * has an accepted role, UnfulfilledConstraint; ports are looked at only when
  * all else fits.
  */
-/** What matching reads of an app (a pod's executor and containers are matched as such requests). */
-export type MatchRequest = Pick<App, 'cpus' | 'mem' | 'gpus' | 'disk' | 'constraints' | 'networks' | 'requirePorts' | 'portDefinitions' | 'container'>;
-
 export function matchOffer(
   pool: OfferPool,
   app: MatchRequest,

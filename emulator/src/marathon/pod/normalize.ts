@@ -41,6 +41,8 @@ export function validatePod(raw: Json & { id: string }, opts: { defaultNetworkNa
   if (!unique(volumes.map((x) => x.name))) add('/volumes', 'volume names must be unique');
   volumes.forEach((vol, i) => {
     if (!containers.some((c) => (c.volumeMounts ?? []).some((m) => m.name === vol.name))) add(`/volumes(${i})`, 'volume must be referenced by at least one container');
+    // (this emulator's own refusal, not 1.7's: it would launch the pod without the reservation and lose the data)
+    if ('persistent' in vol) add(`/volumes(${i})`, 'persistent volumes in pods are not supported by the emulated Marathon (resident apps are)');
   });
   containers.forEach((c, i) => {
     const base = `/containers(${i})`;

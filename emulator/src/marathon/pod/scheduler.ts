@@ -12,6 +12,7 @@ import { conditionOf, TERMINAL } from '../tasks.js';
 import { LIMIT_WORTHY, queueEntry, recordUnused, type BackoffSpec, type QueueEntry, type RateLimiter } from '../launch-queue.js';
 import { safeId, timestamp, uuidV1 } from '../util.js';
 import { executorIdOf, launchGroupOperation, matchPod, podTaskId } from './task-group.js';
+import { replacement } from '../replacement.js';
 import { podConfig, type Pod, type PodInstance, type PodTask } from './types.js';
 
 const log = makeLogger('PodScheduler');
@@ -47,6 +48,23 @@ export function instanceCondition(tasks: PodTask[]): string {
 
 const isTerminal = (i: PodInstance) => i.tasks.every((t) => TERMINAL.has(t.state));
 
+/** Conditions an instance counts with (Unreachable only until the pod's inactiveAfterSeconds). */
+const LIVE = new Set(['Created', 'Staging', 'Starting', 'Running', 'Unreachable']);
+
+/** Instance conditions that make the next launch wait, as the task states of LIMIT_WORTHY do for app tasks. */
+const LIMIT_WORTHY_CONDITIONS = new Set([...LIMIT_WORTHY].map(conditionOf));
+
+/**
+ * Instance.healthy: false when a running task reports unhealthy, unknown
+ * (null) while a task is neither running nor finished, true when a running
+ * task reports healthy, else unknown.
+ */
+export function instanceHealthy(i: PodInstance): boolean | null {
+  if (i.tasks.some((t) => t.state === 'TASK_RUNNING' && t.healthy === false)) return false;
+  if (i.tasks.some((t) => t.state !== 'TASK_RUNNING' && t.state !== 'TASK_FINISHED')) return null;
+  return i.tasks.some((t) => t.state === 'TASK_RUNNING' && t.healthy === true) ? true : null;
+}
+
 export class PodScheduler {
   /** pod id → instances waiting for an offer, with the offer statistics /v2/queue shows */
   readonly queue = new Map<string, QueueEntry>();
@@ -63,20 +81,21 @@ export class PodScheduler {
     return [...this.state.podInstances.values()].filter((i) => i.podId === podId);
   }
 
-  /** Instances that count against `instances`. */
-  private active(podId: string): PodInstance[] {
-    return this.instancesOf(podId).filter((i) => !i.killing && !isTerminal(i) && i.condition !== 'Unreachable');
+  /** Instances that count against `instances`: live, not on their way out, unreachable only for inactiveAfterSeconds. */
+  private active(pod: Pod): PodInstance[] {
+    const strategy = pod.scheduling.unreachableStrategy;
+    return this.instancesOf(pod.id).filter((i) => {
+      if (i.killing || !LIVE.has(i.condition)) return false;
+      if (i.condition !== 'Unreachable' || strategy === 'disabled') return true;
+      return Date.now() - (i.unreachableSince ?? Date.now()) < strategy.inactiveAfterSeconds * 1000;
+    });
   }
 
-  /** Every task running, and healthy where the container has a health check. */
+  /** Running (a finished sidecar does not stop it), and every container with a health check reported healthy. */
   ready(i: PodInstance): boolean {
-    if (i.killing) return false;
+    if (i.killing || i.condition !== 'Running') return false;
     const pod = this.state.pods.get(i.podId);
-    return i.tasks.every((t) => {
-      if (t.state !== 'TASK_RUNNING') return false;
-      const hc = pod?.containers.find((c) => c.name === t.container)?.healthCheck;
-      return !hc || t.healthy === true;
-    });
+    return i.tasks.every((t) => !pod?.containers.find((c) => c.name === t.container)?.healthCheck || (t.state === 'TASK_RUNNING' && t.healthy === true));
   }
 
   /** Instances waiting for an offer and not held back by a backoff. */
@@ -93,25 +112,22 @@ export class PodScheduler {
 
   reconcile(): void {
     for (const i of [...this.state.podInstances.values()]) {
-      if (!this.state.pods.has(i.podId) && !i.killing && !isTerminal(i)) this.kill(i);
+      // instances of deleted pods, and those a failed container took down (the default executor kills the rest; this makes sure)
+      if ((!this.state.pods.has(i.podId) || !LIVE.has(i.condition)) && !i.killing && !isTerminal(i)) this.kill(i);
     }
     for (const id of this.queue.keys()) if (!this.state.pods.has(id)) this.queue.delete(id);
     for (const pod of this.state.pods.values()) {
       const n = this.hooks.heldInstances(pod.id) ?? pod.scaling.instances;
-      const active = this.active(pod.id);
+      const active = this.active(pod);
       let toLaunch: number;
       if (this.hooks.restarting(pod.id)) {
-        // as for apps (TaskReplaceActor): instances of another version go, keeping minimumHealthCapacity serving, within maximumOverCapacity
-        const old = active.filter((i) => i.version !== pod.version);
+        // instances of another version go (unreachable ones too), keeping minimumHealthCapacity serving
+        const old = this.instancesOf(pod.id).filter((i) => i.version !== pod.version && !i.killing && !isTerminal(i));
         const fresh = active.filter((i) => i.version === pod.version);
-        const freshReady = fresh.filter((i) => this.ready(i)).length;
-        const minHealthy = Math.ceil(n * pod.scheduling.upgrade.minimumHealthCapacity);
-        const maxCapacity = Math.floor(n * (1 + pod.scheduling.upgrade.maximumOverCapacity));
-        let keepOld = Math.min(old.length, Math.max(0, minHealthy - freshReady));
-        if (fresh.length < n && keepOld + fresh.length >= maxCapacity) keepOld = Math.max(0, maxCapacity - fresh.length - 1);
+        const { keepOld, launch } = replacement(n, { old: old.length, fresh: fresh.length, freshReady: fresh.filter((i) => this.ready(i)).length }, pod.scheduling.upgrade);
         for (const i of this.killOrder(pod, old).slice(0, old.length - keepOld)) this.kill(i);
         for (const i of this.killOrder(pod, fresh).slice(0, Math.max(0, fresh.length - n))) this.kill(i);
-        toLaunch = Math.max(0, Math.min(n - fresh.length, maxCapacity - keepOld - fresh.length));
+        toLaunch = launch;
       } else {
         const excess = active.length - n;
         if (excess > 0) for (const i of this.killOrder(pod, active).slice(0, excess)) this.kill(i);
@@ -157,7 +173,6 @@ export class PodScheduler {
           break;
         }
         q.lastUsedAt = timestamp();
-        pool.launches++;
         const instanceId = `${safeId(pod.id)}.instance-${uuidV1()}`;
         const executorId = executorIdOf(instanceId);
         const now = timestamp();
@@ -216,9 +231,7 @@ export class PodScheduler {
     const healthChanged = status.healthy !== undefined && status.healthy !== task.healthy;
     if (!stateChanged && !healthChanged && (status.message ?? '') === (task.message ?? '')) return true;
     if (stateChanged) task.since = now;
-    // as for app tasks: failures make the next launch wait, a start keeps the delay from growing
-    if (pod && stateChanged && LIMIT_WORTHY.has(status.state) && !instance.killing) this.limiter.add(podBackoff(pod));
-    if (pod && stateChanged && ['TASK_STAGING', 'TASK_STARTING', 'TASK_RUNNING'].includes(status.state)) this.limiter.advance(podBackoff(pod));
+    const healthyBefore = instanceHealthy(instance);
     task.updatedAt = now;
     task.state = status.state;
     task.message = status.message ?? '';
@@ -236,18 +249,25 @@ export class PodScheduler {
       appId: instance.podId,
       host: instance.host,
       ipAddresses: ips.map((ipAddress) => ({ ipAddress, protocol: 'IPv4' })),
-      ports: Object.values(task.hostPorts),
+      // (the host ports of the whole instance)
+      ports: instance.tasks.flatMap((t) => Object.values(t.hostPorts)),
       version: instance.version,
     });
-    if (healthChanged) {
-      this.bus.emit('instance_health_changed_event', { instanceId: instance.instanceId, runSpecId: instance.podId, healthy: this.ready(instance) || instance.tasks.every((t) => t.healthy !== false), runSpecVersion: instance.version });
-    }
     if (status.state === 'TASK_UNREACHABLE') instance.unreachableSince ??= Date.now();
     else delete instance.unreachableSince;
     const condition = instanceCondition(instance.tasks);
+    const healthy = instanceHealthy(instance);
+    if (condition !== instance.condition || healthy !== healthyBefore) {
+      instance.since = now;
+    }
+    if (healthy !== healthyBefore) {
+      this.bus.emit('instance_health_changed_event', { instanceId: instance.instanceId, runSpecId: instance.podId, healthy, runSpecVersion: instance.version });
+    }
     if (condition !== instance.condition) {
       instance.condition = condition;
-      instance.since = now;
+      // as for app tasks (NotifyRateLimiterStep): a failed instance makes the next launch wait, one that starts keeps the delay from growing
+      if (pod && LIMIT_WORTHY_CONDITIONS.has(condition) && !instance.killing) this.limiter.add(podBackoff(pod));
+      if (pod && ['Staging', 'Starting', 'Running'].includes(condition)) this.limiter.advance(podBackoff(pod));
       this.instanceChanged(instance);
     }
     if (isTerminal(instance)) {
@@ -264,12 +284,11 @@ export class PodScheduler {
 
   // ---- kills ----
 
-  kill(i: PodInstance, opts: { wipe?: boolean } = {}): void {
+  kill(i: PodInstance): void {
     i.killing = true;
     i.killRequestedAt = Date.now();
     this.state.savePodInstance(i);
     this.sendKills(i);
-    if (opts.wipe && i.condition === 'Created') this.state.removePodInstance(i);
   }
 
   private sendKills(i: PodInstance): void {
@@ -290,6 +309,14 @@ export class PodScheduler {
       if (!i.killing && ['Created', 'Staging', 'Starting'].includes(i.condition) && now - i.launchedAt > this.hooks.taskLaunchTimeout) {
         log.warn(`Pod instance ${i.instanceId} did not start within --task_launch_timeout; killing it`);
         this.kill(i);
+      } else if (i.condition === 'Unreachable') {
+        // expunged after the pod's expungeAfterSeconds (and never before inactiveAfterSeconds), as app tasks are
+        const strategy = this.state.pods.get(i.podId)?.scheduling.unreachableStrategy ?? { inactiveAfterSeconds: 0, expungeAfterSeconds: 0 };
+        const since = now - (i.unreachableSince ?? now);
+        if (strategy !== 'disabled' && since >= strategy.expungeAfterSeconds * 1000 && since >= strategy.inactiveAfterSeconds * 1000) {
+          log.info(`Expunging unreachable pod instance ${i.instanceId}`);
+          this.state.removePodInstance(i);
+        }
       } else if (i.killing && i.killRequestedAt && now - i.killRequestedAt > this.hooks.killRetryTimeout) {
         i.killRequestedAt = now;
         this.sendKills(i);

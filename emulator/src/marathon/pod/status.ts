@@ -1,6 +1,8 @@
 // The pod status JSON (`::status`, AppInfoBaseData.podStatus and
 // PodStatusConversion) and the Instance JSON the kill routes answer with.
+import { conditionOf } from '../tasks.js';
 import { timestamp } from '../util.js';
+import { instanceHealthy } from './scheduler.js';
 import { podJson } from './normalize.js';
 import type { Pod, PodInstance, PodTask } from './types.js';
 
@@ -9,19 +11,12 @@ type Json = Record<string, unknown>;
 const ACTIVE = new Set(['Created', 'Staging', 'Starting', 'Running', 'Killing', 'Unreachable']);
 const TERMINAL_CONDITIONS = new Set(['Error', 'Failed', 'Finished', 'Killed', 'Gone', 'Dropped', 'Unknown', 'Killing']);
 
-function taskCondition(t: PodTask): string {
-  if (t.state === 'CREATED') return 'Created';
-  const c = {
-    TASK_STAGING: 'Staging', TASK_STARTING: 'Starting', TASK_RUNNING: 'Running', TASK_KILLING: 'Killing', TASK_FINISHED: 'Finished',
-    TASK_FAILED: 'Failed', TASK_KILLED: 'Killed', TASK_ERROR: 'Error', TASK_LOST: 'Unreachable', TASK_UNREACHABLE: 'Unreachable',
-    TASK_GONE: 'Gone', TASK_GONE_BY_OPERATOR: 'Gone', TASK_DROPPED: 'Dropped',
-  }[t.state];
-  return c ?? 'Unknown';
-}
+const taskCondition = (t: PodTask): string => (t.state === 'CREATED' ? 'Created' : conditionOf(t.state));
 
-/** Condition → Mesos state (Created has none: TASK_STAGING). */
+/** The Mesos state of the task's condition (Created has none: TASK_STAGING). */
 function containerState(t: PodTask): string {
-  return t.state === 'CREATED' ? 'TASK_STAGING' : t.state === 'TASK_LOST' ? 'TASK_UNREACHABLE' : t.state;
+  const c = taskCondition(t);
+  return c === 'Created' ? 'TASK_STAGING' : c === 'Unreachable' ? 'TASK_UNREACHABLE' : c === 'Gone' ? 'TASK_GONE' : c === 'Unknown' ? 'TASK_UNKNOWN' : t.state;
 }
 
 function containerStatus(pod: Pod | undefined, t: PodTask): Json {
@@ -32,7 +27,9 @@ function containerStatus(pod: Pod | undefined, t: PodTask): Json {
   const checkEndpoint = hc?.http?.endpoint ?? hc?.tcp?.endpoint;
   let endpoints: Json[] = [];
   if (ACTIVE.has(condition)) {
-    endpoints = (spec?.endpoints ?? []).map((e) => {
+    // those with a host port first, then the others (PodStatusConversion's order)
+    const specs = spec?.endpoints ?? [];
+    endpoints = [...specs.filter((e) => e.hostPort !== undefined), ...specs.filter((e) => e.hostPort === undefined)].map((e) => {
       const out: Json = { name: e.name };
       if (e.hostPort !== undefined && t.hostPorts[e.name] !== undefined) out.allocatedHostPort = t.hostPorts[e.name];
       if (e.name === checkEndpoint && t.healthy !== undefined) out.healthy = t.healthy;
@@ -65,6 +62,7 @@ function containerStatus(pod: Pod | undefined, t: PodTask): Json {
 /** PodInstanceStatus. */
 export function instanceStatus(pod: Pod | undefined, i: PodInstance): Json {
   const c = i.condition;
+  const containers = i.tasks.map((t) => containerStatus(pod, t));
   let status: string;
   let message: string | undefined;
   if (c === 'Created' || c === 'Reserved') status = 'PENDING';
@@ -73,7 +71,8 @@ export function instanceStatus(pod: Pod | undefined, i: PodInstance): Json {
   else if (c === 'Unreachable' || c === 'UnreachableInactive') {
     status = 'DEGRADED';
     message = 'pod instance has become unreachable';
-  } else if (i.tasks.some((t) => t.healthy === false)) {
+  } else if (containers.some((x) => (x.conditions as Json[]).some((k) => k.name === 'healthy' && k.value === 'false'))) {
+    // (a check not reported yet counts as not healthy)
     status = 'DEGRADED';
     message = 'at least one container is not healthy';
   } else status = 'STABLE';
@@ -87,7 +86,7 @@ export function instanceStatus(pod: Pod | undefined, i: PodInstance): Json {
   // the default executor resources, not the pod's own (as 1.7 adds them)
   out.resources = { cpus: sum('cpus', 0.1), mem: sum('mem', 32), disk: sum('disk', 10), gpus: sum('gpus', 0) };
   out.networks = i.ipAddresses.length ? [{ addresses: i.ipAddresses }] : [];
-  out.containers = i.tasks.map((t) => containerStatus(pod, t));
+  out.containers = containers;
   out.specReference = `/v2/pods${i.podId}::versions/${i.version}`;
   out.localVolumes = [];
   out.lastUpdated = i.since;
@@ -126,17 +125,11 @@ export function instanceJson(pod: Pod, i: PodInstance): Json {
     tasksMap[t.taskId] = { taskId: t.taskId, runSpecVersion: i.version, status };
   }
   const running = i.tasks.filter((t) => t.state === 'TASK_RUNNING');
-  const healthy = i.tasks.some((t) => t.state === 'TASK_RUNNING' && t.healthy === false)
-    ? false
-    : i.tasks.some((t) => !['TASK_RUNNING', 'TASK_FINISHED'].includes(t.state))
-      ? undefined
-      : running.some((t) => t.healthy === true)
-        ? true
-        : undefined;
+  const healthy = instanceHealthy(i);
   const state: Json = { condition: i.condition, since: i.since };
   const started = running.map((t) => t.startedAt).filter((x): x is string => !!x).sort()[0];
   if (started) state.activeSince = started;
-  if (healthy !== undefined) state.healthy = healthy;
+  if (healthy !== null) state.healthy = healthy;
   state.goal = 'Running';
   return {
     instanceId: { idString: i.instanceId },

@@ -113,7 +113,7 @@ export interface PodInstance {
   ipAddresses: string[];
   killing?: boolean;
   killRequestedAt?: number;
-  /** launched but not yet seen by the master */
+  /** when the LAUNCH_GROUP went out (ms), for --task_launch_timeout */
   launchedAt: number;
   unreachableSince?: number;
 }

@@ -11,9 +11,10 @@ interface GroupApp {
   dependencies?: string[];
 }
 
+/** /v2/groups embeds each pod's status, its definition under `spec`. */
 interface GroupPod {
   id: string;
-  scaling?: { instances: number };
+  spec: { scaling: { instances: number } };
 }
 
 export interface Group {
@@ -58,7 +59,7 @@ function groupItem(g: Group, appHref: (id: string) => string): Html {
   const apps = (g.apps ?? []).map(
     (a) => html`<li data-app="${a.id}">app <a href="${appHref(a.id)}">${a.id}</a> <span class="muted">× ${a.instances}${a.dependencies?.length ? `, depends on ${a.dependencies.join(', ')}` : ''}</span></li>`,
   );
-  const pods = (g.pods ?? []).map((p) => html`<li data-pod="${p.id}">pod <a href="#pod-${p.id}">${p.id}</a> <span class="muted">× ${p.scaling?.instances ?? 1}</span></li>`);
+  const pods = (g.pods ?? []).map((p) => html`<li data-pod="${p.id}">pod <a href="#pod-${p.id}">${p.id}</a> <span class="muted">× ${p.spec.scaling.instances}</span></li>`);
   const groups = (g.groups ?? []).map((s) => groupItem(s, appHref));
   return html`<li data-group="${g.id}"><strong>${g.id}</strong>${deps}${apps.length || pods.length || groups.length ? html`<ul>${apps}${pods}${groups}</ul>` : html``}</li>`;
 }
