@@ -12,6 +12,7 @@ import type { ClusterInfo } from '../../src/lifecycle/describe.js';
 import { cli, json } from '../support/cli.js';
 import { eventually, officialImagesMissing, TEST_IMAGES } from './harness.js';
 import { EventStream } from '../support/sse.js';
+import { buildTaskImage, TASK_IMAGE } from '../support/task-image.js';
 
 /* eslint-disable @typescript-eslint/no-explicit-any */
 type Json = any;
@@ -68,9 +69,23 @@ async function stable(n: number, id = '/team/web'): Promise<Json[]> {
   }, 90_000, 500);
 }
 
+/**
+ * A file in a pod container's sandbox, read through the agent's /files API:
+ * the executor `instance-<safe id>.<uuid>` has it under tasks/<instance>.<container>.
+ */
+async function sandboxFile(instanceId: string, container: string, file: string): Promise<string | undefined> {
+  const executorId = `instance-${instanceId.replace('.instance-', '.')}`;
+  const agentUrl = cluster.agents[0]!.url!;
+  const state = (await (await fetch(`${agentUrl}/state`)).json()) as Json;
+  const exec = state.frameworks.flatMap((f: Json) => f.executors).find((e: Json) => e.id === executorId);
+  if (!exec) return undefined;
+  const res = await fetch(`${agentUrl}/files/read?path=${encodeURIComponent(`${exec.directory}/tasks/${instanceId}.${container}/${file}`)}&offset=0`);
+  return res.ok ? (((await res.json()) as Json).data as string) || undefined : undefined;
+}
+
 beforeAll(async () => {
   await cli(['down', '--name', NAME]); // a cluster a killed earlier run left behind
-  const r = await cli(['up', '--name', NAME, '--images', TEST_IMAGES.flavour, '--json']);
+  const [r] = await Promise.all([cli(['up', '--name', NAME, '--images', TEST_IMAGES.flavour, '--json']), buildTaskImage()]);
   expect(r.exitCode, r.stdout + r.stderr).toBe(0);
   cluster = json<ClusterInfo>(r);
   M = cluster.marathonUrl!;
@@ -117,15 +132,7 @@ describe.skipIf(officialImagesMissing)(`${TEST_IMAGES.flavour} Marathon pods`, (
     expect(instance.specReference).toBe(`/v2/pods/team/web::versions/${created.body.version}`);
 
     // the client reached the server over localhost: what it fetched sits in its sandbox
-    const executorId = `instance-team_web.${instance.id.split('.instance-')[1]}`;
-    const agentUrl = cluster.agents[0]!.url!;
-    const fetched = await eventually('the client fetched the page', async () => {
-      const state = (await (await fetch(`${agentUrl}/state`)).json()) as Json;
-      const exec = state.frameworks.flatMap((f: Json) => f.executors).find((e: Json) => e.id === executorId);
-      if (!exec) return undefined;
-      const res = await fetch(`${agentUrl}/files/read?path=${encodeURIComponent(`${exec.directory}/tasks/${instance.id}.client/got.txt`)}&offset=0`);
-      return res.ok ? (((await res.json()) as Json).data as string) || undefined : undefined;
-    }, 30_000, 500);
+    const fetched = await eventually('the client fetched the page', () => sandboxFile(instance.id, 'client', 'got.txt'), 30_000, 500);
     expect(fetched.trim()).toBe('served by server of /team/web');
 
     // scale: instance count alone is a ScalePod; the running instance stays
@@ -171,6 +178,23 @@ describe.skipIf(officialImagesMissing)(`${TEST_IMAGES.flavour} Marathon pods`, (
     expect(stream.events.find((e) => e.event === 'pod_created_event')!.data).toEqual({ clientIp: expect.any(String), uri: '/v2/pods', eventType: 'pod_created_event', timestamp: expect.any(String) });
     expect(stream.events.some((e) => e.event === 'deployment_info' && e.data.currentStep.actions.some((a: Json) => a.pod === '/team/web'))).toBe(true);
     stream.close();
+  });
+
+  it("runs a container from an image (through the engine) beside a command container: they share the executor's network", async () => {
+    const pod = {
+      id: '/mixed',
+      networks: [{ mode: 'host' }],
+      containers: [
+        { name: 'srv', resources: { cpus: 0.05, mem: 32 }, endpoints: [{ name: 'nc' }], image: { kind: 'DOCKER', id: TASK_IMAGE }, exec: { command: { shell: 'while true; do echo "from $MARATHON_CONTAINER_ID" | nc -l $ENDPOINT_NC; done' } } },
+        { name: 'cli', resources: { cpus: 0.05, mem: 32 }, exec: { command: { shell: 'while true; do timeout 2 bash -c "head -1 < /dev/tcp/127.0.0.1/$ENDPOINT_NC" > got.tmp && mv got.tmp got.txt; sleep 1; done' } } },
+      ],
+    };
+    expect((await call('POST', '/v2/pods', pod)).status).toBe(201);
+    const [instance] = await stable(1, '/mixed');
+    const got = await eventually('the command container read the image container over localhost', () => sandboxFile(instance.id, 'cli', 'got.txt'), 30_000, 500);
+    expect(got.trim()).toBe('from srv');
+    expect((await call('DELETE', '/v2/pods/mixed')).status).toBe(202);
+    await eventually('mixed pod gone', async () => (!(await call('GET', '/v2/deployments')).body.length && !(await statusOf('/mixed')).instances ? true : undefined), 60_000, 500);
   });
 
   it('keeps an instance whose sidecar finished: still Running, the deployment done, nothing relaunched', async () => {
