@@ -502,25 +502,21 @@ export class Deployments {
         return;
       }
       case 'RestartApplication': {
-        this.restartingApps.set(a.app, (this.restartingApps.get(a.app) ?? 0) + 1);
         // Every task of the new version must pass (TaskReplaceActor).
         run.readiness.await(a.app, () => false);
-        sched.scheduleReconcile();
         try {
-          await this.waitFor(run, () => {
-            const app = this.state.apps.get(a.app);
-            if (!app) return true;
-            const live = this.state.liveTasksOf(a.app);
-            const old = live.filter((t) => t.version !== app.version);
-            const fresh = live.filter((t) => t.version === app.version && !t.killing);
-            return old.length === 0 && fresh.length === app.instances && fresh.filter((t) => sched.ready(t)).length === app.instances;
-          });
+          await this.whileRestarting(a.app, () =>
+            this.waitFor(run, () => {
+              const app = this.state.apps.get(a.app);
+              if (!app) return true;
+              const live = this.state.liveTasksOf(a.app);
+              const old = live.filter((t) => t.version !== app.version);
+              const fresh = live.filter((t) => t.version === app.version && !t.killing);
+              return old.length === 0 && fresh.length === app.instances && fresh.filter((t) => sched.ready(t)).length === app.instances;
+            }),
+          );
         } finally {
           run.readiness.stop(a.app);
-          const n = (this.restartingApps.get(a.app) ?? 1) - 1;
-          if (n > 0) this.restartingApps.set(a.app, n);
-          else this.restartingApps.delete(a.app);
-          sched.scheduleReconcile();
         }
         return;
       }
@@ -557,20 +553,14 @@ export class Deployments {
         return;
       }
       case 'RestartApplication': {
-        this.restartingApps.set(a.app, (this.restartingApps.get(a.app) ?? 0) + 1);
-        try {
-          await this.waitFor(run, () => {
+        await this.whileRestarting(a.app, () =>
+          this.waitFor(run, () => {
             const pod = this.state.pods.get(a.app);
             if (!pod) return true;
             const fresh = live().filter((i) => i.version === pod.version && !i.killing);
             return live().every((i) => i.version === pod.version) && fresh.length === pod.scaling.instances && fresh.every((i) => pods.ready(i));
-          });
-        } finally {
-          const n = (this.restartingApps.get(a.app) ?? 1) - 1;
-          if (n > 0) this.restartingApps.set(a.app, n);
-          else this.restartingApps.delete(a.app);
-          sched.scheduleReconcile();
-        }
+          }),
+        );
         return;
       }
       case 'StopApplication': {
@@ -581,6 +571,20 @@ export class Deployments {
         if (!this.state.pods.has(a.app)) this.bus.emit('app_terminated_event', { appId: a.app });
         return;
       }
+    }
+  }
+
+  /** Runs a restart step's wait with the run spec marked as restarting (the schedulers replace its old instances meanwhile). */
+  private async whileRestarting(id: string, wait: () => Promise<void>): Promise<void> {
+    this.restartingApps.set(id, (this.restartingApps.get(id) ?? 0) + 1);
+    this.scheduler().scheduleReconcile();
+    try {
+      await wait();
+    } finally {
+      const n = (this.restartingApps.get(id) ?? 1) - 1;
+      if (n > 0) this.restartingApps.set(id, n);
+      else this.restartingApps.delete(id);
+      this.scheduler().scheduleReconcile();
     }
   }
 
