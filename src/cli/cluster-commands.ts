@@ -41,6 +41,7 @@ export function envLines(c: ClusterInfo): string[] {
     ...(c.masterUrl ? [`export MESOS_MASTER_URL=${c.masterUrl}`] : []),
     ...(c.marathonUrl ? [`export MARATHON_URL=${c.marathonUrl}`] : []),
     ...(c.zkUrl ? [`export ZK_URL=${c.zkUrl}`] : []),
+    ...(c.mesosDns?.dnsAddr ? [`export MESOS_DNS_ADDR=${c.mesosDns.dnsAddr}`] : []),
   ];
 }
 
@@ -54,6 +55,7 @@ export function registerClusterCommands(program: Command): void {
     .option('--public-agents <n>', 'how many agents are public (resources reserved to slave_public); without --agents they come on top', int('--public-agents'))
     .option('--masters <n>', 'number of Mesos masters: 1, 3 or 5', int('--masters'))
     .option('--images <mode>', 'auto (official when a registry answers), official or emulated')
+    .option('--addons <names>', 'add-ons to start with the cluster, comma-separated: mesos-dns')
     .option('--wait <duration>', 'deadline for the cluster to be ready, e.g. 3m (default 180s)')
     .option('--canary', 'also wait for a tiny app to reach TASK_RUNNING')
     .option('--retain', 'keep the containers when up fails, to look at them')
@@ -61,13 +63,14 @@ export function registerClusterCommands(program: Command): void {
     .option('--timings', 'print how long each stage took')
     .option('--json', 'print one JSON document')
     .action(
-      action(async (opts: { name?: string; config?: string; agents?: number; publicAgents?: number; masters?: number; images?: string; wait?: string; canary?: boolean; retain?: boolean; dryRun?: boolean; timings?: boolean; json?: boolean }) => {
+      action(async (opts: { name?: string; config?: string; agents?: number; publicAgents?: number; masters?: number; images?: string; addons?: string; wait?: string; canary?: boolean; retain?: boolean; dryRun?: boolean; timings?: boolean; json?: boolean }) => {
         const overrides: Overrides = {};
         if (opts.name !== undefined) overrides.name = opts.name;
         if (opts.agents !== undefined) overrides.agents = opts.agents;
         if (opts.publicAgents !== undefined) overrides.publicAgents = opts.publicAgents;
         if (opts.masters !== undefined) overrides.masters = opts.masters;
         if (opts.images !== undefined) overrides.images = opts.images;
+        if (opts.addons !== undefined) overrides.addons = opts.addons;
         if (opts.wait !== undefined) {
           const ms = parseDuration(opts.wait);
           if (!ms) throw new MesosUpError('USAGE', `--wait "${opts.wait}" is not a duration like 90s or 3m`);
@@ -175,20 +178,20 @@ export function registerClusterCommands(program: Command): void {
 
   program
     .command('env')
-    .description('print export lines for MESOS_MASTER_URL, MARATHON_URL and ZK_URL (eval "$(mesos-up env)")')
+    .description('print export lines for MESOS_MASTER_URL, MARATHON_URL, ZK_URL and, with the add-on, MESOS_DNS_ADDR (eval "$(mesos-up env)")')
     .addOption(nameOption()).addOption(configNameOption()).addOption(jsonOption())
     .action(
       action(async (opts: { name?: string; config?: string; json?: boolean }) => {
         const { connectEngine, describeCluster } = await load();
         const docker = await connectEngine();
         const info = await describeCluster(docker, clusterNameFrom(opts));
-        print(opts.json, { MESOS_MASTER_URL: info.masterUrl, MARATHON_URL: info.marathonUrl, ZK_URL: info.zkUrl }, () => envLines(info).join('\n'));
+        print(opts.json, { MESOS_MASTER_URL: info.masterUrl, MARATHON_URL: info.marathonUrl, ZK_URL: info.zkUrl, ...(info.mesosDns?.dnsAddr ? { MESOS_DNS_ADDR: info.mesosDns.dnsAddr } : {}) }, () => envLines(info).join('\n'));
       }),
     );
 
   program
     .command('logs [target]')
-    .description('print the logs of a role (zookeeper, master, agent, marathon, gateway) or a container; all when omitted')
+    .description('print the logs of a role (zookeeper, master, agent, marathon, gateway, mesos-dns) or a container; all when omitted')
     .addOption(nameOption())
     .option('-f, --follow', 'keep printing new lines')
     .option('--tail <n>', 'only the last n lines of each', int('--tail'))

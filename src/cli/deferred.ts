@@ -3,7 +3,7 @@
 // usage errors load commander and the command definitions, not the engine,
 // lifecycle and Marathon modules behind them.
 export { connectEngine } from '../engine/connect.js';
-export { ALL_ROLES, ensureEmulatedImages, ensureGatewayImage } from '../engine/emulated.js';
+export { ALL_ROLES, ensureEmulatedImages, ensureOwnImage } from '../engine/emulated.js';
 export { readLogs } from '../engine/logs.js';
 export { killAgent, killLeader, killTask } from '../lifecycle/chaos.js';
 export { clusterView, describeCluster, describeView } from '../lifecycle/describe.js';
@@ -20,7 +20,7 @@ export { deepMerge, shallowMerge } from '../marathon/merge.js';
 export { waitForApp, waitForDeployment } from '../marathon/wait.js';
 export { placeholderAddresses } from '../plan/addresses.js';
 export { planCluster } from '../plan/cluster.js';
-export { emulatedImage, gatewayImage, imageSet } from '../plan/images.js';
+export { emulatedImage, emulatedMesosDnsImage, gatewayImage, imageSet } from '../plan/images.js';
 export { networkName } from '../plan/labels.js';
 export { sandboxTail } from '../probes/sandbox.js';
 export { pickReporter } from './reporters.js';

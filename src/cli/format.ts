@@ -25,6 +25,7 @@ export function formatCluster(c: ClusterInfo): string {
   if (c.marathon) rows.push([`  ${c.marathon.name}`, 'marathon', c.marathon.state, c.marathon.ip, c.marathon.url ?? '-']);
   if (c.zookeeper) rows.push([`  ${c.zookeeper.name}`, 'zookeeper', c.zookeeper.state, c.zookeeper.ip, c.zookeeper.hostPort ?? '-']);
   if (c.gateway) rows.push([`  ${c.gateway.name}`, 'gateway', c.gateway.state, c.gateway.ip, c.gateway.url ?? '-']);
+  if (c.mesosDns) rows.push([`  ${c.mesosDns.name}`, 'mesos-dns', c.mesosDns.state, c.mesosDns.ip, c.mesosDns.dnsAddr ? `dns ${c.mesosDns.dnsAddr} (udp), ${c.mesosDns.url ?? '-'}` : '-']);
   for (const t of c.tasks) rows.push([`  ${t.name}`, 'task container', t.state, '', t.image]);
   lines.push(table(rows));
   if (c.endpoints.length || c.unrouted.length) {

@@ -136,6 +136,7 @@ function merge(f: ClusterFile): ClusterSpec {
     gateway: { taskPorts: f.gateway?.taskPorts ?? d.gateway.taskPorts },
     network: f.network?.subnet ? { subnet: f.network.subnet } : d.network,
     timeouts: { upMs: f.timeouts?.up ? parseDuration(f.timeouts.up)! : d.timeouts.upMs },
+    addons: { mesosDns: f.addons?.mesosDns !== undefined || d.addons.mesosDns },
   };
 }
 

@@ -16,7 +16,12 @@ export interface Overrides {
   masters?: number;
   images?: string;
   waitMs?: number;
+  /** `--addons mesos-dns,…`: add-ons on top of those the file asks for */
+  addons?: string;
 }
+
+/** Add-on names as --addons spells them → the key under `addons` in cluster.yaml. */
+export const ADDON_NAMES = { 'mesos-dns': 'mesosDns' } as const;
 
 /** `configPath` if given (it must exist), else ./cluster.yaml when present, else none. */
 export function findClusterFile(configPath: string | undefined, cwd = process.cwd()): string | undefined {
@@ -63,5 +68,11 @@ export function applyOverrides(spec: ClusterSpec, o: Overrides): ClusterSpec {
     out.images = o.images;
   }
   if (o.waitMs !== undefined) out.timeouts.upMs = o.waitMs;
+  for (const name of (o.addons ?? '').split(',').map((s) => s.trim()).filter(Boolean)) {
+    if (!(name in ADDON_NAMES)) {
+      throw new MesosUpError('USAGE', `--addons ${o.addons}: "${name}" is not an add-on`, { hint: `the add-ons are ${Object.keys(ADDON_NAMES).join(', ')}` });
+    }
+    out.addons[ADDON_NAMES[name as keyof typeof ADDON_NAMES]] = true;
+  }
   return out;
 }

@@ -103,6 +103,11 @@ export const clusterSchema = z
       })
       .optional(),
     timeouts: z.strictObject({ up: duration.optional() }).optional(),
+    addons: z
+      .strictObject({
+        mesosDns: z.strictObject({}, { error: 'must be a mapping ({} for the defaults)' }).optional(),
+      })
+      .optional(),
   });
 
 export type ClusterFile = z.infer<typeof clusterSchema>;
@@ -143,6 +148,8 @@ export interface ClusterSpec {
   /** undefined subnet: the engine picks a free one */
   network: { subnet?: string };
   timeouts: { upMs: number };
+  /** add-ons started with the cluster */
+  addons: { mesosDns: boolean };
 }
 
 /** Cross-field checks that need the merged values; returns [path, message] pairs. */

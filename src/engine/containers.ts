@@ -2,6 +2,7 @@
 import type Docker from 'dockerode';
 import type { ContainerPlan } from '../plan/types.js';
 import { startError, statusOf } from './errors.js';
+import { writeFiles } from './files.js';
 
 export interface RunningContainer {
   id: string;
@@ -16,8 +17,9 @@ function createOptions(plan: ContainerPlan): Docker.ContainerCreateOptions {
   const exposed: Record<string, object> = {};
   const bindings: Record<string, Array<{ HostIp: string; HostPort: string }>> = {};
   for (const p of plan.ports) {
-    exposed[`${p.container}/tcp`] = {};
-    bindings[`${p.container}/tcp`] = [{ HostIp: p.hostIp, HostPort: p.host ? String(p.host) : '' }];
+    const key = `${p.container}/${p.protocol ?? 'tcp'}`;
+    exposed[key] = {};
+    bindings[key] = [{ HostIp: p.hostIp, HostPort: p.host ? String(p.host) : '' }];
   }
   return {
     name: plan.name,
@@ -32,6 +34,7 @@ function createOptions(plan: ContainerPlan): Docker.ContainerCreateOptions {
       PortBindings: bindings,
       Binds: [...plan.binds, ...(plan.volumes ?? []).map((v) => `${v.name}:${v.target}`)],
       NetworkMode: plan.network,
+      ...(plan.dns?.length ? { Dns: plan.dns } : {}),
       Privileged: false,
       Init: false,
     },
@@ -45,7 +48,9 @@ function createOptions(plan: ContainerPlan): Docker.ContainerCreateOptions {
 
 /** Creates the container (labelled, so cleanup finds it even if start fails). */
 export async function createContainer(docker: Docker, plan: ContainerPlan): Promise<Docker.Container> {
-  return docker.createContainer(createOptions(plan));
+  const container = await docker.createContainer(createOptions(plan));
+  await writeFiles(container, plan.files ?? []);
+  return container;
 }
 
 export async function startContainer(docker: Docker, container: Docker.Container, plan: ContainerPlan): Promise<RunningContainer> {

@@ -66,19 +66,20 @@ export async function ensureEmulatedImages(
 }
 
 /**
- * The gateway's image (src/plan/gateway.ts): ours in both flavours, built from
- * the same Dockerfile on node-base, so beside the emulated images it adds one
- * small layer. Returns whether it had to be built.
+ * An image of ours beside the emulated ones: the gateway (both flavours,
+ * src/plan/gateway.ts) or the emulated Mesos-DNS add-on. Built from the same
+ * Dockerfile on node-base, so each adds one small layer. Returns whether it
+ * had to be built.
  */
-export async function ensureGatewayImage(docker: Docker, ref: string, progress: Progress, opts: { force?: boolean; log?: LogFile } = {}): Promise<boolean> {
+export async function ensureOwnImage(docker: Docker, target: 'gateway' | 'mesos-dns', ref: string, progress: Progress, opts: { force?: boolean; log?: LogFile } = {}): Promise<boolean> {
   const hash = contextHash();
   if (!opts.force && (await emulatedImageFresh(docker, ref, hash))) return false;
   const log = opts.log ?? openLog('build');
   try {
     await ensureBaseImage(docker, progress, undefined, log);
     const bar = new BuildProgress(progress, log);
-    await buildTarget(docker, 'gateway', ref, hash, bar.target('gateway'));
-    bar.done('gateway');
+    await buildTarget(docker, target, ref, hash, bar.target(target));
+    bar.done(target);
     return true;
   } finally {
     if (!opts.log) await log.close();

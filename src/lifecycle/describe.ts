@@ -5,7 +5,8 @@ import { MesosUpError } from '../errors.js';
 import { getJson } from '../probes/http.js';
 import { masterState, metrics, offersSent } from '../probes/mesos.js';
 import { findLeader, type MarathonInfo } from '../probes/offers.js';
-import { discoverClusters, urlsOf, type ClusterView } from './discover.js';
+import { MESOS_DNS_HTTP_PORT, MESOS_DNS_PORT } from '../plan/mesos-dns.js';
+import { discoverClusters, hostUrl, urlsOf, type ClusterView } from './discover.js';
 import { gatewayControlUrl, reachOf, type TaskEndpoint } from './task-ports.js';
 
 export interface ClusterInfo {
@@ -22,6 +23,8 @@ export interface ClusterInfo {
   /** url: the agent's API from the host, through the gateway; ports: task ports published on the agent itself (agents.publishPorts) */
   /** public: a public agent (resources reserved to slave_public) */
   agents: Array<{ name: string; url?: string; ip: string; state: string; active?: boolean; public?: true; ports: Record<string, number> }>;
+  /** the Mesos-DNS add-on: DNS over UDP at dnsAddr (127.0.0.1:port), its HTTP API at url */
+  mesosDns?: { name: string; ip: string; state: string; dnsAddr?: string; url?: string };
   /** the gateway's control API from the host */
   gateway?: { name: string; ip: string; state: string; url?: string };
   /** every task port the host reaches through the gateway (filled when the cluster is probed) */
@@ -66,6 +69,12 @@ export async function describeView(view: ClusterView, opts: { probe?: boolean } 
   const gw = view.members.find((m) => m.role === 'gateway');
   const gwUrl = gatewayControlUrl(view);
   if (gw) info.gateway = { name: gw.name, ip: gw.ip, state: gw.state, ...(gwUrl ? { url: gwUrl } : {}) };
+  const dns = view.members.find((m) => m.role === 'mesos-dns');
+  if (dns) {
+    const udp = dns.ports.get(MESOS_DNS_PORT);
+    const http = hostUrl(dns, MESOS_DNS_HTTP_PORT);
+    info.mesosDns = { name: dns.name, ip: dns.ip, state: dns.state, ...(udp ? { dnsAddr: `127.0.0.1:${udp}` } : {}), ...(http ? { url: http } : {}) };
+  }
   if (opts.probe === false) return info;
 
   const masters = urls.masters.filter((m): m is { name: string; url: string; ip: string } => !!m.url && stateOf(m.name) === 'running');

@@ -3,7 +3,7 @@
 // registry answers.
 import type Docker from 'dockerode';
 import type { ClusterSpec, Role } from '../config/schema.js';
-import { ALL_ROLES, ensureEmulatedImages, ensureGatewayImage } from '../engine/emulated.js';
+import { ALL_ROLES, ensureEmulatedImages, ensureOwnImage } from '../engine/emulated.js';
 import { imagePresent, pullImage } from '../engine/images.js';
 import { imageSet, OFFICIAL_IMAGES } from '../plan/images.js';
 import type { ImageSet } from '../plan/types.js';
@@ -38,6 +38,10 @@ export async function resolveImages(docker: Docker, spec: ClusterSpec, version: 
   for (const role of ALL_ROLES as Role[]) {
     if (flavour === 'official' || spec.imageOverrides[role]) await ensurePulled(docker, set[role], step, signal);
   }
-  await ensureGatewayImage(docker, set.gateway, (l) => step.progress(l));
+  await ensureOwnImage(docker, 'gateway', set.gateway, (l) => step.progress(l));
+  if (spec.addons.mesosDns) {
+    if (flavour === 'official') await ensurePulled(docker, set.mesosDns, step, signal);
+    else await ensureOwnImage(docker, 'mesos-dns', set.mesosDns, (l) => step.progress(l));
+  }
   return set;
 }

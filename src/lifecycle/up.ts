@@ -10,9 +10,11 @@ import { createVolume } from '../engine/volumes.js';
 import { assignAddresses } from '../plan/addresses.js';
 import { AGENT_PORT, MARATHON_PORT, MASTER_PORT, planCluster, ZK_PORT, type PlanContext } from '../plan/cluster.js';
 import { GATEWAY_CONTROL_PORT } from '../plan/gateway.js';
+import { MESOS_DNS_HTTP_PORT } from '../plan/mesos-dns.js';
 import { baseLabels, networkName } from '../plan/labels.js';
 import type { ContainerPlan, ImageSet } from '../plan/types.js';
 import { gatewayRoutes } from '../probes/gateway.js';
+import { httpRequest } from '../probes/http.js';
 import { offersFlowing } from '../probes/offers.js';
 import { waitUntil } from '../probes/wait.js';
 import { zkReady } from '../probes/zookeeper.js';
@@ -236,6 +238,29 @@ const routeThroughGateway: Action<UpContext> = {
   },
 };
 
+// Mesos-DNS serves once it has read the leading master's state (v0.7: not before).
+const waitForMesosDns: Action<UpContext> = {
+  title: 'Waiting for Mesos-DNS',
+  async run(ctx, step) {
+    const dns = [...ctx.started.values()].find((s) => s.plan.role === 'mesos-dns')!;
+    const url = `http://127.0.0.1:${dns.running.ports.get(MESOS_DNS_HTTP_PORT)}/v1/version`;
+    await waitUntil(
+      async (signal) => {
+        const answer = await httpRequest(url, { signal, timeoutMs: 2000 }).catch((err: Error) => ({ status: 0, text: err.message }));
+        return { ok: answer.status === 200, detail: `${dns.plan.name} does not answer ${url} yet (${answer.status || answer.text})` };
+      },
+      {
+        deadline: ctx.deadline,
+        signal: ctx.halt.signal,
+        failFast: containersAlive(ctx.docker, ctx.spec.name),
+        onProgress: (d) => step.progress(d),
+        what: 'Mesos-DNS',
+        intervalMs: 100,
+      },
+    );
+  },
+};
+
 const canary: Action<UpContext> = {
   title: 'Running a canary task',
   async run(ctx, step) {
@@ -268,6 +293,7 @@ export async function up(opts: UpOptions): Promise<UpResult> {
   const halt = () => ctx.halt.abort();
   opts.signal.addEventListener('abort', halt, { once: true });
   const actions = [preflight, ensureImages, createClusterNetwork, startContainers, waitForOffers, routeThroughGateway];
+  if (opts.spec.addons.mesosDns) actions.push(waitForMesosDns);
   if (opts.canary) actions.push(canary);
   try {
     const timings = await opts.reporter.run(actions, ctx);

@@ -13,6 +13,8 @@ export interface Addresses {
   marathon: string;
   masters: string[];
   agents: string[];
+  /** the Mesos-DNS add-on (agents name it as their DNS server) */
+  mesosDns: string;
 }
 
 /** Addresses in `subnet` (a.b.c.d/len, len ≤ 24) for the given counts. */
@@ -27,6 +29,7 @@ export function assignAddresses(subnet: string, masters: number, agents: number)
     marathon: toIp(base + 200),
     masters: Array.from({ length: masters }, (_, i) => toIp(base + 201 + i)),
     agents: Array.from({ length: agents }, (_, i) => toIp(base + 210 + i)),
+    mesosDns: toIp(base + 199),
   };
 }
 
@@ -38,5 +41,6 @@ export function placeholderAddresses(masters: number, agents: number): Addresses
     marathon: '<marathon-ip>',
     masters: Array.from({ length: masters }, (_, i) => `<master${i + 1}-ip>`),
     agents: Array.from({ length: agents }, (_, i) => `<agent${i + 1}-ip>`),
+    mesosDns: '<mesos-dns-ip>',
   };
 }

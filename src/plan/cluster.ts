@@ -5,6 +5,7 @@ import type { Addresses } from './addresses.js';
 import { agentPortRanges } from './agent-ports.js';
 import type { PortRange } from '../config/port-ranges.js';
 import { planGateway } from './gateway.js';
+import { planMesosDns } from './mesos-dns.js';
 import { baseLabels, containerName, LABEL, networkName } from './labels.js';
 import type { ComponentRole, ContainerPlan, ImageSet, PortBinding } from './types.js';
 
@@ -125,7 +126,7 @@ export const PUBLIC_ROLE = 'slave_public';
 /** Public agents are the last `agents.public` of them. */
 export const isPublicAgent = (spec: ClusterSpec, index: number): boolean => index > spec.agents.count - spec.agents.public;
 
-export function planAgent(ctx: PlanContext, index: number, zkIp: string, ip: string): ContainerPlan {
+export function planAgent(ctx: PlanContext, index: number, zkIp: string, ip: string, mesosDnsIp?: string): ContainerPlan {
   const a = ctx.spec.agents;
   const isPublic = isPublicAgent(ctx.spec, index);
   const docker = a.containerizers.includes('docker');
@@ -166,6 +167,8 @@ export function planAgent(ctx: PlanContext, index: number, zkIp: string, ip: str
     ports: published,
     // The Docker socket only where the docker containerizer needs it.
     binds: docker ? [`${DOCKER_SOCKET}:${DOCKER_SOCKET}`] : [],
+    // With Mesos-DNS, `.mesos` names resolve in the agent and in the tasks it runs.
+    ...(mesosDnsIp ? { dns: [mesosDnsIp] } : {}),
     readiness: 'registered and active in the leading master',
   };
 }
@@ -233,8 +236,9 @@ export function planCluster(ctx: PlanContext, addrs: Addresses): ContainerPlan[]
     [planZookeeper(ctx, zk)],
     [
       ...Array.from({ length: spec.masters.count }, (_, i) => planMaster(ctx, i + 1, zk, addrs.masters[i]!)),
-      ...Array.from({ length: spec.agents.count }, (_, i) => planAgent(ctx, i + 1, zk, addrs.agents[i]!)),
+      ...Array.from({ length: spec.agents.count }, (_, i) => planAgent(ctx, i + 1, zk, addrs.agents[i]!, spec.addons.mesosDns ? addrs.mesosDns : undefined)),
       planGateway(ctx, addrs),
+      ...(spec.addons.mesosDns ? [planMesosDns(ctx, addrs)] : []),
     ],
     [planMarathon(ctx, zk, addrs.marathon)],
   ];

@@ -20,11 +20,15 @@ export const EMULATED_TARGETS: Record<Role, string> = {
 
 export const emulatedImage = (role: Role, version: string): string => `mesos-up/${EMULATED_TARGETS[role]}:${version}`;
 
+/** Mesos-DNS: the last published release of the real one, or our emulated image. */
+export const OFFICIAL_MESOS_DNS_IMAGE = 'mesosphere/mesos-dns:v0.6.0';
+export const emulatedMesosDnsImage = (version: string): string => `mesos-up/mesos-dns:${version}`;
+
 /** The gateway's image: ours in both flavours (there is no official one). */
 export const gatewayImage = (version: string): string => `mesos-up/gateway:${version}`;
 
 export function imageSet(spec: ClusterSpec, flavour: Flavour, version: string): ImageSet {
   const pick = (role: Role) =>
     spec.imageOverrides[role] ?? (flavour === 'official' ? OFFICIAL_IMAGES[role] : emulatedImage(role, version));
-  return { flavour, zookeeper: pick('zookeeper'), master: pick('master'), agent: pick('agent'), marathon: pick('marathon'), gateway: gatewayImage(version) };
+  return { flavour, zookeeper: pick('zookeeper'), master: pick('master'), agent: pick('agent'), marathon: pick('marathon'), gateway: gatewayImage(version), mesosDns: flavour === 'official' ? OFFICIAL_MESOS_DNS_IMAGE : emulatedMesosDnsImage(version) };
 }

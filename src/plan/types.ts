@@ -5,11 +5,13 @@ import type { Role } from '../config/schema.js';
 export type { Role };
 
 /** Roles of containers a plan starts: the cluster's components and its gateway. */
-export type ComponentRole = Role | 'gateway';
+export type ComponentRole = Role | 'gateway' | 'mesos-dns';
 
 export interface PortBinding {
   /** port inside the container */
   container: number;
+  /** udp for a DNS server's port; tcp when absent */
+  protocol?: 'udp';
   /** port on the host; 0 = a free one chosen by the engine */
   host: number;
   /** always 127.0.0.1 unless a user asks otherwise */
@@ -32,6 +34,10 @@ export interface ContainerPlan {
   binds: string[];
   /** named volumes, created (labelled) by the engine layer before the container */
   volumes?: VolumeMount[];
+  /** files written into the container before it starts (a generated config file) */
+  files?: Array<{ path: string; content: string }>;
+  /** DNS servers its resolver asks for names Docker's own DNS does not know */
+  dns?: string[];
   network: string;
   /** static address on the cluster network; undefined = assigned by the engine */
   ip?: string;
@@ -57,4 +63,6 @@ export interface ImageSet {
   marathon: string;
   /** the gateway, built locally in both flavours (src/plan/gateway.ts) */
   gateway: string;
+  /** the Mesos-DNS add-on */
+  mesosDns: string;
 }

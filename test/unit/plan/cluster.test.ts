@@ -175,10 +175,11 @@ describe('plan variations', () => {
 });
 
 describe('assignAddresses', () => {
-  it('places ZooKeeper, masters, agents and Marathon at fixed offsets in the subnet', () => {
+  it('places ZooKeeper, Mesos-DNS, masters, agents and Marathon at fixed offsets in the subnet', () => {
     expect(assignAddresses('192.168.48.0/20', 3, 2)).toEqual({
       engineHost: '192.168.48.1',
       zookeeper: '192.168.48.198',
+      mesosDns: '192.168.48.199',
       marathon: '192.168.48.200',
       masters: ['192.168.48.201', '192.168.48.202', '192.168.48.203'],
       agents: ['192.168.48.210', '192.168.48.211'],
@@ -187,5 +188,34 @@ describe('assignAddresses', () => {
 
   it('refuses a subnet smaller than /24', () => {
     expect(() => assignAddresses('10.1.2.0/26', 1, 1)).toThrow(/smaller than a \/24/);
+  });
+});
+
+describe('the Mesos-DNS add-on in the plan', () => {
+  const withDns = (flavour: 'official' | 'emulated') => {
+    const s = defaultSpec();
+    s.agents.count = 2;
+    s.addons.mesosDns = true;
+    return plan(s, flavour).flat();
+  };
+
+  it('is not there unless asked for', () => {
+    expect(plan(defaultSpec(), 'official').flat().some((p) => p.role === 'mesos-dns')).toBe(false);
+    expect(plan(defaultSpec(), 'official').flat().find((p) => p.role === 'agent')!.dns).toBeUndefined();
+  });
+
+  it('runs the pinned official image with its config file, or ours, publishing DNS over UDP and the HTTP API; agents resolve through it', () => {
+    for (const flavour of ['official', 'emulated'] as const) {
+      const all = withDns(flavour);
+      const dns = all.find((p) => p.role === 'mesos-dns')!;
+      expect(dns.image).toBe(flavour === 'official' ? 'mesosphere/mesos-dns:v0.6.0' : 'mesos-up/mesos-dns:0.1.0');
+      expect(dns.cmd).toEqual(flavour === 'official' ? ['/usr/bin/mesos-dns', '-v=1', '-config=/config.json'] : ['-config=/config.json']);
+      expect(dns.ip).toBe('172.20.0.199');
+      expect(dns.ports.map((p) => [p.container, p.protocol ?? 'tcp'])).toEqual([[53, 'udp'], [8123, 'tcp']]);
+      const config = JSON.parse(dns.files![0]!.content);
+      expect(dns.files![0]!.path).toBe('/config.json');
+      expect(config).toMatchObject({ masters: ['172.20.0.201:5050'], domain: 'mesos', port: 53, httpport: 8123, resolvers: ['127.0.0.11'], externalon: true });
+      for (const agent of all.filter((p) => p.role === 'agent')) expect(agent.dns).toEqual(['172.20.0.199']);
+    }
   });
 });
