@@ -50,10 +50,12 @@ export function formatPlan(stages: ContainerPlan[][], network: string): string {
       if (p.entrypoint) out.push(`    entrypoint ${p.entrypoint.join(' ')}`);
       if (p.cmd.length) out.push(`    args ${p.cmd.join(' ')}`);
       for (const [k, v] of Object.entries(p.env)) out.push(`    env ${k}=${v}`);
-      const ports = p.ports.map((b) => `${b.hostIp}:${b.host || '(free)'}->${b.container}`);
+      const ports = p.ports.map((b) => `${b.hostIp}:${b.host || '(free)'}->${b.container}${b.protocol ? `/${b.protocol}` : ''}`);
       if (ports.length) out.push(`    ports ${ports.length > 4 ? `${ports.slice(0, 3).join(', ')}, … ${ports.length} in all` : ports.join(', ')}`);
       for (const b of p.binds) out.push(`    mount ${b}`);
       for (const v of p.volumes ?? []) out.push(`    mount volume ${v.name}:${v.target} (created labelled with the cluster; down removes it)`);
+      if (p.dns?.length) out.push(`    dns ${p.dns.join(', ')}`);
+      for (const f of p.files ?? []) out.push(`    file ${f.path} (written before it starts):\n${f.content.trimEnd().split('\n').map((l) => `      ${l}`).join('\n')}`);
       out.push(`    ready when ${p.readiness}`);
     }
   });

@@ -20,8 +20,10 @@ export interface ClusterHandle extends AsyncDisposable {
   masterUrl: string;
   marathonUrl: string;
   zkUrl: string;
-  /** MESOS_MASTER_URL, MARATHON_URL, ZK_URL */
+  /** MESOS_MASTER_URL, MARATHON_URL, ZK_URL, and MESOS_DNS_ADDR with the Mesos-DNS add-on */
   env: Record<string, string>;
+  /** the Mesos-DNS add-on (addons: { mesosDns: {} }): DNS over UDP at dnsAddr (`127.0.0.1:<port>`), its HTTP API at url */
+  mesosDns?: { dnsAddr: string; url?: string };
   marathon: MarathonClient;
   agents: AgentHandle[];
   /**
@@ -63,8 +65,9 @@ export class TrackingMarathonClient extends MarathonClient {
   }
 }
 
-export const envOf = (masterUrl: string, marathonUrl: string, zkUrl: string): Record<string, string> => ({
+export const envOf = (masterUrl: string, marathonUrl: string, zkUrl: string, mesosDnsAddr?: string): Record<string, string> => ({
   MESOS_MASTER_URL: masterUrl,
   MARATHON_URL: marathonUrl,
   ZK_URL: zkUrl,
+  ...(mesosDnsAddr ? { MESOS_DNS_ADDR: mesosDnsAddr } : {}),
 });

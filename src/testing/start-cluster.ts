@@ -90,7 +90,8 @@ function handleFor(docker: Docker, info: ClusterInfo, stop: () => Promise<void>)
     masterUrl: info.masterUrl,
     marathonUrl: info.marathonUrl,
     zkUrl: info.zkUrl,
-    env: envOf(info.masterUrl, info.marathonUrl, info.zkUrl),
+    env: envOf(info.masterUrl, info.marathonUrl, info.zkUrl, info.mesosDns?.dnsAddr),
+    ...(info.mesosDns?.dnsAddr ? { mesosDns: { dnsAddr: info.mesosDns.dnsAddr, ...(info.mesosDns.url ? { url: info.mesosDns.url } : {}) } } : {}),
     marathon,
     agents: info.agents.map((a) => ({ name: a.name, ip: a.ip, ...(a.url ? { url: a.url } : {}), ports: a.ports })),
     taskEndpoints: async (appId) => {

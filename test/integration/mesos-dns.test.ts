@@ -1,13 +1,16 @@
-// The Mesos-DNS add-on end to end: `up --addons mesos-dns`, then dig (Debian's
-// dnsutils) against the published port for the A and SRV records of a
-// Marathon app with an instance on each of two agents, the leader and a name
-// that does not exist; its HTTP API; a task that finds another app by name and
-// talks to it; env and status naming it; bad --addons refused.
+// The Mesos-DNS add-on end to end: a fixture cluster with `addons: { mesosDns:
+// {} }`, then dig (Debian's dnsutils) against the published port for the A and
+// SRV records of a Marathon app with an instance on each of two agents, the
+// leader and a name that does not exist; its HTTP API; a task that finds
+// another app by name and talks to it; the handle, env and status naming it;
+// `up --addons` planning it, and refusing names it does not know.
 import { execFile } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { ClusterInfo } from '../../src/lifecycle/describe.js';
+import { startCluster } from '../../src/testing/start-cluster.js';
+import type { ClusterHandle } from '../../src/testing/cluster-handle.js';
 import { cli, json } from '../support/cli.js';
 import { eventually, TEST_IMAGES } from '../emulator/harness.js';
 
@@ -17,6 +20,7 @@ type Json = any;
 const NAME = 'it-dns';
 // A developer without dig (apt-get install dnsutils) skips this file; CI installs it and always runs it.
 const RUN = existsSync('/usr/bin/dig') || !!process.env.CI;
+let handle: ClusterHandle;
 let cluster: ClusterInfo;
 let port = '';
 
@@ -34,17 +38,18 @@ async function marathon(method: string, path: string, body?: unknown): Promise<J
 beforeAll(async () => {
   if (!RUN) return;
   await cli(['down', '--name', NAME]);
-  const r = await cli(['up', '--name', NAME, '--agents', '2', '--addons', 'mesos-dns', '--images', TEST_IMAGES.flavour, '--json']);
-  expect(r.exitCode, r.stdout + r.stderr).toBe(0);
-  cluster = json<ClusterInfo>(r);
-  expect(cluster.mesosDns?.dnsAddr).toMatch(/^127\.0\.0\.1:\d+$/);
+  handle = await startCluster({ name: NAME, agents: 2, images: TEST_IMAGES.flavour, config: { addons: { mesosDns: {} } } });
+  expect(handle.mesosDns?.dnsAddr).toMatch(/^127\.0\.0\.1:\d+$/);
+  expect(handle.env.MESOS_DNS_ADDR).toBe(handle.mesosDns!.dnsAddr);
+  const status = await cli(['status', '--name', NAME, '--json']);
+  cluster = json<ClusterInfo>(status);
+  expect(cluster.mesosDns).toMatchObject({ name: `${NAME}-mesos-dns`, state: 'running', dnsAddr: handle.mesosDns!.dnsAddr });
   port = cluster.mesosDns!.dnsAddr!.split(':')[1]!;
 });
 
 afterAll(async () => {
   if (!RUN) return;
-  const r = await cli(['down', '--name', NAME]);
-  expect(r.exitCode, r.stdout + r.stderr).toBe(0);
+  await handle?.stop();
 });
 
 describe.runIf(RUN)('the Mesos-DNS add-on', () => {
@@ -97,7 +102,10 @@ describe.runIf(RUN)('the Mesos-DNS add-on', () => {
     await marathon('DELETE', '/v2/apps/shop/web?force=true');
   });
 
-  it('refuses an add-on it does not know, naming the flag', async () => {
+  it('up --addons mesos-dns plans it; an add-on it does not know is refused, naming the flag', async () => {
+    const plan = await cli(['up', '--name', 'it-dns-plan', '--addons', 'mesos-dns', '--images', 'emulated', '--dry-run', '--json']);
+    expect(plan.exitCode, plan.stdout + plan.stderr).toBe(0);
+    expect(plan.stdout).toContain('"it-dns-plan-mesos-dns"');
     const r = await cli(['up', '--name', 'it-dns-bad', '--addons', 'mesos-dns,nope', '--dry-run']);
     expect(r.exitCode).toBe(2);
     expect(r.stderr).toContain('--addons mesos-dns,nope: "nope" is not an add-on');
