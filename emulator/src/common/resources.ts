@@ -110,3 +110,17 @@ export type V1Attribute =
   | { name: string; type: 'SCALAR'; scalar: { value: number } }
   | { name: string; type: 'RANGES'; ranges: { range: Range[] } }
   | { name: string; type: 'TEXT'; text: { value: string } };
+
+/** "[31000-31002, 31005-31005]" → [31000, 31001, 31002, 31005] */
+export function portsOf(text: string | undefined): number[] {
+  const inner = /^\s*\[(.*)\]\s*$/.exec(text ?? '')?.[1];
+  if (!inner) return [];
+  const out: number[] = [];
+  for (const part of inner.split(',')) {
+    const m = /^\s*(\d+)\s*-\s*(\d+)\s*$/.exec(part);
+    if (!m) continue;
+    // A task's ports are a handful; a wide range would be a bug elsewhere, so cap it.
+    for (let p = Number(m[1]); p <= Number(m[2]) && out.length < 256; p++) out.push(p);
+  }
+  return out;
+}

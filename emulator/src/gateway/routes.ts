@@ -8,6 +8,10 @@
 // that is freed goes to the back of the queue, so an address a user just read
 // is not handed to another task at once.
 
+import { portsOf } from '../common/resources.js';
+
+export { portsOf };
+
 export interface StateTask {
   id: string;
   framework_id: string;
@@ -60,19 +64,6 @@ export interface Options {
 
 const TERMINAL = new Set(['TASK_FINISHED', 'TASK_FAILED', 'TASK_KILLED', 'TASK_ERROR', 'TASK_LOST', 'TASK_DROPPED', 'TASK_GONE', 'TASK_GONE_BY_OPERATOR']);
 
-/** "[31000-31002, 31005-31005]" → [31000, 31001, 31002, 31005] */
-export function portsOf(text: string | undefined): number[] {
-  const inner = /^\s*\[(.*)\]\s*$/.exec(text ?? '')?.[1];
-  if (!inner) return [];
-  const out: number[] = [];
-  for (const part of inner.split(',')) {
-    const m = /^\s*(\d+)\s*-\s*(\d+)\s*$/.exec(part);
-    if (!m) continue;
-    // A task's ports are a handful; a wide range would be a bug elsewhere, so cap it.
-    for (let p = Number(m[1]); p <= Number(m[2]) && out.length < 256; p++) out.push(p);
-  }
-  return out;
-}
 
 /** host:port from a libprocess pid, `slave(1)@172.30.0.210:5051`. */
 export const pidAddress = (pid: string): string | undefined => /@([^@]+:\d+)$/.exec(pid)?.[1];

@@ -5,6 +5,7 @@
 // raw-then-sanitised DiscoveryInfo double pass). Pure: state in, maps out.
 import { createHash } from 'node:crypto';
 import net from 'node:net';
+import { portsOf } from '../common/resources.js';
 
 export interface StateTask {
   id: string;
@@ -102,17 +103,6 @@ function pidHostPort(pid: string | undefined): { host: string; port?: string } |
   return { host: m[1]!.replace(/^\[|\]$/g, ''), port: m[2]! };
 }
 
-/** "[31000-31001, 31005-31005]" → [31000, 31001, 31005] */
-export function portsOf(text: string | undefined): number[] {
-  const inner = /^\s*\[(.*)\]\s*$/.exec(text ?? '')?.[1];
-  if (!inner) return [];
-  const out: number[] = [];
-  for (const part of inner.split(',')) {
-    const m = /^\s*(\d+)\s*-\s*(\d+)\s*$/.exec(part);
-    if (m) for (let p = Number(m[1]); p <= Number(m[2]); p++) out.push(p);
-  }
-  return out;
-}
 
 // ---- building ----
 
