@@ -42,7 +42,7 @@ function parseArgs(argv) {
     else if (a === '--out') o.out = path.resolve(argv[++i]);
     else if (a === '--render') o.render = path.resolve(argv[++i]);
     else if (a === '--help' || a === '-h') {
-      console.log('usage: node bench/run.mjs [--quick] [--rounds N] [--only cli,compare,down,memory,scale,build,wire] [--cold-build|--no-cold-build] [--out DIR]\n       node bench/run.mjs --render bench/results/DATE.json   (rewrite the page, timeline and README summary from a results file)');
+      console.log('usage: node bench/run.mjs [--quick] [--rounds N] [--only cli,compare,down,memory,scale,build,wire,addons] [--cold-build|--no-cold-build] [--out DIR]\n       node bench/run.mjs --render bench/results/DATE.json   (rewrite the page, timeline and README summary from a results file)');
       process.exit(0);
     } else {
       console.error(`unknown option ${a}`);
@@ -336,6 +336,37 @@ async function memory() {
   results.memory.samples = samples.map((s) => s.total);
 }
 
+/**
+ * What an add-on adds: `up` with `addons: { mesosDns: {} }` against the same
+ * cluster without it, alternating, until offers flow and the add-on answers;
+ * and the add-on container's memory after 15 s idle.
+ */
+async function addons() {
+  log(`what the Mesos-DNS add-on adds to up and to memory, ${opts.rounds} rounds each, alternating`);
+  const file = path.join(ctx.workDir, 'addons.yaml');
+  writeFileSync(file, 'addons:\n  mesosDns: {}\n');
+  const runs = { plain: [], mesosDns: [] };
+  let memory;
+  for (let i = 0; i < opts.rounds; i++) {
+    for (const kind of i % 2 === 0 ? ['plain', 'mesosDns'] : ['mesosDns', 'plain']) {
+      await waitQuiet();
+      const name = clusterName(kind === 'plain' ? 'ap' : 'ad');
+      await guarded('addons', name, async () => {
+        const r = await mesosUpRun(ctx, name, kind === 'plain' ? {} : { config: file });
+        runs[kind].push(r.ms);
+        log(`  round ${i + 1} ${kind === 'plain' ? 'without' : 'with Mesos-DNS'}: ${(r.ms / 1000).toFixed(2)} s`);
+        if (kind === 'mesosDns' && !memory) {
+          await sleep(15_000);
+          memory = (await memoryOf(docker, await members(docker, name))).rows.find((x) => x.role === 'mesos-dns');
+        }
+        await mesosUpDown(ctx, name);
+        await ensureGone(ctx, name);
+      });
+    }
+  }
+  results.addons = { plain: summary(runs.plain), mesosDns: summary(runs.mesosDns), ...(memory ? { mesosDnsMemory: { rss: memory.rss, workingSet: memory.workingSet } } : {}) };
+}
+
 const SCALE = [
   { masters: 1, agents: 1 },
   { masters: 1, agents: 2 },
@@ -472,6 +503,7 @@ try {
   if (want('scale')) await section('scale', scaling);
   if (want('build')) await section('build', builds);
   if (want('wire')) await section('wire', wire);
+  if (want('addons')) await section('addons', addons);
 } catch (err) {
   failed = err;
   log(`bench failed: ${err.stack ?? err}`);

@@ -73,6 +73,11 @@ function summaryTable(r, v) {
     rows.push(['cold image build (all four, from a fresh base)', cold, `cached ${fmtSummary(r.builds.cached)}; up-to-date check ${fmtSummary(r.builds.check)}`, '', '≤ 60 s', met(v.cold?.met)]);
     if (v.images) rows.push(['image sizes', `ZooKeeper ${mb(v.images.zookeeper)}; all four on disk ${mb(v.images.all)}`, 'layers shared between images counted once, base included', '', '≤ 350 MB; ≤ 700 MB', met(v.images.met)]);
   }
+  if (r.addons) {
+    const a = r.addons;
+    const extra = a.mesosDnsMemory ? `; its container ${fmtMiB(a.mesosDnsMemory.rss)} RSS` : '';
+    rows.push(['the Mesos-DNS add-on: `up` with it against without', `with ${fmtSummary(a.mesosDns)}${extra}`, `without ${fmtSummary(a.plain)}`, fmtRatio(a.mesosDns.median / a.plain.median), '', '']);
+  }
   if (v.wire) {
     const kb = (b) => `${(b / 1024).toFixed(0)} KiB`;
     rows.push(['scheduler API codec work, protobuf vs JSON (a session: offers, launch, updates, acks)', `protobuf ${fmtSummary(r.wire.protobuf)}, ${kb(r.wire.bytes.protobuf)} sent`, `JSON ${fmtSummary(r.wire.json)}, ${kb(r.wire.bytes.json)} sent`, fmtRatio(v.wire.ratio), '≤ 1×', met(v.wire.met)]);

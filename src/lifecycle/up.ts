@@ -238,16 +238,18 @@ const routeThroughGateway: Action<UpContext> = {
   },
 };
 
-// Mesos-DNS serves once it has read the leading master's state (v0.7: not before).
+// Mesos-DNS is ready once it names the leader: v0.7 serves only after its first
+// read of the master's state, v0.6 (the official image) at once with no names yet.
 const waitForMesosDns: Action<UpContext> = {
   title: 'Waiting for Mesos-DNS',
   async run(ctx, step) {
     const dns = [...ctx.started.values()].find((s) => s.plan.role === 'mesos-dns')!;
-    const url = `http://127.0.0.1:${dns.running.ports.get(MESOS_DNS_HTTP_PORT)}/v1/version`;
+    const url = `http://127.0.0.1:${dns.running.ports.get(MESOS_DNS_HTTP_PORT)}/v1/hosts/leader.mesos`;
     await waitUntil(
       async (signal) => {
-        const answer = await httpRequest(url, { signal, timeoutMs: 2000 }).catch((err: Error) => ({ status: 0, text: err.message }));
-        return { ok: answer.status === 200, detail: `${dns.plan.name} does not answer ${url} yet (${answer.status || answer.text})` };
+        const answer = await httpRequest(url, { signal, timeoutMs: 2000 }).catch((err: Error) => ({ status: 0, text: err.message, body: undefined }));
+        const named = Array.isArray(answer.body) && answer.body.some((h: { ip?: string }) => !!h.ip);
+        return { ok: answer.status === 200 && named, detail: `${dns.plan.name} does not name the leader yet at ${url} (${answer.status ? 'no address' : answer.text})` };
       },
       {
         deadline: ctx.deadline,

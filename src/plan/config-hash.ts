@@ -12,6 +12,8 @@ function canonical(v: unknown): string {
 }
 
 export function configHash(spec: ClusterSpec, cliVersion: string): string {
-  const { name: _name, timeouts: _t, ...rest } = spec;
-  return createHash('sha256').update(canonical({ ...rest, cliVersion })).digest('hex').slice(0, 16);
+  const { name: _name, timeouts: _t, addons, ...rest } = spec;
+  // (no add-on: the hash of a cluster started before add-ons existed, so such a reusable cluster is still found)
+  const withAddons = Object.values(addons).some(Boolean) ? { ...rest, addons } : rest;
+  return createHash('sha256').update(canonical({ ...withAddons, cliVersion })).digest('hex').slice(0, 16);
 }

@@ -45,6 +45,6 @@ export function planMesosDns(ctx: PlanContext, addrs: Addresses): ContainerPlan 
     ports: [{ ...publish(ctx, MESOS_DNS_PORT), protocol: 'udp' }, publish(ctx, MESOS_DNS_HTTP_PORT)],
     binds: [],
     files: [{ path: MESOS_DNS_CONFIG, content: `${JSON.stringify(mesosDnsConfig(addrs), null, 2)}\n` }],
-    readiness: 'GET /v1/version answers (after its first read of the leading master)',
+    readiness: 'GET /v1/hosts/leader.mesos names the leading master',
   };
 }

@@ -35,6 +35,8 @@ export interface SelfContainer {
   labels: Record<string, string>;
   /** the agent's mounts: where its paths are on the engine's host */
   mounts?: Array<{ source: string; destination: string }>;
+  /** the DNS servers the agent's container was given (the Mesos-DNS add-on) */
+  dns?: string[];
 }
 
 /**
@@ -94,7 +96,8 @@ export async function inspectSelf(engine: DockerEngine, ip: string, candidates: 
   // Which agent started the container, so a restarted agent can clean up after itself.
   labels[AGENT_LABEL] = info.Id;
   const mounts = (info.Mounts ?? []).filter((x) => x.Source && x.Destination).map((x) => ({ source: x.Source!, destination: x.Destination! }));
-  return { id: info.Id, network, labels, mounts };
+  const dns = info.HostConfig?.Dns ?? [];
+  return { id: info.Id, network, labels, mounts, ...(dns.length ? { dns } : {}) };
 }
 
 function dockerExitCodeFor(err: Error): number {
@@ -259,6 +262,9 @@ export class DockerExecutor extends TaskExecutor {
     const binds: string[] = [];
     const host: Record<string, unknown> = {
       NetworkMode: net.mode,
+      // On a network of its own, a task resolves as its agent does (the agent's DNS servers: Mesos-DNS' .mesos names);
+      // in the agent's network namespace it shares the agent's resolver anyway. A `dns` parameter replaces these.
+      ...(net.attach && this.docker.self.dns ? { Dns: [...this.docker.self.dns] } : {}),
       CpuShares: Math.max(Math.floor(CPU_SHARES_PER_CPU * cpus), MIN_CPU_SHARES),
       Memory: Math.round(memMb * 1024 * 1024),
       Privileged: docker?.privileged === true,
@@ -305,6 +311,7 @@ export class DockerExecutor extends TaskExecutor {
       config.Hostname = c.hostname;
     }
 
+    let dnsGiven = false;
     for (const p of docker?.parameters ?? []) {
       const [k, v] = [p.key, p.value];
       switch (k) {
@@ -337,7 +344,8 @@ export class DockerExecutor extends TaskExecutor {
           host.ExtraHosts = [...((host.ExtraHosts as string[]) ?? []), v];
           break;
         case 'dns':
-          host.Dns = [...((host.Dns as string[]) ?? []), v];
+          host.Dns = [...(dnsGiven ? ((host.Dns as string[]) ?? []) : []), v];
+          dnsGiven = true;
           break;
         case 'dns-search':
           host.DnsSearch = [...((host.DnsSearch as string[]) ?? []), v];

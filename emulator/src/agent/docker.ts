@@ -19,7 +19,7 @@ export interface ContainerInspect {
   State?: { Running?: boolean; Pid?: number; ExitCode?: number; Status?: string };
   Config?: { Labels?: Record<string, string> | null; Hostname?: string };
   NetworkSettings?: { Networks?: Record<string, { IPAddress?: string; NetworkID?: string }> };
-  HostConfig?: { NetworkMode?: string };
+  HostConfig?: { NetworkMode?: string; Dns?: string[] | null };
   /** Source: the path on the engine's host (a volume's mountpoint, a bind's source) */
   Mounts?: Array<{ Type?: string; Source?: string; Destination?: string }>;
 }

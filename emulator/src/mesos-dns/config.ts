@@ -75,7 +75,13 @@ export function loadConfig(file: string): DnsConfig {
     const def = (DEFAULTS as Record<string, unknown>)[key];
     const type = def === null ? 'object' : typeof def;
     if (typeof v !== type) throw new ConfigError(`failed to unmarshal config file "${abs}": json: cannot unmarshal ${typeof v} into Go struct field Config.${key} of type ${type === 'object' ? 'slice' : type}`);
-    cfg[key] = v;
+    // (a struct is filled field by field, its keys matched without regard to case too)
+    if (key === 'MesosCredentials') {
+      for (const [ck, cv] of Object.entries(v as Record<string, unknown>)) {
+        const field = ['Principal', 'Secret'].find((f) => f.toLowerCase() === ck.toLowerCase());
+        if (field && typeof cv === 'string') cfg.MesosCredentials[field as 'Principal' | 'Secret'] = cv;
+      }
+    } else cfg[key] = v;
   }
   cfg.File = abs;
   if (!cfg.DnsOn && !cfg.HttpOn) throw new ConfigError('service validation failed: either DNS or HTTP server should be on');
@@ -87,7 +93,8 @@ export function loadConfig(file: string): DnsConfig {
     if (seen.has(m)) throw new ConfigError(`error validating masters: duplicate found: ${m}`);
     seen.add(m);
   }
-  for (const r of cfg.Resolvers) {
+  // (resolvers matter, and are checked, only when names outside the domain are forwarded)
+  for (const r of cfg.ExternalOn ? cfg.Resolvers : []) {
     if (!/^\[?[0-9a-fA-F.:]+\]?(:\d+)?$/.test(r)) throw new ConfigError(`error validating resolvers: illegal ip specified: ${r}`);
   }
   if (!cfg.IPSources.length) throw new ConfigError('IPSources validation failed: empty ip sources');
@@ -98,6 +105,6 @@ export function loadConfig(file: string): DnsConfig {
   cfg.Domain = cfg.Domain.toLowerCase();
   if (!DOMAIN.test(cfg.Domain)) throw new ConfigError(`${cfg.Domain} is not a valid domain name`);
   cfg.SOAMname = `${cfg.SOAMname.replace(/\.+$/, '')}.`;
-  cfg.SOARname = `${cfg.SOARname.replace('@', '.').replace(/\.+$/, '')}.`;
+  cfg.SOARname = `${cfg.SOARname.split('@').join('.').replace(/\.+$/, '')}.`;
   return cfg;
 }

@@ -5,8 +5,9 @@
 // name forwarded unchanged to the resolvers over the client's transport.
 import dgram from 'node:dgram';
 import net from 'node:net';
-import dnsPacket, { type Answer, type Packet } from 'dns-packet';
+import dnsPacket, { type Packet } from 'dns-packet';
 import type { Records } from './records.js';
+import { encodeReply, type Reply, type Rr } from './wire.js';
 
 export interface DnsOptions {
   domain: string;
@@ -23,31 +24,45 @@ export interface DnsOptions {
   timeoutMs: number;
 }
 
-const RCODE = { NOERROR: 0, SERVFAIL: 2, NXDOMAIN: 3, REFUSED: 5 } as const;
+const RCODE = { NOERROR: 0, FORMERR: 1, SERVFAIL: 2, NXDOMAIN: 3, REFUSED: 5 } as const;
+const QR = 0x8000;
+const OPCODE = 0x7800;
 const bare = (name: string) => name.replace(/\.$/, '');
 
+/** The question's type and class as numbers, straight from the message (types dns-packet has no name for included). */
+function questionCodes(raw: Buffer): { type: number; class: number } {
+  let i = 12;
+  while (i < raw.length && raw[i] !== 0) i += (raw[i]! & 0xc0) === 0xc0 ? 1 : raw[i]! + 1;
+  return { type: raw.readUInt16BE(i + 1), class: raw.readUInt16BE(i + 3) };
+}
+
+/** The header flags of a reply (miekg's SetReply: id, opcode, RD and CD copied) with these bits and rcode. */
+const replyFlags = (query: Packet, bits: number, rcode: number) => QR | ((query.flags ?? 0) & (OPCODE | dnsPacket.RECURSION_DESIRED | dnsPacket.CHECKING_DISABLED)) | bits | rcode;
+
 /** The answer to one query in the Mesos domain (HandleMesos). */
-export function answerMesos(query: Packet, records: Records, o: DnsOptions, udp: boolean): Buffer {
+export function answerMesos(raw: Buffer, records: Records, o: DnsOptions, udp: boolean): Buffer {
+  const query = dnsPacket.decode(raw);
   const q = query.questions![0]!;
   const name = `${q.name.toLowerCase().split('.*').join('')}.`.replace(/\.\.$/, '.');
-  const answers: Answer[] = [];
-  const authorities: Answer[] = [];
-  const additionals: Answer[] = [];
+  const answers: Rr[] = [];
+  const authorities: Rr[] = [];
+  const additionals: Rr[] = [];
   const ttl = o.ttl;
-  const soa = (): Answer => ({
-    type: 'SOA', name: q.name, ttl, class: 'IN',
-    data: { mname: bare(o.soa.mname), rname: bare(o.soa.rname), serial: o.serial(), refresh: o.soa.refresh, retry: o.soa.retry, expire: o.soa.expire, minimum: ttl },
+  const soa = (): Rr => ({
+    type: 'SOA', name: q.name, ttl,
+    data: { mname: o.soa.mname, rname: o.soa.rname, serial: o.serial(), refresh: o.soa.refresh, retry: o.soa.retry, expire: o.soa.expire, minimum: ttl },
   });
-  const addresses = (type: 'A' | 'AAAA', owner: string, into: Answer[], first = false) => {
+  const ns = (): Rr => ({ type: 'NS', name: q.name, ttl, data: o.soa.mname });
+  const addresses = (type: 'A' | 'AAAA', owner: string, into: Rr[], first = false) => {
     const values = [...((type === 'A' ? records.as : records.aaaas).get(owner) ?? [])].filter((ip) => (type === 'A' ? net.isIPv4(ip) : net.isIPv6(ip)));
-    for (const ip of first ? values.slice(0, 1) : values) into.push({ type, name: bare(owner), ttl, class: 'IN', data: ip });
+    for (const ip of first ? values.slice(0, 1) : values) into.push({ type, name: owner, ttl, data: ip });
   };
   const srv = () => {
     const targets = new Set<string>();
     for (const value of records.srvs.get(name) ?? []) {
       const i = value.lastIndexOf(':');
       const target = value.slice(0, i);
-      answers.push({ type: 'SRV', name: q.name, ttl, class: 'IN', data: { priority: 0, weight: o.srvWeight, port: Number(value.slice(i + 1)), target: bare(target) } });
+      answers.push({ type: 'SRV', name: q.name, ttl, data: { priority: 0, weight: o.srvWeight, port: Number(value.slice(i + 1)), target } });
       targets.add(target);
     }
     for (const t of targets) {
@@ -67,13 +82,13 @@ export function answerMesos(query: Packet, records: Records, o: DnsOptions, udp:
       authorities.push(soa());
       break;
     case 'NS':
-      authorities.push({ type: 'NS', name: q.name, ttl, class: 'IN', data: bare(o.soa.mname) });
+      authorities.push(ns());
       break;
     case 'ANY':
       addresses('A', name, answers);
       addresses('AAAA', name, answers);
       srv();
-      authorities.push(soa(), { type: 'NS', name: q.name, ttl, class: 'IN', data: bare(o.soa.mname) });
+      authorities.push(soa(), ns());
       break;
     default:
       break;
@@ -85,8 +100,14 @@ export function answerMesos(query: Packet, records: Records, o: DnsOptions, udp:
     authorities.push(soa());
   }
   shuffle(answers);
-  const flags = dnsPacket.AUTHORITATIVE_ANSWER | (o.recurseOn ? dnsPacket.RECURSION_AVAILABLE : 0) | ((query.flags ?? 0) & (dnsPacket.RECURSION_DESIRED | dnsPacket.CHECKING_DISABLED)) | rcode;
-  const reply: Packet = { type: 'response', id: query.id, flags, questions: query.questions, answers, authorities, additionals };
+  const reply: Reply = {
+    id: query.id ?? 0,
+    flags: replyFlags(query, dnsPacket.AUTHORITATIVE_ANSWER | (o.recurseOn ? dnsPacket.RECURSION_AVAILABLE : 0), rcode),
+    question: { name: q.name, ...questionCodes(raw) },
+    answers,
+    authorities,
+    additionals,
+  };
   return fit(reply, udp ? 512 : 65535, o.setTruncateBit);
 }
 
@@ -98,22 +119,31 @@ function shuffle<T>(list: T[]): void {
 }
 
 /** Over the limit: the ADDITIONAL section goes, then answers from the end until it is below (with TC). */
-function fit(reply: Packet, limit: number, setTc: boolean): Buffer {
-  let buf = dnsPacket.encode(reply);
+function fit(reply: Reply, limit: number, setTc: boolean): Buffer {
+  let buf = encodeReply(reply);
   if (buf.length <= limit) return buf;
   reply.additionals = [];
-  buf = dnsPacket.encode(reply);
-  while (buf.length >= limit && reply.answers!.length) {
-    reply.answers!.pop();
-    buf = dnsPacket.encode(reply);
+  buf = encodeReply(reply);
+  while (buf.length >= limit && reply.answers.length) {
+    reply.answers.pop();
+    buf = encodeReply(reply);
   }
-  if (setTc) reply.flags = (reply.flags ?? 0) | dnsPacket.TRUNCATED_RESPONSE;
-  return dnsPacket.encode(reply);
+  if (setTc) reply.flags |= dnsPacket.TRUNCATED_RESPONSE;
+  return encodeReply(reply);
 }
 
-/** A reply with only a header and the question (REFUSED, SERVFAIL, FORMERR). */
-function errorReply(query: Packet, rcode: number): Buffer {
-  return dnsPacket.encode({ type: 'response', id: query.id, flags: ((query.flags ?? 0) & dnsPacket.RECURSION_DESIRED) | rcode, questions: query.questions });
+/** A reply with only a header and the question (FORMERR, REFUSED, SERVFAIL). */
+function errorReply(query: Packet, raw: Buffer, rcode: number): Buffer {
+  const q = query.questions?.[0];
+  const head = Buffer.alloc(12);
+  head.writeUInt16BE(query.id ?? 0, 0);
+  head.writeUInt16BE(replyFlags(query, 0, rcode), 2);
+  if (!q) return head;
+  head.writeUInt16BE(1, 4);
+  // the question as the client wrote it
+  let i = 12;
+  while (i < raw.length && raw[i] !== 0) i += raw[i]! + 1;
+  return Buffer.concat([head, raw.subarray(12, i + 5)]);
 }
 
 const hostPort = (r: string): [string, number] => {
@@ -181,30 +211,37 @@ export async function handle(raw: Buffer, records: () => Records, o: DnsOptions,
     return undefined;
   }
   const q = query.questions?.[0];
-  if (!q) return errorReply(query, 1);
+  if (!q) return errorReply(query, raw, RCODE.FORMERR);
   const name = q.name.toLowerCase();
   if (name === o.domain || name.endsWith(`.${o.domain}`)) {
     try {
-      return answerMesos(query, records(), o, udp);
+      return answerMesos(raw, records(), o, udp);
     } catch {
-      return errorReply(query, RCODE.SERVFAIL);
+      return errorReply(query, raw, RCODE.SERVFAIL);
     }
   }
-  if (!o.externalOn || !o.resolvers.length) return errorReply(query, RCODE.REFUSED);
-  return (await forward(raw, o, udp)) ?? errorReply(query, RCODE.SERVFAIL);
+  if (!o.externalOn || !o.resolvers.length) return errorReply(query, raw, RCODE.REFUSED);
+  return (await forward(raw, o, udp)) ?? errorReply(query, raw, RCODE.SERVFAIL);
 }
 
 /** Serves DNS on UDP and TCP at `listener:port`. */
 export async function serveDns(listener: string, port: number, records: () => Records, o: DnsOptions): Promise<void> {
   const udp = dgram.createSocket(net.isIPv6(listener) ? 'udp6' : 'udp4');
   udp.on('message', (msg, rinfo) => {
-    void handle(msg, records, o, true).then((reply) => {
-      if (reply) udp.send(reply, rinfo.port, rinfo.address);
-    });
+    handle(msg, records, o, true)
+      .then((reply) => {
+        if (reply) udp.send(reply, rinfo.port, rinfo.address, () => undefined);
+      })
+      .catch(() => undefined);
   });
   await new Promise<void>((resolve, reject) => {
     udp.once('error', reject);
-    udp.bind(port, listener, () => resolve());
+    udp.bind(port, listener, () => {
+      udp.off('error', reject);
+      // (a failed send to one client must not take the server down)
+      udp.on('error', () => undefined);
+      resolve();
+    });
   });
   const tcp = net.createServer((sock) => {
     let buf = Buffer.alloc(0);
@@ -213,12 +250,14 @@ export async function serveDns(listener: string, port: number, records: () => Re
       while (buf.length >= 2 && buf.length >= 2 + buf.readUInt16BE(0)) {
         const msg = buf.subarray(2, 2 + buf.readUInt16BE(0));
         buf = buf.subarray(2 + msg.length);
-        void handle(Buffer.from(msg), records, o, false).then((reply) => {
-          if (!reply || sock.destroyed) return;
-          const len = Buffer.alloc(2);
-          len.writeUInt16BE(reply.length);
-          sock.write(Buffer.concat([len, reply]));
-        });
+        handle(Buffer.from(msg), records, o, false)
+          .then((reply) => {
+            if (!reply || sock.destroyed) return;
+            const len = Buffer.alloc(2);
+            len.writeUInt16BE(reply.length);
+            sock.write(Buffer.concat([len, reply]));
+          })
+          .catch(() => undefined);
       }
     });
     sock.on('error', () => undefined);
@@ -226,6 +265,10 @@ export async function serveDns(listener: string, port: number, records: () => Re
   });
   await new Promise<void>((resolve, reject) => {
     tcp.once('error', reject);
-    tcp.listen(port, listener, () => resolve());
+    tcp.listen(port, listener, () => {
+      tcp.off('error', reject);
+      tcp.on('error', () => undefined);
+      resolve();
+    });
   });
 }

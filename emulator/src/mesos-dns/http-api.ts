@@ -25,8 +25,12 @@ export function createHttpApi(cfg: DnsConfig, records: () => Records, serial: ()
     res.end(body);
   };
   return http.createServer((req, res) => {
-    const url = new URL(req.url ?? '/', 'http://x');
-    const p = decodeURIComponent(url.pathname);
+    let p: string;
+    try {
+      p = decodeURIComponent(new URL(req.url ?? '/', 'http://x').pathname);
+    } catch {
+      return send(res, 404, '404: Page Not Found', 'text/plain; charset=utf-8');
+    }
     let m: RegExpExecArray | null;
     const route = (() => {
       if (p === '/v1/version') return () => goJson({ Service: 'Mesos-DNS', URL: 'https://github.com/mesosphere/mesos-dns', Version: VERSION });
@@ -64,14 +68,15 @@ export function createHttpApi(cfg: DnsConfig, records: () => Records, serial: ()
       if (cfg.EnumerationOn && p === '/v1/axfr') {
         return () => {
           const r = records();
-          const obj = (map: Map<string, Set<string>>) => Object.fromEntries([...map].sort(([a], [b]) => a.localeCompare(b)).map(([k, v]) => [k, [...v]]));
+          // (Go writes map keys sorted by their bytes)
+          const obj = (map: Map<string, Set<string>>) => Object.fromEntries([...map].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)).map(([k, v]) => [k, [...v]]));
           return goJson({ TTL: cfg.TTL, Serial: serial(), RefreshSeconds: cfg.RefreshSeconds, Mname: cfg.SOAMname, Rname: cfg.SOARname, Domain: cfg.Domain, Records: { As: obj(r.as), AAAAs: obj(r.aaaas), SRVs: obj(r.srvs) } });
         };
       }
       return undefined;
     })();
     if (!route) return send(res, 404, '404: Page Not Found', 'text/plain; charset=utf-8');
-    if (req.method !== 'GET' && req.method !== 'HEAD') return send(res, 405, '405: Method Not Allowed', 'text/plain; charset=utf-8');
+    if (req.method !== 'GET') return send(res, 405, '405: Method Not Allowed', 'text/plain; charset=utf-8');
     if (route === 'ports') return send(res, 501, 'To be implemented...', 'text/plain; charset=utf-8');
     send(res, 200, route());
   });

@@ -90,8 +90,12 @@ async function main(): Promise<void> {
       out('VERBOSE', `Warning: Error generating records: ${(err as Error).message}; keeping old DNS state`);
     }
   };
-  await reload();
-  setInterval(() => void reload(), Math.max(cfg.RefreshSeconds, 1) * 1000);
+  // one poll at a time, the next RefreshSeconds after the last (a slow master must not let polls overlap)
+  const poll = async (): Promise<void> => {
+    await reload();
+    setTimeout(() => void poll(), Math.max(cfg.RefreshSeconds, 1) * 1000);
+  };
+  void poll();
   await firstLoad;
   if (cfg.DnsOn) {
     await serveDns(cfg.Listener, cfg.Port, () => records, {
@@ -106,7 +110,7 @@ async function main(): Promise<void> {
       resolvers: cfg.Resolvers,
       timeoutMs: (cfg.Timeout || 5) * 1000,
     }).catch((err: Error) => {
-      out('ERROR', `failed to setup "udp" server: ${err.message}`);
+      out('ERROR', `failed to setup the DNS server on ${cfg.Listener}:${cfg.Port}: ${err.message}`);
       process.exit(1);
     });
   }

@@ -113,9 +113,10 @@ class Builder {
 
   constructor(private readonly domain: string) {}
 
+  /** Names are kept as given (a raw DiscoveryInfo name with capitals is then never found: queries are lower-cased). */
   private add(map: RecordMap, rtype: string, name: string, value: string): void {
     if (!value) return;
-    const key = name.toLowerCase();
+    const key = name;
     let set = map.get(key);
     if (!set) map.set(key, (set = new Set()));
     if (set.has(value)) return;
@@ -150,12 +151,14 @@ function fourAndSix(ips: string[]): string[] {
   return [v4, v6].filter((x): x is string => !!x);
 }
 
-/** A host from a pid: kept when an IP, else nothing (the emulator resolves no names). */
-const hostIps = (host: string | undefined): string[] => (host && net.isIP(host) ? [host] : host ? [label(host)] : []);
+/** A host from a pid: kept when an IP; a name is not looked up, so it gives no address (and no records). */
+const hostIps = (host: string | undefined): string[] => (host && net.isIP(host) ? [host] : []);
+
+const list = <T>(x: T[] | undefined): T[] => (Array.isArray(x) ? x : []);
 
 /** The task's IPs from the newest TASK_RUNNING status, by IPSources' order. */
 function taskIps(task: StateTask, agentIps: string[], sources: string[]): string[] {
-  const running = (task.statuses ?? []).filter((s) => s.state === 'TASK_RUNNING').sort((a, b) => (b.timestamp ?? 0) - (a.timestamp ?? 0))[0];
+  const running = list(task.statuses).filter((s) => s.state === 'TASK_RUNNING').sort((a, b) => (b.timestamp ?? 0) - (a.timestamp ?? 0))[0];
   const out: string[] = [];
   for (const source of sources) {
     if (source === 'host') out.push(...agentIps);
@@ -177,20 +180,20 @@ export function buildRecords(state: MasterState, o: RecordOptions): Records {
   const agents = new Map<string, string[]>();
 
   // frameworks: `<name>.<domain>` and their scheduler's SRV
-  for (const f of state.frameworks ?? []) {
-    const frag = domainFrag(f.name, o.enforceRfc952);
+  for (const f of list(state.frameworks)) {
+    const frag = domainFrag(String(f.name ?? ''), o.enforceRfc952);
     const hp = pidHostPort(f.pid);
-    const ips = hostIps(hp?.host ?? f.hostname);
+    const ips = fourAndSix(hostIps(hp?.host ?? f.hostname));
     if (!frag || !ips.length) continue;
-    for (const ip of fourAndSix(ips).length ? fourAndSix(ips) : ips) b.address(frag, ip);
+    for (const ip of ips) b.address(frag, ip);
     if (hp?.port) b.srv(`_framework._tcp.${frag}`, frag, hp.port);
   }
   // agents: all under slave.<domain>
-  for (const s of state.slaves ?? []) {
+  for (const s of list(state.slaves)) {
     const hp = pidHostPort(s.pid);
     if (!hp) continue;
-    const ips = fourAndSix(hostIps(hp.host)).length ? fourAndSix(hostIps(hp.host)) : hostIps(hp.host);
-    agents.set(s.id, ips);
+    const ips = fourAndSix(hostIps(hp.host));
+    agents.set(String(s.id ?? ''), ips);
     for (const ip of ips) b.address('slave', ip);
     if (hp.port) b.srv('_slave._tcp', 'slave', hp.port);
   }
@@ -225,21 +228,23 @@ export function buildRecords(state: MasterState, o: RecordOptions): Records {
     if (!leaderIndexed) b.address(`master${index}`, leader.host);
   }
   // tasks: running ones on known agents
-  for (const f of state.frameworks ?? []) {
-    const frag = domainFrag(f.name, o.enforceRfc952);
-    const listed: Records['enumerate'][number] = { name: f.name, tasks: [] };
+  for (const f of list(state.frameworks)) {
+    const frag = domainFrag(String(f.name ?? ''), o.enforceRfc952);
+    const listed: Records['enumerate'][number] = { name: String(f.name ?? ''), tasks: [] };
     b.records.enumerate.push(listed);
-    for (const t of f.tasks ?? []) {
+    for (const raw of list(f.tasks)) {
+      const t: StateTask = { ...raw, id: String(raw.id ?? ''), name: String(raw.name ?? ''), slave_id: String(raw.slave_id ?? '') };
       const agentIps = agents.get(t.slave_id);
       if (t.state !== 'TASK_RUNNING' || !agentIps) continue;
+      // (every such task is listed, with the records it was the first to add)
       const records: Array<{ name: string; host: string; rtype: string }> = [];
+      listed.tasks.push({ name: t.name, id: t.id, records });
       b.collect(records);
       const di = t.discovery?.name;
       // with DiscoveryInfo: the raw name first, then the sanitised one (the "legacy" double pass)
       const names = di ? [di, label(di, o.enforceRfc952)] : [label(t.name, o.enforceRfc952)];
       for (const name of names) taskRecords(b, t, name, frag, agentIps, o, !!di);
       b.collect(undefined);
-      if (records.length) listed.tasks.push({ name: t.name, id: t.id, records });
     }
   }
   return b.records;
@@ -253,7 +258,7 @@ function taskRecords(b: Builder, t: StateTask, name: string, frag: string, agent
     b.address(short, ip);
     b.address(long, ip);
   }
-  for (const ip of fourAndSix(agentIps).length ? fourAndSix(agentIps) : agentIps) {
+  for (const ip of agentIps) {
     b.address(`${short}.slave`, ip);
     b.address(`${long}.slave`, ip);
   }
@@ -265,7 +270,7 @@ function taskRecords(b: Builder, t: StateTask, name: string, frag: string, agent
     }
   }
   // DiscoveryInfo ports: the non-slave canonical name, per protocol, and per port name
-  for (const p of t.discovery?.ports?.ports ?? []) {
+  for (const p of list(t.discovery?.ports?.ports)) {
     const proto = label(p.protocol ?? '');
     const portName = label(p.name ?? '');
     for (const pr of proto ? [proto] : ['tcp', 'udp']) {

@@ -85,7 +85,7 @@ describe('Mesos-DNS answers', () => {
     srvWeight: 1, recurseOn: true, externalOn: true, setTruncateBit: true, resolvers: [], timeoutMs: 1000,
   };
   const ask = (name: string, type: string): Json => {
-    const query = dnsPacket.decode(dnsPacket.encode({ type: 'query', id: 9, flags: dnsPacket.RECURSION_DESIRED, questions: [{ name, type: type as 'A' }] }));
+    const query = dnsPacket.encode({ type: 'query', id: 9, flags: dnsPacket.RECURSION_DESIRED, questions: [{ name, type: type as 'A' }] });
     return dnsPacket.decode(answerMesos(query, records, o, true));
   };
 
@@ -113,5 +113,26 @@ describe('Mesos-DNS answers', () => {
     const soa = ask('mesos', 'SOA');
     expect([soa.rcode, soa.answers.length, soa.authorities[0].type]).toEqual(['NOERROR', 0, 'SOA']);
     expect(ask('x.mesos', 'NS').authorities[0]).toMatchObject({ type: 'NS', data: 'ns1.mesos' });
+  });
+
+  it('compresses names, so a UDP answer holds what the real one does; past 512 bytes it drops ADDITIONAL, then answers, and sets TC', () => {
+    const tasks = (n: number) => Array.from({ length: n }, (_, i) => ({
+      id: `shop_api.${i}`, name: 'api.shop', framework_id: 'F', slave_id: 'abc-S0', state: 'TASK_RUNNING', resources: { ports: `[${31000 + i}-${31000 + i}]` }, statuses: [],
+    }));
+    const withTasks = (n: number) => buildRecords({ ...STATE, frameworks: [{ name: 'marathon', pid: 'scheduler-x@10.0.0.5:45000', tasks: tasks(n) }] }, opts);
+    const query = dnsPacket.encode({ type: 'query', id: 1, questions: [{ name: '_api-shop._tcp.marathon.mesos', type: 'SRV' }] });
+    // 8 SRV records and their targets' addresses: about 490 bytes compressed (more than 800 without)
+    const eight = answerMesos(query, withTasks(8), o, true);
+    expect(eight.length).toBeLessThan(512);
+    const fits = dnsPacket.decode(eight) as Json;
+    expect([fits.answers.length, fits.additionals.length, fits.flag_tc]).toEqual([8, 8, false]);
+    // 40: the additionals go, then answers, TC set; over TCP everything
+    const cut = dnsPacket.decode(answerMesos(query, withTasks(40), o, true)) as Json;
+    expect(cut.flag_tc).toBe(true);
+    expect(cut.additionals).toEqual([]);
+    expect(cut.answers.length).toBeGreaterThan(8);
+    expect(cut.answers.length).toBeLessThan(40);
+    const tcp = dnsPacket.decode(answerMesos(query, withTasks(40), o, false)) as Json;
+    expect([tcp.answers.length, tcp.additionals.length, tcp.flag_tc]).toEqual([40, 40, false]);
   });
 });
