@@ -18,7 +18,7 @@ export const MESOS_DNS_CONFIG = '/config.json';
 export function mesosDnsConfig(addrs: Addresses): Record<string, unknown> {
   return {
     masters: addrs.masters.map((ip) => `${ip}:${MASTER_PORT}`),
-    refreshSeconds: 2,
+    refreshSeconds: 1,
     ttl: 5,
     domain: 'mesos',
     port: MESOS_DNS_PORT,

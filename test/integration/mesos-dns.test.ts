@@ -58,7 +58,7 @@ describe.runIf(RUN)('the Mesos-DNS add-on', () => {
     const leader = cluster.masters.find((m) => m.leader)!;
     expect(await short('leader.mesos')).toEqual([leader.ip]);
     expect(await short('slave.mesos')).toEqual(cluster.agents.map((a) => a.ip).sort());
-    // (Mesos-DNS reads the master every 2 s: Marathon's framework may register after its last read)
+    // (Mesos-DNS reads the master every second: Marathon's framework may register after its last read)
     expect(await eventually('marathon.mesos', async () => ((await short('marathon.mesos')).length ? short('marathon.mesos') : undefined), 30_000, 500)).toEqual([cluster.marathon!.ip]);
     const missing = await dig('missing.mesos');
     expect(missing).toContain('status: NXDOMAIN');
@@ -76,7 +76,7 @@ describe.runIf(RUN)('the Mesos-DNS add-on', () => {
       const t = (await marathon('GET', '/v2/apps/shop/web/tasks')).tasks as Json[];
       return t.length === 2 && t.every((x) => x.state === 'TASK_RUNNING') ? t : undefined;
     }, 90_000, 500);
-    // Mesos-DNS reads the master every 2 s
+    // Mesos-DNS reads the master every second
     const a = await eventually('A records of both tasks', async () => {
       const ips = await short('web-shop.marathon.mesos');
       return ips.length === 2 ? ips : undefined;
