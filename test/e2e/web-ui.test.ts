@@ -10,6 +10,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { ClusterInfo } from '../../src/lifecycle/describe.js';
 import { readFrom } from '../support/tcp.js';
 import { cli, json } from '../support/cli.js';
+import { eventually } from '../emulator/harness.js';
 
 const NAME = 'e2e-ui';
 const CMD = 'echo "hello $MESOS_TASK_ID" | nc -l $PORT0';
@@ -242,7 +243,13 @@ describe.runIf(RUN)('the web UIs in a browser', () => {
     const status = await marathonApi<Array<{ instances: Array<{ containers: Array<{ endpoints: Array<{ allocatedHostPort: number }> }> }> }>>('/v2/pods/::status');
     expect(await row.textContent()).toContain(`web:${status[0]!.instances[0]!.containers[0]!.endpoints[0]!.allocatedHostPort}`);
     await screenshot(page, 'marathon-groups-pods');
-    for (const p of ['/v2/pods/shop/web?force=true', '/v2/groups/shop?force=true']) expect((await fetch(`${cluster.marathonUrl}${p}`, { method: 'DELETE' })).ok).toBe(true);
+    // a pod no agent can hold stays in /v2/queue (an entry with `pod`, not `app`): the apps page still renders
+    expect((await post('/v2/pods', { id: '/shop/big', containers: [{ name: 'huge', resources: { cpus: 64, mem: 16 }, exec: { command: { shell: 'sleep 600' } } }] })).status).toBe(201);
+    await eventually('the big pod queued', async () => ((await marathonApi<{ queue: Array<{ pod?: { id: string } }> }>('/v2/queue')).queue.some((q) => q.pod?.id === '/shop/big') ? true : undefined), 30_000, 250);
+    await page.getByRole('link', { name: 'Applications' }).first().click();
+    await page.getByRole('table', { name: 'Applications' }).getByRole('row').filter({ hasText: '/shop/api' }).waitFor();
+    await page.getByRole('link', { name: 'Groups & pods' }).click();
+    for (const p of ['/v2/pods/shop/big?force=true', '/v2/pods/shop/web?force=true', '/v2/groups/shop?force=true']) expect((await fetch(`${cluster.marathonUrl}${p}`, { method: 'DELETE' })).ok).toBe(true);
     await page.getByRole('table', { name: 'Pods' }).waitFor({ state: 'detached' });
     await page.getByRole('link', { name: 'Applications' }).first().click();
   });

@@ -60,7 +60,8 @@ interface QueueEntry {
   count: number;
   delay: { timeLeftSeconds: number; overdue: boolean };
   since: string;
-  app: { id: string };
+  /** an app's entry; a pod's has `pod` instead */
+  app?: { id: string };
   processedOffersSummary?: {
     processedOffersCount: number;
     unusedOffersCount: number;
@@ -196,7 +197,7 @@ function refreshSoon(ms = 150): void {
 // Status of an app, as Marathon's UI words it.
 
 function statusOf(app: App): { label: string; tone: string; detail?: string } {
-  const q = state.queue.find((e) => e.app.id === app.id);
+  const q = state.queue.find((e) => e.app?.id === app.id);
   const running = app.tasksRunning ?? 0;
   if (app.deployments?.length) return { label: 'Deploying', tone: 'info' };
   if (q && !q.delay.overdue && q.delay.timeLeftSeconds > 0) return { label: 'Delayed', tone: 'warn', detail: `next launch in ${q.delay.timeLeftSeconds}s` };
@@ -257,7 +258,7 @@ function appsView(): Html {
 }
 
 function queueNotice(app: App): Html {
-  const q = state.queue.find((e) => e.app.id === app.id);
+  const q = state.queue.find((e) => e.app?.id === app.id);
   // A launch that takes a moment is normal; say why only when it lingers.
   if (!q || Date.now() - Date.parse(q.since) < 5000) return html``;
   const s = q.processedOffersSummary;
