@@ -10,7 +10,7 @@ import { createVolume } from '../engine/volumes.js';
 import { assignAddresses } from '../plan/addresses.js';
 import { AGENT_PORT, MARATHON_PORT, MASTER_PORT, planCluster, ZK_PORT, type PlanContext } from '../plan/cluster.js';
 import { GATEWAY_CONTROL_PORT } from '../plan/gateway.js';
-import { MESOS_DNS_HTTP_PORT } from '../plan/mesos-dns.js';
+import { MESOS_DNS_HTTP_PORT, MESOS_DNS_PORT } from '../plan/mesos-dns.js';
 import { baseLabels, networkName } from '../plan/labels.js';
 import type { ContainerPlan, ImageSet } from '../plan/types.js';
 import { gatewayRoutes } from '../probes/gateway.js';
@@ -18,7 +18,7 @@ import { httpRequest } from '../probes/http.js';
 import { offersFlowing } from '../probes/offers.js';
 import { waitUntil } from '../probes/wait.js';
 import { zkReady } from '../probes/zookeeper.js';
-import { portFree } from '../probes/ports.js';
+import { freeTcpUdpPort, portFree } from '../probes/ports.js';
 import { version } from '../version.js';
 import type { Action, Reporter, Timing } from './actions.js';
 import { runCanary } from './canary.js';
@@ -153,6 +153,14 @@ const startContainers: Action<UpContext> = {
   title: 'Starting ZooKeeper, Mesos masters, agents and Marathon',
   async run(ctx, step) {
     const [[zk], rest, [marathon]] = planCluster(planContext(ctx), addresses(ctx)) as [[ContainerPlan], ContainerPlan[], [ContainerPlan]];
+    // Mesos-DNS answers UDP and TCP on one port (a client retries a truncated answer over TCP at the same address)
+    for (const plan of rest.filter((p) => p.role === 'mesos-dns')) {
+      const port = await freeTcpUdpPort();
+      // (with no port free for both, UDP alone: two different host ports would make its address ambiguous)
+      plan.ports = port
+        ? plan.ports.map((b) => (b.container === MESOS_DNS_PORT && !b.host ? { ...b, host: port } : b))
+        : plan.ports.filter((b) => !(b.container === MESOS_DNS_PORT && !b.protocol));
+    }
     /** Creates `plan`'s container now and starts it once `after` resolves. */
     const launch = (plan: ContainerPlan, after: () => Promise<unknown>) => {
       const started = (async () => {

@@ -41,8 +41,8 @@ export function planMesosDns(ctx: PlanContext, addrs: Addresses): ContainerPlan 
     // the official image has no entrypoint, ours starts the emulator
     cmd: official ? ['/usr/bin/mesos-dns', '-v=1', `-config=${MESOS_DNS_CONFIG}`] : [`-config=${MESOS_DNS_CONFIG}`],
     env: {},
-    // DNS over UDP (dig @127.0.0.1 -p <port>) and the HTTP API
-    ports: [{ ...publish(ctx, MESOS_DNS_PORT), protocol: 'udp' }, publish(ctx, MESOS_DNS_HTTP_PORT)],
+    // DNS over UDP and TCP (dig @127.0.0.1 -p <port>; up gives both one host port) and the HTTP API
+    ports: [{ ...publish(ctx, MESOS_DNS_PORT), protocol: 'udp' }, publish(ctx, MESOS_DNS_PORT), publish(ctx, MESOS_DNS_HTTP_PORT)],
     binds: [],
     files: [{ path: MESOS_DNS_CONFIG, content: `${JSON.stringify(mesosDnsConfig(addrs), null, 2)}\n` }],
     readiness: 'GET /v1/hosts/leader.mesos names the leading master',

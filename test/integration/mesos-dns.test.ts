@@ -57,6 +57,8 @@ describe.runIf(RUN)('the Mesos-DNS add-on', () => {
   it('answers the cluster names: leader, agents, Marathon; NXDOMAIN with the SOA for names that do not exist', async () => {
     const leader = cluster.masters.find((m) => m.leader)!;
     expect(await short('leader.mesos')).toEqual([leader.ip]);
+    // over TCP at the same port too (where a client retries a truncated answer)
+    expect(await short('+tcp', 'leader.mesos')).toEqual([leader.ip]);
     expect(await short('slave.mesos')).toEqual(cluster.agents.map((a) => a.ip).sort());
     // (Mesos-DNS reads the master every second: Marathon's framework may register after its last read)
     expect(await eventually('marathon.mesos', async () => ((await short('marathon.mesos')).length ? short('marathon.mesos') : undefined), 30_000, 500)).toEqual([cluster.marathon!.ip]);

@@ -211,7 +211,7 @@ describe('the Mesos-DNS add-on in the plan', () => {
       expect(dns.image).toBe(flavour === 'official' ? 'mesosphere/mesos-dns:v0.6.0' : 'mesos-up/mesos-dns:0.1.0');
       expect(dns.cmd).toEqual(flavour === 'official' ? ['/usr/bin/mesos-dns', '-v=1', '-config=/config.json'] : ['-config=/config.json']);
       expect(dns.ip).toBe('172.20.0.199');
-      expect(dns.ports.map((p) => [p.container, p.protocol ?? 'tcp'])).toEqual([[53, 'udp'], [8123, 'tcp']]);
+      expect(dns.ports.map((p) => [p.container, p.protocol ?? 'tcp'])).toEqual([[53, 'udp'], [53, 'tcp'], [8123, 'tcp']]);
       const config = JSON.parse(dns.files![0]!.content);
       expect(dns.files![0]!.path).toBe('/config.json');
       expect(config).toMatchObject({ masters: ['172.20.0.201:5050'], domain: 'mesos', port: 53, httpport: 8123, resolvers: ['127.0.0.11'], externalon: true });
