@@ -26,7 +26,9 @@ describe.skipIf(officialImagesMissing)(`${TEST_IMAGES.flavour} task groups (1.7 
   });
   const task = (id: string, cmd: string) => ({ name: id, task_id: { value: id }, agent_id: { value: agentId }, resources: [scalar('cpus', 0.1), scalar('mem', 32)], command: { value: cmd } });
   const states = (id: string) => s.events.filter((e) => e.type === 'UPDATE' && e.update.status.task_id.value === id).map((e) => e.update.status);
-  const until = (id: string, state: string) => eventually(`${id} ${state}`, async () => states(id).find((x) => x.state === state), 60_000, 250);
+  // (a timeout names the states the task did reach, e.g. a TASK_DROPPED for an offer no longer valid)
+  const until = (id: string, state: string) =>
+    eventually(`${id} ${state} (seen: ${JSON.stringify(states(id).map((x) => [x.state, x.message]))})`, async () => states(id).find((x) => x.state === state), 60_000, 250);
 
   async function launchGroup(exec: Json, tasks: Json[]): Promise<void> {
     const e = await s.next((x) => x.type === 'OFFERS', 60_000);

@@ -118,7 +118,9 @@ describe('up failures', () => {
     // Clusters of other test files take pools meanwhile: the bystander takes whichever is first when it gets there.
     let first = '';
     let bystander: Awaited<ReturnType<typeof d.createNetwork>> | undefined;
-    for (let attempt = 0; !bystander && attempt < 5; attempt++) {
+    // (other files' clusters take pools meanwhile: try again on the next free one, many times on a busy machine)
+    for (let attempt = 0; !bystander && attempt < 30; attempt++) {
+      if (attempt) await new Promise((r) => setTimeout(r, 100 + Math.random() * 400));
       const taken = [...(await d.listNetworks()).flatMap(subnetsOf), ...routesFromProcNetRoute(readFileSync('/proc/net/route', 'utf8'))];
       first = firstFreePool(taken)!;
       bystander = await d
