@@ -351,9 +351,9 @@ export class Deployments {
       if (before === now) continue;
       const n = now.scaling.instances;
       // a new pod, an instance count alone, or none: scale; any other change (a PUT of the same definition too): restart
-      const scaleOnly = before && podConfig(before) === podConfig(now) && before.scaling.instances !== n;
-      if (!before || n === 0 || scaleOnly) out.push({ action: 'ScaleApplication', app: id, pod: true, scaleTo: n });
-      else if (podConfig(before) !== podConfig(now) || restart.has(id)) out.push({ action: 'RestartApplication', app: id, pod: true });
+      const sameConfig = before !== undefined && podConfig(before) === podConfig(now);
+      if (!before || n === 0 || (sameConfig && before.scaling.instances !== n)) out.push({ action: 'ScaleApplication', app: id, pod: true, scaleTo: n });
+      else if (!sameConfig || restart.has(id)) out.push({ action: 'RestartApplication', app: id, pod: true });
     }
     return out;
   }

@@ -222,9 +222,10 @@ export class PodScheduler {
   /** Handles an update of a pod container's task; false when the task is not one of a pod instance. */
   onUpdate(status: V1TaskStatus): boolean {
     const taskId = status.task_id.value;
-    const instance = [...this.state.podInstances.values()].find((i) => i.tasks.some((t) => t.taskId === taskId));
-    if (!instance) return false;
-    const task = instance.tasks.find((t) => t.taskId === taskId)!;
+    // `<instance id>.<container>`, and container names have no dot: the instance by its id, not a scan per update
+    const instance = this.state.podInstances.get(taskId.slice(0, taskId.lastIndexOf('.')));
+    const task = instance?.tasks.find((t) => t.taskId === taskId);
+    if (!instance || !task) return false;
     const now = timestamp();
     const pod = this.state.pods.get(instance.podId);
     const stateChanged = task.state !== status.state;
