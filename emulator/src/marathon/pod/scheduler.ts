@@ -40,8 +40,11 @@ export interface PodHooks {
 /** Instance.InstanceState: the condition of the lowest rank among its tasks. */
 const RANK = ['Error', 'Failed', 'Gone', 'Dropped', 'Unreachable', 'Killing', 'Starting', 'Staging', 'Unknown', 'Created', 'Reserved', 'Running', 'Finished', 'Killed'];
 
+/** A container task's condition (Created before the master has it). */
+export const taskCondition = (t: PodTask): string => (t.state === 'CREATED' ? 'Created' : conditionOf(t.state));
+
 export function instanceCondition(tasks: PodTask[]): string {
-  const conditions = tasks.map((t) => (t.state === 'CREATED' ? 'Created' : conditionOf(t.state)));
+  const conditions = tasks.map(taskCondition);
   if (!conditions.length) return 'Unknown';
   return conditions.sort((a, b) => RANK.indexOf(a) - RANK.indexOf(b))[0]!;
 }

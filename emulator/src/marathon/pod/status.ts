@@ -1,8 +1,7 @@
 // The pod status JSON (`::status`, AppInfoBaseData.podStatus and
 // PodStatusConversion) and the Instance JSON the kill routes answer with.
-import { conditionOf } from '../tasks.js';
 import { timestamp } from '../util.js';
-import { instanceHealthy } from './scheduler.js';
+import { instanceHealthy, taskCondition } from './scheduler.js';
 import { podJson } from './normalize.js';
 import type { Pod, PodInstance, PodTask } from './types.js';
 
@@ -10,8 +9,6 @@ type Json = Record<string, unknown>;
 
 const ACTIVE = new Set(['Created', 'Staging', 'Starting', 'Running', 'Killing', 'Unreachable']);
 const TERMINAL_CONDITIONS = new Set(['Error', 'Failed', 'Finished', 'Killed', 'Gone', 'Dropped', 'Unknown', 'Killing']);
-
-const taskCondition = (t: PodTask): string => (t.state === 'CREATED' ? 'Created' : conditionOf(t.state));
 
 /** The Mesos state of the task's condition (Created has none: TASK_STAGING). */
 function containerState(t: PodTask): string {
