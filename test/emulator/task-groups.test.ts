@@ -26,9 +26,12 @@ describe.skipIf(officialImagesMissing)(`${TEST_IMAGES.flavour} task groups (1.7 
   });
   const task = (id: string, cmd: string) => ({ name: id, task_id: { value: id }, agent_id: { value: agentId }, resources: [scalar('cpus', 0.1), scalar('mem', 32)], command: { value: cmd } });
   const states = (id: string) => s.events.filter((e) => e.type === 'UPDATE' && e.update.status.task_id.value === id).map((e) => e.update.status);
-  // (a timeout names the states the task did reach, e.g. a TASK_DROPPED for an offer no longer valid)
+  // (a timeout names, when it happens, the states the task did reach and the last events of the stream)
   const until = (id: string, state: string) =>
-    eventually(`${id} ${state} (seen: ${JSON.stringify(states(id).map((x) => [x.state, x.message]))})`, async () => states(id).find((x) => x.state === state), 60_000, 250);
+    eventually(`${id} ${state}`, async () => states(id).find((x) => x.state === state), 60_000, 250).catch((err: Error) => {
+      const last = s.events.slice(-8).map((e) => (e.type === 'UPDATE' ? `UPDATE ${e.update.status.task_id.value} ${e.update.status.state}` : e.type));
+      throw new Error(`${err.message}; seen: ${JSON.stringify(states(id).map((x) => [x.state, x.message]))}; stream ${s.ended ? 'ended' : 'open'}; last events: ${JSON.stringify(last)}`);
+    });
 
   async function launchGroup(exec: Json, tasks: Json[]): Promise<void> {
     const e = await s.next((x) => x.type === 'OFFERS', 60_000);
