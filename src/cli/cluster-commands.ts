@@ -9,6 +9,7 @@ import { formatCluster, formatPlan, table } from './format.js';
 import { action, clusterNameFrom, interruptSignal } from './run.js';
 import { formatDuration } from '../config/duration.js';
 import type { ClusterInfo } from '../lifecycle/describe.js';
+import { addonEnv } from '../lifecycle/addon-env.js';
 
 // Loaded when a command runs, not for --help (see deferred.ts).
 const load = () => import('./deferred.js');
@@ -41,7 +42,7 @@ export function envLines(c: ClusterInfo): string[] {
     ...(c.masterUrl ? [`export MESOS_MASTER_URL=${c.masterUrl}`] : []),
     ...(c.marathonUrl ? [`export MARATHON_URL=${c.marathonUrl}`] : []),
     ...(c.zkUrl ? [`export ZK_URL=${c.zkUrl}`] : []),
-    ...(c.mesosDns?.dnsAddr ? [`export MESOS_DNS_ADDR=${c.mesosDns.dnsAddr}`] : []),
+    ...Object.entries(addonEnv(c)).map(([k, v]) => `export ${k}=${v}`),
   ];
 }
 
@@ -55,7 +56,7 @@ export function registerClusterCommands(program: Command): void {
     .option('--public-agents <n>', 'how many agents are public (resources reserved to slave_public); without --agents they come on top', int('--public-agents'))
     .option('--masters <n>', 'number of Mesos masters: 1, 3 or 5', int('--masters'))
     .option('--images <mode>', 'auto (official when a registry answers), official or emulated')
-    .option('--addons <names>', 'add-ons to start with the cluster, comma-separated: mesos-dns')
+    .option('--addons <names>', 'add-ons to start with the cluster, comma-separated: mesos-dns, marathon-lb')
     .option('--wait <duration>', 'deadline for the cluster to be ready, e.g. 3m (default 180s)')
     .option('--canary', 'also wait for a tiny app to reach TASK_RUNNING')
     .option('--retain', 'keep the containers when up fails, to look at them')
@@ -178,20 +179,20 @@ export function registerClusterCommands(program: Command): void {
 
   program
     .command('env')
-    .description('print export lines for MESOS_MASTER_URL, MARATHON_URL, ZK_URL and, with the add-on, MESOS_DNS_ADDR (eval "$(mesos-up env)")')
+    .description('print export lines for MESOS_MASTER_URL, MARATHON_URL, ZK_URL and, with the add-ons, MESOS_DNS_ADDR and MARATHON_LB_URL (eval "$(mesos-up env)")')
     .addOption(nameOption()).addOption(configNameOption()).addOption(jsonOption())
     .action(
       action(async (opts: { name?: string; config?: string; json?: boolean }) => {
         const { connectEngine, describeCluster } = await load();
         const docker = await connectEngine();
         const info = await describeCluster(docker, clusterNameFrom(opts));
-        print(opts.json, { MESOS_MASTER_URL: info.masterUrl, MARATHON_URL: info.marathonUrl, ZK_URL: info.zkUrl, ...(info.mesosDns?.dnsAddr ? { MESOS_DNS_ADDR: info.mesosDns.dnsAddr } : {}) }, () => envLines(info).join('\n'));
+        print(opts.json, { MESOS_MASTER_URL: info.masterUrl, MARATHON_URL: info.marathonUrl, ZK_URL: info.zkUrl, ...addonEnv(info) }, () => envLines(info).join('\n'));
       }),
     );
 
   program
     .command('logs [target]')
-    .description('print the logs of a role (zookeeper, master, agent, marathon, gateway, mesos-dns) or a container; all when omitted')
+    .description('print the logs of a role (zookeeper, master, agent, marathon, gateway, mesos-dns, marathon-lb) or a container; all when omitted')
     .addOption(nameOption())
     .option('-f, --follow', 'keep printing new lines')
     .option('--tail <n>', 'only the last n lines of each', int('--tail'))

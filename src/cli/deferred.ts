@@ -20,7 +20,7 @@ export { deepMerge, shallowMerge } from '../marathon/merge.js';
 export { waitForApp, waitForDeployment } from '../marathon/wait.js';
 export { placeholderAddresses } from '../plan/addresses.js';
 export { planCluster } from '../plan/cluster.js';
-export { emulatedImage, emulatedMesosDnsImage, gatewayImage, imageSet } from '../plan/images.js';
+export { emulatedImage, emulatedMesosDnsImage, emulatedMarathonLbImage, gatewayImage, imageSet } from '../plan/images.js';
 export { networkName } from '../plan/labels.js';
 export { sandboxTail } from '../probes/sandbox.js';
 export { pickReporter } from './reporters.js';

@@ -26,6 +26,10 @@ export function formatCluster(c: ClusterInfo): string {
   if (c.zookeeper) rows.push([`  ${c.zookeeper.name}`, 'zookeeper', c.zookeeper.state, c.zookeeper.ip, c.zookeeper.hostPort ?? '-']);
   if (c.gateway) rows.push([`  ${c.gateway.name}`, 'gateway', c.gateway.state, c.gateway.ip, c.gateway.url ?? '-']);
   if (c.mesosDns) rows.push([`  ${c.mesosDns.name}`, 'mesos-dns', c.mesosDns.state, c.mesosDns.ip, c.mesosDns.dnsAddr ? `dns ${c.mesosDns.dnsAddr} (udp), ${c.mesosDns.url ?? '-'}` : '-']);
+  if (c.marathonLb) {
+    const lb = c.marathonLb;
+    rows.push([`  ${lb.name}`, 'marathon-lb', lb.state, lb.ip, lb.url ? `http ${lb.url}, stats ${lb.statsUrl ?? '-'}/haproxy?stats` : '-']);
+  }
   for (const t of c.tasks) rows.push([`  ${t.name}`, 'task container', t.state, '', t.image]);
   lines.push(table(rows));
   if (c.endpoints.length || c.unrouted.length) {
@@ -33,6 +37,10 @@ export function formatCluster(c: ClusterInfo): string {
     const t: string[][] = c.endpoints.map((e) => [`    ${e.taskId}`, `${e.port} on ${e.agent}`, `→ ${e.address}`]);
     for (const u of c.unrouted) t.push([`    ${u.taskId}`, `${u.port}`, '→ not reachable: the gateway pool is full (raise gateway.taskPorts)']);
     lines.push(table(t));
+  }
+  if (c.marathonLb?.services.length) {
+    lines.push('  Marathon-LB service ports (from the host, through the gateway):');
+    lines.push(table(c.marathonLb.services.map((s) => [`    ${s.name}`, `${s.port}`, `→ ${s.address}`])));
   }
   if (c.frameworks.length) {
     lines.push('  Frameworks:');

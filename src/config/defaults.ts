@@ -2,6 +2,8 @@
 import type { ClusterSpec } from './schema.js';
 
 export const DEFAULT_NAME = 'demo';
+/** the HAPROXY_GROUP Marathon-LB serves unless told otherwise (its image's default, `--group external`) */
+export const MARATHON_LB_GROUP = 'external';
 
 export function defaultSpec(): ClusterSpec {
   return {

@@ -7,7 +7,7 @@ import type { z } from 'zod';
 import { MesosUpError } from '../errors.js';
 import { parseDuration } from './duration.js';
 import { parsePortRanges, type PortRange } from './port-ranges.js';
-import { defaultSpec } from './defaults.js';
+import { defaultSpec, MARATHON_LB_GROUP } from './defaults.js';
 import { applyOverrides, findClusterFile, type Overrides } from './overrides.js';
 import { clusterSchema, crossCheck, type ClusterFile, type ClusterSpec } from './schema.js';
 
@@ -136,7 +136,10 @@ function merge(f: ClusterFile): ClusterSpec {
     gateway: { taskPorts: f.gateway?.taskPorts ?? d.gateway.taskPorts },
     network: f.network?.subnet ? { subnet: f.network.subnet } : d.network,
     timeouts: { upMs: f.timeouts?.up ? parseDuration(f.timeouts.up)! : d.timeouts.upMs },
-    addons: { mesosDns: f.addons?.mesosDns !== undefined || d.addons.mesosDns },
+    addons: {
+      mesosDns: f.addons?.mesosDns !== undefined || d.addons.mesosDns,
+      ...(f.addons?.marathonLb ? { marathonLb: { group: f.addons.marathonLb.group ?? MARATHON_LB_GROUP } } : {}),
+    },
   };
 }
 

@@ -6,6 +6,7 @@ import path from 'node:path';
 import { MesosUpError } from '../errors.js';
 import { CLUSTER_NAME_PATTERN, CLUSTER_NAME_RULE } from './name.js';
 import type { ClusterSpec } from './schema.js';
+import { MARATHON_LB_GROUP } from './defaults.js';
 
 /** Values from the command line; they beat the file. */
 export interface Overrides {
@@ -21,7 +22,7 @@ export interface Overrides {
 }
 
 /** Add-on names as --addons spells them → the key under `addons` in cluster.yaml. */
-export const ADDON_NAMES = { 'mesos-dns': 'mesosDns' } as const;
+export const ADDON_NAMES = { 'mesos-dns': 'mesosDns', 'marathon-lb': 'marathonLb' } as const;
 
 /** `configPath` if given (it must exist), else ./cluster.yaml when present, else none. */
 export function findClusterFile(configPath: string | undefined, cwd = process.cwd()): string | undefined {
@@ -72,7 +73,8 @@ export function applyOverrides(spec: ClusterSpec, o: Overrides): ClusterSpec {
     if (!(name in ADDON_NAMES)) {
       throw new MesosUpError('USAGE', `--addons ${o.addons}: "${name}" is not an add-on`, { hint: `the add-ons are ${Object.keys(ADDON_NAMES).join(', ')}` });
     }
-    out.addons[ADDON_NAMES[name as keyof typeof ADDON_NAMES]] = true;
+    if (name === 'mesos-dns') out.addons.mesosDns = true;
+    else out.addons.marathonLb ??= { group: MARATHON_LB_GROUP };
   }
   return out;
 }

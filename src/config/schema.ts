@@ -106,6 +106,17 @@ export const clusterSchema = z
     addons: z
       .strictObject({
         mesosDns: z.strictObject({}, { error: 'must be a mapping ({} for the defaults)' }).optional(),
+        marathonLb: z
+          .strictObject(
+            {
+              group: z
+                .string()
+                .regex(/^(\*|[A-Za-z0-9_.-]+)$/, 'must be one HAPROXY_GROUP name (letters, digits, _ . -) or * for every app')
+                .optional(),
+            },
+            { error: 'must be a mapping ({} for the defaults)' },
+          )
+          .optional(),
       })
       .optional(),
   });
@@ -149,7 +160,11 @@ export interface ClusterSpec {
   network: { subnet?: string };
   timeouts: { upMs: number };
   /** add-ons started with the cluster */
-  addons: { mesosDns: boolean };
+  addons: {
+    mesosDns: boolean;
+    /** Marathon-LB: serves the apps whose HAPROXY_GROUP names `group` */
+    marathonLb?: { group: string };
+  };
 }
 
 /** Cross-field checks that need the merged values; returns [path, message] pairs. */

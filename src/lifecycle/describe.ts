@@ -7,7 +7,8 @@ import { masterState, metrics, offersSent } from '../probes/mesos.js';
 import { findLeader, type MarathonInfo } from '../probes/offers.js';
 import { MESOS_DNS_HTTP_PORT, MESOS_DNS_PORT } from '../plan/mesos-dns.js';
 import { discoverClusters, hostUrl, urlsOf, type ClusterView } from './discover.js';
-import { gatewayControlUrl, reachOf, type TaskEndpoint } from './task-ports.js';
+import { gatewayControlUrl, reachOf, type ServiceEndpoint, type TaskEndpoint } from './task-ports.js';
+import { MARATHON_LB_APPID_PORT, MARATHON_LB_HTTP_PORT, MARATHON_LB_HTTPS_PORT, MARATHON_LB_STATS_PORT } from '../plan/marathon-lb.js';
 
 export interface ClusterInfo {
   name: string;
@@ -25,6 +26,12 @@ export interface ClusterInfo {
   agents: Array<{ name: string; url?: string; ip: string; state: string; active?: boolean; public?: true; ports: Record<string, number> }>;
   /** the Mesos-DNS add-on: DNS over UDP at dnsAddr (127.0.0.1:port), its HTTP API at url */
   mesosDns?: { name: string; ip: string; state: string; dnsAddr?: string; url?: string };
+  /**
+   * the Marathon-LB add-on: url is its vhost port (80) from the host, statsUrl
+   * its :9090 (stats page, /_haproxy_* paths), appIdUrl its :9091; services
+   * are the service ports it binds, through the gateway
+   */
+  marathonLb?: { name: string; ip: string; state: string; url?: string; httpsUrl?: string; statsUrl?: string; appIdUrl?: string; services: ServiceEndpoint[] };
   /** the gateway's control API from the host */
   gateway?: { name: string; ip: string; state: string; url?: string };
   /** every task port the host reaches through the gateway (filled when the cluster is probed) */
@@ -75,6 +82,17 @@ export async function describeView(view: ClusterView, opts: { probe?: boolean } 
     const http = hostUrl(dns, MESOS_DNS_HTTP_PORT);
     info.mesosDns = { name: dns.name, ip: dns.ip, state: dns.state, ...(udp ? { dnsAddr: `127.0.0.1:${udp}` } : {}), ...(http ? { url: http } : {}) };
   }
+  const lb = view.members.find((m) => m.role === 'marathon-lb');
+  if (lb) {
+    const at = (port: number, scheme = 'http') => (lb.ports.get(port) ? { url: `${scheme}://127.0.0.1:${lb.ports.get(port)}` } : {});
+    info.marathonLb = {
+      name: lb.name, ip: lb.ip, state: lb.state, services: [],
+      ...at(MARATHON_LB_HTTP_PORT),
+      ...(at(MARATHON_LB_HTTPS_PORT, 'https').url ? { httpsUrl: at(MARATHON_LB_HTTPS_PORT, 'https').url } : {}),
+      ...(at(MARATHON_LB_STATS_PORT).url ? { statsUrl: at(MARATHON_LB_STATS_PORT).url } : {}),
+      ...(at(MARATHON_LB_APPID_PORT).url ? { appIdUrl: at(MARATHON_LB_APPID_PORT).url } : {}),
+    };
+  }
   if (opts.probe === false) return info;
 
   const masters = urls.masters.filter((m): m is { name: string; url: string; ip: string } => !!m.url && stateOf(m.name) === 'running');
@@ -115,6 +133,7 @@ export async function describeView(view: ClusterView, opts: { probe?: boolean } 
         if (url) a.url = url;
       }
       info.endpoints = reach.tasks;
+      if (info.marathonLb) info.marathonLb.services = reach.services;
       info.unrouted = reach.unrouted;
     } catch {
       /* the gateway is not answering: its state column says enough */

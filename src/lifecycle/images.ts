@@ -43,5 +43,9 @@ export async function resolveImages(docker: Docker, spec: ClusterSpec, version: 
     if (flavour === 'official') await ensurePulled(docker, set.mesosDns, step, signal);
     else await ensureOwnImage(docker, 'mesos-dns', set.mesosDns, (l) => step.progress(l));
   }
+  if (spec.addons.marathonLb) {
+    if (flavour === 'official') await ensurePulled(docker, set.marathonLb, step, signal);
+    else await ensureOwnImage(docker, 'marathon-lb', set.marathonLb, (l) => step.progress(l));
+  }
   return set;
 }

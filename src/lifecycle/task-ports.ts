@@ -17,10 +17,20 @@ export interface TaskEndpoint {
   hostPort: number;
 }
 
+/** A service port of the Marathon-LB add-on, reached through the gateway. */
+export interface ServiceEndpoint {
+  /** Marathon-LB's frontend for it, `<app id with / as _>_<port>` */
+  name: string;
+  port: number;
+  address: string;
+  hostPort: number;
+}
+
 export interface Reach {
   /** agent address on the cluster network → its API from the host */
   agentUrls: Map<string, string>;
   tasks: TaskEndpoint[];
+  services: ServiceEndpoint[];
   /** task ports the gateway's pool had no room for */
   unrouted: Array<{ taskId: string; port: number }>;
 }
@@ -41,11 +51,15 @@ export async function reachOf(view: ClusterView, opts: { refresh?: boolean; sign
   if (!gw || !url) return undefined;
   const answer = await gatewayRoutes(url, opts);
   const agentName = new Map(view.members.filter((m) => m.role === 'agent').map((m) => [m.ip, m.name]));
-  const reach: Reach = { agentUrls: new Map(), tasks: [], unrouted: [] };
+  const reach: Reach = { agentUrls: new Map(), tasks: [], services: [], unrouted: [] };
   for (const r of answer.routes) {
     const hostPort = gw.ports.get(r.poolPort);
     if (!hostPort) continue;
-    const ip = r.agent.split(':')[0]!;
+    if (r.kind === 'service') {
+      reach.services.push({ name: r.service!, port: r.port, address: `127.0.0.1:${hostPort}`, hostPort });
+      continue;
+    }
+    const ip = r.agent!.split(':')[0]!;
     if (r.kind === 'agent') reach.agentUrls.set(ip, `http://127.0.0.1:${hostPort}`);
     else reach.tasks.push({ taskId: r.taskId!, frameworkId: r.frameworkId!, agent: agentName.get(ip) ?? ip, port: r.port, address: `127.0.0.1:${hostPort}`, hostPort });
   }

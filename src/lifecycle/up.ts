@@ -11,8 +11,9 @@ import { assignAddresses } from '../plan/addresses.js';
 import { AGENT_PORT, MARATHON_PORT, MASTER_PORT, planCluster, ZK_PORT, type PlanContext } from '../plan/cluster.js';
 import { GATEWAY_CONTROL_PORT } from '../plan/gateway.js';
 import { MESOS_DNS_HTTP_PORT, MESOS_DNS_PORT } from '../plan/mesos-dns.js';
+import { MARATHON_LB_STATS_PORT } from '../plan/marathon-lb.js';
 import { baseLabels, networkName } from '../plan/labels.js';
-import type { ContainerPlan, ImageSet } from '../plan/types.js';
+import type { ComponentRole, ContainerPlan, ImageSet } from '../plan/types.js';
 import { gatewayRoutes } from '../probes/gateway.js';
 import { httpRequest } from '../probes/http.js';
 import { offersFlowing } from '../probes/offers.js';
@@ -246,30 +247,36 @@ const routeThroughGateway: Action<UpContext> = {
   },
 };
 
+/** An add-on is ready when `ready` holds for the answer to GET `path` on its published `port`. */
+function waitForAddon(what: string, role: ComponentRole, port: number, path: string, ready: (answer: { status: number; body: unknown }) => boolean, missing: string): Action<UpContext> {
+  return {
+    title: `Waiting for ${what}`,
+    async run(ctx, step) {
+      const addon = [...ctx.started.values()].find((s) => s.plan.role === role)!;
+      const url = `http://127.0.0.1:${addon.running.ports.get(port)}${path}`;
+      await waitUntil(
+        async (signal) => {
+          const answer = await httpRequest(url, { signal, timeoutMs: 2000 }).catch((err: Error) => ({ status: 0, text: err.message, body: undefined }));
+          return { ok: ready(answer), detail: `${addon.plan.name} ${missing} at ${url} (${answer.status ? `HTTP ${answer.status}` : answer.text})` };
+        },
+        { deadline: ctx.deadline, signal: ctx.halt.signal, failFast: containersAlive(ctx.docker, ctx.spec.name), onProgress: (d) => step.progress(d), what, intervalMs: 100 },
+      );
+    },
+  };
+}
+
 // Mesos-DNS is ready once it names the leader: v0.7 serves only after its first
 // read of the master's state, v0.6 (the official image) at once with no names yet.
-const waitForMesosDns: Action<UpContext> = {
-  title: 'Waiting for Mesos-DNS',
-  async run(ctx, step) {
-    const dns = [...ctx.started.values()].find((s) => s.plan.role === 'mesos-dns')!;
-    const url = `http://127.0.0.1:${dns.running.ports.get(MESOS_DNS_HTTP_PORT)}/v1/hosts/leader.mesos`;
-    await waitUntil(
-      async (signal) => {
-        const answer = await httpRequest(url, { signal, timeoutMs: 2000 }).catch((err: Error) => ({ status: 0, text: err.message, body: undefined }));
-        const named = Array.isArray(answer.body) && answer.body.some((h: { ip?: string }) => !!h.ip);
-        return { ok: answer.status === 200 && named, detail: `${dns.plan.name} does not name the leader yet at ${url} (${answer.status ? 'no address' : answer.text})` };
-      },
-      {
-        deadline: ctx.deadline,
-        signal: ctx.halt.signal,
-        failFast: containersAlive(ctx.docker, ctx.spec.name),
-        onProgress: (d) => step.progress(d),
-        what: 'Mesos-DNS',
-        intervalMs: 100,
-      },
-    );
-  },
-};
+const waitForMesosDns = waitForAddon(
+  'Mesos-DNS', 'mesos-dns', MESOS_DNS_HTTP_PORT, '/v1/hosts/leader.mesos',
+  (a) => a.status === 200 && Array.isArray(a.body) && a.body.some((h: { ip?: string }) => !!h.ip),
+  'does not name the leader yet',
+);
+
+// Marathon-LB's HAProxy starts with its first configuration, once it has read Marathon's apps.
+const waitForMarathonLb = waitForAddon(
+  'Marathon-LB', 'marathon-lb', MARATHON_LB_STATS_PORT, '/_haproxy_health_check', (a) => a.status === 200, 'has no HAProxy running yet',
+);
 
 const canary: Action<UpContext> = {
   title: 'Running a canary task',
@@ -304,6 +311,7 @@ export async function up(opts: UpOptions): Promise<UpResult> {
   opts.signal.addEventListener('abort', halt, { once: true });
   const actions = [preflight, ensureImages, createClusterNetwork, startContainers, waitForOffers, routeThroughGateway];
   if (opts.spec.addons.mesosDns) actions.push(waitForMesosDns);
+  if (opts.spec.addons.marathonLb) actions.push(waitForMarathonLb);
   if (opts.canary) actions.push(canary);
   try {
     const timings = await opts.reporter.run(actions, ctx);

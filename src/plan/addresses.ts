@@ -15,6 +15,8 @@ export interface Addresses {
   agents: string[];
   /** the Mesos-DNS add-on (agents name it as their DNS server) */
   mesosDns: string;
+  /** the Marathon-LB add-on */
+  marathonLb: string;
 }
 
 /** Addresses in `subnet` (a.b.c.d/len, len ≤ 24) for the given counts. */
@@ -30,6 +32,7 @@ export function assignAddresses(subnet: string, masters: number, agents: number)
     masters: Array.from({ length: masters }, (_, i) => toIp(base + 201 + i)),
     agents: Array.from({ length: agents }, (_, i) => toIp(base + 210 + i)),
     mesosDns: toIp(base + 199),
+    marathonLb: toIp(base + 197),
   };
 }
 
@@ -42,5 +45,6 @@ export function placeholderAddresses(masters: number, agents: number): Addresses
     masters: Array.from({ length: masters }, (_, i) => `<master${i + 1}-ip>`),
     agents: Array.from({ length: agents }, (_, i) => `<agent${i + 1}-ip>`),
     mesosDns: '<mesos-dns-ip>',
+    marathonLb: '<marathon-lb-ip>',
   };
 }

@@ -6,6 +6,7 @@ import { agentPortRanges } from './agent-ports.js';
 import type { PortRange } from '../config/port-ranges.js';
 import { planGateway } from './gateway.js';
 import { planMesosDns } from './mesos-dns.js';
+import { planMarathonLb } from './marathon-lb.js';
 import { baseLabels, containerName, LABEL, networkName } from './labels.js';
 import type { ComponentRole, ContainerPlan, ImageSet, PortBinding } from './types.js';
 
@@ -184,7 +185,10 @@ export const MARATHON_ROLE = 'marathon';
  * Marathon's role and principal, so resident apps (persistent volumes) can
  * reserve out of the box: its framework role is `marathon`, or `slave_public`
  * with public agents (apps then default to unreserved resources, as on DC/OS);
- * the principal names its reservations. Flags the user gives in marathon.args win.
+ * the principal names its reservations. With Marathon-LB, the task_killing
+ * feature DC/OS turns on: a task being killed is reported TASK_KILLING at once,
+ * so the load balancer drops it while it still finishes its requests. Flags
+ * the user gives in marathon.args win.
  */
 function marathonRoleArgs(spec: ClusterSpec): string[] {
   const given = (flag: string) => spec.marathon.args.some((a) => a === flag || a.startsWith(`${flag}=`));
@@ -193,6 +197,7 @@ function marathonRoleArgs(spec: ClusterSpec): string[] {
     ...(given('--mesos_role') ? [] : ['--mesos_role', publicAgents ? PUBLIC_ROLE : MARATHON_ROLE]),
     ...(publicAgents && !given('--default_accepted_resource_roles') ? ['--default_accepted_resource_roles', '*'] : []),
     ...(given('--mesos_authentication_principal') ? [] : ['--mesos_authentication_principal', MARATHON_ROLE]),
+    ...(spec.addons.marathonLb && !given('--enable_features') ? ['--enable_features', 'task_killing'] : []),
   ];
 }
 
@@ -239,6 +244,7 @@ export function planCluster(ctx: PlanContext, addrs: Addresses): ContainerPlan[]
       ...Array.from({ length: spec.agents.count }, (_, i) => planAgent(ctx, i + 1, zk, addrs.agents[i]!, spec.addons.mesosDns ? addrs.mesosDns : undefined)),
       planGateway(ctx, addrs),
       ...(spec.addons.mesosDns ? [planMesosDns(ctx, addrs)] : []),
+      ...(spec.addons.marathonLb ? [planMarathonLb(ctx, addrs, spec.addons.marathonLb.group)] : []),
     ],
     [planMarathon(ctx, zk, addrs.marathon)],
   ];

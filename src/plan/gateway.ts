@@ -32,6 +32,8 @@ export function planGateway(ctx: PlanContext, addrs: Addresses): ContainerPlan {
       GATEWAY_POOL: `${GATEWAY_POOL_BASE}-${last}`,
       GATEWAY_CONTROL_PORT: String(GATEWAY_CONTROL_PORT),
       ...(realDockerAgent ? { GATEWAY_DOCKER_HOST: addrs.engineHost } : {}),
+      // Marathon-LB's service ports get pool ports as it binds them
+      ...(ctx.spec.addons.marathonLb ? { GATEWAY_LB: addrs.marathonLb } : {}),
     },
     ports: [publish(ctx, GATEWAY_CONTROL_PORT), ...Array.from({ length: size }, (_, i) => publish(ctx, GATEWAY_POOL_BASE + i))],
     binds: [],

@@ -24,11 +24,21 @@ export const emulatedImage = (role: Role, version: string): string => `mesos-up/
 export const OFFICIAL_MESOS_DNS_IMAGE = 'mesosphere/mesos-dns:v0.6.0';
 export const emulatedMesosDnsImage = (version: string): string => `mesos-up/mesos-dns:${version}`;
 
+/**
+ * Marathon-LB: its last release (HAProxy 2.0, amd64 only), or our emulated
+ * image (Debian's HAProxy 2.6 with our generator).
+ */
+export const OFFICIAL_MARATHON_LB_IMAGE = 'mesosphere/marathon-lb:v1.15.0';
+export const emulatedMarathonLbImage = (version: string): string => `mesos-up/marathon-lb:${version}`;
+
 /** The gateway's image: ours in both flavours (there is no official one). */
 export const gatewayImage = (version: string): string => `mesos-up/gateway:${version}`;
 
 export function imageSet(spec: ClusterSpec, flavour: Flavour, version: string): ImageSet {
   const pick = (role: Role) =>
     spec.imageOverrides[role] ?? (flavour === 'official' ? OFFICIAL_IMAGES[role] : emulatedImage(role, version));
-  return { flavour, zookeeper: pick('zookeeper'), master: pick('master'), agent: pick('agent'), marathon: pick('marathon'), gateway: gatewayImage(version), mesosDns: flavour === 'official' ? OFFICIAL_MESOS_DNS_IMAGE : emulatedMesosDnsImage(version) };
+  return { flavour, zookeeper: pick('zookeeper'), master: pick('master'), agent: pick('agent'), marathon: pick('marathon'), gateway: gatewayImage(version),
+    mesosDns: flavour === 'official' ? OFFICIAL_MESOS_DNS_IMAGE : emulatedMesosDnsImage(version),
+    marathonLb: flavour === 'official' ? OFFICIAL_MARATHON_LB_IMAGE : emulatedMarathonLbImage(version),
+  };
 }

@@ -5,7 +5,7 @@ import type { Role } from '../config/schema.js';
 export type { Role };
 
 /** Roles of containers a plan starts: the cluster's components and its gateway. */
-export type ComponentRole = Role | 'gateway' | 'mesos-dns';
+export type ComponentRole = Role | 'gateway' | 'mesos-dns' | 'marathon-lb';
 
 export interface PortBinding {
   /** port inside the container */
@@ -65,4 +65,6 @@ export interface ImageSet {
   gateway: string;
   /** the Mesos-DNS add-on */
   mesosDns: string;
+  /** the Marathon-LB add-on */
+  marathonLb: string;
 }

@@ -4,11 +4,14 @@
 import { httpRequest } from './http.js';
 
 export interface GatewayRoute {
-  kind: 'agent' | 'task';
-  agentId: string;
-  /** the agent's API address on the cluster network, ip:port */
-  agent: string;
+  kind: 'agent' | 'task' | 'service';
+  /** (agents and tasks) */
+  agentId?: string;
+  /** the agent's API address on the cluster network, ip:port (agents and tasks) */
+  agent?: string;
   taskId?: string;
+  /** a Marathon-LB service port: its frontend's name, `<app>_<port>` */
+  service?: string;
   frameworkId?: string;
   /** the task's port, or the agent's API port */
   port: number;

@@ -2,7 +2,7 @@
 // and stop(); the same shape for a cluster mesos-up started and for one it
 // merely connected to.
 import type { ClusterInfo } from '../lifecycle/describe.js';
-import type { TaskEndpoint } from '../lifecycle/task-ports.js';
+import type { ServiceEndpoint, TaskEndpoint } from '../lifecycle/task-ports.js';
 import { MarathonClient } from '../marathon/client.js';
 import type { App, AppDefinition, DeploymentResult } from '../marathon/types.js';
 
@@ -20,10 +20,16 @@ export interface ClusterHandle extends AsyncDisposable {
   masterUrl: string;
   marathonUrl: string;
   zkUrl: string;
-  /** MESOS_MASTER_URL, MARATHON_URL, ZK_URL, and MESOS_DNS_ADDR with the Mesos-DNS add-on */
+  /** MESOS_MASTER_URL, MARATHON_URL, ZK_URL, and with the add-ons MESOS_DNS_ADDR and MARATHON_LB_URL */
   env: Record<string, string>;
   /** the Mesos-DNS add-on (addons: { mesosDns: {} }): DNS over UDP at dnsAddr (`127.0.0.1:<port>`), its HTTP API at url */
   mesosDns?: { dnsAddr: string; url?: string };
+  /**
+   * the Marathon-LB add-on (addons: { marathonLb: {} }): url is its vhost port
+   * (send `Host: <HAPROXY_0_VHOST>`), statsUrl its :9090; serviceEndpoints()
+   * reads where each service port is reached, fresh
+   */
+  marathonLb?: { url: string; statsUrl?: string; serviceEndpoints(): Promise<ServiceEndpoint[]> };
   marathon: MarathonClient;
   agents: AgentHandle[];
   /**
@@ -65,9 +71,9 @@ export class TrackingMarathonClient extends MarathonClient {
   }
 }
 
-export const envOf = (masterUrl: string, marathonUrl: string, zkUrl: string, mesosDnsAddr?: string): Record<string, string> => ({
+export const envOf = (masterUrl: string, marathonUrl: string, zkUrl: string, addons: Record<string, string> = {}): Record<string, string> => ({
   MESOS_MASTER_URL: masterUrl,
   MARATHON_URL: marathonUrl,
   ZK_URL: zkUrl,
-  ...(mesosDnsAddr ? { MESOS_DNS_ADDR: mesosDnsAddr } : {}),
+  ...addons,
 });

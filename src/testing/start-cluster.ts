@@ -19,6 +19,7 @@ import { configHash } from '../plan/config-hash.js';
 import { LABEL } from '../plan/labels.js';
 import { version } from '../version.js';
 import { envOf, TrackingMarathonClient, type ClusterHandle } from './cluster-handle.js';
+import { addonEnv } from '../lifecycle/addon-env.js';
 import { ensureReaper, owner, OWNER_LABEL, SESSION_LABEL, sessionId } from './session.js';
 
 export interface StartClusterOptions {
@@ -90,8 +91,20 @@ function handleFor(docker: Docker, info: ClusterInfo, stop: () => Promise<void>)
     masterUrl: info.masterUrl,
     marathonUrl: info.marathonUrl,
     zkUrl: info.zkUrl,
-    env: envOf(info.masterUrl, info.marathonUrl, info.zkUrl, info.mesosDns?.dnsAddr),
+    env: envOf(info.masterUrl, info.marathonUrl, info.zkUrl, addonEnv(info)),
     ...(info.mesosDns?.dnsAddr ? { mesosDns: { dnsAddr: info.mesosDns.dnsAddr, ...(info.mesosDns.url ? { url: info.mesosDns.url } : {}) } } : {}),
+    ...(info.marathonLb?.url
+      ? {
+          marathonLb: {
+            url: info.marathonLb.url,
+            ...(info.marathonLb.statsUrl ? { statsUrl: info.marathonLb.statsUrl } : {}),
+            serviceEndpoints: async () => {
+              const view = (await discoverClusters(docker, info.name)).get(info.name);
+              return (view ? await reachOf(view, { refresh: true }) : undefined)?.services ?? [];
+            },
+          },
+        }
+      : {}),
     marathon,
     agents: info.agents.map((a) => ({ name: a.name, ip: a.ip, ...(a.url ? { url: a.url } : {}), ports: a.ports })),
     taskEndpoints: async (appId) => {

@@ -9,13 +9,15 @@
 // GATEWAY_POLL_MS (1000).
 import http from 'node:http';
 import net from 'node:net';
-import { parsePool, RouteTable, targetsOf, type MasterState } from './routes.js';
+import { parsePool, RouteTable, serviceTargetsOf, targetsOf, type MasterState, type Target } from './routes.js';
 
 const masters = (process.env.GATEWAY_MASTERS ?? '').split(',').map((s) => s.trim()).filter(Boolean);
 const pool = parsePool(process.env.GATEWAY_POOL ?? '10000-10031');
 const controlPort = Number(process.env.GATEWAY_CONTROL_PORT ?? 7000);
 const dockerHost = process.env.GATEWAY_DOCKER_HOST || undefined;
 const pollMs = Number(process.env.GATEWAY_POLL_MS ?? 1000);
+/** the Marathon-LB add-on's address: its service ports get pool ports too */
+const lbIp = process.env.GATEWAY_LB || undefined;
 
 const table = new RouteTable(pool);
 let leader: string | undefined;
@@ -23,24 +25,20 @@ let lastError = '';
 let updated = 0;
 
 /** GET with node:http (fetch's undici would double this process's memory). Follows one redirect: a standby names the leader. */
-function getJson(url: string, hops = 1): Promise<unknown> {
+function getText(url: string, hops = 1): Promise<string> {
   return new Promise((resolve, reject) => {
     const req = http.get(url, { timeout: 3000 }, (res) => {
       const location = res.headers.location;
       if (res.statusCode && res.statusCode >= 300 && res.statusCode < 400 && location && hops > 0) {
         res.resume();
-        resolve(getJson(new URL(location, url).toString(), hops - 1));
+        resolve(getText(new URL(location, url).toString(), hops - 1));
         return;
       }
       const chunks: Buffer[] = [];
       res.on('data', (c: Buffer) => chunks.push(c));
       res.on('end', () => {
         if (res.statusCode !== 200) return reject(new Error(`${url} answered ${res.statusCode}`));
-        try {
-          resolve(JSON.parse(Buffer.concat(chunks).toString('utf8')));
-        } catch (e) {
-          reject(e);
-        }
+        resolve(Buffer.concat(chunks).toString('utf8'));
       });
       res.on('error', reject);
     });
@@ -55,7 +53,7 @@ async function readState(): Promise<MasterState> {
   let err: unknown;
   for (const m of order) {
     try {
-      const state = (await getJson(`http://${m}/master/state`)) as MasterState;
+      const state = JSON.parse(await getText(`http://${m}/master/state`)) as MasterState;
       leader = m;
       return state;
     } catch (e) {
@@ -63,6 +61,18 @@ async function readState(): Promise<MasterState> {
     }
   }
   throw err ?? new Error('no masters given (GATEWAY_MASTERS)');
+}
+
+let services: Target[] = [];
+/** Marathon-LB's service ports; the last ones read while it does not answer (it reloads, or has no configuration yet). */
+async function readServices(): Promise<Target[]> {
+  if (!lbIp) return [];
+  try {
+    services = serviceTargetsOf(await getText(`http://${lbIp}:9090/_haproxy_getconfig`), lbIp);
+  } catch {
+    /* keep the last ones */
+  }
+  return services;
 }
 
 let polling: Promise<void> | undefined;
@@ -80,9 +90,9 @@ function refresh(fresh = false): Promise<void> {
     });
     return queued;
   }
-  polling ??= readState()
-    .then((state) => {
-      table.update(targetsOf(state, { dockerHost }));
+  polling ??= Promise.all([readState(), readServices()])
+    .then(([state, services]) => {
+      table.update([...targetsOf(state, { dockerHost }), ...services]);
       lastError = '';
       updated = Date.now();
     })

@@ -35,12 +35,15 @@ export interface MasterState {
 }
 
 export interface Target {
-  kind: 'agent' | 'task';
-  agentId: string;
-  /** the agent's address, host:port of its HTTP API */
-  agent: string;
+  kind: 'agent' | 'task' | 'service';
+  /** (agents and tasks) */
+  agentId?: string;
+  /** the agent's address, host:port of its HTTP API (agents and tasks) */
+  agent?: string;
   /** the task's id, or the executor's for ports an executor holds */
   taskId?: string;
+  /** a service port of the Marathon-LB add-on: its frontend's name, `<app>_<port>` */
+  service?: string;
   frameworkId?: string;
   /** the task's port (for an agent: its API port) */
   port: number;
@@ -102,7 +105,26 @@ export function targetsOf(state: MasterState, opts: Options = {}): Target[] {
   return out;
 }
 
-const keyOf = (t: Target): string => (t.kind === 'agent' ? `agent ${t.agentId}` : `task ${t.frameworkId}/${t.taskId}:${t.port}`);
+/**
+ * The service ports Marathon-LB binds, from its haproxy.cfg (its
+ * /_haproxy_getconfig): every frontend's port but those of its fixed
+ * frontends (80, 9091, 443) and of the stats listener (a `listen` section).
+ */
+export function serviceTargetsOf(config: string, lbIp: string): Target[] {
+  const fixed = new Set(['marathon_http_in', 'marathon_http_appid_in', 'marathon_https_in']);
+  const out: Target[] = [];
+  let frontend: string | undefined;
+  for (const line of config.split('\n')) {
+    const section = /^(\S+)\s+(\S+)/.exec(line);
+    if (section) frontend = section[1] === 'frontend' && !fixed.has(section[2]!) ? section[2] : undefined;
+    const bind = frontend ? /^\s+bind\s+\S*:(\d+)(\s|$)/.exec(line) : null;
+    if (frontend && bind) out.push({ kind: 'service', service: frontend, port: Number(bind[1]), address: `${lbIp}:${bind[1]}` });
+  }
+  return out;
+}
+
+const keyOf = (t: Target): string =>
+  t.kind === 'agent' ? `agent ${t.agentId}` : t.kind === 'service' ? `service ${t.service}:${t.port}` : `task ${t.frameworkId}/${t.taskId}:${t.port}`;
 
 export class RouteTable {
   private readonly routes = new Map<string, Route>();
@@ -128,7 +150,7 @@ export class RouteTable {
       if (existing) {
         // Same task and port, but an agent may come back at another address.
         existing.address = target.address;
-        existing.agent = target.agent;
+        if (target.agent !== undefined) existing.agent = target.agent;
         continue;
       }
       const poolPort = this.free.shift();
