@@ -94,14 +94,18 @@ export function registerAppCommands(program: Command): void {
       .option('--instances <n>', 'number of instances', num('--instances'))
       .option('--port <port>', 'a port for the task (repeatable); non-zero means exactly that host port (requirePorts)', collect('--port'))
       .option('--image <image>', 'run in this Docker image (container.type DOCKER)')
+      .option('--lb [vhost]', "serve it through the Marathon-LB add-on: HAPROXY_GROUP, and with a vhost HAPROXY_0_VHOST (its first port on the LB's port 80 for that Host)")
+      .option('--lb-group <group>', "the load balancer's group for --lb (default external, the add-on's default)")
       .option('--force', 'override a deployment in progress')
       .option('--wait', 'block until the deployment succeeded and the tasks run (and are healthy)')
       .option('--timeout <duration>', 'deadline for --wait (default 2m)'),
   ).action(
-    action(async (file: string | undefined, opts: Target & { merge?: string[]; deep?: boolean; id?: string; cmd?: string; cpus?: number; mem?: number; instances?: number; port?: number[]; image?: string; force?: boolean; wait?: boolean; timeout?: string }) => {
-      const { appFromFlags, readAppDocument, MarathonApiError, deepMerge, shallowMerge, waitForApp } = await load();
+    action(async (file: string | undefined, opts: Target & { merge?: string[]; deep?: boolean; id?: string; cmd?: string; cpus?: number; mem?: number; instances?: number; port?: number[]; image?: string; lb?: string | true; lbGroup?: string; force?: boolean; wait?: boolean; timeout?: string }) => {
+      const { appFromFlags, readAppDocument, MarathonApiError, deepMerge, shallowMerge, waitForApp, withLoadBalancer } = await load();
       const docs = [...(file ? [readAppDocument(file)] : []), ...(opts.merge ?? []).map(readAppDocument), appFromFlags(opts) as Record<string, unknown>];
-      const def = (opts.deep ? deepMerge(docs) : shallowMerge(docs)) as AppDefinition;
+      const merged = (opts.deep ? deepMerge(docs) : shallowMerge(docs)) as AppDefinition;
+      if (opts.lbGroup !== undefined && opts.lb === undefined) throw new MesosUpError('USAGE', '--lb-group needs --lb', { hint: 'add --lb (or --lb <vhost>)' });
+      const def = opts.lb === undefined ? merged : withLoadBalancer(merged, { group: opts.lbGroup ?? 'external', ...(typeof opts.lb === 'string' ? { vhost: opts.lb } : {}) });
       if (typeof def.id !== 'string' || !def.id) throw new MesosUpError('USAGE', 'The app has no id', { hint: 'give --id, or an "id" in the app file' });
       const { client, stderrOf } = await resolve(opts);
       let exists = true;

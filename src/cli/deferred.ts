@@ -13,7 +13,7 @@ export { runDoctor } from '../lifecycle/doctor.js';
 export { pruneClusters } from '../lifecycle/prune.js';
 export { removeCluster } from '../lifecycle/remove.js';
 export { up } from '../lifecycle/up.js';
-export { appFromFlags, readAppDocument } from '../marathon/app-file.js';
+export { appFromFlags, readAppDocument, withLoadBalancer } from '../marathon/app-file.js';
 export { appIdOfTask, MarathonApiError, MarathonClient } from '../marathon/client.js';
 export { marathonEvents } from '../marathon/events.js';
 export { deepMerge, shallowMerge } from '../marathon/merge.js';

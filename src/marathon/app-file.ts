@@ -49,3 +49,19 @@ export function appFromFlags(f: AppFlags): Partial<AppDefinition> {
   if (f.image !== undefined) app.container = { type: 'DOCKER', docker: { image: f.image } };
   return app;
 }
+
+/**
+ * `app deploy --lb [vhost]`: the Marathon-LB labels for the common case. The
+ * app joins the load balancer's group (HAPROXY_GROUP); with a vhost, its first
+ * port also answers on the LB's port 80 for that Host (HAPROXY_0_VHOST). An app
+ * without ports gets one, whose service port Marathon assigns. Labels the app
+ * already has are kept, except these two.
+ */
+export function withLoadBalancer(def: AppDefinition, lb: { vhost?: string; group: string }): AppDefinition {
+  if (lb.vhost !== undefined && !/^[A-Za-z0-9.-]+(,[A-Za-z0-9.-]+)*$/.test(lb.vhost)) {
+    throw new MesosUpError('USAGE', `--lb ${lb.vhost} is not a host name (or a comma-separated list of them)`, { hint: 'e.g. --lb web.local; or --lb alone for the service port only' });
+  }
+  const labels = { ...(def.labels ?? {}), HAPROXY_GROUP: lb.group, ...(lb.vhost ? { HAPROXY_0_VHOST: lb.vhost } : {}) };
+  const hasPorts = !!def.portDefinitions?.length || !!def.container?.portMappings?.length || !!def.container?.docker?.portMappings?.length;
+  return { ...def, labels, ...(hasPorts ? {} : { portDefinitions: [{ port: 0 }] }) };
+}

@@ -2,7 +2,7 @@ import { mkdtempSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { appFromFlags, readAppDocument } from '../../../src/marathon/app-file.js';
+import { appFromFlags, readAppDocument, withLoadBalancer } from '../../../src/marathon/app-file.js';
 import { appIdOfTask } from '../../../src/marathon/client.js';
 import { deepMerge, shallowMerge } from '../../../src/marathon/merge.js';
 
@@ -58,5 +58,19 @@ describe('appIdOfTask', () => {
     expect(appIdOfTask('marathon-nc.6a0d2c1e-2a5b-11e9-b210-d663bd873d93')).toBe('/marathon-nc');
     expect(appIdOfTask('prod_web.api.0b2c-11e9')).toBe('/prod/web.api');
     expect(appIdOfTask('a_b.instance-3f1c2e00-2a5b-11e9-b210-d663bd873d93._app.1')).toBe('/a/b');
+  });
+});
+
+describe('app deploy --lb', () => {
+  it("adds the group and the vhost, keeps the app's other labels, and gives a portless app one port", () => {
+    expect(withLoadBalancer({ id: '/web', cmd: 'x', labels: { team: 'a', HAPROXY_GROUP: 'old' } }, { group: 'external', vhost: 'web.local' })).toEqual({
+      id: '/web', cmd: 'x', labels: { team: 'a', HAPROXY_GROUP: 'external', HAPROXY_0_VHOST: 'web.local' }, portDefinitions: [{ port: 0 }],
+    });
+    // ports the app has stay as they are; no vhost, no vhost label
+    expect(withLoadBalancer({ id: '/db', portDefinitions: [{ port: 10000 }] }, { group: 'internal' })).toEqual({ id: '/db', labels: { HAPROXY_GROUP: 'internal' }, portDefinitions: [{ port: 10000 }] });
+  });
+
+  it('refuses a vhost that is not a host name', () => {
+    expect(() => withLoadBalancer({ id: '/web' }, { group: 'external', vhost: 'http://web.local/' })).toThrow(/--lb http:\/\/web.local\/ is not a host name/);
   });
 });

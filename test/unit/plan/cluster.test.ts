@@ -220,3 +220,40 @@ describe('the Mesos-DNS add-on in the plan', () => {
     }
   });
 });
+
+describe('the Marathon-LB add-on in the plan', () => {
+  const withLb = (flavour: 'official' | 'emulated', edit: (s: ReturnType<typeof defaultSpec>) => void = () => undefined) => {
+    const s = defaultSpec();
+    s.addons.marathonLb = { group: 'external' };
+    edit(s);
+    return plan(s, flavour).flat();
+  };
+
+  it('is not there unless asked for, and Marathon keeps its flags', () => {
+    const all = plan(defaultSpec(), 'official').flat();
+    expect(all.some((p) => p.role === 'marathon-lb')).toBe(false);
+    expect(all.find((p) => p.role === 'marathon')!.cmd).not.toContain('--enable_features');
+    expect(all.find((p) => p.role === 'gateway')!.env.GATEWAY_LB).toBeUndefined();
+  });
+
+  it("runs the pinned official image or ours with the real image's arguments, publishes 80, 443, 9090, 9091, and has the gateway route its service ports", () => {
+    for (const flavour of ['official', 'emulated'] as const) {
+      const all = withLb(flavour, (s) => (s.addons.marathonLb = { group: 'web' }));
+      const lb = all.find((p) => p.role === 'marathon-lb')!;
+      expect(lb.image).toBe(flavour === 'official' ? 'mesosphere/marathon-lb:v1.15.0' : 'mesos-up/marathon-lb:0.1.0');
+      expect(lb.cmd).toEqual(['sse', '-m', 'http://172.20.0.200:8080', '--health-check', '--group', 'web']);
+      expect(lb.env.PORTS).toBeDefined();
+      expect(lb.ip).toBe('172.20.0.197');
+      expect(lb.ports.map((p) => p.container)).toEqual([80, 443, 9090, 9091]);
+      expect(all.find((p) => p.role === 'gateway')!.env.GATEWAY_LB).toBe('172.20.0.197');
+      // task_killing: a task being killed leaves the load balancer before it stops
+      expect(all.find((p) => p.role === 'marathon')!.cmd.join(' ')).toContain('--enable_features task_killing');
+    }
+  });
+
+  it("leaves Marathon's features to a user who names them", () => {
+    const all = withLb('emulated', (s) => (s.marathon.args = ['--enable_features=gpu_resources']));
+    const cmd = all.find((p) => p.role === 'marathon')!.cmd;
+    expect(cmd.filter((a) => a.startsWith('--enable_features'))).toEqual(['--enable_features=gpu_resources']);
+  });
+});
