@@ -21,6 +21,8 @@ export interface Target {
 
 interface Resolved {
   client: MarathonClient;
+  /** the cluster's Marathon-LB add-on, its :9090 from the host (a cluster with the add-on) */
+  lbStatsUrl?: string;
   stderrOf?: (t: { taskId: string; host?: string }) => Promise<string | undefined>;
   /** where the host reaches each task port (through the cluster's gateway) */
   reach?: () => Promise<Reach | undefined>;
@@ -33,10 +35,12 @@ export async function resolve(opts: Target): Promise<Resolved> {
   if (url) return { client: new MarathonClient(url) };
   const view = await clusterView(await connectEngine(), clusterNameFrom(opts));
   const info = await describeView(view, { probe: false });
+  const lbStatsUrl = info.marathonLb?.state === 'running' ? info.marathonLb.statsUrl : undefined;
   if (!info.marathonUrl) throw new MesosUpError('NOT_FOUND', `Cluster ${info.name} has no running Marathon`, { hint: `mesos-up status --name ${info.name}` });
   const reach = () => reachOf(view, { refresh: true }).catch(() => undefined);
   return {
     client: new MarathonClient(info.marathonUrl),
+    ...(lbStatsUrl ? { lbStatsUrl } : {}),
     reach,
     // A failed task's stderr, from the API of the agent that ran it (through the gateway).
     stderrOf: async (t) => {
@@ -50,6 +54,14 @@ export async function resolve(opts: Target): Promise<Resolved> {
       return undefined;
     },
   };
+}
+
+/** The cluster whose Marathon is published at `url` (undefined: none of ours; resolve then uses the default name). */
+async function clusterOfMarathon(url: string): Promise<string | undefined> {
+  const { connectEngine, discoverClusters, urlsOf } = await load();
+  const views = await discoverClusters(await connectEngine()).catch(() => new Map());
+  for (const [name, view] of views) if (urlsOf(view).marathonUrl === url.replace(/\/$/, '')) return name;
+  return undefined;
 }
 
 export const targetOptions = (cmd: Command) =>
@@ -97,7 +109,7 @@ export function registerAppCommands(program: Command): void {
       .option('--lb [vhost]', "serve it through the Marathon-LB add-on: HAPROXY_GROUP, and with a vhost HAPROXY_0_VHOST (its first port on the LB's port 80 for that Host)")
       .option('--lb-group <group>', "the load balancer's group for --lb (default external, the add-on's default)")
       .option('--force', 'override a deployment in progress')
-      .option('--wait', 'block until the deployment succeeded and the tasks run (and are healthy)')
+      .option('--wait', 'block until the deployment succeeded and the tasks run (and are healthy; with --lb, until Marathon-LB routes to them)')
       .option('--timeout <duration>', 'deadline for --wait (default 2m)'),
   ).action(
     action(async (file: string | undefined, opts: Target & { merge?: string[]; deep?: boolean; id?: string; cmd?: string; cpus?: number; mem?: number; instances?: number; port?: number[]; image?: string; lb?: string | true; lbGroup?: string; force?: boolean; wait?: boolean; timeout?: string }) => {
@@ -107,7 +119,8 @@ export function registerAppCommands(program: Command): void {
       if (opts.lbGroup !== undefined && opts.lb === undefined) throw new MesosUpError('USAGE', '--lb-group needs --lb', { hint: 'add --lb (or --lb <vhost>)' });
       const def = opts.lb === undefined ? merged : withLoadBalancer(merged, { group: opts.lbGroup ?? 'external', ...(typeof opts.lb === 'string' ? { vhost: opts.lb } : {}) });
       if (typeof def.id !== 'string' || !def.id) throw new MesosUpError('USAGE', 'The app has no id', { hint: 'give --id, or an "id" in the app file' });
-      const { client, stderrOf } = await resolve(opts);
+      // (with --lb and --wait, a cluster named by $MARATHON_URL too, to find its load balancer)
+      const { client, stderrOf, lbStatsUrl } = await resolve(opts.lb !== undefined && opts.wait && !opts.marathon && !opts.name && process.env.MARATHON_URL ? { ...opts, name: await clusterOfMarathon(process.env.MARATHON_URL) } : opts);
       let exists = true;
       try {
         await client.getApp(def.id);
@@ -139,6 +152,15 @@ export function registerAppCommands(program: Command): void {
             onProgress: (l) => { if (!opts.json) process.stderr.write(`  ${l}\n`); },
           });
           result.tasks = a.tasks ?? [];
+          // --lb: until Marathon-LB routes to every running task too
+          if (opts.lb !== undefined && lbStatsUrl) {
+            const { waitForLoadBalancer } = await load();
+            await waitForLoadBalancer(lbStatsUrl, def.id, (a.tasks ?? []).filter((t) => t.state === 'TASK_RUNNING'), {
+              deadline: deadlineOf(opts.timeout, 120_000),
+              signal: interrupt.signal,
+              onProgress: (l) => { if (!opts.json) process.stderr.write(`  ${l}\n`); },
+            });
+          }
           result.waitedMs = Date.now() - t0;
         } finally {
           interrupt.dispose();

@@ -7,7 +7,8 @@ export { ALL_ROLES, ensureEmulatedImages, ensureOwnImage } from '../engine/emula
 export { readLogs } from '../engine/logs.js';
 export { killAgent, killLeader, killTask } from '../lifecycle/chaos.js';
 export { clusterView, describeCluster, describeView } from '../lifecycle/describe.js';
-export { discoverClusters } from '../lifecycle/discover.js';
+export { discoverClusters, urlsOf } from '../lifecycle/discover.js';
+export { waitForLoadBalancer } from '../probes/marathon-lb.js';
 export { reachOf } from '../lifecycle/task-ports.js';
 export { runDoctor } from '../lifecycle/doctor.js';
 export { pruneClusters } from '../lifecycle/prune.js';
