@@ -336,35 +336,51 @@ async function memory() {
   results.memory.samples = samples.map((s) => s.total);
 }
 
+/** The add-ons the bench measures: the key under `addons` in cluster.yaml and the container's role. */
+const ADDONS = [
+  { key: 'mesosDns', role: 'mesos-dns', label: 'Mesos-DNS' },
+  { key: 'marathonLb', role: 'marathon-lb', label: 'Marathon-LB' },
+];
+
 /**
- * What an add-on adds: `up` with `addons: { mesosDns: {} }` against the same
- * cluster without it, alternating, until offers flow and the add-on answers;
- * and the add-on container's memory after 15 s idle.
+ * What each add-on adds: `up` with `addons: { <key>: {} }` against the same
+ * cluster without it, in an order that turns each round, until offers flow and
+ * the add-on answers; and the add-on container's memory after 15 s idle.
  */
 async function addons() {
-  log(`what the Mesos-DNS add-on adds to up and to memory, ${opts.rounds} rounds each, alternating`);
-  const file = path.join(ctx.workDir, 'addons.yaml');
-  writeFileSync(file, 'addons:\n  mesosDns: {}\n');
-  const runs = { plain: [], mesosDns: [] };
-  let memory;
+  log(`what each add-on (${ADDONS.map((a) => a.label).join(', ')}) adds to up and to memory, ${opts.rounds} rounds each`);
+  const kinds = ['plain', ...ADDONS.map((a) => a.key)];
+  const files = Object.fromEntries(ADDONS.map((a) => {
+    const file = path.join(ctx.workDir, `addons-${a.key}.yaml`);
+    writeFileSync(file, `addons:\n  ${a.key}: {}\n`);
+    return [a.key, file];
+  }));
+  const runs = Object.fromEntries(kinds.map((k) => [k, []]));
+  const memory = {};
   for (let i = 0; i < opts.rounds; i++) {
-    for (const kind of i % 2 === 0 ? ['plain', 'mesosDns'] : ['mesosDns', 'plain']) {
+    const order = kinds.map((_, j) => kinds[(i + j) % kinds.length]);
+    for (const kind of order) {
       await waitQuiet();
-      const name = clusterName(kind === 'plain' ? 'ap' : 'ad');
+      const addon = ADDONS.find((a) => a.key === kind);
+      const name = clusterName(addon ? `a${ADDONS.indexOf(addon)}` : 'ap');
       await guarded('addons', name, async () => {
-        const r = await mesosUpRun(ctx, name, kind === 'plain' ? {} : { config: file });
+        const r = await mesosUpRun(ctx, name, addon ? { config: files[kind] } : {});
         runs[kind].push(r.ms);
-        log(`  round ${i + 1} ${kind === 'plain' ? 'without' : 'with Mesos-DNS'}: ${(r.ms / 1000).toFixed(2)} s`);
-        if (kind === 'mesosDns' && !memory) {
+        log(`  round ${i + 1} ${addon ? `with ${addon.label}` : 'without'}: ${(r.ms / 1000).toFixed(2)} s`);
+        if (addon && !memory[kind]) {
           await sleep(15_000);
-          memory = (await memoryOf(docker, await members(docker, name))).rows.find((x) => x.role === 'mesos-dns');
+          memory[kind] = (await memoryOf(docker, await members(docker, name))).rows.find((x) => x.role === addon.role);
         }
         await mesosUpDown(ctx, name);
         await ensureGone(ctx, name);
       });
     }
   }
-  results.addons = { plain: summary(runs.plain), mesosDns: summary(runs.mesosDns), ...(memory ? { mesosDnsMemory: { rss: memory.rss, workingSet: memory.workingSet } } : {}) };
+  results.addons = { plain: summary(runs.plain) };
+  for (const a of ADDONS) {
+    results.addons[a.key] = summary(runs[a.key]);
+    if (memory[a.key]) results.addons[`${a.key}Memory`] = { rss: memory[a.key].rss, workingSet: memory[a.key].workingSet };
+  }
 }
 
 const SCALE = [

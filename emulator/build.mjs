@@ -10,7 +10,7 @@ import path from 'node:path';
 import { existsSync, readFileSync } from 'node:fs';
 
 const root = path.dirname(fileURLToPath(import.meta.url));
-const entries = { 'mesos-master': 'master/main.ts', 'mesos-agent': 'agent/main.ts', marathon: 'marathon/main.ts', reaper: 'reaper/main.ts', gateway: 'gateway/main.ts', 'mesos-dns': 'mesos-dns/main.ts', 'marathon-lb': 'marathon-lb/main.ts' };
+const entries = { 'mesos-master': 'master/main.ts', 'mesos-agent': 'agent/main.ts', marathon: 'marathon/main.ts', reaper: 'reaper/main.ts', gateway: 'gateway/main.ts', 'mesos-dns': 'mesos-dns/main.ts', 'marathon-lb': 'marathon-lb/main.ts', metronome: 'metronome/main.ts' };
 const pageNames = ['marathon', 'master'];
 
 /** One page as a single HTML document: index.html with its CSS and script inlined. */

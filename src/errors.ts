@@ -12,6 +12,7 @@ export type ErrorCode =
   | 'NOT_FOUND'
   | 'INTERRUPTED'
   | 'MARATHON'
+  | 'METRONOME'
   | 'INTERNAL';
 
 export class MesosUpError extends Error {

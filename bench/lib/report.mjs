@@ -75,8 +75,11 @@ function summaryTable(r, v) {
   }
   if (r.addons) {
     const a = r.addons;
-    const extra = a.mesosDnsMemory ? `; its container ${fmtMiB(a.mesosDnsMemory.rss)} RSS` : '';
-    rows.push(['the Mesos-DNS add-on: `up` with it against without', `with ${fmtSummary(a.mesosDns)}${extra}`, `without ${fmtSummary(a.plain)}`, fmtRatio(a.mesosDns.median / a.plain.median), '', '']);
+    for (const [key, label] of [['mesosDns', 'Mesos-DNS'], ['marathonLb', 'Marathon-LB']]) {
+      if (!a[key]) continue;
+      const extra = a[`${key}Memory`] ? `; its container ${fmtMiB(a[`${key}Memory`].rss)} RSS` : '';
+      rows.push([`the ${label} add-on: \`up\` with it against without`, `with ${fmtSummary(a[key])}${extra}`, `without ${fmtSummary(a.plain)}`, fmtRatio(a[key].median / a.plain.median), '', '']);
+    }
   }
   if (v.wire) {
     const kb = (b) => `${(b / 1024).toFixed(0)} KiB`;

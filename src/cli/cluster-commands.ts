@@ -56,7 +56,7 @@ export function registerClusterCommands(program: Command): void {
     .option('--public-agents <n>', 'how many agents are public (resources reserved to slave_public); without --agents they come on top', int('--public-agents'))
     .option('--masters <n>', 'number of Mesos masters: 1, 3 or 5', int('--masters'))
     .option('--images <mode>', 'auto (official when a registry answers), official or emulated')
-    .option('--addons <names>', 'add-ons to start with the cluster, comma-separated: mesos-dns, marathon-lb')
+    .option('--addons <names>', 'add-ons to start with the cluster, comma-separated: mesos-dns, marathon-lb, metronome')
     .option('--wait <duration>', 'deadline for the cluster to be ready, e.g. 3m (default 180s)')
     .option('--canary', 'also wait for a tiny app to reach TASK_RUNNING')
     .option('--retain', 'keep the containers when up fails, to look at them')
@@ -179,7 +179,7 @@ export function registerClusterCommands(program: Command): void {
 
   program
     .command('env')
-    .description('print export lines for MESOS_MASTER_URL, MARATHON_URL, ZK_URL and, with the add-ons, MESOS_DNS_ADDR and MARATHON_LB_URL (eval "$(mesos-up env)")')
+    .description('print export lines for MESOS_MASTER_URL, MARATHON_URL, ZK_URL and, with the add-ons, MESOS_DNS_ADDR, MARATHON_LB_URL and METRONOME_URL (eval "$(mesos-up env)")')
     .addOption(nameOption()).addOption(configNameOption()).addOption(jsonOption())
     .action(
       action(async (opts: { name?: string; config?: string; json?: boolean }) => {
@@ -192,7 +192,7 @@ export function registerClusterCommands(program: Command): void {
 
   program
     .command('logs [target]')
-    .description('print the logs of a role (zookeeper, master, agent, marathon, gateway, mesos-dns, marathon-lb) or a container; all when omitted')
+    .description('print the logs of a role (zookeeper, master, agent, marathon, gateway, mesos-dns, marathon-lb, metronome) or a container; all when omitted')
     .addOption(nameOption())
     .option('-f, --follow', 'keep printing new lines')
     .option('--tail <n>', 'only the last n lines of each', int('--tail'))

@@ -30,6 +30,7 @@ export function formatCluster(c: ClusterInfo): string {
     const lb = c.marathonLb;
     rows.push([`  ${lb.name}`, 'marathon-lb', lb.state, lb.ip, lb.url ? `http ${lb.url}, stats ${lb.statsUrl ?? '-'}/haproxy?stats` : '-']);
   }
+  if (c.metronome) rows.push([`  ${c.metronome.name}`, 'metronome', c.metronome.state, c.metronome.ip, c.metronome.url ?? '-']);
   for (const t of c.tasks) rows.push([`  ${t.name}`, 'task container', t.state, '', t.image]);
   lines.push(table(rows));
   if (c.endpoints.length || c.unrouted.length) {

@@ -10,12 +10,12 @@ export function registerImageCommands(program: Command): void {
   const images = program.command('images').description('manage the emulated images');
   images
     .command('build')
-    .description('build the emulated images, the gateway and the emulated add-ons (Mesos-DNS, Marathon-LB) locally (offline: needs only debian:bookworm-slim and a Debian mirror)')
+    .description('build the emulated images, the gateway and the add-ons\' images (Mesos-DNS, Marathon-LB, Metronome) locally (offline: needs only debian:bookworm-slim and a Debian mirror)')
     .option('--force', 'rebuild even when the images are up to date')
     .option('--json', 'print one JSON document')
     .action(
       action(async (opts: { force?: boolean; json?: boolean }) => {
-        const { connectEngine, ALL_ROLES, ensureEmulatedImages, ensureOwnImage, emulatedImage, emulatedMesosDnsImage, emulatedMarathonLbImage, gatewayImage, pickReporter } = await load();
+        const { connectEngine, ALL_ROLES, ensureEmulatedImages, ensureOwnImage, emulatedImage, emulatedMesosDnsImage, emulatedMarathonLbImage, metronomeImage, gatewayImage, pickReporter } = await load();
         const docker = await connectEngine();
         const t0 = Date.now();
         let built: string[] = [];
@@ -29,12 +29,13 @@ export function registerImageCommands(program: Command): void {
                 if (await ensureOwnImage(docker, 'gateway', gatewayImage(version), (l) => step.progress(l), { force: !!opts.force })) built.push(gatewayImage(version));
                 if (await ensureOwnImage(docker, 'mesos-dns', emulatedMesosDnsImage(version), (l) => step.progress(l), { force: !!opts.force })) built.push(emulatedMesosDnsImage(version));
                 if (await ensureOwnImage(docker, 'marathon-lb', emulatedMarathonLbImage(version), (l) => step.progress(l), { force: !!opts.force })) built.push(emulatedMarathonLbImage(version));
+                if (await ensureOwnImage(docker, 'metronome', metronomeImage(version), (l) => step.progress(l), { force: !!opts.force })) built.push(metronomeImage(version));
               },
             },
           ],
           undefined,
         );
-        const all = [...ALL_ROLES.map((r) => emulatedImage(r, version)), gatewayImage(version), emulatedMesosDnsImage(version), emulatedMarathonLbImage(version)];
+        const all = [...ALL_ROLES.map((r) => emulatedImage(r, version)), gatewayImage(version), emulatedMesosDnsImage(version), emulatedMarathonLbImage(version), metronomeImage(version)];
         const seconds = (Date.now() - t0) / 1000;
         process.stdout.write(
           opts.json

@@ -8,6 +8,7 @@ import { registerAppCommands } from './app-commands.js';
 import { registerChaosCommands } from './chaos-commands.js';
 import { registerTaskCommands } from './task-commands.js';
 import { registerUiCommand } from './ui-command.js';
+import { registerJobCommands } from './job-commands.js';
 
 export function buildProgram(): Command {
   const program = new Command('mesos-up')
@@ -22,6 +23,7 @@ export function buildProgram(): Command {
   registerImageCommands(program);
   registerAppCommands(program);
   registerTaskCommands(program);
+  registerJobCommands(program);
   registerChaosCommands(program);
   registerUiCommand(program);
   program.addHelpText(

@@ -16,6 +16,8 @@ export interface UiUrls {
   marathon?: string;
   /** the leading master's page (any master while none leads) */
   master?: string;
+  /** the Marathon-LB add-on's HAProxy stats page */
+  marathonLb?: string;
 }
 
 export function uiUrls(c: ClusterInfo): UiUrls {
@@ -23,6 +25,7 @@ export function uiUrls(c: ClusterInfo): UiUrls {
     name: c.name,
     ...(c.marathonUrl ? { marathon: `${c.marathonUrl}/ui/` } : {}),
     ...(c.masterUrl ? { master: `${c.masterUrl}/` } : {}),
+    ...(c.marathonLb?.statsUrl && c.marathonLb.state === 'running' ? { marathonLb: `${c.marathonLb.statsUrl}/haproxy?stats` } : {}),
   };
 }
 
@@ -62,7 +65,7 @@ function open(opener: (url: string) => [string, string[]], url: string): Promise
 export function registerUiCommand(program: Command): void {
   program
     .command('ui')
-    .description('open the Marathon and Mesos master web UIs in a browser (or print their URLs when there is none)')
+    .description("open the Marathon and Mesos master web UIs, and the Marathon-LB add-on's stats page, in a browser (or print their URLs when there is none)")
     .option('-n, --name <name>', 'cluster name (default: name in cluster.yaml, else demo)')
     .option('-f, --config <file>', 'take the name from this cluster file')
     .option('--no-open', 'only print the URLs')
@@ -77,7 +80,7 @@ export function registerUiCommand(program: Command): void {
           throw new MesosUpError('NOT_FOUND', `Cluster ${name} has no running Marathon or Mesos master to open`, { hint: `mesos-up status${name === 'demo' ? '' : ` --name ${name}`} shows what runs` });
         }
         const opener = opts.json || opts.open === false ? undefined : browserOpener();
-        const targets = [urls.marathon, urls.master].filter((u): u is string => !!u);
+        const targets = [urls.marathon, urls.master, urls.marathonLb].filter((u): u is string => !!u);
         const opened: string[] = [];
         if (opener) for (const url of targets) if (await open(opener, url)) opened.push(url);
         if (opts.json) {
@@ -87,8 +90,9 @@ export function registerUiCommand(program: Command): void {
         const lines = [
           ...(urls.marathon ? [`Marathon       ${urls.marathon}`] : []),
           ...(urls.master ? [`Mesos master   ${urls.master}`] : []),
+          ...(urls.marathonLb ? [`Marathon-LB    ${urls.marathonLb}`] : []),
         ];
-        if (opened.length) lines.push(`Opened ${opened.length === 2 ? 'both' : opened[0]} in your browser.`);
+        if (opened.length) lines.push(`Opened ${opened.length === targets.length ? (targets.length === 2 ? 'both' : 'all') : opened.join(', ')} in your browser.`);
         else if (opener) lines.push('Could not open a browser; open the URLs above yourself.');
         else if (opts.open !== false) lines.push('No browser to open them here (no display, or no xdg-open); open the URLs above yourself.');
         process.stdout.write(`${lines.join('\n')}\n`);

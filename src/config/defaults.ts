@@ -26,6 +26,6 @@ export function defaultSpec(): ClusterSpec {
     gateway: { taskPorts: 32 },
     network: {},
     timeouts: { upMs: 180_000 },
-    addons: { mesosDns: false },
+    addons: { mesosDns: false, metronome: false },
   };
 }

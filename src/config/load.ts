@@ -139,6 +139,7 @@ function merge(f: ClusterFile): ClusterSpec {
     addons: {
       mesosDns: f.addons?.mesosDns !== undefined || d.addons.mesosDns,
       ...(f.addons?.marathonLb ? { marathonLb: { group: f.addons.marathonLb.group ?? MARATHON_LB_GROUP } } : {}),
+      metronome: f.addons?.metronome !== undefined || d.addons.metronome,
     },
   };
 }

@@ -22,7 +22,7 @@ export interface Overrides {
 }
 
 /** Add-on names as --addons spells them → the key under `addons` in cluster.yaml. */
-export const ADDON_NAMES = { 'mesos-dns': 'mesosDns', 'marathon-lb': 'marathonLb' } as const;
+export const ADDON_NAMES = { 'mesos-dns': 'mesosDns', 'marathon-lb': 'marathonLb', metronome: 'metronome' } as const;
 
 /** `configPath` if given (it must exist), else ./cluster.yaml when present, else none. */
 export function findClusterFile(configPath: string | undefined, cwd = process.cwd()): string | undefined {
@@ -74,6 +74,7 @@ export function applyOverrides(spec: ClusterSpec, o: Overrides): ClusterSpec {
       throw new MesosUpError('USAGE', `--addons ${o.addons}: "${name}" is not an add-on`, { hint: `the add-ons are ${Object.keys(ADDON_NAMES).join(', ')}` });
     }
     if (name === 'mesos-dns') out.addons.mesosDns = true;
+    else if (name === 'metronome') out.addons.metronome = true;
     else out.addons.marathonLb ??= { group: MARATHON_LB_GROUP };
   }
   return out;

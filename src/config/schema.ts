@@ -117,6 +117,7 @@ export const clusterSchema = z
             { error: 'must be a mapping ({} for the defaults)' },
           )
           .optional(),
+        metronome: z.strictObject({}, { error: 'must be a mapping ({} for the defaults)' }).optional(),
       })
       .optional(),
   });
@@ -164,6 +165,8 @@ export interface ClusterSpec {
     mesosDns: boolean;
     /** Marathon-LB: serves the apps whose HAPROXY_GROUP names `group` */
     marathonLb?: { group: string };
+    /** Metronome (DC/OS Jobs) as its own framework */
+    metronome: boolean;
   };
 }
 

@@ -67,11 +67,11 @@ export async function ensureEmulatedImages(
 
 /**
  * An image of ours beside the emulated ones: the gateway (both flavours,
- * src/plan/gateway.ts) or an emulated add-on (Mesos-DNS, Marathon-LB). Built from the same
+ * src/plan/gateway.ts) or an add-on of ours (Mesos-DNS, Marathon-LB, Metronome). Built from the same
  * Dockerfile on node-base, so each adds one small layer. Returns whether it
  * had to be built.
  */
-export async function ensureOwnImage(docker: Docker, target: 'gateway' | 'mesos-dns' | 'marathon-lb', ref: string, progress: Progress, opts: { force?: boolean; log?: LogFile } = {}): Promise<boolean> {
+export async function ensureOwnImage(docker: Docker, target: 'gateway' | 'mesos-dns' | 'marathon-lb' | 'metronome', ref: string, progress: Progress, opts: { force?: boolean; log?: LogFile } = {}): Promise<boolean> {
   const hash = contextHash();
   if (!opts.force && (await emulatedImageFresh(docker, ref, hash))) return false;
   const log = opts.log ?? openLog('build');

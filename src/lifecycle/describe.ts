@@ -8,6 +8,7 @@ import { findLeader, type MarathonInfo } from '../probes/offers.js';
 import { MESOS_DNS_HTTP_PORT, MESOS_DNS_PORT } from '../plan/mesos-dns.js';
 import { discoverClusters, hostUrl, urlsOf, type ClusterView } from './discover.js';
 import { gatewayControlUrl, reachOf, type ServiceEndpoint, type TaskEndpoint } from './task-ports.js';
+import { METRONOME_PORT } from '../plan/metronome.js';
 import { MARATHON_LB_APPID_PORT, MARATHON_LB_HTTP_PORT, MARATHON_LB_HTTPS_PORT, MARATHON_LB_STATS_PORT } from '../plan/marathon-lb.js';
 
 export interface ClusterInfo {
@@ -32,6 +33,8 @@ export interface ClusterInfo {
    * are the service ports it binds, through the gateway
    */
   marathonLb?: { name: string; ip: string; state: string; url?: string; httpsUrl?: string; statsUrl?: string; appIdUrl?: string; services: ServiceEndpoint[] };
+  /** the Metronome add-on: its jobs API from the host */
+  metronome?: { name: string; ip: string; state: string; url?: string };
   /** the gateway's control API from the host */
   gateway?: { name: string; ip: string; state: string; url?: string };
   /** every task port the host reaches through the gateway (filled when the cluster is probed) */
@@ -92,6 +95,11 @@ export async function describeView(view: ClusterView, opts: { probe?: boolean } 
       ...(at(MARATHON_LB_STATS_PORT).url ? { statsUrl: at(MARATHON_LB_STATS_PORT).url } : {}),
       ...(at(MARATHON_LB_APPID_PORT).url ? { appIdUrl: at(MARATHON_LB_APPID_PORT).url } : {}),
     };
+  }
+  const metronome = view.members.find((m) => m.role === 'metronome');
+  if (metronome) {
+    const url = hostUrl(metronome, METRONOME_PORT);
+    info.metronome = { name: metronome.name, ip: metronome.ip, state: metronome.state, ...(url ? { url } : {}) };
   }
   if (opts.probe === false) return info;
 

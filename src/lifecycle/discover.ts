@@ -51,7 +51,7 @@ function member(c: Docker.ContainerInfo): ClusterMember {
   };
 }
 
-const roleOrder: Record<string, number> = { zookeeper: 0, master: 1, agent: 2, marathon: 3, gateway: 4, 'mesos-dns': 5, 'marathon-lb': 6, task: 7 };
+const roleOrder: Record<string, number> = { zookeeper: 0, master: 1, agent: 2, marathon: 3, gateway: 4, 'mesos-dns': 5, 'marathon-lb': 6, metronome: 7, task: 8 };
 
 /** All clusters on this engine, by name. */
 export async function discoverClusters(docker: Docker, only?: string): Promise<Map<string, ClusterView>> {

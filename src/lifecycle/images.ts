@@ -47,5 +47,6 @@ export async function resolveImages(docker: Docker, spec: ClusterSpec, version: 
     if (flavour === 'official') await ensurePulled(docker, set.marathonLb, step, signal);
     else await ensureOwnImage(docker, 'marathon-lb', set.marathonLb, (l) => step.progress(l));
   }
+  if (spec.addons.metronome) await ensureOwnImage(docker, 'metronome', set.metronome, (l) => step.progress(l));
   return set;
 }

@@ -12,6 +12,7 @@ import { AGENT_PORT, MARATHON_PORT, MASTER_PORT, planCluster, ZK_PORT, type Plan
 import { GATEWAY_CONTROL_PORT } from '../plan/gateway.js';
 import { MESOS_DNS_HTTP_PORT, MESOS_DNS_PORT } from '../plan/mesos-dns.js';
 import { MARATHON_LB_STATS_PORT } from '../plan/marathon-lb.js';
+import { METRONOME_PORT } from '../plan/metronome.js';
 import { baseLabels, networkName } from '../plan/labels.js';
 import type { ComponentRole, ContainerPlan, ImageSet } from '../plan/types.js';
 import { gatewayRoutes } from '../probes/gateway.js';
@@ -273,6 +274,9 @@ const waitForMesosDns = waitForAddon(
   'does not name the leader yet',
 );
 
+// Metronome answers its API once it leads (before, everything but /ping is 503).
+const waitForMetronome = waitForAddon('Metronome', 'metronome', METRONOME_PORT, '/v1/jobs', (a) => a.status === 200, 'does not lead yet');
+
 // Marathon-LB's HAProxy starts with its first configuration, once it has read Marathon's apps.
 const waitForMarathonLb = waitForAddon(
   'Marathon-LB', 'marathon-lb', MARATHON_LB_STATS_PORT, '/_haproxy_health_check', (a) => a.status === 200, 'has no HAProxy running yet',
@@ -312,6 +316,7 @@ export async function up(opts: UpOptions): Promise<UpResult> {
   const actions = [preflight, ensureImages, createClusterNetwork, startContainers, waitForOffers, routeThroughGateway];
   if (opts.spec.addons.mesosDns) actions.push(waitForMesosDns);
   if (opts.spec.addons.marathonLb) actions.push(waitForMarathonLb);
+  if (opts.spec.addons.metronome) actions.push(waitForMetronome);
   if (opts.canary) actions.push(canary);
   try {
     const timings = await opts.reporter.run(actions, ctx);

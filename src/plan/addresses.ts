@@ -17,6 +17,8 @@ export interface Addresses {
   mesosDns: string;
   /** the Marathon-LB add-on */
   marathonLb: string;
+  /** the Metronome add-on */
+  metronome: string;
 }
 
 /** Addresses in `subnet` (a.b.c.d/len, len ≤ 24) for the given counts. */
@@ -33,6 +35,7 @@ export function assignAddresses(subnet: string, masters: number, agents: number)
     agents: Array.from({ length: agents }, (_, i) => toIp(base + 210 + i)),
     mesosDns: toIp(base + 199),
     marathonLb: toIp(base + 197),
+    metronome: toIp(base + 196),
   };
 }
 
@@ -46,5 +49,6 @@ export function placeholderAddresses(masters: number, agents: number): Addresses
     agents: Array.from({ length: agents }, (_, i) => `<agent${i + 1}-ip>`),
     mesosDns: '<mesos-dns-ip>',
     marathonLb: '<marathon-lb-ip>',
+    metronome: '<metronome-ip>',
   };
 }

@@ -7,6 +7,7 @@ import type { PortRange } from '../config/port-ranges.js';
 import { planGateway } from './gateway.js';
 import { planMesosDns } from './mesos-dns.js';
 import { planMarathonLb } from './marathon-lb.js';
+import { planMetronome } from './metronome.js';
 import { baseLabels, containerName, LABEL, networkName } from './labels.js';
 import type { ComponentRole, ContainerPlan, ImageSet, PortBinding } from './types.js';
 
@@ -30,7 +31,7 @@ export interface PlanContext {
   hostIp?: string;
 }
 
-export const zkUrl = (zkIp: string, chroot: 'mesos' | 'marathon'): string => `zk://${zkIp}:${ZK_PORT}/${chroot}`;
+export const zkUrl = (zkIp: string, chroot: 'mesos' | 'marathon' | 'metronome'): string => `zk://${zkIp}:${ZK_PORT}/${chroot}`;
 
 export const quorum = (masters: number): number => Math.floor(masters / 2) + 1;
 
@@ -245,6 +246,7 @@ export function planCluster(ctx: PlanContext, addrs: Addresses): ContainerPlan[]
       planGateway(ctx, addrs),
       ...(spec.addons.mesosDns ? [planMesosDns(ctx, addrs)] : []),
       ...(spec.addons.marathonLb ? [planMarathonLb(ctx, addrs, spec.addons.marathonLb.group)] : []),
+      ...(spec.addons.metronome ? [planMetronome(ctx, addrs)] : []),
     ],
     [planMarathon(ctx, zk, addrs.marathon)],
   ];

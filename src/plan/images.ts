@@ -31,6 +31,13 @@ export const emulatedMesosDnsImage = (version: string): string => `mesos-up/meso
 export const OFFICIAL_MARATHON_LB_IMAGE = 'mesosphere/marathon-lb:v1.15.0';
 export const emulatedMarathonLbImage = (version: string): string => `mesos-up/marathon-lb:${version}`;
 
+/**
+ * Metronome: ours in both flavours. Metronome 0.6 was published as a tarball,
+ * never as an image (its CI notes say the Docker build was never set up), and
+ * ours schedules through the v1 scheduler API, which real masters serve too.
+ */
+export const metronomeImage = (version: string): string => `mesos-up/metronome:${version}`;
+
 /** The gateway's image: ours in both flavours (there is no official one). */
 export const gatewayImage = (version: string): string => `mesos-up/gateway:${version}`;
 
@@ -40,5 +47,6 @@ export function imageSet(spec: ClusterSpec, flavour: Flavour, version: string): 
   return { flavour, zookeeper: pick('zookeeper'), master: pick('master'), agent: pick('agent'), marathon: pick('marathon'), gateway: gatewayImage(version),
     mesosDns: flavour === 'official' ? OFFICIAL_MESOS_DNS_IMAGE : emulatedMesosDnsImage(version),
     marathonLb: flavour === 'official' ? OFFICIAL_MARATHON_LB_IMAGE : emulatedMarathonLbImage(version),
+    metronome: metronomeImage(version),
   };
 }

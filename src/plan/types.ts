@@ -5,7 +5,7 @@ import type { Role } from '../config/schema.js';
 export type { Role };
 
 /** Roles of containers a plan starts: the cluster's components and its gateway. */
-export type ComponentRole = Role | 'gateway' | 'mesos-dns' | 'marathon-lb';
+export type ComponentRole = Role | 'gateway' | 'mesos-dns' | 'marathon-lb' | 'metronome';
 
 export interface PortBinding {
   /** port inside the container */
@@ -67,4 +67,6 @@ export interface ImageSet {
   mesosDns: string;
   /** the Marathon-LB add-on */
   marathonLb: string;
+  /** the Metronome add-on (ours in both flavours) */
+  metronome: string;
 }

@@ -4,6 +4,7 @@
 import type { ClusterInfo } from '../lifecycle/describe.js';
 import type { ServiceEndpoint, TaskEndpoint } from '../lifecycle/task-ports.js';
 import { MarathonClient } from '../marathon/client.js';
+import type { MetronomeClient } from '../metronome/client.js';
 import type { App, AppDefinition, DeploymentResult } from '../marathon/types.js';
 
 export interface AgentHandle {
@@ -20,7 +21,7 @@ export interface ClusterHandle extends AsyncDisposable {
   masterUrl: string;
   marathonUrl: string;
   zkUrl: string;
-  /** MESOS_MASTER_URL, MARATHON_URL, ZK_URL, and with the add-ons MESOS_DNS_ADDR and MARATHON_LB_URL */
+  /** MESOS_MASTER_URL, MARATHON_URL, ZK_URL, and with the add-ons MESOS_DNS_ADDR, MARATHON_LB_URL and METRONOME_URL */
   env: Record<string, string>;
   /** the Mesos-DNS add-on (addons: { mesosDns: {} }): DNS over UDP at dnsAddr (`127.0.0.1:<port>`), its HTTP API at url */
   mesosDns?: { dnsAddr: string; url?: string };
@@ -30,6 +31,8 @@ export interface ClusterHandle extends AsyncDisposable {
    * reads where each service port is reached, fresh
    */
   marathonLb?: { url: string; statsUrl?: string; serviceEndpoints(): Promise<ServiceEndpoint[]> };
+  /** the Metronome add-on (addons: { metronome: {} }): its jobs API, and a client for it */
+  metronome?: { url: string; client: MetronomeClient };
   marathon: MarathonClient;
   agents: AgentHandle[];
   /**

@@ -20,6 +20,7 @@ import { LABEL } from '../plan/labels.js';
 import { version } from '../version.js';
 import { envOf, TrackingMarathonClient, type ClusterHandle } from './cluster-handle.js';
 import { addonEnv } from '../lifecycle/addon-env.js';
+import { MetronomeClient } from '../metronome/client.js';
 import { ensureReaper, owner, OWNER_LABEL, SESSION_LABEL, sessionId } from './session.js';
 
 export interface StartClusterOptions {
@@ -105,6 +106,7 @@ function handleFor(docker: Docker, info: ClusterInfo, stop: () => Promise<void>)
           },
         }
       : {}),
+    ...(info.metronome?.url ? { metronome: { url: info.metronome.url, client: new MetronomeClient(info.metronome.url) } } : {}),
     marathon,
     agents: info.agents.map((a) => ({ name: a.name, ip: a.ip, ...(a.url ? { url: a.url } : {}), ports: a.ports })),
     taskEndpoints: async (appId) => {

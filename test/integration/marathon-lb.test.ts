@@ -60,8 +60,11 @@ describe('the Marathon-LB add-on', () => {
     expect(cluster.marathonLb).toMatchObject({ name: `${NAME}-marathon-lb`, state: 'running', url: handle.marathonLb!.url });
     const env = await cli(['env', '--name', NAME]);
     expect(env.stdout).toContain(`export MARATHON_LB_URL=${handle.marathonLb!.url}`);
-    // the health check path answers, and the stats page lists no app yet
+    // the health check path answers; `mesos-up ui` names the stats page
     expect((await curl(`${cluster.marathonLb!.statsUrl}/_haproxy_health_check`)).code).toBe('200');
+    const ui = json<{ marathonLb?: string }>(await cli(['ui', '--name', NAME, '--json']));
+    expect(ui.marathonLb).toBe(`${cluster.marathonLb!.statsUrl}/haproxy?stats`);
+    expect((await curl(ui.marathonLb!)).body).toContain('Statistics Report');
   });
 
   it('serves an app deployed with --lb by vhost, service port and app id, and leaves out apps outside its group', async () => {

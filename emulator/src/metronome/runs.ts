@@ -66,6 +66,13 @@ export class RunManager {
     private readonly clock: () => number = Date.now,
   ) {}
 
+  /** Leadership lost: everything is read again from storage by the next leader. */
+  clear(): void {
+    this.active.clear();
+    this.histories.clear();
+    this.finishing.clear();
+  }
+
   runsOf(jobId: string): JobRun[] {
     return [...(this.active.get(jobId)?.values() ?? [])].sort((a, b) => a.createdAt - b.createdAt);
   }

@@ -43,6 +43,7 @@ export class JobScheduler implements SchedulerHandler, RunDriver {
   stop(): void {
     for (const t of this.timers) clearInterval(t);
     this.timers = [];
+    this.queue.length = 0;
   }
 
   /** Runs waiting in the launch queue, for GET /v1/queue. */

@@ -26,8 +26,9 @@ function readScheduleFields(o: Json, path: string, out: Violation[]): ScheduleSp
   const parsed = typeof o.cron === 'string' ? parseCron(o.cron) : undefined;
   if (!parsed) out.push({ path: `${path}/cron`, message: `Can not read cron expression ${render(o.cron)}` });
   const timezone = o.timezone === undefined ? 'UTC' : o.timezone;
-  if (typeof timezone !== 'string' || !isKnownZone(timezone)) out.push({ path: `${path}/timezone`, message: `No time zone found with this id: ${render(timezone)}` });
-  if (!parsed || typeof timezone !== 'string') return undefined;
+  const zoneOk = typeof timezone === 'string' && isKnownZone(timezone);
+  if (!zoneOk) out.push({ path: `${path}/timezone`, message: `No time zone found with this id: ${render(timezone)}` });
+  if (!parsed || !zoneOk) return undefined;
   return {
     id: o.id as string,
     cron: cronText(parsed),

@@ -181,6 +181,7 @@ describe('assignAddresses', () => {
       zookeeper: '192.168.48.198',
       mesosDns: '192.168.48.199',
       marathonLb: '192.168.48.197',
+      metronome: '192.168.48.196',
       marathon: '192.168.48.200',
       masters: ['192.168.48.201', '192.168.48.202', '192.168.48.203'],
       agents: ['192.168.48.210', '192.168.48.211'],
@@ -255,5 +256,25 @@ describe('the Marathon-LB add-on in the plan', () => {
     const all = withLb('emulated', (s) => (s.marathon.args = ['--enable_features=gpu_resources']));
     const cmd = all.find((p) => p.role === 'marathon')!.cmd;
     expect(cmd.filter((a) => a.startsWith('--enable_features'))).toEqual(['--enable_features=gpu_resources']);
+  });
+});
+
+describe('the Metronome add-on in the plan', () => {
+  it('runs our Metronome in both flavours with the METRONOME_* settings the real one reads, publishing its API', () => {
+    for (const flavour of ['official', 'emulated'] as const) {
+      const s = defaultSpec();
+      s.addons.metronome = true;
+      const m = plan(s, flavour).flat().find((p) => p.role === 'metronome')!;
+      expect(m.image).toBe('mesos-up/metronome:0.1.0');
+      expect(m.ip).toBe('172.20.0.196');
+      expect(m.env).toMatchObject({
+        METRONOME_ZK_URL: 'zk://172.20.0.198:2181/metronome',
+        METRONOME_MESOS_MASTER_URL: 'zk://172.20.0.198:2181/mesos',
+        METRONOME_PLAY_SERVER_HTTP_PORT: '9000',
+        METRONOME_LEADER_ELECTION_HOSTNAME: '172.20.0.196',
+      });
+      expect(m.ports.map((p) => p.container)).toEqual([9000]);
+    }
+    expect(plan(defaultSpec(), 'emulated').flat().some((p) => p.role === 'metronome')).toBe(false);
   });
 });
