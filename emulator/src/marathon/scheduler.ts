@@ -14,6 +14,7 @@ import type { EventBus } from './events.js';
 import type { HealthManager } from './health.js';
 import { LIMIT_WORTHY, queueEntry, queueJson, RateLimiter, type BackoffSpec, type QueueEntry } from './launch-queue.js';
 import type { MesosClient, SchedulerHandler, V1Offer, V1TaskStatus } from './mesos/client.js';
+import { frameworkCapabilities } from './mesos/capabilities.js';
 import { processOffer, rolesFor, type OfferContext } from './offers.js';
 import { replacement } from './replacement.js';
 import { podJson } from './pod/normalize.js';
@@ -104,9 +105,7 @@ export class Scheduler implements SchedulerHandler {
 
   async frameworkInfo(): Promise<Record<string, unknown>> {
     const c = this.config;
-    const capabilities = [{ type: 'PARTITION_AWARE' }, { type: 'REGION_AWARE' }];
-    if (c.features.includes('task_killing')) capabilities.push({ type: 'TASK_KILLING_STATE' });
-    if (c.features.includes('gpu_resources')) capabilities.push({ type: 'GPU_RESOURCES' });
+    const capabilities = frameworkCapabilities(c.features);
     const info: Record<string, unknown> = {
       user: c.mesosUser,
       name: c.frameworkName,

@@ -7,6 +7,7 @@
 import type { LeaderAddress } from '../common/leader.js';
 import { makeLogger } from '../common/log.js';
 import type { MesosClient, SchedulerHandler, V1Offer, V1TaskStatus } from '../marathon/mesos/client.js';
+import { frameworkCapabilities } from '../marathon/mesos/capabilities.js';
 import type { MetronomeConfig } from './config.js';
 import { newTaskId, runIdOfTask, type JobRun } from './model.js';
 import type { RunDriver, RunManager } from './runs.js';
@@ -78,9 +79,7 @@ export class JobScheduler implements SchedulerHandler, RunDriver {
 
   async frameworkInfo(): Promise<Record<string, unknown>> {
     const c = this.config;
-    const capabilities = [{ type: 'PARTITION_AWARE' }, { type: 'REGION_AWARE' }];
-    if (c.features.includes('task_killing')) capabilities.push({ type: 'TASK_KILLING_STATE' });
-    if (c.features.includes('gpu_resources')) capabilities.push({ type: 'GPU_RESOURCES' });
+    const capabilities = frameworkCapabilities(c.features);
     const info: Record<string, unknown> = {
       user: c.mesosUser,
       name: c.frameworkName,
