@@ -340,6 +340,7 @@ async function memory() {
 const ADDONS = [
   { key: 'mesosDns', role: 'mesos-dns', label: 'Mesos-DNS' },
   { key: 'marathonLb', role: 'marathon-lb', label: 'Marathon-LB' },
+  { key: 'metronome', role: 'metronome', label: 'Metronome' },
 ];
 
 /**

@@ -75,7 +75,7 @@ function summaryTable(r, v) {
   }
   if (r.addons) {
     const a = r.addons;
-    for (const [key, label] of [['mesosDns', 'Mesos-DNS'], ['marathonLb', 'Marathon-LB']]) {
+    for (const [key, label] of [['mesosDns', 'Mesos-DNS'], ['marathonLb', 'Marathon-LB'], ['metronome', 'Metronome']]) {
       if (!a[key]) continue;
       const extra = a[`${key}Memory`] ? `; its container ${fmtMiB(a[`${key}Memory`].rss)} RSS` : '';
       rows.push([`the ${label} add-on: \`up\` with it against without`, `with ${fmtSummary(a[key])}${extra}`, `without ${fmtSummary(a.plain)}`, fmtRatio(a[key].median / a.plain.median), '', '']);

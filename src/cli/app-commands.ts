@@ -23,6 +23,8 @@ interface Resolved {
   client: MarathonClient;
   /** the cluster's Marathon-LB add-on, its :9090 from the host (a cluster with the add-on) */
   lbStatsUrl?: string;
+  /** the HAPROXY_GROUP that load balancer serves */
+  lbGroup?: string;
   stderrOf?: (t: { taskId: string; host?: string }) => Promise<string | undefined>;
   /** where the host reaches each task port (through the cluster's gateway) */
   reach?: () => Promise<Reach | undefined>;
@@ -36,11 +38,13 @@ export async function resolve(opts: Target): Promise<Resolved> {
   const view = await clusterView(await connectEngine(), clusterNameFrom(opts));
   const info = await describeView(view, { probe: false });
   const lbStatsUrl = info.marathonLb?.state === 'running' ? info.marathonLb.statsUrl : undefined;
+  const lbGroup = info.marathonLb?.group;
   if (!info.marathonUrl) throw new MesosUpError('NOT_FOUND', `Cluster ${info.name} has no running Marathon`, { hint: `mesos-up status --name ${info.name}` });
   const reach = () => reachOf(view, { refresh: true }).catch(() => undefined);
   return {
     client: new MarathonClient(info.marathonUrl),
     ...(lbStatsUrl ? { lbStatsUrl } : {}),
+    ...(lbGroup ? { lbGroup } : {}),
     reach,
     // A failed task's stderr, from the API of the agent that ran it (through the gateway).
     stderrOf: async (t) => {
@@ -107,7 +111,7 @@ export function registerAppCommands(program: Command): void {
       .option('--port <port>', 'a port for the task (repeatable); non-zero means exactly that host port (requirePorts)', collect('--port'))
       .option('--image <image>', 'run in this Docker image (container.type DOCKER)')
       .option('--lb [vhost]', "serve it through the Marathon-LB add-on: HAPROXY_GROUP, and with a vhost HAPROXY_0_VHOST (its first port on the LB's port 80 for that Host)")
-      .option('--lb-group <group>', "the load balancer's group for --lb (default external, the add-on's default)")
+      .option('--lb-group <group>', "the load balancer's group for --lb (default: the cluster's Marathon-LB group, else external)")
       .option('--force', 'override a deployment in progress')
       .option('--wait', 'block until the deployment succeeded and the tasks run (and are healthy; with --lb, until Marathon-LB routes to them)')
       .option('--timeout <duration>', 'deadline for --wait (default 2m)'),
@@ -117,10 +121,15 @@ export function registerAppCommands(program: Command): void {
       const docs = [...(file ? [readAppDocument(file)] : []), ...(opts.merge ?? []).map(readAppDocument), appFromFlags(opts) as Record<string, unknown>];
       const merged = (opts.deep ? deepMerge(docs) : shallowMerge(docs)) as AppDefinition;
       if (opts.lbGroup !== undefined && opts.lb === undefined) throw new MesosUpError('USAGE', '--lb-group needs --lb', { hint: 'add --lb (or --lb <vhost>)' });
-      const def = opts.lb === undefined ? merged : withLoadBalancer(merged, { group: opts.lbGroup ?? 'external', ...(typeof opts.lb === 'string' ? { vhost: opts.lb } : {}) });
+      // (commander gives --lb the next word: an app file written after it)
+      if (typeof opts.lb === 'string' && /\.(json|ya?ml)$/i.test(opts.lb) && file === undefined) {
+        throw new MesosUpError('USAGE', `--lb ${opts.lb}: that looks like the app file, not a vhost`, { hint: `put the file first (app deploy ${opts.lb} --lb …), or write --lb=<vhost>` });
+      }
+      // (with --lb, a cluster named by $MARATHON_URL too, to find its load balancer and its group)
+      const { client, stderrOf, lbStatsUrl, lbGroup } = await resolve(opts.lb !== undefined && !opts.marathon && !opts.name && process.env.MARATHON_URL ? { ...opts, name: await clusterOfMarathon(process.env.MARATHON_URL) } : opts);
+      const group = opts.lbGroup ?? (lbGroup && lbGroup !== '*' ? lbGroup : 'external');
+      const def = opts.lb === undefined ? merged : withLoadBalancer(merged, { group, ...(typeof opts.lb === 'string' ? { vhost: opts.lb } : {}) });
       if (typeof def.id !== 'string' || !def.id) throw new MesosUpError('USAGE', 'The app has no id', { hint: 'give --id, or an "id" in the app file' });
-      // (with --lb and --wait, a cluster named by $MARATHON_URL too, to find its load balancer)
-      const { client, stderrOf, lbStatsUrl } = await resolve(opts.lb !== undefined && opts.wait && !opts.marathon && !opts.name && process.env.MARATHON_URL ? { ...opts, name: await clusterOfMarathon(process.env.MARATHON_URL) } : opts);
       let exists = true;
       try {
         await client.getApp(def.id);
@@ -153,6 +162,7 @@ export function registerAppCommands(program: Command): void {
           });
           result.tasks = a.tasks ?? [];
           // --lb: until Marathon-LB routes to every running task too
+          if (opts.lb !== undefined && !lbStatsUrl && !opts.json) process.stderr.write('  (no running Marathon-LB add-on found for this Marathon: --wait did not wait for a load balancer)\n');
           if (opts.lb !== undefined && lbStatsUrl) {
             const { waitForLoadBalancer } = await load();
             await waitForLoadBalancer(lbStatsUrl, def.id, (a.tasks ?? []).filter((t) => t.state === 'TASK_RUNNING'), {

@@ -39,9 +39,11 @@ export function formatCluster(c: ClusterInfo): string {
     for (const u of c.unrouted) t.push([`    ${u.taskId}`, `${u.port}`, '→ not reachable: the gateway pool is full (raise gateway.taskPorts)']);
     lines.push(table(t));
   }
-  if (c.marathonLb?.services.length) {
+  if (c.marathonLb?.services.length || c.marathonLb?.unrouted.length) {
     lines.push('  Marathon-LB service ports (from the host, through the gateway):');
-    lines.push(table(c.marathonLb.services.map((s) => [`    ${s.name}`, `${s.port}`, `→ ${s.address}`])));
+    const rows = c.marathonLb.services.map((s) => [`    ${s.name}`, `${s.port}`, `→ ${s.address}`]);
+    for (const u of c.marathonLb.unrouted) rows.push([`    ${u.name}`, `${u.port}`, '→ not reachable: the gateway pool is full (raise gateway.taskPorts)']);
+    lines.push(table(rows));
   }
   if (c.frameworks.length) {
     lines.push('  Frameworks:');

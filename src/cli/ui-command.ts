@@ -92,7 +92,7 @@ export function registerUiCommand(program: Command): void {
           ...(urls.master ? [`Mesos master   ${urls.master}`] : []),
           ...(urls.marathonLb ? [`Marathon-LB    ${urls.marathonLb}`] : []),
         ];
-        if (opened.length) lines.push(`Opened ${opened.length === targets.length ? (targets.length === 2 ? 'both' : 'all') : opened.join(', ')} in your browser.`);
+        if (opened.length) lines.push(`Opened ${opened.length === 1 ? opened[0] : opened.length === targets.length ? (targets.length === 2 ? 'both' : 'all') : opened.join(', ')} in your browser.`);
         else if (opener) lines.push('Could not open a browser; open the URLs above yourself.');
         else if (opts.open !== false) lines.push('No browser to open them here (no display, or no xdg-open); open the URLs above yourself.');
         process.stdout.write(`${lines.join('\n')}\n`);

@@ -32,7 +32,13 @@ export interface ClusterInfo {
    * its :9090 (stats page, /_haproxy_* paths), appIdUrl its :9091; services
    * are the service ports it binds, through the gateway
    */
-  marathonLb?: { name: string; ip: string; state: string; url?: string; httpsUrl?: string; statsUrl?: string; appIdUrl?: string; services: ServiceEndpoint[] };
+  marathonLb?: {
+    name: string; ip: string; state: string; url?: string; httpsUrl?: string; statsUrl?: string; appIdUrl?: string; services: ServiceEndpoint[];
+    /** the HAPROXY_GROUP it serves (`*`: every app) */
+    group?: string;
+    /** service ports the gateway's pool had no room for (raise gateway.taskPorts) */
+    unrouted: Array<{ name: string; port: number }>;
+  };
   /** the Metronome add-on: its jobs API from the host */
   metronome?: { name: string; ip: string; state: string; url?: string };
   /** the gateway's control API from the host */
@@ -89,7 +95,7 @@ export async function describeView(view: ClusterView, opts: { probe?: boolean } 
   if (lb) {
     const at = (port: number, scheme = 'http') => (lb.ports.get(port) ? { url: `${scheme}://127.0.0.1:${lb.ports.get(port)}` } : {});
     info.marathonLb = {
-      name: lb.name, ip: lb.ip, state: lb.state, services: [],
+      name: lb.name, ip: lb.ip, state: lb.state, services: [], unrouted: [], ...(lb.lbGroup ? { group: lb.lbGroup } : {}),
       ...at(MARATHON_LB_HTTP_PORT),
       ...(at(MARATHON_LB_HTTPS_PORT, 'https').url ? { httpsUrl: at(MARATHON_LB_HTTPS_PORT, 'https').url } : {}),
       ...(at(MARATHON_LB_STATS_PORT).url ? { statsUrl: at(MARATHON_LB_STATS_PORT).url } : {}),
@@ -141,7 +147,10 @@ export async function describeView(view: ClusterView, opts: { probe?: boolean } 
         if (url) a.url = url;
       }
       info.endpoints = reach.tasks;
-      if (info.marathonLb) info.marathonLb.services = reach.services;
+      if (info.marathonLb) {
+        info.marathonLb.services = reach.services;
+        info.marathonLb.unrouted = reach.unroutedServices;
+      }
       info.unrouted = reach.unrouted;
     } catch {
       /* the gateway is not answering: its state column says enough */

@@ -21,6 +21,8 @@ export interface ClusterMember {
   ports: Map<number, number>;
   /** a public agent (agents.public): its resources are reserved to slave_public */
   public?: true;
+  /** the Marathon-LB add-on's group */
+  lbGroup?: string;
 }
 
 export interface ClusterView {
@@ -48,6 +50,7 @@ function member(c: Docker.ContainerInfo): ClusterMember {
     ip: nets[0]?.IPAddress ?? '',
     ports,
     ...(c.Labels[LABEL.public] === 'true' ? { public: true as const } : {}),
+    ...(c.Labels[LABEL.lbGroup] ? { lbGroup: c.Labels[LABEL.lbGroup] } : {}),
   };
 }
 

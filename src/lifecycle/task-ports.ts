@@ -33,6 +33,8 @@ export interface Reach {
   services: ServiceEndpoint[];
   /** task ports the gateway's pool had no room for */
   unrouted: Array<{ taskId: string; port: number }>;
+  /** Marathon-LB service ports the pool had no room for */
+  unroutedServices: Array<{ name: string; port: number }>;
 }
 
 const runningGateway = (view: ClusterView) => view.members.find((m) => m.role === 'gateway' && m.state === 'running');
@@ -51,7 +53,7 @@ export async function reachOf(view: ClusterView, opts: { refresh?: boolean; sign
   if (!gw || !url) return undefined;
   const answer = await gatewayRoutes(url, opts);
   const agentName = new Map(view.members.filter((m) => m.role === 'agent').map((m) => [m.ip, m.name]));
-  const reach: Reach = { agentUrls: new Map(), tasks: [], services: [], unrouted: [] };
+  const reach: Reach = { agentUrls: new Map(), tasks: [], services: [], unrouted: [], unroutedServices: [] };
   for (const r of answer.routes) {
     const hostPort = gw.ports.get(r.poolPort);
     if (!hostPort) continue;
@@ -63,6 +65,9 @@ export async function reachOf(view: ClusterView, opts: { refresh?: boolean; sign
     if (r.kind === 'agent') reach.agentUrls.set(ip, `http://127.0.0.1:${hostPort}`);
     else reach.tasks.push({ taskId: r.taskId!, frameworkId: r.frameworkId!, agent: agentName.get(ip) ?? ip, port: r.port, address: `127.0.0.1:${hostPort}`, hostPort });
   }
-  for (const u of answer.unrouted) if (u.kind === 'task') reach.unrouted.push({ taskId: u.taskId!, port: u.port });
+  for (const u of answer.unrouted) {
+    if (u.kind === 'task') reach.unrouted.push({ taskId: u.taskId!, port: u.port });
+    if (u.kind === 'service') reach.unroutedServices.push({ name: u.service!, port: u.port });
+  }
   return reach;
 }

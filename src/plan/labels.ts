@@ -11,6 +11,8 @@ export const LABEL = {
   configHash: 'io.mesos-up.config-hash',
   /** on public agents (agents.public): their resources are reserved to slave_public */
   public: 'io.mesos-up.public',
+  /** on the Marathon-LB add-on: the HAPROXY_GROUP it serves (app deploy --lb labels apps for it) */
+  lbGroup: 'io.mesos-up.lb-group',
 } as const;
 
 /** `demo-zookeeper`, `demo-master1`, `demo-agent2`, `demo-marathon`, `demo-gateway` */

@@ -7,6 +7,7 @@
 // finds in the running configuration (its /_haproxy_getconfig) through a pool port.
 import type { Addresses } from './addresses.js';
 import { base, MARATHON_PORT, publish, type PlanContext } from './cluster.js';
+import { LABEL } from './labels.js';
 import type { ContainerPlan } from './types.js';
 
 export const MARATHON_LB_HTTP_PORT = 80;
@@ -15,8 +16,10 @@ export const MARATHON_LB_STATS_PORT = 9090;
 export const MARATHON_LB_APPID_PORT = 9091;
 
 export function planMarathonLb(ctx: PlanContext, addrs: Addresses, group: string): ContainerPlan {
+  const b = base(ctx, 'marathon-lb', 1, ctx.images.marathonLb);
   return {
-    ...base(ctx, 'marathon-lb', 1, ctx.images.marathonLb),
+    ...b,
+    labels: { ...b.labels, [LABEL.lbGroup]: group },
     ip: addrs.marathonLb,
     cmd: ['sse', '-m', `http://${addrs.marathon}:${MARATHON_PORT}`, '--health-check', '--group', group],
     // (the real image's run script exits when PORTS is unset; the value is only logged)

@@ -35,6 +35,8 @@ const SERVER = [
   "process.on('SIGTERM', () => setTimeout(() => process.exit(0), 2000));",
 ].join(' ');
 
+const lbLogs = async () => handle.logs('marathon-lb');
+
 async function deployments(): Promise<number> {
   return (await handle.marathon.deployments()).length;
 }
@@ -113,6 +115,20 @@ describe('the Marathon-LB add-on', () => {
     expect((await curl(`${cluster.marathonLb!.statsUrl}/_haproxy_getpids`)).body).toMatch(/^\d+( \d+)+$/);
     const csv = await curl(`${cluster.marathonLb!.statsUrl}/haproxy?stats;csv`);
     expect(csv.body.split('\n').filter((l) => l.startsWith(`web_${servicePort},`)).length).toBeGreaterThanOrEqual(4);
+  });
+
+  it('leaves out an app whose configuration HAProxy refuses, and keeps serving the others', async () => {
+    // a certificate file that does not exist: `haproxy -c` refuses the file with it
+    const broken = await cli(['app', 'deploy', '--id', '/broken', '--cmd', 'sleep 600', '--cpus', '0.05', '--mem', '16', '--lb', '--wait', '--name', NAME]);
+    expect(broken.exitCode, broken.stderr).toBe(0);
+    await handle.marathon.updateApp({ id: '/broken', labels: { HAPROXY_GROUP: 'external', HAPROXY_0_SSL_CERT: '/no/such/cert.pem' } });
+    await settled('/broken labelled');
+    await eventually('the LB has read /broken', async () => (await curl(`${cluster.marathonLb!.statsUrl}/_haproxy_getconfig`)).body.includes('frontend broken_') ? 'seen' : (await lbLogs()).includes('Leaving out /broken') || undefined, 60_000, 500);
+    const config = await curl(`${cluster.marathonLb!.statsUrl}/_haproxy_getconfig`);
+    expect(config.body).not.toContain('frontend broken_');
+    expect(await lbLogs()).toContain('Leaving out /broken');
+    expect((await curl(`${handle.marathonLb!.url}/`, { Host: 'web.local' })).code).toBe('200');
+    await handle.marathon.deleteApp('/broken', true);
   });
 
   it('drops no request while the app is scaled, restarted and redeployed', async () => {

@@ -64,15 +64,25 @@ async function readState(): Promise<MasterState> {
 }
 
 let services: Target[] = [];
-/** Marathon-LB's service ports; the last ones read while it does not answer (it reloads, or has no configuration yet). */
-async function readServices(): Promise<Target[]> {
-  if (!lbIp) return [];
-  try {
-    services = serviceTargetsOf(await getText(`http://${lbIp}:9090/_haproxy_getconfig`), lbIp);
-  } catch {
-    /* keep the last ones */
-  }
-  return services;
+let lbAnswered = true;
+let lbReading: Promise<void> | undefined;
+/**
+ * Marathon-LB's service ports; the last ones read while it does not answer (it
+ * has no configuration yet, or is stopped). A load balancer that did not answer
+ * last time is not waited for, so it never holds up the routes of tasks.
+ */
+function readServices(): Promise<Target[]> {
+  if (!lbIp) return Promise.resolve([]);
+  lbReading ??= getText(`http://${lbIp}:9090/_haproxy_getconfig`)
+    .then((text) => {
+      services = serviceTargetsOf(text, lbIp);
+      lbAnswered = true;
+    })
+    .catch(() => {
+      lbAnswered = false;
+    })
+    .finally(() => (lbReading = undefined));
+  return lbAnswered ? lbReading.then(() => services) : Promise.resolve(services);
 }
 
 let polling: Promise<void> | undefined;

@@ -12,13 +12,15 @@ export interface Args extends Options {
   bindHttpHttps: boolean;
 }
 
-/** options taking one value that only tune marathon_lb.py's own machinery */
+/** marathon_lb.py's options (and common.py's) taking one value that only tune its own machinery */
 const IGNORED_WITH_VALUE = new Set([
   '--syslog-socket', '--log-format', '--log-level', '--marathon-ca-cert', '--auth-credentials', '--dcos-auth-credentials',
-  '--reload-interval', '--max-reload-retries', '--max-backoff', '--lru-cache-capacity', '--archive-versions',
-  '--min-serv-port-ip-per-task', '--max-serv-port-ip-per-task', '--haproxy-config', '--command', '-c',
+  '--marathon-auth-credential-file', '--reload-interval', '--max-reload-retries', '--max-backoff', '--lru-cache-capacity',
+  '--archive-versions', '--min-serv-port-ip-per-task', '--max-serv-port-ip-per-task', '--haproxy-config', '--command', '-c',
 ]);
-const IGNORED_FLAGS = new Set(['--sse', '--skip-validation', '--skip-config-cleanup', '--dont-cleanup']);
+const IGNORED_FLAGS = new Set(['--sse', '-s', '--skip-validation', '--skip-config-cleanup']);
+/** real options that change what it does, and that are not emulated */
+const REFUSED = new Set(['--haproxy-map', '--group-https-by-vhost', '--dry', '-d', '--longhelp']);
 
 export function parseArgs(argv: string[]): Args {
   const [mode, ...rest] = argv;
@@ -62,6 +64,7 @@ export function parseArgs(argv: string[]): Args {
         break;
       default:
         if (IGNORED_WITH_VALUE.has(name)) value();
+        else if (REFUSED.has(name)) throw new UsageError(`${name} is not emulated (mesos-up's Marathon-LB runs sse mode with HAProxy; see its README)`);
         else if (!IGNORED_FLAGS.has(name)) throw new UsageError(`unrecognized arguments: ${a}`);
     }
   }

@@ -13,13 +13,15 @@ export const DEFAULT_CERT = '/etc/ssl/cert.pem';
 // (no `maxconn` in global: 2.6 then sizes it to the container's file limit,
 // where Marathon-LB's 50000 makes 2.6 refuse to start under a 20000 limit;
 // no `log /dev/log`: a container has no syslog, the lines went nowhere)
+const CIPHERS = 'ECDHE-ECDSA-AES128-GCM-SHA256:ECDHE-RSA-AES128-GCM-SHA256:ECDHE-ECDSA-AES256-GCM-SHA384:ECDHE-RSA-AES256-GCM-SHA384:DHE-RSA-AES128-GCM-SHA256:DHE-RSA-AES256-GCM-SHA384:ECDHE-ECDSA-AES128-SHA256:ECDHE-RSA-AES128-SHA256:ECDHE-ECDSA-AES256-SHA384:ECDHE-RSA-AES256-SHA384:DHE-RSA-AES128-SHA256:DHE-RSA-AES256-SHA256:AES128-GCM-SHA256:AES256-GCM-SHA384:AES128-SHA256:AES256-SHA256:!aNULL:!MD5:!DSS';
+
 const HEAD = `global
   spread-checks 5
   max-spread-checks 15000
   tune.ssl.default-dh-param 2048
-  ssl-default-bind-ciphers ECDHE-ECDSA-AES256-GCM-SHA384:ECDHE-RSA-AES256-GCM-SHA384:ECDHE-ECDSA-AES128-GCM-SHA256:ECDHE-RSA-AES128-GCM-SHA256:!aNULL:!MD5:!DSS
+  ssl-default-bind-ciphers ${CIPHERS}
   ssl-default-bind-options no-sslv3 no-tlsv10 no-tls-tickets
-  ssl-default-server-ciphers ECDHE-ECDSA-AES256-GCM-SHA384:ECDHE-RSA-AES256-GCM-SHA384:ECDHE-ECDSA-AES128-GCM-SHA256:ECDHE-RSA-AES128-GCM-SHA256:!aNULL:!MD5:!DSS
+  ssl-default-server-ciphers ${CIPHERS}
   ssl-default-server-options no-sslv3 no-tlsv10 no-tls-tickets
   stats socket ${STATS_SOCKET} expose-fd listeners
   server-state-file global
@@ -50,6 +52,7 @@ listen stats
   balance
   mode http
   stats enable
+  http-request use-service prometheus-exporter if { path /metrics }
   monitor-uri /_haproxy_health_check
   acl getpid path /_haproxy_getpids
   http-request use-service lua.getpids if getpid
@@ -85,14 +88,22 @@ function serverId(name: string, taken: Set<number>): number {
 
 const acl = (s: Service) => `${cleanName(s.vhosts[0]!)}_${s.appId.slice(1).replace(/\//g, '_')}`;
 
+/**
+ * The :80 rules of a vhost service, in generateHttpVhostAcl's orders: with
+ * several vhosts, the path ACL first, one host ACL per vhost (one name), then
+ * either the redirect or the routing; with one vhost, host then path ACL, and
+ * a redirect replaces the routing only when there is a path.
+ */
 function httpVhostRules(s: Service): string {
   const name = `host_${acl(s)}`;
-  let out = s.vhosts.map((h) => `  acl ${name} hdr(host) -i ${h}\n`).join('');
-  const pathAcl = s.path !== undefined ? ` path_${s.backend}` : '';
-  if (s.path !== undefined) out += `  acl path_${s.backend} path_beg ${s.path}\n`;
-  out += `  use_backend ${s.backend} if ${name}${pathAcl}\n`;
-  if (s.redirectToHttps) out += `  redirect scheme https code 301 if !{ ssl_fc } ${name}${pathAcl}\n`;
-  return out;
+  const hostAcls = s.vhosts.map((h) => `  acl ${name} hdr(host) -i ${h}\n`).join('');
+  const pathAcl = s.path !== undefined ? `  acl path_${s.backend} path_beg ${s.path}\n` : '';
+  const cond = `${name}${s.path !== undefined ? ` path_${s.backend}` : ''}`;
+  const route = `  use_backend ${s.backend} if ${cond}\n`;
+  const redirect = `  redirect scheme https code 301 if !{ ssl_fc } ${cond}\n`;
+  if (s.vhosts.length > 1) return pathAcl + hostAcls + (s.redirectToHttps ? redirect : route);
+  if (s.path !== undefined) return hostAcls + pathAcl + (s.redirectToHttps ? redirect : route);
+  return hostAcls + route + (s.redirectToHttps ? redirect : '');
 }
 
 function httpsVhostRules(s: Service): string {

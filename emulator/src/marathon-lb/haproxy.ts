@@ -70,18 +70,24 @@ export class HAProxy {
     return existsSync(this.configPath) ? readFileSync(this.configPath, 'utf8') : undefined;
   }
 
-  /** Writes `text` and (re)loads HAProxy; false when `haproxy -c` refuses it (nothing changes then). */
-  async apply(text: string): Promise<boolean> {
-    if (this.master && text === this.current()) return true;
+  /** `haproxy -c` on `text`: undefined when HAProxy accepts it, else what it said. */
+  async check(text: string): Promise<string | undefined> {
     const candidate = `${this.configPath}.new`;
     writeFileSync(candidate, text);
     const check = await run('haproxy', ['-c', '-q', '-f', candidate]);
-    if (check.code !== 0) {
+    return check.code === 0 ? undefined : check.output || `haproxy -c exited with ${check.code}`;
+  }
+
+  /** Writes `text` and (re)loads HAProxy; false when `haproxy -c` refuses it (nothing changes then). */
+  async apply(text: string): Promise<boolean> {
+    if (this.master && text === this.current()) return true;
+    const refused = await this.check(text);
+    if (refused !== undefined) {
       writeFileSync(path.join(path.dirname(this.configPath), 'haproxy_tmp_conf_fail'), text);
-      log.error(`haproxy -c refused the new configuration, keeping the running one:\n${check.output}`);
+      log.error(`haproxy -c refused the new configuration:\n${refused}`);
       return false;
     }
-    renameSync(candidate, this.configPath);
+    renameSync(`${this.configPath}.new`, this.configPath);
     if (!this.master) this.start();
     else await this.reloadAndWait();
     return true;

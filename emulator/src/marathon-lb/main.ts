@@ -11,7 +11,7 @@ import { makeLogger } from '../common/log.js';
 import { DEFAULT_CERT, haproxyConfig } from './haproxy-config.js';
 import { ensureCertificate, HAProxy } from './haproxy.js';
 import type { MarathonApp } from './marathon-types.js';
-import { servicesOf } from './services.js';
+import { servicesOf, type Service } from './services.js';
 import { parseArgs, UsageError, type Args } from './args.js';
 
 const log = makeLogger('marathon_lb');
@@ -92,10 +92,22 @@ class Regenerator {
   private async pass(): Promise<void> {
     const apps = await this.marathon.apps();
     const services = servicesOf(apps, this.args, await resolver(apps), this.seenAlive);
-    const text = haproxyConfig(services, { sslCerts: this.args.sslCerts, bindHttpHttps: this.args.bindHttpHttps });
+    const text = this.config(services);
     if (text === this.haproxy.current() && this.haproxy.running()) return;
     log.info(`Writing ${CONFIG}: ${services.length} service(s) of ${apps.length} app(s)`);
-    await this.haproxy.apply(text);
+    if (await this.haproxy.apply(text)) return;
+    // make_config_valid_and_regenerate: the apps HAProxy accepts, added one at a time; the others left out
+    const kept: Service[] = [];
+    for (const s of services) {
+      const refused = await this.haproxy.check(this.config([...kept, s]));
+      if (refused === undefined) kept.push(s);
+      else log.error(`Leaving out ${s.appId} (service port ${s.servicePort}): HAProxy refuses its configuration: ${refused.split('\n').find((l) => /ALERT|error/i.test(l)) ?? refused}`);
+    }
+    await this.haproxy.apply(this.config(kept));
+  }
+
+  private config(services: Service[]): string {
+    return haproxyConfig(services, { sslCerts: this.args.sslCerts, bindHttpHttps: this.args.bindHttpHttps });
   }
 }
 

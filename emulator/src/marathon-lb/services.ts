@@ -50,42 +50,47 @@ const EXCLUDED = new Set([
   'TASK_ERROR', 'TASK_DROPPED', 'TASK_GONE', 'TASK_GONE_BY_OPERATOR', 'TASK_UNKNOWN',
 ]);
 
+const SEEN_ALIVE_CAPACITY = 1000;
+
 const truthy = (v: string | undefined): boolean => !!v && ['true', 't', 'yes', 'y'].includes(v.toLowerCase());
 const splitList = (v: string): string[] => v.split(',');
 export const cleanName = (s: string): string => s.replace(/[^a-zA-Z0-9-]/g, '_');
+
+/** utils.py get_app_port_mappings: Docker's port mappings when it has any, else the container's. */
+const portMappingsOf = (app: MarathonApp) => (app.container?.docker?.portMappings?.length ? app.container.docker.portMappings : app.container?.portMappings ?? []);
+const definedPorts = (app: MarathonApp) => (app.portDefinitions ?? []).map((d) => d.port).filter((p): p is number => typeof p === 'number');
 
 /** utils.py get_service_ports: portMappings' service ports with container networking, else portDefinitions' ports. */
 export function servicePortsOf(app: MarathonApp): number[] {
   const mode = networkingMode(app);
   if (mode === 'container' || mode === 'container/bridge') {
-    const maps = app.container?.docker?.portMappings?.length ? app.container.docker.portMappings : app.container?.portMappings ?? [];
-    const ports = maps.map((m) => m.servicePort).filter((p): p is number => typeof p === 'number');
+    const ports = portMappingsOf(app).map((m) => m.servicePort).filter((p): p is number => typeof p === 'number');
     if (ports.length) return ports;
   }
-  return (app.portDefinitions ?? []).map((d) => d.port).filter((p): p is number => typeof p === 'number');
+  return definedPorts(app);
 }
 
-/** utils.py get_task_ip_and_ports: where a task's ports are reached, by networking mode. */
+/** utils.py get_task_ip_and_ports: where a task's ports are reached, by networking mode; none without an address or ports. */
 function taskAddress(app: MarathonApp, task: MarathonTask, resolve: (host: string) => string | undefined): { ip: string; ports: number[] } | undefined {
   const mode = networkingMode(app);
+  const mapped = () => portMappingsOf(app).map((m) => m.containerPort ?? 0);
+  let ip: string | undefined;
+  let ports: number[];
   if (mode === 'container') {
-    const ip = task.ipAddresses?.[0]?.ipAddress;
-    if (!ip) return undefined;
-    const discovery = app.ipAddress?.discovery?.ports?.map((p) => p.number);
-    const ports = discovery?.length ? discovery : (app.container?.docker?.portMappings ?? app.container?.portMappings ?? []).map((m) => m.containerPort ?? 0);
-    return { ip, ports };
+    ip = task.ipAddresses?.[0]?.ipAddress;
+    const discovery = app.ipAddress?.discovery?.ports?.map((p) => p.number) ?? [];
+    ports = discovery.length ? discovery : mapped();
+  } else {
+    ip = resolve(task.host);
+    ports = task.ports?.length ? task.ports : definedPorts(app);
+    if (!ports.length && mode === 'container/bridge') ports = mapped();
   }
-  const ip = resolve(task.host);
-  if (!ip) return undefined;
-  if (task.ports?.length) return { ip, ports: task.ports };
-  const defined = (app.portDefinitions ?? []).map((d) => d.port ?? 0);
-  if (mode === 'container/bridge' && !defined.length) return { ip, ports: (app.container?.portMappings ?? []).map((m) => m.containerPort ?? 0) };
-  return { ip, ports: defined };
+  return ip && ports.length ? { ip, ports } : undefined;
 }
 
-/** marathon_lb.py get_health_check: the first check naming a port, or for this port index. */
+/** marathon_lb.py get_health_check: the first check naming a port, or for this port index (a COMMAND check has neither). */
 function healthCheckFor(app: MarathonApp, index: number): HealthCheck | undefined {
-  return (app.healthChecks ?? []).find((h) => h.port !== undefined || (h.portIndex ?? 0) === index);
+  return (app.healthChecks ?? []).find((h) => !!h.port || h.portIndex === index);
 }
 
 /**
@@ -96,7 +101,10 @@ function healthy(app: MarathonApp, task: MarathonTask, seenAlive: Map<string, bo
   if (!app.healthChecks?.length) return true;
   if (task.healthCheckResults === undefined) return seenAlive.get(task.id) ?? false;
   const alive = task.healthCheckResults.some((r) => r.alive);
+  // (an LRU of 1000, as --lru-cache-capacity: a Map keeps insertion order)
+  seenAlive.delete(task.id);
   seenAlive.set(task.id, alive);
+  if (seenAlive.size > SEEN_ALIVE_CAPACITY) seenAlive.delete(seenAlive.keys().next().value!);
   return alive;
 }
 

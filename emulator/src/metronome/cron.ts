@@ -77,7 +77,8 @@ function parsePart(kind: Kind, s: string): Part {
       m = /^(\d+)W$/.exec(up);
       if (m) return { t: 'weekday', day: toInt('dom', m[1]!) };
     } else {
-      if (up === 'L') return { t: 'lastDow', dow: 0 }; // L alone in day-of-week: the last day of the week (Saturday in Unix numbering is 6; cron-utils: 7→Sunday)
+      // L alone in day-of-week is cron-utils' value 7, the last day of its week: every Sunday (folded to 0)
+      if (up === 'L') return { t: 'values', from: 0, to: 0, step: 1, text: '0' };
       let m = /^(\w+)L$/.exec(up);
       if (m) return { t: 'lastDow', dow: single('dow', m[1]!) };
       m = /^(\w+)#([1-5])$/.exec(up);

@@ -35,7 +35,8 @@ export class JobService {
     this.jobs.clear();
     for (const j of loaded.jobs) this.jobs.set(j.id, j);
     // runs of jobs that are gone cannot continue
-    this.runs.restore(loaded.runs.filter((r) => this.jobs.has(r.jobId)), loaded.histories);
+    // (and so is the history of a job deleted while one of its runs was ending)
+    this.runs.restore(loaded.runs.filter((r) => this.jobs.has(r.jobId)), new Map([...loaded.histories].filter(([id]) => this.jobs.has(id))));
     this.running = true;
     for (const j of this.jobs.values()) this.reschedule(j);
     log.info(`Loaded ${this.jobs.size} jobs and ${loaded.runs.length} active runs`);
@@ -52,8 +53,14 @@ export class JobService {
   /** POST: false when the id is taken (409). */
   async create(job: JobSpec): Promise<boolean> {
     if (this.jobs.has(job.id)) return false;
+    // (in the map before the write, so a second POST meanwhile gets its 409; out again when the write fails)
     this.jobs.set(job.id, job);
-    await this.store.saveJob(job);
+    try {
+      await this.store.saveJob(job);
+    } catch (err) {
+      if (this.jobs.get(job.id) === job) this.jobs.delete(job.id);
+      throw err;
+    }
     this.reschedule(job);
     return true;
   }
@@ -76,8 +83,14 @@ export class JobService {
   }
 
   private async replace(job: JobSpec): Promise<void> {
+    const old = this.jobs.get(job.id);
     this.jobs.set(job.id, job);
-    await this.store.saveJob(job);
+    try {
+      await this.store.saveJob(job);
+    } catch (err) {
+      if (old && this.jobs.get(job.id) === job) this.jobs.set(job.id, old);
+      throw err;
+    }
     this.reschedule(job);
   }
 
@@ -86,9 +99,10 @@ export class JobService {
     const job = this.jobs.get(id);
     if (!job) return 'missing';
     if (this.runs.runsOf(id).length && !stopCurrentJobRuns) return 'active';
-    await this.runs.deleteJob(id);
+    // gone first: no scheduled or requested run can start while the active ones are stopped
     this.jobs.delete(id);
     this.cancel(id);
+    await this.runs.deleteJob(id);
     await this.store.deleteJob(id);
     return job;
   }

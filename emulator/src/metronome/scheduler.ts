@@ -122,7 +122,13 @@ export class JobScheduler implements SchedulerHandler, RunDriver {
   }
 
   onOffers(offers: V1Offer[]): void {
-    for (const offer of offers) void this.processOffer(offer);
+    for (const offer of offers) {
+      // (an offer that cannot be handled is declined, never the end of the process)
+      this.processOffer(offer).catch((err: Error) => {
+        log.error(`Could not handle offer ${offer.id.value}: ${err.stack ?? err.message}`);
+        void this.client?.call('DECLINE', { offer_ids: [offer.id], filters: { refuse_seconds: 5 } });
+      });
+    }
   }
 
   private async processOffer(offer: V1Offer): Promise<void> {

@@ -3,6 +3,7 @@
 // ports), the command or container, the MARATHON_APP_* environment, labels,
 // discovery info and kill policy.
 import type { V1Offer } from '../marathon/mesos/client.js';
+import { makeLogger } from '../common/log.js';
 import { roleOf } from '../marathon/mesos/matcher.js';
 import { javaDouble } from '../marathon/util.js';
 import { runAppId, taskName, type JobRun, type RunSpec } from './model.js';
@@ -19,6 +20,24 @@ function attributeValue(offer: V1Offer, name: string): string | undefined {
   return undefined;
 }
 
+const log = makeLogger('Constraints');
+
+/** Whether a LIKE/UNLIKE pattern matches the whole value; undefined for a pattern JavaScript cannot compile (logged once). */
+const patterns = new Map<string, RegExp | null>();
+function fullMatch(pattern: string, value: string): boolean | undefined {
+  let re = patterns.get(pattern);
+  if (re === undefined) {
+    try {
+      re = new RegExp(`^(?:${pattern})$`);
+    } catch (err) {
+      log.warn(`Constraint pattern ${JSON.stringify(pattern)} does not compile (${(err as Error).message}); no agent meets the constraint`);
+      re = null;
+    }
+    patterns.set(pattern, re);
+  }
+  return re === null ? undefined : re.test(value);
+}
+
 /** IS / LIKE / UNLIKE; constraints without a value are ignored at launch. */
 export function constraintsMet(run: RunSpec, offer: V1Offer): boolean {
   return run.placement.constraints.every((c) => {
@@ -28,9 +47,9 @@ export function constraintsMet(run: RunSpec, offer: V1Offer): boolean {
       case 'IS':
         return v === c.value;
       case 'LIKE':
-        return v !== undefined && new RegExp(`^(?:${c.value})$`).test(v);
+        return v !== undefined && fullMatch(c.value, v) === true;
       case 'UNLIKE':
-        return v === undefined || !new RegExp(`^(?:${c.value})$`).test(v);
+        return v === undefined ? fullMatch(c.value, '') !== undefined : fullMatch(c.value, v) === false;
     }
   });
 }

@@ -108,19 +108,38 @@ backend nginx_10000
   timeout check 10s
   server agent1_1_1_1_1_1024 1.1.1.1:1024 id 28363 check inter 2s fall 11
 `);
-    // the :9090 listener answers Marathon-LB's own paths
-    for (const p of ['/_haproxy_health_check', '/_haproxy_getpids', '/_haproxy_getconfig', '/_haproxy_getvhostmap', '/_haproxy_getappmap', '/_mlb_signal/hup', '/_mlb_signal/usr1']) expect(text).toContain(p);
   });
 
-  it('routes several vhosts with one ACL, a path with its own, and redirects to https when asked', () => {
-    const a = app({
-      labels: { HAPROXY_GROUP: 'external', HAPROXY_0_VHOST: 'a.example.com,b.example.com', HAPROXY_0_PATH: '/api', HAPROXY_0_REDIRECT_TO_HTTPS: 'true' },
-    });
-    const text = haproxyConfig(servicesOf([a], opts, resolve), sslOpts);
-    expect(text).toContain(
-      '  acl host_a_example_com_nginx hdr(host) -i a.example.com\n  acl host_a_example_com_nginx hdr(host) -i b.example.com\n  acl path_nginx_10000 path_beg /api\n  use_backend nginx_10000 if host_a_example_com_nginx path_nginx_10000\n  redirect scheme https code 301 if !{ ssl_fc } host_a_example_com_nginx path_nginx_10000\n',
+  it("lays out paths and redirects as Marathon-LB's own tests expect them", () => {
+    const frontend80 = (labels: Record<string, string>) => {
+      const text = haproxyConfig(servicesOf([app({ labels: { HAPROXY_GROUP: 'external', ...labels } })], opts, resolve), sslOpts);
+      return text.slice(text.indexOf('frontend marathon_http_in\n'), text.indexOf('\nfrontend marathon_http_appid_in'));
+    };
+    // one vhost with a path and a redirect: the redirect takes the place of the routing
+    expect(frontend80({ HAPROXY_0_VHOST: 'test.example.com', HAPROXY_0_PATH: '/some/path', HAPROXY_0_REDIRECT_TO_HTTPS: 'true' })).toBe(
+      'frontend marathon_http_in\n  bind *:80\n  mode http\n  acl host_test_example_com_nginx hdr(host) -i test.example.com\n  acl path_nginx_10000 path_beg /some/path\n  redirect scheme https code 301 if !{ ssl_fc } host_test_example_com_nginx path_nginx_10000\n',
     );
-    expect(text).toContain('  use_backend nginx_10000 if { ssl_fc_sni a.example.com } path_nginx_10000\n  use_backend nginx_10000 if { ssl_fc_sni b.example.com } path_nginx_10000\n');
+    // several vhosts: the path ACL first, one host ACL name for all of them
+    expect(frontend80({ HAPROXY_0_VHOST: 'test.example.com,test', HAPROXY_0_PATH: '/some/path', HAPROXY_0_REDIRECT_TO_HTTPS: 'true' })).toBe(
+      'frontend marathon_http_in\n  bind *:80\n  mode http\n  acl path_nginx_10000 path_beg /some/path\n  acl host_test_example_com_nginx hdr(host) -i test.example.com\n  acl host_test_example_com_nginx hdr(host) -i test\n  redirect scheme https code 301 if !{ ssl_fc } host_test_example_com_nginx path_nginx_10000\n',
+    );
+    expect(frontend80({ HAPROXY_0_VHOST: 'test.example.com,test' })).toBe(
+      'frontend marathon_http_in\n  bind *:80\n  mode http\n  acl host_test_example_com_nginx hdr(host) -i test.example.com\n  acl host_test_example_com_nginx hdr(host) -i test\n  use_backend nginx_10000 if host_test_example_com_nginx\n',
+    );
+    // one vhost without a path: routing, then the redirect
+    expect(frontend80({ HAPROXY_0_VHOST: 'test.example.com', HAPROXY_0_REDIRECT_TO_HTTPS: 'true' })).toContain(
+      '  use_backend nginx_10000 if host_test_example_com_nginx\n  redirect scheme https code 301 if !{ ssl_fc } host_test_example_com_nginx\n',
+    );
+    const text = haproxyConfig(servicesOf([app({ labels: { HAPROXY_GROUP: 'external', HAPROXY_0_VHOST: 'a.example.com,b.example.com', HAPROXY_0_PATH: '/api' } })], opts, resolve), sslOpts);
+    expect(text).toContain('  acl path_nginx_10000 path_beg /api\n  use_backend nginx_10000 if { ssl_fc_sni a.example.com } path_nginx_10000\n  use_backend nginx_10000 if { ssl_fc_sni b.example.com } path_nginx_10000\n');
+  });
+
+  it('checks a server only with a health check of its port: a COMMAND check (no port, no portIndex) adds none', () => {
+    const command = { protocol: 'COMMAND', intervalSeconds: 60, timeoutSeconds: 20, maxConsecutiveFailures: 3 };
+    const a = app({ labels: { HAPROXY_GROUP: 'external', HAPROXY_0_VHOST: 'c.example.com' }, healthChecks: [command], tasks: [task('t', { healthCheckResults: [{ alive: true }] })] });
+    const text = haproxyConfig(servicesOf([a], opts, resolve), sslOpts);
+    expect(text).not.toContain('httpchk');
+    expect(text).toMatch(/ {2}server agent1_1_1_1_1_1024 1\.1\.1\.1:1024 id \d+\n/);
   });
 
   it('never routes the http ports to a tcp backend (HAProxy 2.6 refuses that configuration)', () => {
@@ -156,7 +175,10 @@ describe("the image's arguments", () => {
 
   it('refuses what it does not emulate, naming it', () => {
     expect(() => parseArgs(['poll', '--group', 'external'])).toThrow(/only `sse` mode/);
-    expect(() => parseArgs(['sse', '--haproxy-map', '--group', 'external'])).toThrow(new UsageError('unrecognized arguments: --haproxy-map'));
+    expect(() => parseArgs(['sse', '--haproxy-map', '--group', 'external'])).toThrow(/--haproxy-map is not emulated/);
+    expect(() => parseArgs(['sse', '--no-such-option', '--group', 'external'])).toThrow(new UsageError('unrecognized arguments: --no-such-option'));
+    // options that only tune marathon_lb.py itself are taken and ignored
+    expect(parseArgs(['sse', '--group', 'external', '--reload-interval', '5', '--marathon-auth-credential-file', '/x', '-s']).groups).toEqual(['external']);
     expect(() => parseArgs(['sse', '-m', 'http://a:8080'])).toThrow(/required: --group/);
   });
 });

@@ -25,6 +25,13 @@ describe("Metronome's cron dialect", () => {
     expect(parseCron('0 0 31 1 *')).toBeDefined();
   });
 
+  it("reads L alone in day-of-week as cron-utils' 7: every Sunday", () => {
+    expect(cronText(parseCron('0 0 * * L')!)).toBe('0 0 * * 0');
+    // 2026-12-02 is a Wednesday: the next two matches are the Sundays 6 and 13 December
+    expect(next('0 0 * * L', 'UTC', '2026-12-02T10:00:00Z')).toBe('2026-12-06T00:00:00.000Z');
+    expect(next('0 0 * * L', 'UTC', '2026-12-06T00:00:00Z')).toBe('2026-12-13T00:00:00.000Z');
+  });
+
   it('echoes names as numbers and a single Sunday 7 as 0', () => {
     expect(cronText(parseCron('0  0 * JAN MON')!)).toBe('0 0 * 1 1');
     expect(cronText(parseCron('0 0 * * 7')!)).toBe('0 0 * * 0');

@@ -93,6 +93,17 @@ describe("Metronome's Mesos framework", () => {
     expect(scheduler.queued()).toHaveLength(1);
   });
 
+  it('keeps running when a LIKE constraint does not compile: no agent meets it, the offer is declined', async () => {
+    const { scheduler, runs, calls } = setup();
+    runs.start(job({ cmd: 'x', placement: { constraints: [{ attribute: 'hostname', operator: 'LIKE', value: '(' }] } }));
+    runs.start(job({ cmd: 'y', placement: { constraints: [{ attribute: 'hostname', operator: 'LIKE', value: 'agent-.*' }] } }));
+    scheduler.onOffers([offer(4, 1024)]);
+    await settle();
+    const launched = (calls.find((c) => c.type === 'ACCEPT')!.payload.operations as any)[0].launch.task_infos;
+    expect(launched.map((t: any) => t.command.value)).toEqual(['y']);
+    expect(scheduler.queued()).toHaveLength(1);
+  });
+
   it('acknowledges updates and kills a task whose run is over', async () => {
     const { scheduler, runs, calls } = setup();
     const run = runs.start(job({ cmd: 'x' }));

@@ -1,5 +1,8 @@
--- /_haproxy_getconfig: the configuration file this process was started with
--- (the path after -f on its command line).
+-- /_haproxy_getconfig: the configuration this worker runs, read once when it
+-- starts (the path after -f on its command line), so it never shows a file
+-- that a reload has not put into service yet.
+local config = ""
+
 local function config_path()
   local f = io.open("/proc/self/cmdline", "rb")
   local words = {}
@@ -11,13 +14,18 @@ local function config_path()
   return "/marathon-lb/haproxy.cfg"
 end
 
-core.register_service("getconfig", "http", function(applet)
+core.register_init(function()
   local f = io.open(config_path(), "r")
-  local text = f and f:read("*a") or ""
-  if f then f:close() end
+  if f then
+    config = f:read("*a")
+    f:close()
+  end
+end)
+
+core.register_service("getconfig", "http", function(applet)
   applet:set_status(200)
-  applet:add_header("content-length", string.len(text))
+  applet:add_header("content-length", string.len(config))
   applet:add_header("content-type", "text/plain")
   applet:start_response()
-  applet:send(text)
+  applet:send(config)
 end)
