@@ -20,6 +20,7 @@ import { coldBuild, cachedBuild, checkBuild, diskTotal, imageSizes, removeBenchI
 import { analyse } from './lib/critical-path.mjs';
 import { engineFloor } from './lib/engine-floor.mjs';
 import { baselineRun, bareRemove, composeDown, ensureGone, members, mesosUpDown, mesosUpRun, paths } from './lib/cluster-runs.mjs';
+import { measureAddons } from './lib/addons.mjs';
 import { memoryOf } from './lib/memory.mjs';
 import { children, run, runOk, signalChildren, sleep } from './lib/proc.mjs';
 import { quietWaited, waitQuiet } from './lib/quiet.mjs';
@@ -336,52 +337,9 @@ async function memory() {
   results.memory.samples = samples.map((s) => s.total);
 }
 
-/** The add-ons the bench measures: the key under `addons` in cluster.yaml and the container's role. */
-const ADDONS = [
-  { key: 'mesosDns', role: 'mesos-dns', label: 'Mesos-DNS' },
-  { key: 'marathonLb', role: 'marathon-lb', label: 'Marathon-LB' },
-  { key: 'metronome', role: 'metronome', label: 'Metronome' },
-];
-
-/**
- * What each add-on adds: `up` with `addons: { <key>: {} }` against the same
- * cluster without it, in an order that turns each round, until offers flow and
- * the add-on answers; and the add-on container's memory after 15 s idle.
- */
+/** What each add-on adds to `up` and to memory (lib/addons.mjs). */
 async function addons() {
-  log(`what each add-on (${ADDONS.map((a) => a.label).join(', ')}) adds to up and to memory, ${opts.rounds} rounds each`);
-  const kinds = ['plain', ...ADDONS.map((a) => a.key)];
-  const files = Object.fromEntries(ADDONS.map((a) => {
-    const file = path.join(ctx.workDir, `addons-${a.key}.yaml`);
-    writeFileSync(file, `addons:\n  ${a.key}: {}\n`);
-    return [a.key, file];
-  }));
-  const runs = Object.fromEntries(kinds.map((k) => [k, []]));
-  const memory = {};
-  for (let i = 0; i < opts.rounds; i++) {
-    const order = kinds.map((_, j) => kinds[(i + j) % kinds.length]);
-    for (const kind of order) {
-      await waitQuiet();
-      const addon = ADDONS.find((a) => a.key === kind);
-      const name = clusterName(addon ? `a${ADDONS.indexOf(addon)}` : 'ap');
-      await guarded('addons', name, async () => {
-        const r = await mesosUpRun(ctx, name, addon ? { config: files[kind] } : {});
-        runs[kind].push(r.ms);
-        log(`  round ${i + 1} ${addon ? `with ${addon.label}` : 'without'}: ${(r.ms / 1000).toFixed(2)} s`);
-        if (addon && !memory[kind]) {
-          await sleep(15_000);
-          memory[kind] = (await memoryOf(docker, await members(docker, name))).rows.find((x) => x.role === addon.role);
-        }
-        await mesosUpDown(ctx, name);
-        await ensureGone(ctx, name);
-      });
-    }
-  }
-  results.addons = { plain: summary(runs.plain) };
-  for (const a of ADDONS) {
-    results.addons[a.key] = summary(runs[a.key]);
-    if (memory[a.key]) results.addons[`${a.key}Memory`] = { rss: memory[a.key].rss, workingSet: memory[a.key].workingSet };
-  }
+  results.addons = await measureAddons({ ctx, docker, rounds: opts.rounds, log, guarded, clusterName });
 }
 
 const SCALE = [
