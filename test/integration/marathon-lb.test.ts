@@ -28,11 +28,13 @@ async function curl(url: string, headers: Record<string, string> = {}): Promise<
   return { code: stdout.slice(at + 1), body: stdout.slice(0, at) };
 }
 
-// A web server that, told to stop, keeps answering for 2 s (what an app behind
-// Marathon-LB does: the LB drops it on TASK_KILLING, then it exits).
+// A web server that stops as an app behind Marathon-LB should: told to stop,
+// it keeps answering for 3 s (the LB drops it on TASK_KILLING meanwhile), then
+// takes no new connection (HAProxy retries those elsewhere) and ends once its
+// requests are answered. No Connection: keep-alive, so closing is prompt.
 const SERVER = [
-  "const s = require('http').createServer((q, r) => r.end('hello ' + process.env.MESOS_TASK_ID + ' v' + (process.env.V || '1') + '\\n')).listen(process.env.PORT0);",
-  "process.on('SIGTERM', () => setTimeout(() => process.exit(0), 2000));",
+  "const s = require('http').createServer((q, r) => { r.setHeader('Connection', 'close'); r.end('hello ' + process.env.MESOS_TASK_ID + ' v' + (process.env.V || '1') + '\\n'); }).listen(process.env.PORT0);",
+  "process.on('SIGTERM', () => setTimeout(() => s.close(() => process.exit(0)), 3000));",
 ].join(' ');
 
 const lbLogs = async () => handle.logs('marathon-lb');
@@ -74,7 +76,7 @@ describe('the Marathon-LB add-on', () => {
     const file = path.join(dir, 'web.json');
     writeFileSync(file, JSON.stringify({
       id: '/web', cmd: `exec node -e "${SERVER.replace(/"/g, '\\"')}"`, cpus: 0.1, mem: 32, instances: 2,
-      constraints: [['hostname', 'UNIQUE']], taskKillGracePeriodSeconds: 5,
+      constraints: [['hostname', 'UNIQUE']], taskKillGracePeriodSeconds: 10,
       healthChecks: [{ protocol: 'HTTP', path: '/', portIndex: 0, intervalSeconds: 1, gracePeriodSeconds: 10, timeoutSeconds: 2 }],
     }));
     const deployed = await cli(['app', 'deploy', file, '--lb', 'web.local', '--wait', '--name', NAME, '--json']);
