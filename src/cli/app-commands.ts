@@ -63,7 +63,8 @@ export async function resolve(opts: Target): Promise<Resolved> {
 /** The cluster whose Marathon is published at `url` (undefined: none of ours; resolve then uses the default name). */
 async function clusterOfMarathon(url: string): Promise<string | undefined> {
   const { connectEngine, discoverClusters, urlsOf } = await load();
-  const views = await discoverClusters(await connectEngine()).catch(() => new Map());
+  // (no engine here, or none of ours: the Marathon is someone else's)
+  const views = await connectEngine().then((docker) => discoverClusters(docker)).catch(() => new Map());
   for (const [name, view] of views) if (urlsOf(view).marathonUrl === url.replace(/\/$/, '')) return name;
   return undefined;
 }
@@ -125,11 +126,11 @@ export function registerAppCommands(program: Command): void {
       if (typeof opts.lb === 'string' && /\.(json|ya?ml)$/i.test(opts.lb) && file === undefined) {
         throw new MesosUpError('USAGE', `--lb ${opts.lb}: that looks like the app file, not a vhost`, { hint: `put the file first (app deploy ${opts.lb} --lb …), or write --lb=<vhost>` });
       }
+      if (typeof merged.id !== 'string' || !merged.id) throw new MesosUpError('USAGE', 'The app has no id', { hint: 'give --id, or an "id" in the app file' });
       // (with --lb, a cluster named by $MARATHON_URL too, to find its load balancer and its group)
       const { client, stderrOf, lbStatsUrl, lbGroup } = await resolve(opts.lb !== undefined && !opts.marathon && !opts.name && process.env.MARATHON_URL ? { ...opts, name: await clusterOfMarathon(process.env.MARATHON_URL) } : opts);
       const group = opts.lbGroup ?? (lbGroup && lbGroup !== '*' ? lbGroup : 'external');
       const def = opts.lb === undefined ? merged : withLoadBalancer(merged, { group, ...(typeof opts.lb === 'string' ? { vhost: opts.lb } : {}) });
-      if (typeof def.id !== 'string' || !def.id) throw new MesosUpError('USAGE', 'The app has no id', { hint: 'give --id, or an "id" in the app file' });
       let exists = true;
       try {
         await client.getApp(def.id);

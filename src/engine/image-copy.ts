@@ -120,6 +120,11 @@ export async function copyImage(
         },
       );
     });
+  } catch (err) {
+    // (a failed load leaves the save streaming: end it, so neither engine keeps a socket open)
+    (tar as NodeJS.ReadableStream & { destroy(e?: Error): void }).destroy();
+    counter.destroy();
+    throw err;
   } finally {
     opts.signal?.removeEventListener('abort', onAbort);
   }

@@ -106,6 +106,8 @@ beforeAll(async () => {
 afterAll(async () => {
   try {
     await inner?.cleanup();
+    // whatever happened above, the host engine's swarm state is as it was
+    if (hostBefore) expect(await swarmState(host)).toEqual(hostBefore);
   } finally {
     if (inner) {
       const s = (ms: number | undefined) => (ms === undefined ? '-' : `${(ms / 1000).toFixed(2)}s`);
@@ -237,7 +239,7 @@ describe('two engines in one swarm, on an attachable overlay', () => {
     expect(worker.hint).toContain('made on a manager');
   });
 
-  it('a container on each engine reaches the other over the overlay, by address and by name, at MTU 1450', async () => {
+  it('a container on each engine reaches the other over the overlay, by address and by name', async () => {
     const run = async (d: Docker, name: string) => {
       const c = await d.createContainer({
         name,
@@ -256,8 +258,6 @@ describe('two engines in one swarm, on an attachable overlay', () => {
     const inSubnet = (ip: string) => ip.split('.').slice(0, 3).join('.') === overlay.subnet.split('.').slice(0, 3).join('.');
     expect(inSubnet(ipA!) && inSubnet(ipB!)).toBe(true);
 
-    expect((await execIn(d1, 'ov-a', ['cat', '/sys/class/net/eth0/mtu'])).output.trim()).toBe('1450');
-
     const echo = (d: Docker, from: string, to: string) =>
       until(`${from} → ${to}`, async () => {
         const r = await execIn(d, from, ['timeout', '10', 'bash', '-c', ECHO_CLIENT, '_', to]);
@@ -272,7 +272,8 @@ describe('two engines in one swarm, on an attachable overlay', () => {
 
   it('both engines leave the swarm (worker, then manager) and end inactive; the host engine was never touched', async () => {
     await Promise.all([d1.getContainer('ov-a').remove({ force: true }), d2.getContainer('ov-b').remove({ force: true })]);
-    await removeNetwork(d1, overlay.id);
+    // (the swarm refuses while a removed container's attachment is still being released)
+    await until('the overlay removed', async () => (await removeNetwork(d1, overlay.id), true), 30_000);
     await timed('leave', async () => {
       expect(await leaveSwarm(d2)).toBe('left');
       // A manager leaves only when told to: it would take the swarm with it.
@@ -283,6 +284,5 @@ describe('two engines in one swarm, on an attachable overlay', () => {
     });
     for (const d of [d1, d2]) expect(await swarmState(d)).toEqual({ state: 'inactive', isManager: false });
     expect(await leaveSwarm(d1, { force: true })).toBe('not-in-swarm');
-    expect(await swarmState(host)).toEqual(hostBefore);
   });
 });

@@ -103,7 +103,16 @@ export class JobService {
     this.jobs.delete(id);
     this.cancel(id);
     await this.runs.deleteJob(id);
-    await this.store.deleteJob(id);
+    try {
+      await this.store.deleteJob(id);
+    } catch (err) {
+      // still stored: it stays a job here too (its stopped runs are gone)
+      if (!this.jobs.has(id)) {
+        this.jobs.set(id, job);
+        this.reschedule(job);
+      }
+      throw err;
+    }
     return job;
   }
 

@@ -139,10 +139,11 @@ export class JobScheduler implements SchedulerHandler, RunDriver {
       if (!constraintsMet(run.spec.run, offer)) continue;
       const resources = left.take(run.spec.run);
       if (!resources) continue;
-      this.purgeOne(run);
       const taskId = newTaskId(run.jobId, run.id);
       launches.push({ run, taskId, info: buildTaskInfo(run, taskId, offer, resources) });
     }
+    // (off the queue only once every TaskInfo is built: a throw above leaves every run queued)
+    for (const l of launches) this.purgeOne(l.run);
     if (!launches.length) {
       await this.client.call('DECLINE', { offer_ids: [{ value: offer.id.value }], filters: { refuse_seconds: DECLINE_SECONDS } });
       return;
