@@ -27,15 +27,24 @@ export interface SwarmState {
   error?: string;
 }
 
-/** How messages name an engine: the URL a user would give DOCKER_HOST. */
+/**
+ * How messages name an engine: the URL a user would give DOCKER_HOST (and
+ * `docker -H`): ssh with its user and port, TLS as tcp:// (the CLI takes TLS
+ * from DOCKER_TLS_VERIFY, not from the scheme).
+ */
 export function endpointOf(docker: Docker): string {
-  const m = docker.modem as { socketPath?: unknown; host?: string; port?: string | number; protocol?: string };
+  const m = docker.modem as { socketPath?: unknown; host?: string; port?: string | number; protocol?: string; username?: string; sshOptions?: { username?: string } };
   if (typeof m.socketPath === 'string') return `unix://${m.socketPath}`;
-  if (m.protocol === 'ssh') return `ssh://${m.host ?? ''}`;
-  return `${m.protocol === 'https' ? 'https' : 'tcp'}://${m.host ?? 'localhost'}${m.port ? `:${m.port}` : ''}`;
+  const port = m.port ? `:${m.port}` : '';
+  if (m.protocol === 'ssh') {
+    const user = m.username ?? m.sshOptions?.username;
+    return `ssh://${user ? `${user}@` : ''}${m.host ?? ''}${port}`;
+  }
+  return `tcp://${m.host ?? 'localhost'}${port}`;
 }
 
-const UNREACHABLE = new Set(['ECONNREFUSED', 'ENOENT', 'EACCES', 'ECONNRESET', 'EHOSTUNREACH', 'ENETUNREACH', 'ETIMEDOUT', 'EPIPE', 'EAI_AGAIN', 'ENOTFOUND']);
+// (EACCES is not here: a socket without permission answers, and connect.ts says how to get it)
+const UNREACHABLE = new Set(['ECONNREFUSED', 'ENOENT', 'ECONNRESET', 'EHOSTUNREACH', 'ENETUNREACH', 'ETIMEDOUT', 'EPIPE', 'EAI_AGAIN', 'ENOTFOUND']);
 
 /**
  * Runs one engine call with a deadline. A connection that fails or a call that
@@ -135,10 +144,19 @@ export interface InitSwarmOptions {
   timeoutMs?: number;
 }
 
-/** Makes a new single-node swarm with this engine as its manager. Refuses an engine that is in any swarm already. */
-export async function initSwarm(docker: Docker, opts: InitSwarmOptions): Promise<{ nodeId: string; clusterId: string }> {
+/** Whether the swarm carries every one of `labels` (it is the one we made with them). */
+export const isOurSwarm = (s: SwarmState, labels: Record<string, string>): boolean =>
+  s.state === 'active' && Object.entries(labels).every(([k, v]) => s.labels?.[k] === v);
+
+/**
+ * Makes a new single-node swarm with this engine as its manager. A swarm this
+ * engine manages that carries all of `labels` is the one we made before (a
+ * run cut short): it is used as it is ('reused'). Any other swarm is refused.
+ */
+export async function initSwarm(docker: Docker, opts: InitSwarmOptions): Promise<{ nodeId: string; clusterId: string; reused: boolean }> {
   const ep = endpointOf(docker);
   const before = await swarmState(docker);
+  if (before.isManager && before.nodeId && before.clusterId && isOurSwarm(before, opts.labels)) return { nodeId: before.nodeId, clusterId: before.clusterId, reused: true };
   if (before.state !== 'inactive') throw notUsable(ep, before) ?? inAnotherSwarm(ep, before, 'start a new one');
   const timeoutMs = opts.timeoutMs ?? 30_000;
   try {
@@ -166,7 +184,7 @@ export async function initSwarm(docker: Docker, opts: InitSwarmOptions): Promise
   if (after.state !== 'active' || !after.nodeId || !after.clusterId) {
     throw new MesosUpError('INTERNAL', `The engine at ${ep} accepted swarm init but reports state ${after.state}`, { hint: `see docker -H ${ep} info` });
   }
-  return { nodeId: after.nodeId, clusterId: after.clusterId };
+  return { nodeId: after.nodeId, clusterId: after.clusterId, reused: false };
 }
 
 /** The tokens other engines join this manager's swarm with. */
@@ -197,7 +215,7 @@ export interface JoinSwarmOptions {
   /** the address the other nodes reach this engine at */
   advertiseAddr: string;
   listenAddr?: string;
-  /** how long to wait for the join (the engine ends its own wait on its own, after about 10 s with dockerd 20.10) */
+  /** how long to wait for the join (dockerd ends its own wait after 20 s; a refused manager address fails sooner) */
   timeoutMs?: number;
 }
 
@@ -234,7 +252,7 @@ export async function joinSwarm(docker: Docker, opts: JoinSwarmOptions): Promise
     }
     if (abort.signal.aborted || /timeout was reached before node joined/i.test(msg)) {
       // Stop the attempt the engine goes on with in the background; the engine
-      // takes the leave only once its own wait for the join is over (about 10 s).
+      // takes the leave only once its own wait for the join is over.
       await leaveSwarm(docker, { force: true, timeoutMs: 60_000 }).catch(() => undefined);
       throw new MesosUpError('DEADLINE', `The engine at ${ep} did not join the swarm at ${opts.remoteAddr} within ${Math.round(timeoutMs / 1000)}s`, {
         hint: `the engine at ${ep} must reach ${opts.remoteAddr} (2377/tcp), and every engine the others on 7946/tcp+udp and 4789/udp; check the address, firewalls between the engines, and that ${opts.advertiseAddr} is this engine's address as the others see it`,
@@ -242,6 +260,12 @@ export async function joinSwarm(docker: Docker, opts: JoinSwarmOptions): Promise
       });
     }
     if (/already part of a swarm/i.test(msg)) throw inAnotherSwarm(ep, await swarmState(docker), `join the swarm managed at ${opts.remoteAddr}`);
+    if (/Unavailable|connection refused|dial tcp|no route to host|i\/o timeout/i.test(msg)) {
+      throw new MesosUpError('CONFIG', `The engine at ${ep} cannot reach the swarm manager at ${opts.remoteAddr}: ${msg}`, {
+        hint: `${opts.remoteAddr} must be the manager's address as the engine at ${ep} sees it, with 2377/tcp open between them (and 7946/tcp+udp, 4789/udp between all engines)`,
+        cause: err,
+      });
+    }
     throw new MesosUpError('INTERNAL', `The engine at ${ep} could not join the swarm at ${opts.remoteAddr}: ${msg}`, {
       hint: /token/i.test(msg) ? `the join token was refused: read a fresh one from a manager of that swarm (docker -H <manager> swarm join-token worker)` : `see docker -H ${ep} info`,
       cause: err,
@@ -424,4 +448,48 @@ export async function createOverlayNetwork(
   throw new MesosUpError('INTERNAL', `The swarm of the engine at ${ep} gave overlay network ${opts.name} no address range${opts.subnet ? ` (${opts.subnet} was asked for)` : ''}; the network was removed again`, {
     hint: `the manager's log says why (journalctl -u docker, or docker logs of the engine's container): often a subnet that overlaps another network of the swarm, or the address pools are used up`,
   });
+}
+
+/**
+ * Removes a node that left from the manager's list (a worker that leaves stays
+ * there as Down): what makes a swarm we only joined look as it did before.
+ */
+export async function removeNode(manager: Docker, nodeId: string, opts: { force?: boolean } = {}): Promise<'removed' | 'gone'> {
+  const ep = endpointOf(manager);
+  try {
+    await call(manager, `removing swarm node ${nodeId}`, 30_000, (abortSignal) =>
+      (manager.getNode(nodeId).remove as unknown as (o: { force: boolean; abortSignal: AbortSignal }) => Promise<unknown>)({ force: opts.force === true, abortSignal }),
+    );
+    return 'removed';
+  } catch (err) {
+    if (err instanceof MesosUpError) throw err;
+    if (statusOf(err) === 404) return 'gone';
+    throw new MesosUpError('INTERNAL', `Cannot remove swarm node ${nodeId} through the engine at ${ep}: ${engineMessage(err)}`, {
+      hint: /down|active|force/i.test(engineMessage(err)) ? 'the node has not left yet: leave the swarm on its engine first' : `see docker -H ${ep} node ls`,
+      cause: err,
+    });
+  }
+}
+
+/** Attachable overlay networks came with API 1.25 (Docker 1.13). */
+export const MIN_SWARM_API = '1.25';
+
+const apiAtLeast = (have: string, want: string) => {
+  const [a, b] = [have, want].map((v) => v.split('.').map(Number));
+  return a![0]! > b![0]! || (a![0] === b![0] && (a![1] ?? 0) >= (b![1] ?? 0));
+};
+
+/** Refuses an engine too old for a cluster over several engines, naming it and its version. */
+export async function requireSwarmCapable(docker: Docker): Promise<{ version: string; apiVersion: string }> {
+  const ep = endpointOf(docker);
+  const v = (await call(docker, 'reading its version', 10_000, (abortSignal) =>
+    (docker.version as unknown as (o: { abortSignal: AbortSignal }) => Promise<{ Version?: string; ApiVersion?: string }>)({ abortSignal }),
+  )) as { Version?: string; ApiVersion?: string };
+  const apiVersion = v.ApiVersion ?? '0.0';
+  if (!apiAtLeast(apiVersion, MIN_SWARM_API)) {
+    throw new MesosUpError('CONFIG', `The engine at ${ep} is Docker ${v.Version ?? '(unknown)'} (API ${apiVersion}): a cluster over several engines needs attachable overlay networks, API ${MIN_SWARM_API} (Docker 1.13) or newer`, {
+      hint: `upgrade the engine at ${ep}, or leave it out of the engines list`,
+    });
+  }
+  return { version: v.Version ?? '', apiVersion };
 }

@@ -20,6 +20,8 @@ import {
   joinTokens,
   leaveSwarm,
   nodeLabels,
+  removeNode,
+  requireSwarmCapable,
   setNodeLabel,
   swarmNodes,
   swarmState,
@@ -163,6 +165,10 @@ describe('two engines in one swarm, on an attachable overlay', () => {
     expect(err.hint).toContain(`docker -H tcp://127.0.0.1:${port} info`);
   });
 
+  it('takes engines new enough for attachable overlays', async () => {
+    for (const d of [d1, d2]) expect(Number((await requireSwarmCapable(d)).apiVersion)).toBeGreaterThanOrEqual(1.25);
+  });
+
   it('initSwarm on engine 1: inactive → active manager of a swarm labelled as ours', async () => {
     const made = await timed('init', () => initSwarm(d1, { advertiseAddr: e1.ip, listenAddr: `${e1.ip}:2377`, labels: LABELS }));
     const s = await swarmState(d1);
@@ -170,8 +176,10 @@ describe('two engines in one swarm, on an attachable overlay', () => {
     expect(s.managerAddrs).toEqual([`${e1.ip}:2377`]);
     node1 = made.nodeId;
 
-    // Asked again, it refuses rather than touch the swarm it is in.
-    const again = await failure(initSwarm(d1, { advertiseAddr: e1.ip, labels: LABELS }));
+    // Asked again with the same labels (a run cut short), it uses that swarm as it is.
+    expect(await initSwarm(d1, { advertiseAddr: e1.ip, labels: LABELS })).toEqual({ nodeId: made.nodeId, clusterId: made.clusterId, reused: true });
+    // Asked for another swarm, it refuses rather than touch the one it is in.
+    const again = await failure(initSwarm(d1, { advertiseAddr: e1.ip, labels: { ...LABELS, 'io.mesos-up.swarm-of': 'another-cluster' } }));
     expect(again.code).toBe('CONFIG');
     expect(again.message).toContain(`The engine at ${e1.endpoint} is already in a swarm (swarm ${made.clusterId.slice(0, 12)}`);
     expect(again.hint).toContain('mesos-up never changes a swarm it did not make');
@@ -276,6 +284,11 @@ describe('two engines in one swarm, on an attachable overlay', () => {
     await until('the overlay removed', async () => (await removeNetwork(d1, overlay.id), true), 30_000);
     await timed('leave', async () => {
       expect(await leaveSwarm(d2)).toBe('left');
+      // The worker stays in the manager's list, Down, until it is removed there.
+      await until('the worker down', async () => ((await swarmNodes(d1)).find((n) => n.id === node2)?.status === 'down' ? true : undefined));
+      expect(await removeNode(d1, node2)).toBe('removed');
+      expect((await swarmNodes(d1)).map((n) => n.id)).toEqual([node1]);
+      expect(await removeNode(d1, node2)).toBe('gone');
       // A manager leaves only when told to: it would take the swarm with it.
       const refused = await failure(leaveSwarm(d1));
       expect(refused.code).toBe('INTERNAL');

@@ -115,7 +115,8 @@ async function waitReady(host: Docker, id: string, endpoint: string, name: strin
     try {
       const d = await connectEngine({ env: { DOCKER_HOST: endpoint }, timeoutMs: 1000 });
       // Answers /_ping (connectEngine) and /info: the daemon has finished starting.
-      const info = (await d.info()) as { ServerVersion?: string };
+      // (/info with a deadline: an engine that hangs must not hold the hook)
+      const info = (await (d.info as unknown as (o: { abortSignal: AbortSignal }) => Promise<unknown>)({ abortSignal: AbortSignal.timeout(2000) })) as { ServerVersion?: string };
       if (info.ServerVersion) return;
     } catch (err) {
       last = (err as Error).message;
@@ -199,7 +200,11 @@ export async function startInnerEngines(
       }
       return start(1, false);
     })();
-    const rest = await Promise.all(Array.from({ length: count - 1 }, (_, k) => start(k + 2, privilegedWorks === true)));
+    // (allSettled: when one start fails, the others have finished creating what they create before cleanup runs)
+    const settled = await Promise.allSettled(Array.from({ length: count - 1 }, (_, k) => start(k + 2, privilegedWorks === true)));
+    const failed = settled.find((r): r is PromiseRejectedResult => r.status === 'rejected');
+    if (failed) throw failed.reason;
+    const rest = settled.map((r) => (r as PromiseFulfilledResult<Awaited<ReturnType<typeof start>>>).value);
 
     const engines = await Promise.all(
       [first, ...rest].map(async ({ name, container }) => {
