@@ -215,6 +215,8 @@ export interface JoinSwarmOptions {
   /** the address the other nodes reach this engine at */
   advertiseAddr: string;
   listenAddr?: string;
+  /** the swarm's manager, to tell whether this engine is one of its nodes already (by node id, not by address) */
+  manager?: Docker;
   /** how long to wait for the join (dockerd ends its own wait after 20 s; a refused manager address fails sooner) */
   timeoutMs?: number;
 }
@@ -228,7 +230,11 @@ export interface JoinSwarmOptions {
 export async function joinSwarm(docker: Docker, opts: JoinSwarmOptions): Promise<'joined' | 'already'> {
   const ep = endpointOf(docker);
   const before = await swarmState(docker);
-  if (before.state === 'active' && before.managerAddrs?.includes(opts.remoteAddr)) return 'already';
+  if (before.state === 'active') {
+    // (the manager's own list settles it; without the manager, its address as this node knows it)
+    const member = opts.manager && before.nodeId ? (await swarmNodes(opts.manager)).some((n) => n.id === before.nodeId) : before.managerAddrs?.includes(opts.remoteAddr);
+    if (member) return 'already';
+  }
   if (before.state !== 'inactive') throw notUsable(ep, before) ?? inAnotherSwarm(ep, before, `join the swarm managed at ${opts.remoteAddr}`);
   const timeoutMs = opts.timeoutMs ?? 30_000;
   const abort = new AbortController();
@@ -374,7 +380,11 @@ const ipv4Subnets = (n: { IPAM?: { Config?: Array<{ Subnet?: string }> | null } 
  */
 export async function createOverlayNetwork(
   docker: Docker,
-  opts: { name: string; subnet?: string; labels: Record<string, string>; mtu?: number; timeoutMs?: number },
+  opts: {
+    name: string; subnet?: string; labels: Record<string, string>; mtu?: number; timeoutMs?: number;
+    /** the other engines of the cluster: a subnet asked for must not overlap their own networks either */
+    engines?: Docker[];
+  },
 ): Promise<OverlayNetwork> {
   const ep = endpointOf(docker);
   const timeoutMs = opts.timeoutMs ?? 30_000;
@@ -384,15 +394,32 @@ export async function createOverlayNetwork(
     const swarmNets = await call(docker, 'listing swarm networks', 10_000, (abortSignal) =>
       docker.listNetworks({ filters: { scope: ['swarm'] }, abortSignal } as Docker.NetworkListOptions),
     );
-    for (const n of swarmNets) {
-      const clash = ipv4Subnets(n).find((x) => {
+    const clashOf = (n: { IPAM?: { Config?: Array<{ Subnet?: string }> | null } | null }) =>
+      ipv4Subnets(n).find((x) => {
         const c = parseCidr(x);
         return c && overlaps(c, wanted);
       });
+    for (const n of swarmNets) {
+      const clash = clashOf(n);
       if (clash) {
         throw new MesosUpError('CONFIG', `Cannot create overlay network ${opts.name} on the engine at ${ep}: subnet ${opts.subnet} overlaps ${clash} of the swarm's network ${n.Name}`, {
           hint: `choose a subnet no network of the swarm uses (docker -H ${ep} network ls --filter scope=swarm, then network inspect), or leave the subnet out to let the engine pick`,
         });
+      }
+    }
+    // An engine's own bridges (docker0, docker_gwbridge, other clusters') route that range locally: containers there could not reach the overlay's.
+    for (const engine of [docker, ...(opts.engines ?? [])]) {
+      const local = await call(engine, 'listing its networks', 10_000, (abortSignal) =>
+        engine.listNetworks({ filters: { scope: ['local'] }, abortSignal } as Docker.NetworkListOptions),
+      );
+      for (const n of local) {
+        const clash = clashOf(n);
+        if (clash) {
+          const at = endpointOf(engine);
+          throw new MesosUpError('CONFIG', `Cannot create overlay network ${opts.name}: subnet ${opts.subnet} overlaps ${clash} of network ${n.Name} on the engine at ${at}`, {
+            hint: `choose a subnet no network of any engine uses (docker -H ${at} network ls, then network inspect), or leave the subnet out to let the engine pick`,
+          });
+        }
       }
     }
   }
@@ -435,14 +462,20 @@ export async function createOverlayNetwork(
     throw new MesosUpError('INTERNAL', `Cannot create overlay network ${opts.name} on the engine at ${ep}: ${msg}`, { cause: err });
   }
   const deadline = Date.now() + Math.min(timeoutMs, 15_000);
-  for (;;) {
-    const info = (await call(docker, `inspecting network ${opts.name}`, 10_000, () => docker.getNetwork(id).inspect())) as {
-      IPAM?: { Config?: Array<{ Subnet?: string; Gateway?: string }> | null };
-    };
-    const cfg = (info.IPAM?.Config ?? []).find((c) => c.Subnet && !c.Subnet.includes(':'));
-    if (cfg?.Subnet) return { id, name: opts.name, subnet: cfg.Subnet, ...(cfg.Gateway ? { gateway: cfg.Gateway } : {}) };
-    if (Date.now() > deadline) break;
-    await new Promise((r) => setTimeout(r, 100));
+  try {
+    for (;;) {
+      const info = (await call(docker, `inspecting network ${opts.name}`, 10_000, () => docker.getNetwork(id).inspect())) as {
+        IPAM?: { Config?: Array<{ Subnet?: string; Gateway?: string }> | null };
+      };
+      const cfg = (info.IPAM?.Config ?? []).find((c) => c.Subnet && !c.Subnet.includes(':'));
+      if (cfg?.Subnet) return { id, name: opts.name, subnet: cfg.Subnet, ...(cfg.Gateway ? { gateway: cfg.Gateway } : {}) };
+      if (Date.now() > deadline) break;
+      await new Promise((r) => setTimeout(r, 100));
+    }
+  } catch (err) {
+    // (a network we made and could not read back is not left behind)
+    await docker.getNetwork(id).remove().catch(() => undefined);
+    throw err;
   }
   await docker.getNetwork(id).remove().catch(() => undefined);
   throw new MesosUpError('INTERNAL', `The swarm of the engine at ${ep} gave overlay network ${opts.name} no address range${opts.subnet ? ` (${opts.subnet} was asked for)` : ''}; the network was removed again`, {

@@ -205,6 +205,8 @@ describe('two engines in one swarm, on an attachable overlay', () => {
     expect(s.clusterId).toBeUndefined(); // a worker does not know it
     node2 = s.nodeId!;
     expect(await joinSwarm(d2, { remoteAddr, token: worker, advertiseAddr: e2.ip })).toBe('already');
+    // the manager's node list settles it, whatever address the manager is named by
+    expect(await joinSwarm(d2, { remoteAddr: `${e1.name}:2377`, token: worker, advertiseAddr: e2.ip, manager: d1 })).toBe('already');
 
     const nodes = await until('both nodes ready', async () => {
       const n = await swarmNodes(d1);
@@ -242,6 +244,12 @@ describe('two engines in one swarm, on an attachable overlay', () => {
     const clash = await failure(createOverlayNetwork(d1, { name: `${OVERLAY}-2`, subnet: overlay.subnet, labels: LABELS }));
     expect(clash.code).toBe('CONFIG');
     expect(clash.message).toBe(`Cannot create overlay network ${OVERLAY}-2 on the engine at ${e1.endpoint}: subnet ${overlay.subnet} overlaps ${overlay.subnet} of the swarm's network ${OVERLAY}`);
+    // a subnet one of the engines uses for a network of its own (engine 2's default bridge)
+    const bridge = ((await d2.getNetwork('bridge').inspect()) as { IPAM: { Config: Array<{ Subnet: string }> } }).IPAM.Config[0]!.Subnet;
+    const local = await failure(createOverlayNetwork(d1, { name: `${OVERLAY}-4`, subnet: bridge, labels: LABELS, engines: [d2] }));
+    expect(local.code).toBe('CONFIG');
+    expect(local.message).toContain(`subnet ${bridge} overlaps ${bridge} of network bridge on the engine at`);
+    expect((await d1.listNetworks({ filters: { name: [`${OVERLAY}-4`] } } as Docker.NetworkListOptions)).length).toBe(0);
     const worker = await failure(createOverlayNetwork(d2, { name: `${OVERLAY}-3`, labels: LABELS }));
     expect(worker.code).toBe('CONFIG');
     expect(worker.hint).toContain('made on a manager');
