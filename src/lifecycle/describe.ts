@@ -93,13 +93,15 @@ export async function describeView(view: ClusterView, opts: { probe?: boolean } 
   }
   const lb = view.members.find((m) => m.role === 'marathon-lb');
   if (lb) {
-    const at = (port: number, scheme = 'http') => (lb.ports.get(port) ? { url: `${scheme}://127.0.0.1:${lb.ports.get(port)}` } : {});
+    const urls = {
+      url: hostUrl(lb, MARATHON_LB_HTTP_PORT),
+      httpsUrl: hostUrl(lb, MARATHON_LB_HTTPS_PORT)?.replace(/^http:/, 'https:'),
+      statsUrl: hostUrl(lb, MARATHON_LB_STATS_PORT),
+      appIdUrl: hostUrl(lb, MARATHON_LB_APPID_PORT),
+    };
     info.marathonLb = {
       name: lb.name, ip: lb.ip, state: lb.state, services: [], unrouted: [], ...(lb.lbGroup ? { group: lb.lbGroup } : {}),
-      ...at(MARATHON_LB_HTTP_PORT),
-      ...(at(MARATHON_LB_HTTPS_PORT, 'https').url ? { httpsUrl: at(MARATHON_LB_HTTPS_PORT, 'https').url } : {}),
-      ...(at(MARATHON_LB_STATS_PORT).url ? { statsUrl: at(MARATHON_LB_STATS_PORT).url } : {}),
-      ...(at(MARATHON_LB_APPID_PORT).url ? { appIdUrl: at(MARATHON_LB_APPID_PORT).url } : {}),
+      ...Object.fromEntries(Object.entries(urls).filter(([, v]) => v !== undefined)),
     };
   }
   const metronome = view.members.find((m) => m.role === 'metronome');

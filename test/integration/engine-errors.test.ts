@@ -12,14 +12,8 @@ import path from 'node:path';
 import { execa } from 'execa';
 import { describe, expect, it } from 'vitest';
 import { BIN, cli } from '../support/cli.js';
+import { closedPort } from '../support/tcp.js';
 
-async function closedPort(): Promise<number> {
-  const srv = net.createServer().listen(0, '127.0.0.1');
-  await new Promise((r) => srv.once('listening', r));
-  const port = (srv.address() as net.AddressInfo).port;
-  await new Promise((r) => srv.close(r));
-  return port;
-}
 
 /** A docker CLI config dir whose current context points at `host`. */
 function contextConfig(name: string, host: string): string {

@@ -6,7 +6,6 @@
 // back to two engines in no swarm. The host engine is never put in swarm mode:
 // its swarm state is read before and after, and must not change.
 import type Docker from 'dockerode';
-import net from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { connectEngine } from '../../src/engine/connect.js';
 import { loadDockerode } from '../../src/engine/dockerode.js';
@@ -29,7 +28,9 @@ import {
   type SwarmState,
 } from '../../src/engine/swarm.js';
 import { MesosUpError } from '../../src/errors.js';
+import { eventually } from '../emulator/harness.js';
 import { innerClient, startInnerEngines, type InnerEngine, type InnerEngines } from '../support/inner-engines.js';
+import { closedPort } from '../support/tcp.js';
 
 const IMAGE = 'debian:bookworm-slim';
 const LABELS = { 'io.mesos-up.test': 'inner-engines' };
@@ -63,28 +64,7 @@ async function failure(p: Promise<unknown>): Promise<MesosUpError> {
   return err as MesosUpError;
 }
 
-async function until<T>(what: string, fn: () => Promise<T | undefined>, timeoutMs = 30_000): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  let last: unknown;
-  for (;;) {
-    try {
-      const v = await fn();
-      if (v !== undefined) return v;
-    } catch (err) {
-      last = err;
-    }
-    if (Date.now() > deadline) throw new Error(`${what}: not within ${timeoutMs / 1000}s${last ? ` (${(last as Error).message})` : ''}`);
-    await new Promise((r) => setTimeout(r, 250));
-  }
-}
 
-async function closedPort(): Promise<number> {
-  const srv = net.createServer().listen(0, '127.0.0.1');
-  await new Promise((r) => srv.once('listening', r));
-  const port = (srv.address() as net.AddressInfo).port;
-  await new Promise((r) => srv.close(r));
-  return port;
-}
 
 let host: Docker;
 let hostBefore: SwarmState;
@@ -208,10 +188,10 @@ describe('two engines in one swarm, on an attachable overlay', () => {
     // the manager's node list settles it, whatever address the manager is named by
     expect(await joinSwarm(d2, { remoteAddr: `${e1.name}:2377`, token: worker, advertiseAddr: e2.ip, manager: d1 })).toBe('already');
 
-    const nodes = await until('both nodes ready', async () => {
+    const nodes = await eventually('both nodes ready', async () => {
       const n = await swarmNodes(d1);
       return n.length === 2 && n.every((x) => x.status === 'ready') ? n : undefined;
-    });
+    }, 30_000);
     expect(nodes.map((n) => [n.id, n.hostname, n.role]).sort()).toEqual(
       [
         [node1, e1.name, 'manager'],
@@ -275,10 +255,10 @@ describe('two engines in one swarm, on an attachable overlay', () => {
     expect(inSubnet(ipA!) && inSubnet(ipB!)).toBe(true);
 
     const echo = (d: Docker, from: string, to: string) =>
-      until(`${from} → ${to}`, async () => {
+      eventually(`${from} → ${to}`, async () => {
         const r = await execIn(d, from, ['timeout', '10', 'bash', '-c', ECHO_CLIENT, '_', to]);
         return r.exitCode === 0 ? r.output.trim() : undefined;
-      });
+      }, 30_000);
     expect(await echo(d1, 'ov-a', ipB!)).toBe('echo from ov-b: hello from ov-a');
     expect(await echo(d2, 'ov-b', ipA!)).toBe('echo from ov-a: hello from ov-b');
     // Names resolve across engines through the engines' DNS on the overlay.
@@ -289,11 +269,11 @@ describe('two engines in one swarm, on an attachable overlay', () => {
   it('both engines leave the swarm (worker, then manager) and end inactive; the host engine was never touched', async () => {
     await Promise.all([d1.getContainer('ov-a').remove({ force: true }), d2.getContainer('ov-b').remove({ force: true })]);
     // (the swarm refuses while a removed container's attachment is still being released)
-    await until('the overlay removed', async () => (await removeNetwork(d1, overlay.id), true), 30_000);
+    await eventually('the overlay removed', async () => (await removeNetwork(d1, overlay.id), true), 30_000);
     await timed('leave', async () => {
       expect(await leaveSwarm(d2)).toBe('left');
       // The worker stays in the manager's list, Down, until it is removed there.
-      await until('the worker down', async () => ((await swarmNodes(d1)).find((n) => n.id === node2)?.status === 'down' ? true : undefined));
+      await eventually('the worker down', async () => ((await swarmNodes(d1)).find((n) => n.id === node2)?.status === 'down' ? true : undefined), 30_000);
       expect(await removeNode(d1, node2)).toBe('removed');
       expect((await swarmNodes(d1)).map((n) => n.id)).toEqual([node1]);
       expect(await removeNode(d1, node2)).toBe('gone');

@@ -1,4 +1,5 @@
-// Reading a task's answer over TCP from a port published on 127.0.0.1.
+// Reading a task's answer over TCP from a port published on 127.0.0.1, and a
+// port on 127.0.0.1 that nothing listens on.
 import net from 'node:net';
 
 /** What a TCP server on 127.0.0.1 sends until its first line (or until it closes). */
@@ -14,4 +15,13 @@ export function readFrom(port: number): Promise<string> {
     s.on('close', () => resolve(Buffer.concat(chunks).toString('utf8')));
     s.on('error', reject);
   });
+}
+
+/** A port on 127.0.0.1 that was free a moment ago: nothing answers there. */
+export async function closedPort(): Promise<number> {
+  const srv = net.createServer().listen(0, '127.0.0.1');
+  await new Promise((r) => srv.once('listening', r));
+  const port = (srv.address() as net.AddressInfo).port;
+  await new Promise((r) => srv.close(r));
+  return port;
 }
