@@ -10,7 +10,7 @@ const report = (json: boolean | undefined, data: Record<string, string>, text: s
   process.stdout.write(`${json ? JSON.stringify(data, null, 2) : text}\n`);
 
 export function registerChaosCommands(program: Command): void {
-  const chaos = program.command('chaos').description('inject faults: kill the leading master, an agent, or a task');
+  const chaos = program.command('chaos').description('inject faults: kill the leading master, an agent, every agent of an engine, or a task');
   const common = (cmd: Command) => cmd.option('-n, --name <name>', 'cluster name (default: name in cluster.yaml, else demo)').option('--json', 'print JSON');
 
   common(chaos.command('kill-leader').description('SIGKILL the leading Mesos master; another is elected if a quorum remains')).action(
@@ -28,6 +28,16 @@ export function registerChaosCommands(program: Command): void {
       if (!Number.isInteger(index) || index < 1) throw new MesosUpError('USAGE', `kill-agent takes an agent number (1, 2, …), not "${n}"`);
       const r = await killAgent(await connectEngine(), clusterNameFrom(opts), index);
       report(opts.json, r, `Killed ${r.killed}.`);
+    }),
+  );
+
+  common(chaos.command('kill-engine <n>').description('SIGKILL every agent (and task container) on engine n of a cluster spread over engines, as if that machine went away')).action(
+    action(async (n: string, opts: { name?: string; json?: boolean }) => {
+      const { connectEngine, killEngine } = await load();
+      const index = Number(n);
+      if (!Number.isInteger(index) || index < 1) throw new MesosUpError('USAGE', `kill-engine takes an engine number (1 is the first in cluster.yaml's engines), not "${n}"`);
+      const r = await killEngine(await connectEngine(), clusterNameFrom(opts), index);
+      report(opts.json, { engine: r.engine, killed: r.killed.join(',') }, `Killed on ${r.engine}: ${r.killed.join(', ')}. Marathon replaces their tasks once the master marks the agents unreachable; watch with: mesos-up status${opts.name ? ` --name ${opts.name}` : ''}`);
     }),
   );
 

@@ -57,6 +57,7 @@ export function registerClusterCommands(program: Command): void {
     .option('--masters <n>', 'number of Mesos masters: 1, 3 or 5', int('--masters'))
     .option('--images <mode>', 'auto (official when a registry answers), official or emulated')
     .option('--addons <names>', 'add-ons to start with the cluster, comma-separated: mesos-dns, marathon-lb, metronome')
+    .option('--engine <endpoint=agents>', 'spread the cluster over Docker engines, repeated: local=2 --engine tcp://10.0.0.5:2375=2 (local is the engine mesos-up talks to; it runs the rest)', (v: string, prev: string[] = []) => [...prev, v])
     .option('--wait <duration>', 'deadline for the cluster to be ready, e.g. 3m (default 180s)')
     .option('--canary', 'also wait for a tiny app to reach TASK_RUNNING')
     .option('--retain', 'keep the containers when up fails, to look at them')
@@ -64,7 +65,7 @@ export function registerClusterCommands(program: Command): void {
     .option('--timings', 'print how long each stage took')
     .option('--json', 'print one JSON document')
     .action(
-      action(async (opts: { name?: string; config?: string; agents?: number; publicAgents?: number; masters?: number; images?: string; addons?: string; wait?: string; canary?: boolean; retain?: boolean; dryRun?: boolean; timings?: boolean; json?: boolean }) => {
+      action(async (opts: { name?: string; config?: string; agents?: number; publicAgents?: number; masters?: number; images?: string; addons?: string; engine?: string[]; wait?: string; canary?: boolean; retain?: boolean; dryRun?: boolean; timings?: boolean; json?: boolean }) => {
         const overrides: Overrides = {};
         if (opts.name !== undefined) overrides.name = opts.name;
         if (opts.agents !== undefined) overrides.agents = opts.agents;
@@ -72,6 +73,7 @@ export function registerClusterCommands(program: Command): void {
         if (opts.masters !== undefined) overrides.masters = opts.masters;
         if (opts.images !== undefined) overrides.images = opts.images;
         if (opts.addons !== undefined) overrides.addons = opts.addons;
+        if (opts.engine !== undefined) overrides.engines = opts.engine;
         if (opts.wait !== undefined) {
           const ms = parseDuration(opts.wait);
           if (!ms) throw new MesosUpError('USAGE', `--wait "${opts.wait}" is not a duration like 90s or 3m`);
@@ -133,9 +135,12 @@ export function registerClusterCommands(program: Command): void {
         print(opts.json, { removed: results }, () =>
           results
             .map((r) =>
-              r.containers.length + r.networks.length + r.volumes.length === 0
-                ? `No cluster named ${r.name}; nothing to remove.`
-                : `Removed cluster ${r.name}: ${r.containers.length} containers, ${r.networks.length} networks, ${r.volumes.length} volumes.`,
+              [
+                r.containers.length + r.networks.length + r.volumes.length === 0
+                  ? `No cluster named ${r.name}; nothing to remove.`
+                  : `Removed cluster ${r.name}: ${r.containers.length} containers, ${r.networks.length} networks, ${r.volumes.length} volumes.`,
+                ...(r.notes ?? []).map((n) => `  ${n}`),
+              ].join('\n'),
             )
             .join('\n') || 'No mesos-up clusters on this engine.',
         );
@@ -170,8 +175,8 @@ export function registerClusterCommands(program: Command): void {
           infos.length === 0
             ? 'No mesos-up clusters on this engine. Start one with: mesos-up up'
             : table([
-                ['NAME', 'STATE', 'IMAGES', 'CONTAINERS', 'LEADER', 'MARATHON'],
-                ...infos.map((c) => [c.name, c.health, c.flavour, `${c.containers.filter((m) => m.state === 'running').length}/${c.containers.length}`, c.leader ?? '-', c.marathonUrl ?? '-']),
+                ['NAME', 'STATE', 'IMAGES', 'CONTAINERS', 'ENGINES', 'LEADER', 'MARATHON'],
+                ...infos.map((c) => [c.name, c.health, c.flavour, `${c.containers.filter((m) => m.state === 'running').length}/${c.containers.length}`, String(c.engines?.length ?? 1), c.leader ?? '-', c.marathonUrl ?? '-']),
               ]),
         );
       }),
@@ -198,7 +203,7 @@ export function registerClusterCommands(program: Command): void {
     .option('--tail <n>', 'only the last n lines of each', int('--tail'))
     .action(
       action(async (target: string | undefined, opts: { name?: string; follow?: boolean; tail?: number }) => {
-        const { connectEngine, readLogs, discoverClusters } = await load();
+        const { connectEngine, readLogs, discoverClusters, memberClient } = await load();
         const docker = await connectEngine();
         const name = clusterNameFrom(opts);
         const view = (await discoverClusters(docker, name)).get(name);
@@ -215,8 +220,8 @@ export function registerClusterCommands(program: Command): void {
         try {
           const prefix = picked.length > 1;
           await Promise.all(
-            picked.map((m) =>
-              readLogs(docker, m.id, { follow: !!opts.follow, ...(opts.tail !== undefined ? { tail: opts.tail } : {}), signal: interrupt.signal }, (line) =>
+            picked.map(async (m) =>
+              readLogs(await memberClient(docker, view, m), m.id, { follow: !!opts.follow, ...(opts.tail !== undefined ? { tail: opts.tail } : {}), signal: interrupt.signal }, (line) =>
                 process.stdout.write(`${prefix ? `${m.name.padEnd(18)}| ` : ''}${line}\n`),
               ),
             ),

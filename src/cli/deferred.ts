@@ -5,9 +5,9 @@
 export { connectEngine } from '../engine/connect.js';
 export { ALL_ROLES, ensureEmulatedImages, ensureOwnImage } from '../engine/emulated.js';
 export { readLogs } from '../engine/logs.js';
-export { killAgent, killLeader, killTask } from '../lifecycle/chaos.js';
+export { killAgent, killEngine, killLeader, killTask } from '../lifecycle/chaos.js';
 export { clusterView, describeCluster, describeView } from '../lifecycle/describe.js';
-export { discoverClusters, urlsOf } from '../lifecycle/discover.js';
+export { discoverClusters, memberClient, urlsOf } from '../lifecycle/discover.js';
 export { waitForLoadBalancer } from '../probes/marathon-lb.js';
 export { reachOf } from '../lifecycle/task-ports.js';
 export { runDoctor } from '../lifecycle/doctor.js';

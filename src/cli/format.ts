@@ -32,6 +32,12 @@ export function formatCluster(c: ClusterInfo): string {
   }
   if (c.metronome) rows.push([`  ${c.metronome.name}`, 'metronome', c.metronome.state, c.metronome.ip, c.metronome.url ?? '-']);
   for (const t of c.tasks) rows.push([`  ${t.name}`, 'task container', t.state, '', t.image]);
+  if (c.engines) {
+    // A cluster spanning engines: which engine each container runs on.
+    const engineOf = new Map(c.containers.map((x) => [x.name, x.engine ?? '']));
+    rows.forEach((r, i) => r.splice(3, 0, i === 0 ? 'ENGINE' : engineOf.get(r[0]!.trim()) ?? ''));
+    lines.push(`  Engines        ${c.engines.map((e) => `${e.endpoint} (${e.error ? `not answering: ${e.error}` : `${e.agents.length} agent${e.agents.length === 1 ? '' : 's'}`})`).join(', ')}`);
+  }
   lines.push(table(rows));
   if (c.endpoints.length || c.unrouted.length) {
     lines.push('  Task ports (from the host, through the gateway):');
@@ -53,11 +59,16 @@ export function formatCluster(c: ClusterInfo): string {
 }
 
 export function formatPlan(stages: ContainerPlan[][], network: string): string {
-  const out: string[] = [`network ${network} (bridge, on the first free default pool unless network.subnet names one; static addresses at .200 and up)`];
+  const engines = [...new Set(stages.flat().map((p) => p.engine).filter((e): e is string => !!e))];
+  const out: string[] = [
+    engines.length
+      ? `network ${network} (attachable swarm overlay over the engines ${engines.join(', ')}; up starts a swarm on the first engine or joins them to its swarm, and down undoes only that; static addresses at .200 and up)`
+      : `network ${network} (bridge, on the first free default pool unless network.subnet names one; static addresses at .200 and up)`,
+  ];
   stages.forEach((stage, i) => {
     out.push(`stage ${i + 1}: ${stage.map((p) => p.name).join(', ')}${STAGE_STARTS[i] ? ` (${STAGE_STARTS[i]})` : ''}`);
     for (const p of stage) {
-      out.push(`  ${p.name}  image ${p.image}${p.ip ? `  ip ${p.ip}` : ''}`);
+      out.push(`  ${p.name}  image ${p.image}${p.ip ? `  ip ${p.ip}` : ''}${p.engine ? `  engine ${p.engine}` : ''}`);
       if (p.entrypoint) out.push(`    entrypoint ${p.entrypoint.join(' ')}`);
       if (p.cmd.length) out.push(`    args ${p.cmd.join(' ')}`);
       for (const [k, v] of Object.entries(p.env)) out.push(`    env ${k}=${v}`);

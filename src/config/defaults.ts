@@ -26,6 +26,7 @@ export function defaultSpec(): ClusterSpec {
     gateway: { taskPorts: 32 },
     network: {},
     timeouts: { upMs: 180_000 },
+    engines: [],
     addons: { mesosDns: false, metronome: false },
   };
 }

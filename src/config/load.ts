@@ -110,8 +110,9 @@ function merge(f: ClusterFile): ClusterSpec {
     },
     masters: { count: (f.masters?.count ?? d.masters.count) as 1 | 3 | 5, flags: flagText(f.masters?.flags) },
     agents: {
-      // public agents come on top of the default private one unless a count is given
-      count: f.agents?.count ?? d.agents.count + (f.agents?.public ?? 0),
+      // public agents come on top of the default private one unless a count is
+      // given; with engines listed, the agents are theirs
+      count: f.agents?.count ?? (f.engines ? f.engines.reduce((n, e) => n + e.agents, 0) : d.agents.count + (f.agents?.public ?? 0)),
       public: f.agents?.public ?? d.agents.public,
       resources: {
         cpus: f.agents?.resources?.cpus ?? d.agents.resources.cpus,
@@ -136,6 +137,7 @@ function merge(f: ClusterFile): ClusterSpec {
     gateway: { taskPorts: f.gateway?.taskPorts ?? d.gateway.taskPorts },
     network: f.network?.subnet ? { subnet: f.network.subnet } : d.network,
     timeouts: { upMs: f.timeouts?.up ? parseDuration(f.timeouts.up)! : d.timeouts.upMs },
+    engines: f.engines?.map((e) => ({ endpoint: e.endpoint, agents: e.agents, ...(e.advertise ? { advertise: e.advertise } : {}) })) ?? d.engines,
     addons: {
       mesosDns: f.addons?.mesosDns !== undefined || d.addons.mesosDns,
       ...(f.addons?.marathonLb ? { marathonLb: { group: f.addons.marathonLb.group ?? MARATHON_LB_GROUP } } : {}),

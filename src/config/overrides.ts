@@ -5,7 +5,7 @@ import { existsSync } from 'node:fs';
 import path from 'node:path';
 import { MesosUpError } from '../errors.js';
 import { CLUSTER_NAME_PATTERN, CLUSTER_NAME_RULE } from './name.js';
-import type { ClusterSpec } from './schema.js';
+import { validEngineEndpoint, type ClusterSpec, type EngineSpec } from './schema.js';
 import { MARATHON_LB_GROUP } from './defaults.js';
 
 /** Values from the command line; they beat the file. */
@@ -19,6 +19,23 @@ export interface Overrides {
   waitMs?: number;
   /** `--addons mesos-dns,…`: add-ons on top of those the file asks for */
   addons?: string;
+  /** `--engine ENDPOINT=AGENTS`, repeated: they replace the file's engines */
+  engines?: string[];
+}
+
+/** One `--engine` value: `tcp://10.0.0.5:2375=2`, `local=1`, `my-context=3`. */
+export function parseEngineFlag(text: string): EngineSpec {
+  const at = text.lastIndexOf('=');
+  const endpoint = at > 0 ? text.slice(0, at) : text;
+  const count = at > 0 ? text.slice(at + 1) : '';
+  const agents = /^\d+$/.test(count) ? Number(count) : NaN;
+  if (!Number.isInteger(agents) || agents > 32) {
+    throw new MesosUpError('USAGE', `--engine ${text}: say how many agents it runs, as ENDPOINT=AGENTS (0 to 32)`, { hint: 'e.g. --engine local=2 --engine tcp://10.0.0.5:2375=2' });
+  }
+  if (!validEngineEndpoint(endpoint)) {
+    throw new MesosUpError('USAGE', `--engine ${text}: ${endpoint} is not local, a docker context name or a URL (unix://, tcp://, ssh://)`);
+  }
+  return { endpoint, agents };
 }
 
 /** Add-on names as --addons spells them → the key under `addons` in cluster.yaml. */
@@ -62,6 +79,26 @@ export function applyOverrides(spec: ClusterSpec, o: Overrides): ClusterSpec {
         hint: `use --agents ${out.agents.public + 1} or more`,
       });
     out.agents.count = o.agents;
+  }
+  if (o.engines?.length) {
+    const engines = o.engines.map(parseEngineFlag);
+    const sum = engines.reduce((n, e) => n + e.agents, 0);
+    for (let i = 1; i < engines.length; i++) {
+      const j = engines.findIndex((e) => e.endpoint === engines[i]!.endpoint);
+      if (j < i) throw new MesosUpError('USAGE', `--engine ${engines[i]!.endpoint} is given twice: give each engine once, with all its agents`);
+    }
+    if (sum < 1) throw new MesosUpError('USAGE', '--engine: the engines run no agent; Marathon needs one to run tasks');
+    if (o.agents !== undefined && o.agents !== sum)
+      throw new MesosUpError('USAGE', `--agents ${o.agents} disagrees with --engine, whose agents add up to ${sum}`, { hint: 'leave --agents out: with --engine each engine says how many agents it runs' });
+    if (sum > 32) throw new MesosUpError('USAGE', `--engine: ${sum} agents in all; at most 32 are possible`);
+    if (sum <= out.agents.public)
+      throw new MesosUpError('USAGE', `--engine: ${sum} agents leave no private agent: ${out.agents.public} of them are public`);
+    // An advertise address from the file stays with its engine.
+    out.engines = engines.map((e) => {
+      const advertise = spec.engines.find((f) => f.endpoint === e.endpoint)?.advertise;
+      return advertise ? { ...e, advertise } : e;
+    });
+    out.agents.count = sum;
   }
   if (o.images !== undefined) {
     if (o.images !== 'auto' && o.images !== 'official' && o.images !== 'emulated')

@@ -29,6 +29,13 @@ const duration = z.string().refine((t) => parseDuration(t) !== undefined && pars
   message: 'must be a duration like 180s, 3m or 1m30s',
 });
 
+/** `local` (the engine the CLI talks to), a docker context name, or a DOCKER_HOST-style URL. */
+export function validEngineEndpoint(text: string): boolean {
+  if (text === 'local') return true;
+  if (/^[a-z]+:\/\//.test(text)) return /^(unix|tcp|ssh|https?):\/\/\S+$/.test(text);
+  return /^[A-Za-z0-9][A-Za-z0-9_.+-]*$/.test(text);
+}
+
 export const clusterName = z.string().regex(CLUSTER_NAME_PATTERN, CLUSTER_NAME_RULE);
 
 export const imagesMode = z.enum(['auto', 'official', 'emulated']);
@@ -103,6 +110,23 @@ export const clusterSchema = z
       })
       .optional(),
     timeouts: z.strictObject({ up: duration.optional() }).optional(),
+    engines: z
+      .array(
+        z.strictObject(
+          {
+            endpoint: z
+              .string({ error: 'must be local, a docker context name or a URL (unix://, tcp://, ssh://)' })
+              .refine(validEngineEndpoint, { message: 'must be local, a docker context name or a URL (unix://, tcp://, ssh://)' }),
+            agents: z.number({ error: 'must be a number of agents' }).int('must be a whole number').min(0, 'must not be negative').max(32, 'must be at most 32'),
+            advertise: z.string().min(1, 'must be an address or interface the other engines reach this one at').optional(),
+          },
+          { error: 'must be a mapping with endpoint and agents' },
+        ),
+        { error: 'must be a list of engines, each with endpoint and agents' },
+      )
+      .min(1, 'must list at least one engine')
+      .max(50, 'must list at most 50 engines')
+      .optional(),
     addons: z
       .strictObject({
         mesosDns: z.strictObject({}, { error: 'must be a mapping ({} for the defaults)' }).optional(),
@@ -125,6 +149,14 @@ export const clusterSchema = z
 export type ClusterFile = z.infer<typeof clusterSchema>;
 
 export type Role = 'zookeeper' | 'master' | 'agent' | 'marathon';
+
+export interface EngineSpec {
+  /** `local`, a docker context name or a URL, as written */
+  endpoint: string;
+  agents: number;
+  /** the address swarm advertises for this engine (docker swarm init/join --advertise-addr) */
+  advertise?: string;
+}
 
 /** The fully resolved cluster description everything downstream works from. */
 export interface ClusterSpec {
@@ -160,6 +192,12 @@ export interface ClusterSpec {
   /** undefined subnet: the engine picks a free one */
   network: { subnet?: string };
   timeouts: { upMs: number };
+  /**
+   * The Docker engines the cluster spans, in order; empty: the one engine the
+   * CLI talks to. ZooKeeper, masters, Marathon, the gateway and add-ons run on
+   * the first, which must be that engine; agents fill the engines in order.
+   */
+  engines: EngineSpec[];
   /** add-ons started with the cluster */
   addons: {
     mesosDns: boolean;
@@ -184,6 +222,18 @@ export function crossCheck(spec: ClusterSpec): Array<[Array<string | number>, st
     problems.push([['agents', 'publishPorts'], 'publishes more than 100 ports per agent; Docker slows down badly with large port ranges']);
   if (spec.agents.public >= spec.agents.count)
     problems.push([['agents', 'public'], `must be below agents.count (${spec.agents.count}): apps that do not ask for slave_public need a private agent`]);
+  if (spec.engines.length) {
+    const sum = spec.engines.reduce((n, e) => n + e.agents, 0);
+    if (sum !== spec.agents.count)
+      problems.push([['engines'], `run ${sum} agents in all, but agents.count is ${spec.agents.count}: make them agree, or leave agents.count out`]);
+    if (sum < 1) problems.push([['engines'], 'run no agent: Marathon needs one to run tasks']);
+    const seen = new Map<string, number>();
+    spec.engines.forEach((e, i) => {
+      const first = seen.get(e.endpoint);
+      if (first !== undefined) problems.push([['engines', i, 'endpoint'], `${e.endpoint} is listed twice (also engines[${first}]): give each engine once, with all its agents`]);
+      else seen.set(e.endpoint, i);
+    });
+  }
   const fixed = (['master', 'marathon', 'zookeeper'] as const).filter((k) => spec.ports[k] !== 0);
   for (let i = 0; i < fixed.length; i++)
     for (let j = i + 1; j < fixed.length; j++)

@@ -11,21 +11,42 @@ export interface EngineEndpoint {
   /** unix:///var/run/docker.sock, tcp://h:2375, ssh://user@h */
   host: string;
   /** where it came from, for messages */
-  source: 'DOCKER_HOST' | `context ${string}` | 'default';
+  source: 'DOCKER_HOST' | `context ${string}` | 'default' | 'engines';
+}
+
+const contextsDir = (env: NodeJS.ProcessEnv) => env.DOCKER_CONFIG ?? path.join(os.homedir(), '.docker');
+
+/** The docker endpoint of a docker context, as `docker context inspect` shows it; undefined when there is no such context. */
+export function contextEndpoint(context: string, env: NodeJS.ProcessEnv = process.env): string | undefined {
+  const meta = path.join(contextsDir(env), 'contexts', 'meta', createHash('sha256').update(context).digest('hex'), 'meta.json');
+  if (!existsSync(meta)) return undefined;
+  const data = JSON.parse(readFileSync(meta, 'utf8')) as { Endpoints?: { docker?: { Host?: string } } };
+  return data.Endpoints?.docker?.Host;
+}
+
+/**
+ * An engine as cluster.yaml's `engines` names it: `local` is the one the CLI
+ * talks to, a URL is taken as it is, anything else is a docker context.
+ */
+export function engineEndpoint(name: string, env: NodeJS.ProcessEnv = process.env): EngineEndpoint {
+  if (name === 'local') return resolveEndpoint(env);
+  if (/^[a-z]+:\/\//.test(name)) return { host: name, source: 'engines' };
+  const host = name === 'default' ? 'unix:///var/run/docker.sock' : contextEndpoint(name, env);
+  if (!host) {
+    throw new MesosUpError('CONFIG', `Engine ${name} is neither a URL nor a docker context`, {
+      hint: `docker context ls lists the contexts; or write the engine as a URL (unix://, tcp://host:2375, ssh://user@host)`,
+    });
+  }
+  return { host, source: `context ${name}` };
 }
 
 /** The endpoint the docker CLI would use. */
 export function resolveEndpoint(env: NodeJS.ProcessEnv = process.env): EngineEndpoint {
   if (env.DOCKER_HOST) return { host: env.DOCKER_HOST, source: 'DOCKER_HOST' };
-  const configDir = env.DOCKER_CONFIG ?? path.join(os.homedir(), '.docker');
-  const context = env.DOCKER_CONTEXT ?? readCurrentContext(configDir);
+  const context = env.DOCKER_CONTEXT ?? readCurrentContext(contextsDir(env));
   if (context && context !== 'default') {
-    const meta = path.join(configDir, 'contexts', 'meta', createHash('sha256').update(context).digest('hex'), 'meta.json');
-    if (existsSync(meta)) {
-      const data = JSON.parse(readFileSync(meta, 'utf8')) as { Endpoints?: { docker?: { Host?: string } } };
-      const host = data.Endpoints?.docker?.Host;
-      if (host) return { host, source: `context ${context}` };
-    }
+    const host = contextEndpoint(context, env);
+    if (host) return { host, source: `context ${context}` };
   }
   return { host: 'unix:///var/run/docker.sock', source: 'default' };
 }
@@ -56,9 +77,12 @@ export const NO_ENGINE_HINT =
 
 /** A connected client; throws ENGINE_UNREACHABLE within `timeoutMs`. */
 export async function connectEngine(opts: { timeoutMs?: number; env?: NodeJS.ProcessEnv } = {}): Promise<Docker> {
-  const ep = resolveEndpoint(opts.env);
+  return connectEndpoint(resolveEndpoint(opts.env), opts.timeoutMs);
+}
+
+/** A connected client for `ep`; throws ENGINE_UNREACHABLE within `timeoutMs`. */
+export async function connectEndpoint(ep: EngineEndpoint, timeoutMs = 2000): Promise<Docker> {
   const docker = await clientFor(ep);
-  const timeoutMs = opts.timeoutMs ?? 2000;
   // The ping is aborted when the time is up: a socket left open to an endpoint
   // that never answers would keep the process alive after the error.
   const abort = new AbortController();

@@ -78,6 +78,16 @@ export async function createNetwork(docker: Docker, name: string, labels: Record
 }
 
 /**
+ * A subnet for an overlay network over several engines: the first default pool
+ * that no network of any of them (and no route of this machine) covers. The
+ * overlay's own check (engine/swarm.ts) still refuses a clash found later.
+ */
+export async function freeSubnetOn(engines: Docker[]): Promise<string | undefined> {
+  const taken = (await Promise.all(engines.map(async (d) => [...(await d.listNetworks()).flatMap(ipv4Subnets), ...hostRoutes(d)]))).flat();
+  return firstFreePool(taken);
+}
+
+/**
  * This machine's routes when the engine runs on it (a unix socket), so a subnet
  * that a VPN or LAN route already covers is not taken; the engine itself does not
  * check. Remote engines: none known.

@@ -101,6 +101,14 @@ export function swarmStateFrom(info: { Swarm?: InfoSwarm | null }): SwarmState {
   return out;
 }
 
+/** Who an engine is (its daemon ID, which two URLs of one engine share) and its swarm state, in one call. */
+export async function engineIdentity(docker: Docker, opts: { timeoutMs?: number } = {}): Promise<{ id: string; name: string; swarm: SwarmState }> {
+  const info = await call(docker, 'reading its info', opts.timeoutMs ?? 10_000, (abortSignal) =>
+    (docker.info as unknown as (o: { abortSignal: AbortSignal }) => Promise<{ ID?: string; Name?: string; Swarm?: InfoSwarm }>)({ abortSignal }),
+  );
+  return { id: info.ID ?? '', name: info.Name ?? '', swarm: swarmStateFrom(info) };
+}
+
 export async function swarmState(docker: Docker, opts: { timeoutMs?: number } = {}): Promise<SwarmState> {
   const info = await call(docker, 'reading its swarm state', opts.timeoutMs ?? 10_000, (abortSignal) =>
     (docker.info as unknown as (o: { abortSignal: AbortSignal }) => Promise<{ Swarm?: InfoSwarm }>)({ abortSignal }),
@@ -135,8 +143,8 @@ function notUsable(ep: string, s: SwarmState): MesosUpError | undefined {
 }
 
 export interface InitSwarmOptions {
-  /** the address the other engines reach this one at (an IP, or an interface name) */
-  advertiseAddr: string;
+  /** the address the other engines reach this one at (an IP, or an interface name); absent: the engine picks, which works when it has one address */
+  advertiseAddr?: string;
   /** where swarm's control plane listens; default 0.0.0.0:2377 */
   listenAddr?: string;
   /** Spec.Labels of the new swarm, so it can be told apart later as one we made */
@@ -163,7 +171,7 @@ export async function initSwarm(docker: Docker, opts: InitSwarmOptions): Promise
     await call(docker, 'starting a swarm', timeoutMs, (abortSignal) =>
       docker.swarmInit({
         ListenAddr: opts.listenAddr ?? '0.0.0.0:2377',
-        AdvertiseAddr: opts.advertiseAddr,
+        ...(opts.advertiseAddr ? { AdvertiseAddr: opts.advertiseAddr } : {}),
         // The engine fills in its defaults for everything not given here.
         Spec: { Labels: opts.labels },
         abortSignal,
@@ -175,7 +183,7 @@ export async function initSwarm(docker: Docker, opts: InitSwarmOptions): Promise
     if (/already part of a swarm/i.test(msg)) throw inAnotherSwarm(ep, await swarmState(docker), 'start a new one');
     throw new MesosUpError('INTERNAL', `Cannot start a swarm on the engine at ${ep}: ${msg}`, {
       hint: /advertise|address|interface/i.test(msg)
-        ? `advertise an address the engine has and the other engines can reach (now ${opts.advertiseAddr})`
+        ? `advertise an address the engine has and the other engines can reach${opts.advertiseAddr ? ` (now ${opts.advertiseAddr})` : ''}`
         : `see docker -H ${ep} info for the engine's swarm state`,
       cause: err,
     });
@@ -212,8 +220,8 @@ export interface JoinSwarmOptions {
   /** a manager's host:port (2377 unless it listens elsewhere) */
   remoteAddr: string;
   token: string;
-  /** the address the other nodes reach this engine at */
-  advertiseAddr: string;
+  /** the address the other nodes reach this engine at; absent: the engine takes the one it reaches the manager from */
+  advertiseAddr?: string;
   listenAddr?: string;
   /** the swarm's manager, to tell whether this engine is one of its nodes already (by node id, not by address) */
   manager?: Docker;
@@ -242,7 +250,7 @@ export async function joinSwarm(docker: Docker, opts: JoinSwarmOptions): Promise
   try {
     await docker.swarmJoin({
       ListenAddr: opts.listenAddr ?? '0.0.0.0:2377',
-      AdvertiseAddr: opts.advertiseAddr,
+      ...(opts.advertiseAddr ? { AdvertiseAddr: opts.advertiseAddr } : {}),
       RemoteAddrs: [opts.remoteAddr],
       JoinToken: opts.token,
       abortSignal: abort.signal,
@@ -261,7 +269,7 @@ export async function joinSwarm(docker: Docker, opts: JoinSwarmOptions): Promise
       // takes the leave only once its own wait for the join is over.
       await leaveSwarm(docker, { force: true, timeoutMs: 60_000 }).catch(() => undefined);
       throw new MesosUpError('DEADLINE', `The engine at ${ep} did not join the swarm at ${opts.remoteAddr} within ${Math.round(timeoutMs / 1000)}s`, {
-        hint: `the engine at ${ep} must reach ${opts.remoteAddr} (2377/tcp), and every engine the others on 7946/tcp+udp and 4789/udp; check the address, firewalls between the engines, and that ${opts.advertiseAddr} is this engine's address as the others see it`,
+        hint: `the engine at ${ep} must reach ${opts.remoteAddr} (2377/tcp), and every engine the others on 7946/tcp+udp and 4789/udp; check the address, firewalls between the engines${opts.advertiseAddr ? `, and that ${opts.advertiseAddr} is this engine's address as the others see it` : ''}`,
         cause: err,
       });
     }

@@ -51,7 +51,10 @@ export interface ClusterInfo {
   zookeeper?: { name: string; ip: string; state: string; hostPort?: string };
   frameworks: Array<{ id: string; name: string; active: boolean; tasks: number; offersSent: number }>;
   tasks: Array<{ name: string; state: string; image: string }>;
-  containers: Array<{ name: string; role: string; state: string; status: string; image: string }>;
+  /** engine: on a cluster spanning engines, the one the container runs on (as cluster.yaml names it) */
+  containers: Array<{ name: string; role: string; state: string; status: string; image: string; engine?: string }>;
+  /** a cluster spanning engines: each engine, its agents, and why it could not be listed */
+  engines?: Array<{ endpoint: string; agents: string[]; error?: string }>;
 }
 
 export async function describeView(view: ClusterView, opts: { probe?: boolean } = {}): Promise<ClusterInfo> {
@@ -63,7 +66,7 @@ export async function describeView(view: ClusterView, opts: { probe?: boolean } 
     name: view.name,
     flavour: view.flavour,
     version: view.version,
-    health: running === 0 ? 'stopped' : running === components.length ? 'running' : 'degraded',
+    health: running === 0 ? 'stopped' : running === components.length && !view.engines?.some((e) => e.error) ? 'running' : 'degraded',
     masters: urls.masters.map((m) => ({ ...m, state: stateOf(m.name), leader: false })),
     agents: urls.agents.map((a) => ({
       name: a.name, ip: a.ip, ...(a.url ? { url: a.url } : {}), state: stateOf(a.name),
@@ -74,7 +77,16 @@ export async function describeView(view: ClusterView, opts: { probe?: boolean } 
     endpoints: [],
     unrouted: [],
     tasks: view.members.filter((m) => m.role === 'task').map((m) => ({ name: m.name, state: m.state, image: m.image })),
-    containers: view.members.map((m) => ({ name: m.name, role: m.role, state: m.state, status: m.status, image: m.image })),
+    containers: view.members.map((m) => ({ name: m.name, role: m.role, state: m.state, status: m.status, image: m.image, ...(m.engine ? { engine: m.engine } : {}) })),
+    ...(view.engines
+      ? {
+          engines: view.engines.map((e) => ({
+            endpoint: e.endpoint,
+            agents: components.filter((m) => m.role === 'agent' && m.engine === e.endpoint).map((m) => m.name),
+            ...(e.error ? { error: e.error } : {}),
+          })),
+        }
+      : {}),
     ...(urls.marathonUrl ? { marathonUrl: urls.marathonUrl } : {}),
     ...(urls.zkHostPort ? { zkUrl: `zk://${urls.zkHostPort}` } : {}),
   };

@@ -3,7 +3,9 @@
 import type Docker from 'dockerode';
 import { listContainers } from '../engine/containers.js';
 import { listNetworks } from '../engine/network.js';
-import { LABEL } from '../plan/labels.js';
+import { clientFor, engineClient } from '../engine/engines.js';
+import { enginesFromLabels } from '../plan/engines.js';
+import { LABEL, networkName } from '../plan/labels.js';
 import type { ComponentRole } from '../plan/types.js';
 import { MARATHON_PORT, MASTER_PORT, ZK_PORT, AGENT_PORT } from '../plan/cluster.js';
 
@@ -23,6 +25,15 @@ export interface ClusterMember {
   public?: true;
   /** the Marathon-LB add-on's group */
   lbGroup?: string;
+  /** a cluster spanning engines: the engine it runs on, as cluster.yaml names it */
+  engine?: string;
+}
+
+export interface EngineReach {
+  /** as cluster.yaml names it */
+  endpoint: string;
+  /** why it could not be listed; absent when it answered */
+  error?: string;
 }
 
 export interface ClusterView {
@@ -33,9 +44,11 @@ export interface ClusterView {
   networks: string[];
   /** labels of its first component container (config hash, session, owner, …) */
   labels: Record<string, string>;
+  /** a cluster spanning engines: each of them, the first being the one listed here */
+  engines?: EngineReach[];
 }
 
-function member(c: Docker.ContainerInfo): ClusterMember {
+function member(c: Docker.ContainerInfo, engine?: string): ClusterMember {
   const ports = new Map<number, number>();
   for (const p of c.Ports ?? []) if (p.PublicPort) ports.set(p.PrivatePort, p.PublicPort);
   const nets = Object.values(c.NetworkSettings?.Networks ?? {});
@@ -47,10 +60,12 @@ function member(c: Docker.ContainerInfo): ClusterMember {
     state: c.State,
     status: c.Status,
     image: c.Image,
-    ip: nets[0]?.IPAddress ?? '',
+    // (the cluster's own network: a container on a swarm overlay may list docker_gwbridge as well)
+    ip: (c.NetworkSettings?.Networks?.[networkName(c.Labels[LABEL.cluster] ?? '')] ?? nets[0])?.IPAddress ?? '',
     ports,
     ...(c.Labels[LABEL.public] === 'true' ? { public: true as const } : {}),
     ...(c.Labels[LABEL.lbGroup] ? { lbGroup: c.Labels[LABEL.lbGroup] } : {}),
+    ...(engine ?? c.Labels[LABEL.engine] ? { engine: engine ?? c.Labels[LABEL.engine] } : {}),
   };
 }
 
@@ -73,6 +88,27 @@ export async function discoverClusters(docker: Docker, only?: string): Promise<M
   };
   for (const c of containers) get(c.Labels[LABEL.cluster]!, c.Labels).members.push(member(c));
   for (const n of networks) get(n.Labels![LABEL.cluster]!, n.Labels ?? {}).networks.push(n.Name);
+  // A cluster spanning engines: its containers on the others too (task containers carry no engine label).
+  await Promise.all(
+    [...clusters.values()].map(async (v) => {
+      const names = enginesFromLabels([...containers, ...networks].filter((x) => x.Labels?.[LABEL.cluster] === v.name));
+      if (names.length < 2) return;
+      v.engines = [{ endpoint: names[0]! }];
+      for (const m of v.members) m.engine ??= names[0]!;
+      await Promise.all(
+        names.slice(1).map(async (name) => {
+          const reach: EngineReach = { endpoint: name };
+          v.engines!.push(reach);
+          try {
+            const remote = await listContainers(await engineClient(name), [`${LABEL.cluster}=${v.name}`]);
+            v.members.push(...remote.map((c) => member(c, name)));
+          } catch (err) {
+            reach.error = (err as Error).message.split('\n')[0]!;
+          }
+        }),
+      );
+    }),
+  );
   for (const v of clusters.values()) {
     v.members.sort((a, b) => roleOrder[a.role]! - roleOrder[b.role]! || a.index - b.index || a.name.localeCompare(b.name));
   }
@@ -100,3 +136,6 @@ export function urlsOf(view: ClusterView): { masters: Array<{ name: string; url?
     })),
   };
 }
+
+/** The engine client for a member of `view`: the one listed first unless it runs on another engine. */
+export const memberClient = (docker: Docker, view: ClusterView, m: ClusterMember): Promise<Docker> => clientFor(docker, m.engine, view.engines?.[0]?.endpoint);

@@ -5,7 +5,9 @@ import { randomBytes } from 'node:crypto';
 import type { ClusterSpec } from '../config/schema.js';
 import { MesosUpError } from '../errors.js';
 import { createContainer, startContainer, type RunningContainer } from '../engine/containers.js';
-import { createNetwork, type NetworkInfo } from '../engine/network.js';
+import { createNetwork, freeSubnetOn, type NetworkInfo } from '../engine/network.js';
+import { createOverlayNetwork } from '../engine/swarm.js';
+import { spansEngines, enginesLabel } from '../plan/engines.js';
 import { createVolume } from '../engine/volumes.js';
 import { assignAddresses } from '../plan/addresses.js';
 import { AGENT_PORT, MARATHON_PORT, MASTER_PORT, planCluster, ZK_PORT, type PlanContext } from '../plan/cluster.js';
@@ -13,7 +15,7 @@ import { GATEWAY_CONTROL_PORT } from '../plan/gateway.js';
 import { MESOS_DNS_HTTP_PORT, MESOS_DNS_PORT } from '../plan/mesos-dns.js';
 import { MARATHON_LB_STATS_PORT } from '../plan/marathon-lb.js';
 import { METRONOME_PORT } from '../plan/metronome.js';
-import { baseLabels, networkName } from '../plan/labels.js';
+import { baseLabels, LABEL, networkName } from '../plan/labels.js';
 import type { ComponentRole, ContainerPlan, ImageSet } from '../plan/types.js';
 import { gatewayRoutes } from '../probes/gateway.js';
 import { httpRequest } from '../probes/http.js';
@@ -30,6 +32,7 @@ import { containersAlive } from './failfast.js';
 import { resolveImages } from './images.js';
 import { preflight as preflightImages } from './preflight.js';
 import { removeCluster } from './remove.js';
+import { checkEngines, imagesToEngines, joinEngines, type EngineSetup } from './engines.js';
 
 export interface UpOptions {
   spec: ClusterSpec;
@@ -52,6 +55,8 @@ interface UpContext {
   deadline: number;
   images?: ImageSet;
   network?: NetworkInfo;
+  /** a cluster over several engines: their clients and what up does to put them in one swarm */
+  engines?: EngineSetup;
   /** the gateway's start, under way beside the rest (joined by routeThroughGateway) */
   gateway?: Promise<void>;
   started: Map<string, { plan: ContainerPlan; running: RunningContainer }>;
@@ -80,19 +85,26 @@ function planContext(ctx: UpContext): PlanContext {
   return { spec: ctx.spec, images: ctx.images!, cliVersion: version, runId: ctx.runId };
 }
 
+/** The engine `plan` runs on: the one the CLI talks to unless the cluster spans engines. */
+function engineOf(ctx: UpContext, plan: ContainerPlan): Docker {
+  if (!ctx.engines || !plan.engine) return ctx.docker;
+  return ctx.engines.clients[ctx.spec.engines.findIndex((e) => e.endpoint === plan.engine)] ?? ctx.docker;
+}
+
 /** Creates the container (and its volumes) of `plan`, with the run's extra labels. */
 async function create(ctx: UpContext, plan: ContainerPlan): Promise<Docker.Container> {
   checkAbort(ctx);
   plan.labels = { ...plan.labels, ...ctx.opts.labels };
   ctx.createdAnything = true;
-  for (const v of plan.volumes ?? []) await track(ctx, createVolume(ctx.docker, { ...v, labels: { ...v.labels, ...ctx.opts.labels } }));
+  const docker = engineOf(ctx, plan);
+  for (const v of plan.volumes ?? []) await track(ctx, createVolume(docker, { ...v, labels: { ...v.labels, ...ctx.opts.labels } }));
   checkAbort(ctx);
-  return track(ctx, createContainer(ctx.docker, plan));
+  return track(ctx, createContainer(docker, plan));
 }
 
 async function start(ctx: UpContext, plan: ContainerPlan, container: Docker.Container): Promise<void> {
   checkAbort(ctx);
-  const running = await track(ctx, startContainer(ctx.docker, container, plan));
+  const running = await track(ctx, startContainer(engineOf(ctx, plan), container, plan));
   ctx.started.set(plan.name, { plan, running });
 }
 
@@ -108,6 +120,8 @@ const preflight: Action<UpContext> = {
           : `see it with mesos-up status --name ${ctx.spec.name}, remove it with mesos-up down --name ${ctx.spec.name}, or start another with --name`,
       });
     }
+    // Every engine of a cluster spanning several: reachable, new enough, in no swarm or in the first one's.
+    if (spansEngines(ctx.spec)) ctx.engines = await track(ctx, checkEngines(ctx.spec, ctx.docker));
     for (const [key, port] of Object.entries(ctx.spec.ports)) {
       if (port !== 0 && !(await portFree(port))) {
         throw new MesosUpError('PORT_IN_USE', `Host port ${port} (ports.${key}) is already in use on 127.0.0.1`, {
@@ -137,10 +151,38 @@ const createClusterNetwork: Action<UpContext> = {
   async run(ctx) {
     checkAbort(ctx);
     ctx.createdAnything = true;
-    ctx.network = await track(
-      ctx,
-      createNetwork(ctx.docker, networkName(ctx.spec.name), { ...baseLabels(ctx.spec.name, version, ctx.runId), ...ctx.opts.labels }, ctx.spec.network.subnet),
-    );
+    const labels = { ...baseLabels(ctx.spec.name, version, ctx.runId), ...ctx.opts.labels };
+    if (ctx.engines) {
+      // One attachable overlay over the engines: plain containers on each engine join it by name.
+      const others = ctx.engines.clients.slice(1);
+      const subnet = ctx.spec.network.subnet ?? (await track(ctx, freeSubnetOn(ctx.engines.clients)));
+      ctx.network = await track(
+        ctx,
+        createOverlayNetwork(ctx.docker, { name: networkName(ctx.spec.name), labels: { ...labels, [LABEL.engines]: enginesLabel(ctx.spec) }, engines: others, ...(subnet ? { subnet } : {}) }),
+      );
+      return;
+    }
+    ctx.network = await track(ctx, createNetwork(ctx.docker, networkName(ctx.spec.name), labels, ctx.spec.network.subnet));
+  },
+};
+
+// A cluster over several engines: one swarm, and the agent image on each engine.
+const joinSwarm: Action<UpContext> = {
+  title: 'Putting the engines in one swarm',
+  async run(ctx, step) {
+    checkAbort(ctx);
+    ctx.createdAnything = true;
+    await track(ctx, joinEngines(ctx.spec, ctx.engines!, (l) => step.progress(l)));
+  },
+};
+
+const copyImages: Action<UpContext> = {
+  title: 'Bringing the agent image to the other engines',
+  async run(ctx, step) {
+    checkAbort(ctx);
+    const images = ctx.images!;
+    const pull = images.flavour === 'official' && !ctx.spec.imageOverrides.agent;
+    await track(ctx, imagesToEngines(ctx.spec, ctx.engines!, { ref: images.agent, pull }, (l) => step.progress(l), ctx.halt.signal));
   },
 };
 
@@ -313,7 +355,9 @@ export async function up(opts: UpOptions): Promise<UpResult> {
   };
   const halt = () => ctx.halt.abort();
   opts.signal.addEventListener('abort', halt, { once: true });
-  const actions = [preflight, ensureImages, createClusterNetwork, startContainers, waitForOffers, routeThroughGateway];
+  const actions = spansEngines(opts.spec)
+    ? [preflight, ensureImages, joinSwarm, copyImages, createClusterNetwork, startContainers, waitForOffers, routeThroughGateway]
+    : [preflight, ensureImages, createClusterNetwork, startContainers, waitForOffers, routeThroughGateway];
   if (opts.spec.addons.mesosDns) actions.push(waitForMesosDns);
   if (opts.spec.addons.marathonLb) actions.push(waitForMarathonLb);
   if (opts.spec.addons.metronome) actions.push(waitForMetronome);
@@ -329,7 +373,7 @@ export async function up(opts: UpOptions): Promise<UpResult> {
       : err;
     if (ctx.createdAnything && !opts.retain) {
       await Promise.allSettled([...ctx.inflight]);
-      await removeCluster(opts.docker, opts.spec.name, { runId: ctx.runId });
+      await removeCluster(opts.docker, opts.spec.name, { runId: ctx.runId, ...(spansEngines(opts.spec) ? { engines: opts.spec.engines.map((e) => e.endpoint) } : {}) });
     }
     throw error;
   } finally {

@@ -8,6 +8,7 @@ import { planGateway } from './gateway.js';
 import { planMesosDns } from './mesos-dns.js';
 import { planMarathonLb } from './marathon-lb.js';
 import { planMetronome } from './metronome.js';
+import { placeOnEngines } from './engines.js';
 import { baseLabels, containerName, LABEL, networkName } from './labels.js';
 import type { ComponentRole, ContainerPlan, ImageSet, PortBinding } from './types.js';
 
@@ -238,7 +239,7 @@ export function planMarathon(ctx: PlanContext, zkIp: string, ip: string): Contai
 export function planCluster(ctx: PlanContext, addrs: Addresses): ContainerPlan[][] {
   const { spec } = ctx;
   const zk = addrs.zookeeper;
-  return [
+  const stages = [
     [planZookeeper(ctx, zk)],
     [
       ...Array.from({ length: spec.masters.count }, (_, i) => planMaster(ctx, i + 1, zk, addrs.masters[i]!)),
@@ -250,6 +251,8 @@ export function planCluster(ctx: PlanContext, addrs: Addresses): ContainerPlan[]
     ],
     [planMarathon(ctx, zk, addrs.marathon)],
   ];
+  placeOnEngines(spec, stages.flat());
+  return stages;
 }
 
 /** When each stage of planCluster starts, for --dry-run. */

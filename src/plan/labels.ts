@@ -13,6 +13,14 @@ export const LABEL = {
   public: 'io.mesos-up.public',
   /** on the Marathon-LB add-on: the HAPROXY_GROUP it serves (app deploy --lb labels apps for it) */
   lbGroup: 'io.mesos-up.lb-group',
+  /** on a cluster spanning engines: the engine a container runs on, as cluster.yaml names it */
+  engine: 'io.mesos-up.engine',
+  /** on a cluster spanning engines: every engine of it, a JSON list (down and status find the others by it) */
+  engines: 'io.mesos-up.engines',
+  /** on a swarm (its spec) or a swarm node that `up` made or joined for a cluster: that cluster's name */
+  swarmFor: 'io.mesos-up.swarm-for',
+  /** beside swarmFor: "true" when docker_gwbridge was not there before, so down removes it too */
+  gwbridgeMade: 'io.mesos-up.gwbridge-made',
 } as const;
 
 /** `demo-zookeeper`, `demo-master1`, `demo-agent2`, `demo-marathon`, `demo-gateway` */

@@ -39,6 +39,8 @@ export interface ContainerPlan {
   /** DNS servers its resolver asks for names Docker's own DNS does not know */
   dns?: string[];
   network: string;
+  /** the engine it runs on, as cluster.yaml names it (`local`, a context, a URL); absent: the one engine */
+  engine?: string;
   /** static address on the cluster network; undefined = assigned by the engine */
   ip?: string;
   hostname: string;

@@ -11,7 +11,7 @@ import { connectEngine } from '../engine/connect.js';
 import { readLogs } from '../engine/logs.js';
 import { silentReporter } from '../lifecycle/actions.js';
 import { describeCluster, describeView, type ClusterInfo } from '../lifecycle/describe.js';
-import { discoverClusters } from '../lifecycle/discover.js';
+import { discoverClusters, memberClient } from '../lifecycle/discover.js';
 import { reachOf } from '../lifecycle/task-ports.js';
 import { removeCluster } from '../lifecycle/remove.js';
 import { up } from '../lifecycle/up.js';
@@ -76,7 +76,7 @@ async function logsOf(docker: Docker, cluster: string, target?: string): Promise
   const parts: string[] = [];
   for (const m of members) {
     const lines: string[] = [];
-    await readLogs(docker, m.id, { follow: false }, (l) => lines.push(l));
+    await readLogs(await memberClient(docker, view!, m), m.id, { follow: false }, (l) => lines.push(l));
     parts.push(members.length > 1 ? lines.map((l) => `${m.name} | ${l}`).join('\n') : lines.join('\n'));
   }
   return parts.join('\n');
