@@ -6,7 +6,7 @@ import { parseDuration } from '../config/duration.js';
 import { MesosUpError } from '../errors.js';
 import { version } from '../version.js';
 import { formatCluster, formatPlan, table } from './format.js';
-import { action, clusterNameFrom, interruptSignal } from './run.js';
+import { action, clusterNameFrom, enginesFromFile, interruptSignal } from './run.js';
 import { formatDuration } from '../config/duration.js';
 import type { ClusterInfo } from '../lifecycle/describe.js';
 import { addonEnv } from '../lifecycle/addon-env.js';
@@ -121,7 +121,7 @@ export function registerClusterCommands(program: Command): void {
 
   program
     .command('down')
-    .description('remove a cluster: its containers, task containers, network and volumes')
+    .description('remove a cluster: its containers, task containers, network and volumes, on every engine it spans (and what up did to a swarm for it)')
     .addOption(nameOption()).addOption(configNameOption())
     .option('--all', 'remove every mesos-up cluster on this engine')
     .option('--json', 'print one JSON document')
@@ -131,7 +131,10 @@ export function registerClusterCommands(program: Command): void {
         const docker = await connectEngine();
         const names = opts.all ? [...(await discoverClusters(docker)).keys()] : [clusterNameFrom(opts)];
         const results: Array<{ name: string } & Awaited<ReturnType<typeof removeCluster>>> = [];
-        for (const name of names) results.push({ name, ...(await removeCluster(docker, name)) });
+        for (const name of names) {
+          const engines = enginesFromFile(opts, name);
+          results.push({ name, ...(await removeCluster(docker, name, engines.length > 1 ? { engines } : {})) });
+        }
         print(opts.json, { removed: results }, () =>
           results
             .map((r) =>

@@ -7,6 +7,23 @@ import { DEFAULT_NAME } from '../config/defaults.js';
 import { exitCodeFor, MesosUpError } from '../errors.js';
 
 /** --name, else the name in ./cluster.yaml (or -f), else the default. Lenient: down must work even with a broken file. */
+/**
+ * The engines a cluster file lists (`engines[].endpoint`), for down: it then
+ * reaches engines the labels can no longer name (one that was away during an
+ * earlier down). Empty without a file or a list; the file's name must match.
+ */
+export function enginesFromFile(opts: { name?: string; config?: string }, cluster: string): string[] {
+  const file = opts.config ? path.resolve(opts.config) : path.resolve('cluster.yaml');
+  if (!existsSync(file)) return [];
+  try {
+    const doc = parseYaml(readFileSync(file, 'utf8')) as { name?: unknown; engines?: unknown } | null;
+    if (!doc || (doc.name ?? DEFAULT_NAME) !== cluster || !Array.isArray(doc.engines)) return [];
+    return doc.engines.map((e: { endpoint?: unknown }) => e?.endpoint).filter((e): e is string => typeof e === 'string');
+  } catch {
+    return [];
+  }
+}
+
 export function clusterNameFrom(opts: { name?: string; config?: string }): string {
   if (opts.name) return opts.name;
   const file = opts.config ? path.resolve(opts.config) : path.resolve('cluster.yaml');

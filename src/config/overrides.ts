@@ -68,8 +68,17 @@ export function applyOverrides(spec: ClusterSpec, o: Overrides): ClusterSpec {
       throw new MesosUpError('USAGE', `--public-agents ${o.publicAgents} is not possible: use a whole number from 0 to 31`);
     const privateAgents = out.agents.count - out.agents.public;
     out.agents.public = o.publicAgents;
-    if (o.agents === undefined) out.agents.count = privateAgents + o.publicAgents;
+    // (with engines listed, the engines say how many agents there are: public ones are the last of them)
+    if (o.agents === undefined && !out.engines.length) out.agents.count = privateAgents + o.publicAgents;
     if (out.agents.count > 32) throw new MesosUpError('USAGE', `--public-agents ${o.publicAgents} makes ${out.agents.count} agents; at most 32 are possible`);
+    if (out.engines.length && o.agents === undefined && !o.engines?.length && out.agents.public >= out.agents.count) {
+      throw new MesosUpError('USAGE', `--public-agents ${o.publicAgents} leaves no private agent: the engines in the cluster file run ${out.agents.count} agents`);
+    }
+  }
+  if (o.agents !== undefined && out.engines.length && !o.engines?.length && o.agents !== out.agents.count) {
+    throw new MesosUpError('USAGE', `--agents ${o.agents} disagrees with the engines in the cluster file, whose agents add up to ${out.agents.count}`, {
+      hint: 'leave --agents out, or spread the agents with --engine ENDPOINT=AGENTS (it replaces the file\'s engines)',
+    });
   }
   if (o.agents !== undefined) {
     if (!Number.isInteger(o.agents) || o.agents < 1 || o.agents > 32)

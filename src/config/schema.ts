@@ -220,7 +220,8 @@ export function crossCheck(spec: ClusterSpec): Array<[Array<string | number>, st
   }
   if (spec.agents.publishPorts.reduce((n, r) => n + r.end - r.begin + 1, 0) > 100)
     problems.push([['agents', 'publishPorts'], 'publishes more than 100 ports per agent; Docker slows down badly with large port ranges']);
-  if (spec.agents.public >= spec.agents.count)
+  // (engines that run no agent at all get their own message below)
+  if (spec.agents.public >= spec.agents.count && spec.agents.count > 0)
     problems.push([['agents', 'public'], `must be below agents.count (${spec.agents.count}): apps that do not ask for slave_public need a private agent`]);
   if (spec.engines.length) {
     const sum = spec.engines.reduce((n, e) => n + e.agents, 0);
@@ -230,7 +231,7 @@ export function crossCheck(spec: ClusterSpec): Array<[Array<string | number>, st
     const seen = new Map<string, number>();
     spec.engines.forEach((e, i) => {
       const first = seen.get(e.endpoint);
-      if (first !== undefined) problems.push([['engines', i, 'endpoint'], `${e.endpoint} is listed twice (also engines[${first}]): give each engine once, with all its agents`]);
+      if (first !== undefined) problems.push([['engines', i, 'endpoint'], `${e.endpoint} is listed twice (also engines.${first}): give each engine once, with all its agents`]);
       else seen.set(e.endpoint, i);
     });
   }

@@ -6,7 +6,7 @@
 import type Docker from 'dockerode';
 import { readFileSync } from 'node:fs';
 import { MesosUpError } from '../errors.js';
-import { firstFreePool, looksLikeDefaultPools, routesFromProcNetRoute } from '../plan/subnets.js';
+import { firstFreePool, looksLikeDefaultPools, OVERLAY_POOLS, routesFromProcNetRoute } from '../plan/subnets.js';
 import { engineMessage, statusOf } from './errors.js';
 
 export interface NetworkInfo {
@@ -78,13 +78,14 @@ export async function createNetwork(docker: Docker, name: string, labels: Record
 }
 
 /**
- * A subnet for an overlay network over several engines: the first default pool
- * that no network of any of them (and no route of this machine) covers. The
- * overlay's own check (engine/swarm.ts) still refuses a clash found later.
+ * A subnet for an overlay network over several engines: the first overlay pool
+ * (plan/subnets.ts) that no network of any of them, swarm networks included,
+ * and no route of this machine covers. The overlay's own check
+ * (engine/swarm.ts) still refuses a clash found later.
  */
 export async function freeSubnetOn(engines: Docker[]): Promise<string | undefined> {
   const taken = (await Promise.all(engines.map(async (d) => [...(await d.listNetworks()).flatMap(ipv4Subnets), ...hostRoutes(d)]))).flat();
-  return firstFreePool(taken);
+  return firstFreePool(taken, OVERLAY_POOLS);
 }
 
 /**

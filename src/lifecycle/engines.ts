@@ -12,6 +12,7 @@ import {
 } from '../engine/swarm.js';
 import { listContainers } from '../engine/containers.js';
 import { listNetworks, removeNetwork } from '../engine/network.js';
+import { removeVolume } from '../engine/volumes.js';
 import { engineMessage } from '../engine/errors.js';
 import { copyImage } from '../engine/image-copy.js';
 import { imagePresent, pullImage } from '../engine/images.js';
@@ -33,6 +34,14 @@ const where = (spec: ClusterSpec, i: number) => `engines[${i}] (${spec.engines[i
 
 /** Prefixes an engine's error with where in the engines list it is. */
 function atEngine(spec: ClusterSpec, i: number, err: unknown): never {
+  if (err instanceof MesosUpError && err.code === 'ENGINE_UNREACHABLE' && i > 0) {
+    // (not the local engine: installing Docker here would not help)
+    const at = spec.engines[i]!.endpoint;
+    throw new MesosUpError(err.code, `${where(spec, i)}: ${err.message}`, {
+      hint: `check that the engine runs and answers there (docker -H ${at} info, or docker --context ${at} info for a context), or leave it out of the engines (cluster.yaml engines, --engine)`,
+      cause: err,
+    });
+  }
   if (err instanceof MesosUpError) throw new MesosUpError(err.code, `${where(spec, i)}: ${err.message}`, { ...(err.hint ? { hint: err.hint } : {}), cause: err });
   throw new MesosUpError('ENGINE_UNREACHABLE', `${where(spec, i)}: ${engineMessage(err)}`, { cause: err });
 }
@@ -58,11 +67,7 @@ export async function checkEngines(spec: ClusterSpec, primary: Docker): Promise<
     }),
   );
   const own = clients[0] === primary ? ids[0]! : await engineIdentity(primary);
-  if (ids[0]!.id !== own.id) {
-    throw new MesosUpError('CONFIG', `${where(spec, 0)} is not the engine mesos-up talks to (${endpointOf(primary)}): the first engine runs ZooKeeper, the masters, Marathon and the gateway, whose ports this machine must reach`, {
-      hint: `list local first (engines: [{ endpoint: local, agents: … }, …] or --engine local=N), or point DOCKER_HOST at ${spec.engines[0]!.endpoint}`,
-    });
-  }
+  if (ids[0]!.id !== own.id) throw notTheCliEngine(spec, primary);
   ids.forEach((x, i) => {
     const j = ids.findIndex((y) => y.id === x.id);
     if (j < i) throw new MesosUpError('CONFIG', `${where(spec, i)} and ${where(spec, j)} are the same engine (ID ${x.id.slice(0, 12)}, ${x.name})`, { hint: 'give each engine once, with all the agents it should run' });
@@ -96,24 +101,49 @@ export async function checkEngines(spec: ClusterSpec, primary: Docker): Promise<
   return { clients, init: first.state === 'inactive', join };
 }
 
+function notTheCliEngine(spec: ClusterSpec, primary: Docker): MesosUpError {
+  return new MesosUpError('CONFIG', `${where(spec, 0)} is not the engine mesos-up talks to (${endpointOf(primary)}): the first engine runs ZooKeeper, the masters, Marathon and the gateway, whose ports this machine must reach`, {
+    hint: `list local first (engines: [{ endpoint: local, agents: … }, …] or --engine local=N), or point DOCKER_HOST at ${spec.engines[0]!.endpoint}`,
+  });
+}
+
+/** One engine listed by name: it must be the engine the CLI talks to (the cluster is a plain single-engine one). */
+export async function checkOnlyEngine(spec: ClusterSpec, primary: Docker): Promise<void> {
+  const only = spec.engines[0];
+  if (!only || only.endpoint === 'local') return;
+  const client = await engineClient(only.endpoint).catch((err: unknown) => atEngine(spec, 0, err));
+  const [a, b] = await Promise.all([engineIdentity(client), engineIdentity(primary)]);
+  if (a.id !== b.id) throw notTheCliEngine(spec, primary);
+}
+
 const hasGwbridge = async (docker: Docker) => (await docker.listNetworks({ filters: { name: [GWBRIDGE] } })).some((n) => n.Name === GWBRIDGE);
+
+/** The volume that marks an engine as put in a swarm by up for a cluster: it lives on that engine, so down finds it even after the manager is gone. */
+export const swarmMarkerName = (cluster: string): string => `mesos-up-${cluster}-swarm`;
+
+/** Marks `docker` before up starts or joins a swarm there: down reads it back (labels: the cluster's, swarm-for, gwbridge-made). */
+async function mark(docker: Docker, cluster: string, labels: Record<string, string>): Promise<void> {
+  const made = !(await hasGwbridge(docker));
+  await docker.createVolume({ Name: swarmMarkerName(cluster), Driver: 'local', Labels: { ...labels, [LABEL.swarmFor]: cluster, [LABEL.gwbridgeMade]: String(made) } });
+}
 
 /**
  * Starts the swarm on the first engine if it is in none, and joins the engines
- * that are in none to it. What up made is labelled with the cluster: the swarm
- * itself when it started one, each node it joined, so down (and a rollback)
- * undoes exactly that and nothing else.
+ * that are in none to it. Each engine up puts in a swarm gets a marker volume
+ * first, and each node it joined a label on the manager, so down (and a
+ * rollback) undoes exactly that and nothing else. `labels` go on the markers
+ * (the cluster's and the run's, so a rollback finds them).
  */
-export async function joinEngines(spec: ClusterSpec, setup: EngineSetup, progress: (line: string) => void): Promise<void> {
+export async function joinEngines(spec: ClusterSpec, setup: EngineSetup, labels: Record<string, string>, progress: (line: string) => void): Promise<void> {
   const [primary] = setup.clients as [Docker];
   if (setup.init) {
-    const made = !(await hasGwbridge(primary));
     const advertise = spec.engines[0]!.advertise;
     progress(`starting a swarm on ${spec.engines[0]!.endpoint}${advertise ? ` (advertising ${advertise})` : ''}`);
     try {
+      await mark(primary, spec.name, labels);
       await initSwarm(primary, {
         ...(advertise ? { advertiseAddr: advertise, listenAddr: `${advertise}:2377` } : {}),
-        labels: { [LABEL.swarmFor]: spec.name, [LABEL.gwbridgeMade]: String(made) },
+        labels: { [LABEL.swarmFor]: spec.name },
       });
     } catch (err) {
       if (!advertise && err instanceof MesosUpError && /advertise|address|interface/i.test(err.message)) {
@@ -132,15 +162,15 @@ export async function joinEngines(spec: ClusterSpec, setup: EngineSetup, progres
   await Promise.all(
     setup.join.map(async (i) => {
       const client = setup.clients[i]!;
-      const made = !(await hasGwbridge(client));
       progress(`joining ${spec.engines[i]!.endpoint} to the swarm at ${remote}`);
       try {
+        await mark(client, spec.name, labels);
         await joinSwarm(client, { remoteAddr: remote, token, manager: primary, ...(spec.engines[i]!.advertise ? { advertiseAddr: spec.engines[i]!.advertise } : {}) });
         const nodeId = (await swarmState(client)).nodeId;
-        if (!nodeId) throw new MesosUpError('INTERNAL', `the engine joined the swarm but reports no node ID`);
-        for (const [k, v] of [[LABEL.swarmFor, spec.name], [LABEL.engine, spec.engines[i]!.endpoint], [LABEL.gwbridgeMade, String(made)]] as const) {
-          await setNodeLabel(primary, nodeId, k, v);
-        }
+        if (!nodeId) throw new MesosUpError('INTERNAL', 'the engine joined the swarm but reports no node ID');
+        // (so down can take the node out of the manager's list even when that engine is gone)
+        await setNodeLabel(primary, nodeId, LABEL.swarmFor, spec.name);
+        await setNodeLabel(primary, nodeId, LABEL.engine, spec.engines[i]!.endpoint);
       } catch (err) {
         atEngine(spec, i, err);
       }
@@ -149,43 +179,80 @@ export async function joinEngines(spec: ClusterSpec, setup: EngineSetup, progres
 }
 
 /**
- * Undoes what up did to the swarm of `primary` for `cluster`: the engines it
- * joined leave (and their nodes go from the manager's list), then the swarm it
- * started ends. Engines still used by another mesos-up cluster stay. Returns a
- * line for each thing done or left, for down's report.
+ * Takes the swarm nodes up joined for `cluster` on engines that do not answer
+ * out of the manager's list. Done before the overlay network goes: the swarm
+ * keeps a gone node's network attachments, and refuses to remove a network in
+ * use by them. The engine keeps its marker, so a later down -f finishes there.
  */
-export async function undoSwarm(primary: Docker, cluster: string, reachable: Map<string, Docker | undefined>): Promise<string[]> {
+export async function dropGoneNodes(cluster: string, engines: EngineAtDown[]): Promise<string[]> {
+  const primary = engines[0]!.docker!;
+  const gone = new Set(engines.filter((e) => !e.docker).map((e) => e.name));
+  if (!gone.size) return [];
+  const s = await swarmState(primary).catch(() => undefined);
+  if (s?.state !== 'active' || !s.isManager) return [];
   const notes: string[] = [];
-  const state = await swarmState(primary).catch(() => undefined);
-  if (!state || state.state !== 'active' || !state.isManager) return notes;
-  const nodes = (await swarmNodes(primary)).filter((n) => n.labels[LABEL.swarmFor] === cluster);
-  // Another cluster spanning engines may use the swarm too (as one it found): it keeps it.
-  const others = async (docker: Docker) => (await listContainers(docker, [LABEL.engines])).some((c) => c.Labels[LABEL.cluster] !== cluster);
+  for (const node of await swarmNodes(primary).catch(() => [])) {
+    const name = node.labels[LABEL.engine];
+    if (node.labels[LABEL.swarmFor] !== cluster || !name || !gone.has(name)) continue;
+    await removeNode(primary, node.id, { force: true }).catch(() => undefined);
+    notes.push(`${name}: did not answer; its node was taken out of the swarm (when it is back, mesos-up down -f <cluster file> finishes there)`);
+  }
+  return notes;
+}
+
+/** An engine of a cluster as down sees it: its client (undefined: it does not answer) and up's marker there, if any. */
+export interface EngineAtDown {
+  name: string;
+  docker?: Docker;
+  marker?: { Name: string; Labels?: Record<string, string> | null };
+}
+
+/**
+ * Undoes what up did to swarms for `cluster`: the engines it joined leave (and
+ * their nodes go from the manager's list), then the swarm it started ends.
+ * Engines still used by another mesos-up cluster spanning engines stay. The
+ * first of `engines` is the one the CLI talks to. Returns a line for each thing
+ * done or left, for down's report.
+ */
+export async function undoSwarm(cluster: string, engines: EngineAtDown[]): Promise<string[]> {
+  const notes: string[] = [];
+  const [first, ...rest] = engines;
+  const primary = first!.docker!;
+  const managerState = await swarmState(primary).catch(() => undefined);
+  const manages = managerState?.state === 'active' && managerState.isManager;
+  // Another cluster spanning engines may use a swarm too (as one it found): it keeps it.
+  const othersOn = async (docker: Docker) => (await listContainers(docker, [LABEL.engines])).some((c) => c.Labels[LABEL.cluster] !== cluster);
+  const unmark = (e: EngineAtDown) => (e.marker && e.docker ? removeVolume(e.docker, e.marker.Name).catch(() => undefined) : Promise.resolve());
   await Promise.all(
-    nodes.map(async (node) => {
-      const name = node.labels[LABEL.engine] ?? node.hostname;
-      const client = reachable.get(name) ?? (await engineClient(name).catch(() => undefined));
-      if (client && (await others(client).catch(() => false))) {
-        notes.push(`${name}: stays in the swarm (another mesos-up cluster runs there)`);
-        return;
+    rest.map(async (e) => {
+      if (!e.docker || !e.marker) return;
+      const s = await swarmState(e.docker).catch(() => undefined);
+      if (s && s.state !== 'inactive') {
+        if (await othersOn(e.docker).catch(() => false)) {
+          notes.push(`${e.name}: stays in the swarm (another mesos-up cluster runs there)`);
+          return;
+        }
+        const left = await leaveSwarm(e.docker, { force: true }).then(() => true, (err: unknown) => (notes.push(`${e.name}: could not leave the swarm (${(err as Error).message})`), false));
+        if (!left) return;
+        if (manages && s.nodeId) await removeNode(primary, s.nodeId, { force: true }).catch(() => undefined);
+        notes.push(`${e.name}: left the swarm`);
       }
-      if (client) {
-        await leaveSwarm(client).catch((err: unknown) => notes.push(`${name}: could not leave the swarm (${(err as Error).message})`));
-        if (node.labels[LABEL.gwbridgeMade] === 'true') await removeGwbridge(client);
-      }
-      await removeNode(primary, node.id, { force: true }).catch((err: unknown) => notes.push(`${name}: its node stays in the swarm (${(err as Error).message})`));
-      notes.push(client ? `${name}: left the swarm` : `${name}: did not answer; its node was removed from the swarm (on that engine, docker swarm leave finishes it)`);
+      if (e.marker.Labels?.[LABEL.gwbridgeMade] === 'true') await removeGwbridge(e.docker);
+      await unmark(e);
     }),
   );
-  if (state.labels?.[LABEL.swarmFor] !== cluster) return notes;
-  const otherNets = (await listNetworks(primary, [LABEL.cluster])).filter((n) => n.Labels?.[LABEL.cluster] !== cluster);
-  if (otherNets.some((n) => n.Scope === 'swarm')) {
-    notes.push(`${endpointOf(primary)}: its swarm stays (another mesos-up cluster uses it)`);
-    return notes;
+  if (!first!.marker) return notes;
+  if (manages) {
+    const otherNets = (await listNetworks(primary, [LABEL.cluster])).filter((n) => n.Labels?.[LABEL.cluster] !== cluster && n.Scope === 'swarm');
+    if (otherNets.length) {
+      notes.push(`${first!.name}: its swarm stays (another mesos-up cluster uses it)`);
+      return notes;
+    }
+    await leaveSwarm(primary, { force: true });
+    notes.push(`${first!.name}: left the swarm mesos-up started for ${cluster}`);
   }
-  await leaveSwarm(primary, { force: true });
-  if (state.labels[LABEL.gwbridgeMade] === 'true') await removeGwbridge(primary);
-  notes.push(`${endpointOf(primary)}: left the swarm mesos-up started for ${cluster}`);
+  if (first!.marker.Labels?.[LABEL.gwbridgeMade] === 'true') await removeGwbridge(primary);
+  await unmark(first!);
   return notes;
 }
 

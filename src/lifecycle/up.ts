@@ -32,7 +32,7 @@ import { containersAlive } from './failfast.js';
 import { resolveImages } from './images.js';
 import { preflight as preflightImages } from './preflight.js';
 import { removeCluster } from './remove.js';
-import { checkEngines, imagesToEngines, joinEngines, type EngineSetup } from './engines.js';
+import { checkEngines, checkOnlyEngine, imagesToEngines, joinEngines, type EngineSetup } from './engines.js';
 
 export interface UpOptions {
   spec: ClusterSpec;
@@ -76,6 +76,9 @@ function track<T>(ctx: UpContext, p: Promise<T>): Promise<T> {
   void p.catch(() => undefined).finally(() => ctx.inflight.delete(p));
   return p;
 }
+
+/** Stops a wait once a container of the cluster exited, on any of its engines. */
+const alive = (ctx: UpContext) => containersAlive(ctx.docker, ctx.spec.name, ctx.engines ? { others: ctx.engines.clients.slice(1) } : {});
 
 function checkAbort(ctx: UpContext): void {
   if (ctx.halt.signal.aborted) throw new MesosUpError('INTERRUPTED', 'interrupted');
@@ -122,6 +125,7 @@ const preflight: Action<UpContext> = {
     }
     // Every engine of a cluster spanning several: reachable, new enough, in no swarm or in the first one's.
     if (spansEngines(ctx.spec)) ctx.engines = await track(ctx, checkEngines(ctx.spec, ctx.docker));
+    else await checkOnlyEngine(ctx.spec, ctx.docker);
     for (const [key, port] of Object.entries(ctx.spec.ports)) {
       if (port !== 0 && !(await portFree(port))) {
         throw new MesosUpError('PORT_IN_USE', `Host port ${port} (ports.${key}) is already in use on 127.0.0.1`, {
@@ -172,7 +176,8 @@ const joinSwarm: Action<UpContext> = {
   async run(ctx, step) {
     checkAbort(ctx);
     ctx.createdAnything = true;
-    await track(ctx, joinEngines(ctx.spec, ctx.engines!, (l) => step.progress(l)));
+    const labels = { ...baseLabels(ctx.spec.name, version, ctx.runId), ...ctx.opts.labels, [LABEL.engines]: enginesLabel(ctx.spec) };
+    await track(ctx, joinEngines(ctx.spec, ctx.engines!, labels, (l) => step.progress(l)));
   },
 };
 
@@ -223,7 +228,7 @@ const startContainers: Action<UpContext> = {
       await waitUntil(async (signal) => ({ ok: await zkReady('127.0.0.1', hostPort, signal), detail: `${zk.name} does not answer ruok yet` }), {
         deadline: ctx.deadline,
         signal: ctx.halt.signal,
-        failFast: containersAlive(ctx.docker, ctx.spec.name),
+        failFast: alive(ctx),
         onProgress: (d) => step.progress(d),
         what: 'ZooKeeper',
         intervalMs: 50,
@@ -254,7 +259,7 @@ const waitForOffers: Action<UpContext> = {
     await waitUntil(offersFlowing(endpoints(ctx)), {
       deadline: ctx.deadline,
       signal: ctx.halt.signal,
-      failFast: containersAlive(ctx.docker, ctx.spec.name),
+      failFast: alive(ctx),
       onProgress: (d) => step.progress(d),
       what: 'offers to flow',
       // One round is a handful of small requests; polling often keeps the lag
@@ -281,7 +286,7 @@ const routeThroughGateway: Action<UpContext> = {
       {
         deadline: ctx.deadline,
         signal: ctx.halt.signal,
-        failFast: containersAlive(ctx.docker, ctx.spec.name),
+        failFast: alive(ctx),
         onProgress: (d) => step.progress(d),
         what: 'the gateway to route every agent',
         intervalMs: 100,
@@ -302,7 +307,7 @@ function waitForAddon(what: string, role: ComponentRole, port: number, path: str
           const answer = await httpRequest(url, { signal, timeoutMs: 2000 }).catch((err: Error) => ({ status: 0, text: err.message, body: undefined }));
           return { ok: ready(answer), detail: `${addon.plan.name} ${missing} at ${url} (${answer.status ? `HTTP ${answer.status}` : answer.text})` };
         },
-        { deadline: ctx.deadline, signal: ctx.halt.signal, failFast: containersAlive(ctx.docker, ctx.spec.name), onProgress: (d) => step.progress(d), what, intervalMs: 100 },
+        { deadline: ctx.deadline, signal: ctx.halt.signal, failFast: alive(ctx), onProgress: (d) => step.progress(d), what, intervalMs: 100 },
       );
     },
   };
@@ -330,7 +335,7 @@ const canary: Action<UpContext> = {
     await runCanary(endpoints(ctx).marathonUrl, {
       deadline: ctx.deadline,
       signal: ctx.halt.signal,
-      failFast: containersAlive(ctx.docker, ctx.spec.name),
+      failFast: alive(ctx),
       onProgress: (d) => step.progress(d),
     });
   },

@@ -32,6 +32,15 @@ export const DEFAULT_POOLS: readonly string[] = [
   ...Array.from({ length: 16 }, (_, i) => `192.168.${i * 16}.0/20`),
 ];
 
+/**
+ * Where a cluster's overlay network over several engines goes: 10.128.0.0/24,
+ * 10.129.0.0/24, … Not the bridge pools: each engine makes docker_gwbridge
+ * (and any later bridge) from those on its own, possibly after the overlay
+ * exists, and an overlay that overlaps an engine's bridge cannot attach there.
+ * Not 10.0.0.0/16 either, where swarm puts ingress and its own overlays.
+ */
+export const OVERLAY_POOLS: readonly string[] = Array.from({ length: 128 }, (_, i) => `10.${128 + i}.0.0/24`);
+
 /** The engine's default bridge sits on the first default pool unless its pools (or bip) were changed. */
 export function looksLikeDefaultPools(defaultBridgeSubnets: string[]): boolean {
   const first = parseCidr(DEFAULT_POOLS[0]!)!;
@@ -39,9 +48,9 @@ export function looksLikeDefaultPools(defaultBridgeSubnets: string[]): boolean {
 }
 
 /** The first default pool that overlaps none of `taken` (subnets and routes, a.b.c.d/len). */
-export function firstFreePool(taken: string[]): string | undefined {
+export function firstFreePool(taken: string[], pools: readonly string[] = DEFAULT_POOLS): string | undefined {
   const used = taken.map(parseCidr).filter((c): c is Cidr => c !== undefined);
-  return DEFAULT_POOLS.find((pool) => !used.some((u) => overlaps(parseCidr(pool)!, u)));
+  return pools.find((pool) => !used.some((u) => overlaps(parseCidr(pool)!, u)));
 }
 
 /** IPv4 routes of /proc/net/route as a.b.c.d/len, without the default route. */
