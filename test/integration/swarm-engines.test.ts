@@ -31,6 +31,7 @@ import { MesosUpError } from '../../src/errors.js';
 import { eventually } from '../emulator/harness.js';
 import { innerClient, startInnerEngines, type InnerEngine, type InnerEngines } from '../support/inner-engines.js';
 import { closedPort } from '../support/tcp.js';
+import { lockHostSwarm } from '../support/host-swarm-lock.js';
 
 const IMAGE = 'debian:bookworm-slim';
 const LABELS = { 'io.mesos-up.test': 'inner-engines' };
@@ -77,7 +78,11 @@ let overlay: OverlayNetwork;
 let node1: string;
 let node2: string;
 
+let unlock: (() => void) | undefined;
+
 beforeAll(async () => {
+  // (the engines end-to-end test puts the host engine in a swarm for a while)
+  unlock = await lockHostSwarm();
   host = await connectEngine({ timeoutMs: 5000 });
   hostBefore = await swarmState(host);
   inner = await timed('engines', () => startInnerEngines(2));
@@ -91,6 +96,7 @@ afterAll(async () => {
     // whatever happened above, the host engine's swarm state is as it was
     if (hostBefore) expect(await swarmState(host)).toEqual(hostBefore);
   } finally {
+    unlock?.();
     if (inner) {
       const s = (ms: number | undefined) => (ms === undefined ? '-' : `${(ms / 1000).toFixed(2)}s`);
       console.log(

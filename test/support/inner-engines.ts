@@ -19,6 +19,7 @@ import { tailLogs } from '../../src/engine/containers.js';
 import { engineMessage } from '../../src/engine/errors.js';
 import { ensureReaper, SESSION_LABEL, sessionId } from '../../src/testing/session.js';
 import { docker as hostDocker } from './docker.js';
+import { closedPort } from './tcp.js';
 
 export const INNER_ENGINE_LABEL = 'io.mesos-up.test';
 export const INNER_ENGINE_VALUE = 'inner-engines';
@@ -41,6 +42,8 @@ export interface InnerEngines {
   engines: InnerEngine[];
   /** the user bridge the engines share */
   network: string;
+  /** the host engine's address on that bridge: where the inner engines reach the host (a swarm the host engine manages advertises it) */
+  gateway: string;
   /** how the engine containers were run: 'privileged', or the explicit capability set */
   mode: 'privileged' | 'capabilities';
   /** ms: image (0 when cached), engines answering */
@@ -172,7 +175,8 @@ export async function startInnerEngines(
         HostConfig: {
           ...(privileged ? { Privileged: true } : CAPABILITY_SET),
           Binds: [`${volume}:/var/lib/docker`],
-          PortBindings: { '2375/tcp': [{ HostIp: '127.0.0.1', HostPort: '' }] },
+          // A port chosen here rather than by the engine: it stays the same when the engine's container is restarted (a machine that comes back).
+          PortBindings: { '2375/tcp': [{ HostIp: '127.0.0.1', HostPort: String(await closedPort()) }] },
           NetworkMode: network,
         },
       });
@@ -217,9 +221,12 @@ export async function startInnerEngines(
         return { name, endpoint, ip };
       }),
     );
+    const gateway = ((await host.getNetwork(network).inspect()) as { IPAM?: { Config?: Array<{ Gateway?: string }> } }).IPAM?.Config?.find((c) => c.Gateway)?.Gateway;
+    if (!gateway) throw new Error(`inner engines: bridge ${network} has no gateway address`);
     return {
       engines,
       network,
+      gateway,
       mode: privilegedWorks ? 'privileged' : 'capabilities',
       timings: { imageMs: image.ms, imageBuilt: image.built, readyMs: Date.now() - t0 },
       cleanup,
