@@ -17,6 +17,7 @@ import { engineMessage } from '../engine/errors.js';
 import { copyImage } from '../engine/image-copy.js';
 import { imagePresent, pullImage } from '../engine/images.js';
 import { LABEL } from '../plan/labels.js';
+import { overlaps, parseCidr } from '../plan/subnets.js';
 
 /** The bridge swarm mode makes on every engine for containers' traffic off the overlay; left behind by swarm leave. */
 const GWBRIDGE = 'docker_gwbridge';
@@ -98,7 +99,23 @@ export async function checkEngines(spec: ClusterSpec, primary: Docker): Promise<
       });
     }
   });
+  if (spec.network.subnet) await checkSubnet(spec, clients);
   return { clients, init: first.state === 'inactive', join };
+}
+
+/** network.subnet for the overlay: no network of any engine (its bridges, the swarm's overlays) may overlap it. */
+async function checkSubnet(spec: ClusterSpec, clients: Docker[]): Promise<void> {
+  const wanted = parseCidr(spec.network.subnet!)!;
+  for (const [i, client] of clients.entries()) {
+    for (const n of await client.listNetworks()) {
+      const clash = (n.IPAM?.Config ?? []).map((c) => c.Subnet).find((x) => x && !x.includes(':') && overlaps(parseCidr(x)!, wanted));
+      if (clash) {
+        throw new MesosUpError('CONFIG', `network.subnet ${spec.network.subnet} overlaps ${clash} of network ${n.Name} on ${where(spec, i)}: the cluster's overlay would not reach there`, {
+          hint: 'choose a subnet no engine uses (docker network ls, then network inspect, on each), or leave network.subnet out: mesos-up then picks a free one from 10.128.0.0/24 up',
+        });
+      }
+    }
+  }
 }
 
 function notTheCliEngine(spec: ClusterSpec, primary: Docker): MesosUpError {

@@ -15,6 +15,7 @@ import type { ClusterInfo } from '../../src/lifecycle/describe.js';
 import { MarathonClient } from '../../src/marathon/client.js';
 import { LABEL } from '../../src/plan/labels.js';
 import { eventually, TEST_IMAGES } from '../emulator/harness.js';
+import { startCluster } from '../../src/testing/start-cluster.js';
 import { cli, json } from '../support/cli.js';
 import { docker } from '../support/docker.js';
 import { lockHostSwarm } from '../support/host-swarm-lock.js';
@@ -132,6 +133,36 @@ describe.skipIf(official)('a cluster over the host engine and two inner engines'
     expect(heard.sort()).toEqual(agentIps.map((ip) => `hello from ${ip}`));
     const r = await cli(['app', 'destroy', 'each', ...on('--wait')]);
     expect(r.exitCode, r.stdout + r.stderr).toBe(0);
+  });
+
+  it('the fixture starts a second cluster on the same engines: it uses their swarm as it is, reads logs and task ports across engines, and leaves the swarm to the first cluster when it stops', async () => {
+    const [e1, e2] = inner!.engines;
+    const handle = await startCluster({
+      name: `${NAME}-fx`,
+      config: { images: 'emulated', engines: [{ endpoint: 'local', agents: 0 }, { endpoint: e1!.endpoint, agents: 1 }, { endpoint: e2!.endpoint, agents: 1 }] },
+    });
+    try {
+      expect(handle.info?.engines?.map((e) => e.agents.length)).toEqual([0, 1, 1]);
+      // agent1 runs on the first inner engine: its log comes through that engine
+      expect(await handle.logs(`${NAME}-fx-agent1`)).toMatch(/Registered with master/);
+      await handle.marathon.createApp({ id: '/fx', instances: 2, cpus: 0.1, mem: 32, cmd: SERVE, portDefinitions: [{ port: 0 }], constraints: [['hostname', 'UNIQUE']] });
+      const heard = await eventually('an answer from each task of /fx', async () => {
+        const eps = await handle.taskEndpoints('/fx');
+        if (eps.length !== 2) return false;
+        return Promise.all(eps.map(async (e) => (await (await fetch(`http://${e.address}/`, { signal: AbortSignal.timeout(5000) })).text()).trim()));
+      });
+      expect(heard.sort()).toEqual(handle.agents.map((a) => `hello from ${a.ip}`).sort());
+    } finally {
+      await handle.stop();
+    }
+    // The swarm is the first cluster's: it and its engines stay in it.
+    expect((await swarmState(host)).state).toBe('active');
+    for (const e of [e1!, e2!]) {
+      const d = await innerClient(e);
+      expect((await swarmState(d)).state).toBe('active');
+      expect((await d.listContainers({ all: true, filters: { label: [`${LABEL.cluster}=${NAME}-fx`] } })).map((c) => c.Names[0])).toEqual([]);
+    }
+    expect((await status()).health).toBe('running');
   });
 
   let killed: { index: number; agent: { name: string; ip: string } };
