@@ -39,7 +39,7 @@ function atEngine(spec: ClusterSpec, i: number, err: unknown): never {
     // (not the local engine: installing Docker here would not help)
     const at = spec.engines[i]!.endpoint;
     throw new MesosUpError(err.code, `${where(spec, i)}: ${err.message}`, {
-      hint: `check that the engine runs and answers there (docker -H ${at} info, or docker --context ${at} info for a context), or leave it out of the engines (cluster.yaml engines, --engine)`,
+      hint: `check that the engine runs and answers there (${/^[a-z]+:\/\//.test(at) ? `docker -H ${at} info` : `docker --context ${at} info`}), or leave it out of the engines (cluster.yaml engines, --engine)`,
       cause: err,
     });
   }
