@@ -21,6 +21,7 @@ import { analyse } from './lib/critical-path.mjs';
 import { engineFloor } from './lib/engine-floor.mjs';
 import { baselineRun, bareRemove, composeDown, ensureGone, members, mesosUpDown, mesosUpRun, paths } from './lib/cluster-runs.mjs';
 import { measureAddons } from './lib/addons.mjs';
+import { measureEngines, renderEngines } from './lib/engines.mjs';
 import { memoryOf } from './lib/memory.mjs';
 import { children, run, runOk, signalChildren, sleep } from './lib/proc.mjs';
 import { quietWaited, waitQuiet } from './lib/quiet.mjs';
@@ -43,7 +44,7 @@ function parseArgs(argv) {
     else if (a === '--out') o.out = path.resolve(argv[++i]);
     else if (a === '--render') o.render = path.resolve(argv[++i]);
     else if (a === '--help' || a === '-h') {
-      console.log('usage: node bench/run.mjs [--quick] [--rounds N] [--only cli,compare,down,memory,scale,build,wire,addons] [--cold-build|--no-cold-build] [--out DIR]\n       node bench/run.mjs --render bench/results/DATE.json   (rewrite the page, timeline and README summary from a results file)');
+      console.log('usage: node bench/run.mjs [--quick] [--rounds N] [--only cli,compare,down,memory,scale,build,wire,addons,engines] [--cold-build|--no-cold-build] [--out DIR]\n       node bench/run.mjs --render bench/results/DATE.json   (rewrite the page, timeline and README summary from a results file)');
       process.exit(0);
     } else {
       console.error(`unknown option ${a}`);
@@ -74,7 +75,7 @@ if (opts.render) {
   for (const s of results.scaling ?? []) s.buckets ??= {};
   const stamp = path.basename(opts.render).replace(/\.json$/, '');
   opts.out = path.dirname(path.resolve(opts.render));
-  const fullRun = !/-(quick|partial)$/.test(stamp) && !results.error && opts.out === path.join(ROOT, 'bench', 'results');
+  const fullRun = /^\d{4}-\d{2}-\d{2}$/.test(stamp) && !results.error && opts.out === path.join(ROOT, 'bench', 'results');
   process.exit(writeOutputs(results, { stamp, fullRun, json: false }) ? 1 : 0);
 }
 
@@ -102,6 +103,7 @@ const ctx = {
   composeProjects: new Set(),
   benchImages: new Set(),
   aborts: new Set(),
+  cleanups: new Set(), // a section's own teardown (lib/engines.mjs: the inner engines), also on Ctrl-C
   log,
 };
 let seq = 0;
@@ -140,6 +142,7 @@ async function cleanup() {
         log(`cleanup of ${name} failed: ${err.message}`);
       }
     }
+    for (const fn of ctx.cleanups) await fn().catch((err) => log(`a section's cleanup failed: ${err.message}`));
     try {
       await removeBenchImages(ctx);
     } catch (err) {
@@ -479,6 +482,8 @@ try {
   if (want('build')) await section('build', builds);
   if (want('wire')) await section('wire', wire);
   if (want('addons')) await section('addons', addons);
+  // Only when named: it puts the host engine in swarm mode for a while (lib/engines.mjs).
+  if (opts.only?.has('engines')) await section('engines', async () => (results.engines = await measureEngines({ ctx, docker, rounds: opts.rounds, log, guarded, clusterName, runId })));
 } catch (err) {
   failed = err;
   log(`bench failed: ${err.stack ?? err}`);
@@ -496,7 +501,7 @@ results.failures = failures;
 if (failed) results.error = String(failed.message ?? failed);
 
 // ---------------------------------------------------------------- output
-const stamp = `${results.date.slice(0, 10)}${opts.quick ? '-quick' : ''}${opts.only ? '-partial' : ''}`;
+const stamp = `${results.date.slice(0, 10)}${opts.quick ? '-quick' : ''}${opts.only ? (opts.only.size === 1 && opts.only.has('engines') ? '-engines' : '-partial') : ''}`;
 const fullRun = !opts.quick && !opts.only && !failed && opts.out === path.join(ROOT, 'bench', 'results');
 failed = writeOutputs(results, { stamp, fullRun, json: true }) ?? failed;
 process.exit(failed ? 1 : 0);
@@ -552,7 +557,7 @@ function writeOutputs(results, { stamp, fullRun, json }) {
       writeFileSync(path.join(opts.out, svgBaseName), timelineSvg(bspec));
     });
   }
-  attempt('Markdown', () => writeFileSync(`${base}.md`, renderMarkdown(results, { svgName, svgBaseName })));
+  attempt('Markdown', () => writeFileSync(`${base}.md`, renderMarkdown(results, { svgName, svgBaseName }).replace(/\n## Summary\n\n(\|[^\n]*\n){2}(?!\|)/, '') + (results.engines ? renderEngines(results.engines) : '')));
   // A full run also puts its summary into bench/README.md ("Last results").
   if (fullRun) {
     attempt('README', () => {

@@ -18,7 +18,7 @@ import { eventually, TEST_IMAGES } from '../emulator/harness.js';
 import { startCluster } from '../../src/testing/start-cluster.js';
 import { cli, json } from '../support/cli.js';
 import { docker } from '../support/docker.js';
-import { lockHostSwarm } from '../support/host-swarm-lock.js';
+import { lockHostSwarm } from '../support/host-swarm-lock.mjs';
 import { innerClient, startInnerEngines, type InnerEngines } from '../support/inner-engines.js';
 
 const NAME = 'e2e-engines';

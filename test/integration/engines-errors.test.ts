@@ -23,7 +23,7 @@ import { overlaps, parseCidr } from '../../src/plan/subnets.js';
 import { eventually } from '../emulator/harness.js';
 import { cli, type CliResult } from '../support/cli.js';
 import { docker } from '../support/docker.js';
-import { lockHostSwarm } from '../support/host-swarm-lock.js';
+import { lockHostSwarm } from '../support/host-swarm-lock.mjs';
 import { INNER_ENGINE_LABEL, INNER_ENGINE_VALUE, innerClient, startInnerEngines, type InnerEngine, type InnerEngines } from '../support/inner-engines.js';
 import { closedPort } from '../support/tcp.js';
 

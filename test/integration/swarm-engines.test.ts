@@ -31,7 +31,7 @@ import { MesosUpError } from '../../src/errors.js';
 import { eventually } from '../emulator/harness.js';
 import { innerClient, startInnerEngines, type InnerEngine, type InnerEngines } from '../support/inner-engines.js';
 import { closedPort } from '../support/tcp.js';
-import { lockHostSwarm } from '../support/host-swarm-lock.js';
+import { lockHostSwarm } from '../support/host-swarm-lock.mjs';
 
 const IMAGE = 'debian:bookworm-slim';
 const LABELS = { 'io.mesos-up.test': 'inner-engines' };
