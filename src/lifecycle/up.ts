@@ -234,11 +234,17 @@ const startContainers: Action<UpContext> = {
         intervalMs: 50,
       });
     };
+    // The masters' starts go to the engine before the others': started all at
+    // once, a dozen containers share the engine and the CPUs, and the masters
+    // (what every agent and Marathon wait for) came up among the last.
+    const mastersStarted = Promise.all(rest.filter((p) => p.role === 'master').map((p) => launch(p, afterZkStarted)));
+    const afterMasters = () => mastersStarted;
     const gateway = rest.find((p) => p.role === 'gateway')!;
-    ctx.gateway = launch(gateway, afterZkStarted);
+    ctx.gateway = launch(gateway, afterMasters);
     await Promise.all([
       zkStarted,
-      ...rest.filter((p) => p !== gateway).map((p) => launch(p, afterZkStarted)),
+      mastersStarted,
+      ...rest.filter((p) => p !== gateway && p.role !== 'master').map((p) => launch(p, afterMasters)),
       launch(marathon, zkAnswers),
     ]);
   },

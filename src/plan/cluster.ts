@@ -258,7 +258,7 @@ export function planCluster(ctx: PlanContext, addrs: Addresses): ContainerPlan[]
 /** When each stage of planCluster starts, for --dry-run. */
 export const STAGE_STARTS = [
   'first; every container of the cluster is created beside it (all addresses are fixed in advance)',
-  'once ZooKeeper runs, while it boots; the gateway is not waited for',
+  'the masters once ZooKeeper runs, while it boots; the rest once the masters run; the gateway is not waited for',
   'once ZooKeeper answers ruok, alongside stage 2',
 ] as const;
 
