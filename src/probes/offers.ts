@@ -48,14 +48,17 @@ export interface ReadyFacts {
   frameworkId: string;
 }
 
-// The requests go out in two concurrent rounds (every master and Marathon, then
-// the leader's state and metrics), so `up` notices offers flowing one round trip
-// after they do, not after a string of sequential requests.
+// One concurrent round: every master's /health and metrics, and Marathon's
+// /v2/info. The leader's metrics (elected, active agents, offers sent) decide
+// whether it is worth asking for its state: /master/state, the one costly
+// answer (every agent's resources), is read only once they all hold, to check
+// the agents and the framework by name. A round every 50 ms while a dozen
+// containers boot on few CPUs is CPU the cluster then lacks.
 export function offersFlowing(ep: ClusterEndpoints, onReady?: (facts: ReadyFacts) => void): Probe {
   return async (signal) => {
-    const [healthy, elected, marathon] = await Promise.all([
+    const [healthy, snapshots, marathon] = await Promise.all([
       Promise.all(ep.masters.map((m) => masterHealthy(m.url, signal))),
-      Promise.all(ep.masters.map((m) => isElected(m, signal))),
+      Promise.all(ep.masters.map((m) => metrics(m.url, signal).catch(() => undefined))),
       getJson<MarathonInfo>(`${ep.marathonUrl}/v2/info`, { signal }).then(
         (info) => ({ info }),
         (err: Error) => ({ error: err.message }),
@@ -63,17 +66,20 @@ export function offersFlowing(ep: ClusterEndpoints, onReady?: (facts: ReadyFacts
     ]);
     const sick = ep.masters.find((_, i) => !healthy[i]);
     if (sick) return { ok: false, detail: `${sick.name}: /health does not answer 200 yet` };
-    const { leader, detail } = leaderOf(ep.masters, elected);
+    const { leader, detail } = leaderOf(ep.masters, snapshots.map((x) => x?.['master/elected'] === 1));
     if (!leader) return { ok: false, detail };
-    const [state, leaderMetrics] = await Promise.all([masterState(leader.url, signal), metrics(leader.url, signal)]);
-    const active = state.slaves.filter((s) => s.active).length;
-    if (active < ep.agents) return { ok: false, detail: `${active} of ${ep.agents} agents active in the leading master ${leader.name}` };
+    const leaderMetrics = snapshots[ep.masters.indexOf(leader)]!;
+    const activeNow = leaderMetrics['master/slaves_active'];
+    if (activeNow !== undefined && activeNow < ep.agents) return { ok: false, detail: `${activeNow} of ${ep.agents} agents active in the leading master ${leader.name}` };
     if ('error' in marathon) return { ok: false, detail: `Marathon does not answer /v2/info yet (${marathon.error})` };
     const { info } = marathon;
     if (!info.frameworkId) return { ok: false, detail: 'Marathon has not registered with Mesos yet (/v2/info frameworkId is null)' };
+    if (offersSent(leaderMetrics, info.frameworkId) < 1) return { ok: false, detail: `no offers sent to Marathon (${info.frameworkId}) yet` };
+    const state = await masterState(leader.url, signal);
+    const active = state.slaves.filter((s) => s.active).length;
+    if (active < ep.agents) return { ok: false, detail: `${active} of ${ep.agents} agents active in the leading master ${leader.name}` };
     const fw = state.frameworks.find((f) => f.id === info.frameworkId);
     if (!fw?.active) return { ok: false, detail: `Marathon's framework ${info.frameworkId} is not active in ${leader.name}` };
-    if (offersSent(leaderMetrics, info.frameworkId) < 1) return { ok: false, detail: `no offers sent to Marathon (${info.frameworkId}) yet` };
     onReady?.({ leader, state, frameworkId: info.frameworkId });
     return { ok: true, detail: `offers flowing to Marathon from ${leader.name}` };
   };
