@@ -3,7 +3,7 @@
 // answers, protobuf both ways, and the HTTP negotiation texts.
 import type http from 'node:http';
 import { describe, expect, it } from 'vitest';
-import { messageType } from '../../../emulator/src/common/proto/schema.js';
+import { fieldEnum, fieldMessage, messageType } from '../../../emulator/src/common/proto/schema.js';
 import { parseJson, printJson } from '../../../emulator/src/common/proto/stout-json.js';
 import { acceptType, decodeCall, lastHeader, record, serialize } from '../../../emulator/src/common/proto/wire.js';
 
@@ -134,5 +134,18 @@ describe('the HTTP side', () => {
     expect(acceptType(req('application/x-protobuf, application/json;q=0.1'))).toBe(JSON_CT);
     expect(acceptType(req('application/json;q=0, application/*'))).toBe(PB_CT);
     expect(acceptType(req('text/html'))).toBeUndefined();
+  });
+});
+
+describe('the schema, resolved as it is used', () => {
+  it('knows required fields and nested types without resolving every type first', () => {
+    const id = messageType('mesos.v1.FrameworkID');
+    expect(id.fields.value!.required).toBe(true);
+    const info = messageType('mesos.v1.FrameworkInfo');
+    expect(info.fields.user!.required).toBe(true);
+    expect(info.fields.id!.required).toBe(false);
+    expect(fieldMessage(info.fields.id!)).toBe(id);
+    expect(fieldEnum(info.fields.capabilities!)).toBeUndefined();
+    expect(fieldEnum(fieldMessage(info.fields.capabilities!)!.fields.type!)?.values.MULTI_ROLE).toBe(6);
   });
 });
