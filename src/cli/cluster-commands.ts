@@ -178,8 +178,12 @@ export function registerClusterCommands(program: Command): void {
           infos.length === 0
             ? 'No mesos-up clusters on this engine. Start one with: mesos-up up'
             : table([
-                ['NAME', 'STATE', 'IMAGES', 'CONTAINERS', 'ENGINES', 'LEADER', 'MARATHON'],
-                ...infos.map((c) => [c.name, c.health, c.flavour, `${c.containers.filter((m) => m.state === 'running').length}/${c.containers.length}`, String(c.engines?.length ?? 1), c.leader ?? '-', c.marathonUrl ?? '-']),
+                // (the ENGINES column only when a cluster spans engines: scripts reading the columns keep working)
+                ...(() => {
+                  const spans = infos.some((c) => c.engines);
+                  const row = (c: ClusterInfo) => [c.name, c.health, c.flavour, `${c.containers.filter((m) => m.state === 'running').length}/${c.containers.length}`, ...(spans ? [String(c.engines?.length ?? 1)] : []), c.leader ?? '-', c.marathonUrl ?? '-'];
+                  return [['NAME', 'STATE', 'IMAGES', 'CONTAINERS', ...(spans ? ['ENGINES'] : []), 'LEADER', 'MARATHON'], ...infos.map(row)];
+                })(),
               ]),
         );
       }),

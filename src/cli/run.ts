@@ -6,7 +6,6 @@ import { parseYaml } from '../util/parse-yaml.js';
 import { DEFAULT_NAME } from '../config/defaults.js';
 import { exitCodeFor, MesosUpError } from '../errors.js';
 
-/** --name, else the name in ./cluster.yaml (or -f), else the default. Lenient: down must work even with a broken file. */
 /**
  * The engines a cluster file lists (`engines[].endpoint`), for down: it then
  * reaches engines the labels can no longer name (one that was away during an
@@ -24,6 +23,7 @@ export function enginesFromFile(opts: { name?: string; config?: string }, cluste
   }
 }
 
+/** --name, else the name in ./cluster.yaml (or -f), else the default. Lenient: down must work even with a broken file. */
 export function clusterNameFrom(opts: { name?: string; config?: string }): string {
   if (opts.name) return opts.name;
   const file = opts.config ? path.resolve(opts.config) : path.resolve('cluster.yaml');

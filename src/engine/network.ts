@@ -102,6 +102,17 @@ function hostRoutes(docker: Docker): string[] {
   }
 }
 
+/** Every network of an engine, within `timeoutMs` (an engine that stops answering is an error, not a hang). */
+export async function listAllNetworks(docker: Docker, timeoutMs = 10_000): Promise<Docker.NetworkInspectInfo[]> {
+  const abortSignal = AbortSignal.timeout(timeoutMs);
+  try {
+    return await docker.listNetworks({ abortSignal } as Docker.NetworkListOptions);
+  } catch (err) {
+    if (abortSignal.aborted) throw new MesosUpError('ENGINE_UNREACHABLE', `The engine did not list its networks within ${timeoutMs / 1000}s`, { cause: err });
+    throw err;
+  }
+}
+
 export async function listNetworks(docker: Docker, labelFilter: string[]): Promise<Docker.NetworkInspectInfo[]> {
   return docker.listNetworks({ filters: { label: labelFilter } });
 }

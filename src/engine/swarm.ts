@@ -331,6 +331,12 @@ export async function swarmNodes(docker: Docker): Promise<SwarmNode[]> {
   }));
 }
 
+/** The names of a swarm's services, through a manager. */
+export async function listServices(docker: Docker): Promise<string[]> {
+  const services = (await call(docker, 'listing swarm services', 10_000, (abortSignal) => docker.listServices({ abortSignal } as Docker.ServiceListOptions))) as Array<{ Spec?: { Name?: string }; ID: string }>;
+  return services.map((s) => s.Spec?.Name ?? s.ID);
+}
+
 export async function nodeLabels(docker: Docker, nodeId: string): Promise<Record<string, string>> {
   const info = (await call(docker, `reading node ${nodeId}`, 10_000, () => docker.getNode(nodeId).inspect())) as { Spec?: { Labels?: Record<string, string> } };
   return { ...(info.Spec?.Labels ?? {}) };

@@ -40,3 +40,9 @@ export async function removeVolume(docker: Docker, name: string): Promise<void> 
     if (statusOf(err) !== 404) throw err;
   }
 }
+
+/** Creates `name` with `labels`, removing first a volume of that name (one of ours left by an earlier run; the engine would hand it back with its old labels). */
+export async function createOrReplaceVolume(docker: Docker, name: string, labels: Record<string, string>): Promise<void> {
+  await removeVolume(docker, name);
+  await docker.createVolume({ Name: name, Driver: 'local', Labels: labels });
+}

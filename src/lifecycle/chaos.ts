@@ -1,5 +1,6 @@
 // Faults on purpose, for users testing their frameworks' resilience: kill the
-// leading master, an agent, or a task's process (a crash, not a polite kill).
+// leading master, an agent, every agent of one engine (a cluster spanning
+// engines), or a task's process (a crash, not a polite kill).
 import type Docker from 'dockerode';
 import { MesosUpError } from '../errors.js';
 import { execIn, killContainer } from '../engine/exec.js';
@@ -46,8 +47,8 @@ export async function killEngine(docker: Docker, cluster: string, index: number)
   const v = await view(docker, cluster);
   if (!v.engines) throw new MesosUpError('NOT_FOUND', `Cluster ${cluster} runs on one engine`, { hint: 'chaos kill-engine is for clusters spread over several engines (engines in cluster.yaml, --engine); use chaos kill-agent' });
   const engine = v.engines[index - 1];
-  if (!engine) throw new MesosUpError('NOT_FOUND', `Cluster ${cluster} has no engine ${index}; it has ${v.engines.length}: ${v.engines.map((e, i) => `${i + 1} ${e.endpoint}`).join(', ')}`);
-  if (engine.error) throw new MesosUpError('ENGINE_UNREACHABLE', `Engine ${index} (${engine.endpoint}) of cluster ${cluster} does not answer: ${engine.error}`);
+  if (!engine) throw new MesosUpError('NOT_FOUND', `Cluster ${cluster} has no engine ${index}; it has ${v.engines.length}: ${v.engines.map((e, i) => `${i + 1} ${e.endpoint}`).join(', ')}`, { hint: 'engines are numbered from 1 in the order cluster.yaml (or --engine) lists them' });
+  if (engine.error) throw new MesosUpError('ENGINE_UNREACHABLE', `Engine ${index} (${engine.endpoint}) of cluster ${cluster} does not answer: ${engine.error}`, { hint: `mesos-up status --name ${cluster} shows which engines answer` });
   const targets = v.members.filter((m) => m.engine === engine.endpoint && (m.role === 'agent' || m.role === 'task') && m.state === 'running');
   if (!targets.some((m) => m.role === 'agent')) throw new MesosUpError('NOT_FOUND', `Engine ${index} (${engine.endpoint}) runs no running agent of cluster ${cluster}`, { hint: `mesos-up status --name ${cluster} shows each container's engine` });
   // Agents first, so none of them sees its task die and reports it.

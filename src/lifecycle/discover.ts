@@ -4,6 +4,7 @@ import type Docker from 'dockerode';
 import { listContainers } from '../engine/containers.js';
 import { listNetworks } from '../engine/network.js';
 import { clientFor, engineClient } from '../engine/engines.js';
+import { engineIdentity } from '../engine/swarm.js';
 import { enginesFromLabels } from '../plan/engines.js';
 import { LABEL, networkName } from '../plan/labels.js';
 import type { ComponentRole } from '../plan/types.js';
@@ -88,19 +89,30 @@ export async function discoverClusters(docker: Docker, only?: string): Promise<M
   };
   for (const c of containers) get(c.Labels[LABEL.cluster]!, c.Labels).members.push(member(c));
   for (const n of networks) get(n.Labels![LABEL.cluster]!, n.Labels ?? {}).networks.push(n.Name);
-  // A cluster spanning engines: its containers on the others too (task containers carry no engine label).
+  // A cluster spanning engines: its containers on the others too, those that
+  // carry its first engine's ID (a cluster of the same name there is another).
+  let ownId: Promise<string> | undefined;
   await Promise.all(
     [...clusters.values()].map(async (v) => {
-      const names = enginesFromLabels([...containers, ...networks].filter((x) => x.Labels?.[LABEL.cluster] === v.name));
+      const own = [...containers, ...networks].filter((x) => x.Labels?.[LABEL.cluster] === v.name);
+      const names = enginesFromLabels(own);
       if (names.length < 2) return;
       v.engines = [{ endpoint: names[0]! }];
       for (const m of v.members) m.engine ??= names[0]!;
+      const firstId = own.map((x) => x.Labels?.[LABEL.firstEngine]).find(Boolean);
+      ownId ??= engineIdentity(docker).then((i) => i.id);
+      if (firstId && firstId !== (await ownId)) {
+        // Listed from one of its other engines: what is here is all that can be shown.
+        v.engines[0]!.error = `not the engine mesos-up talks to: the cluster's first engine is daemon ${firstId.slice(0, 12)}; point DOCKER_HOST (or the context) at it`;
+        return;
+      }
+      const scope = [`${LABEL.cluster}=${v.name}`, firstId ? `${LABEL.firstEngine}=${firstId}` : LABEL.engines];
       await Promise.all(
         names.slice(1).map(async (name) => {
           const reach: EngineReach = { endpoint: name };
           v.engines!.push(reach);
           try {
-            const remote = await listContainers(await engineClient(name), [`${LABEL.cluster}=${v.name}`]);
+            const remote = await listContainers(await engineClient(name), scope);
             v.members.push(...remote.map((c) => member(c, name)));
           } catch (err) {
             reach.error = (err as Error).message.split('\n')[0]!;

@@ -32,7 +32,9 @@ import { containersAlive } from './failfast.js';
 import { resolveImages } from './images.js';
 import { preflight as preflightImages } from './preflight.js';
 import { removeCluster } from './remove.js';
-import { checkEngines, checkOnlyEngine, imagesToEngines, joinEngines, type EngineSetup } from './engines.js';
+import { checkEngines, checkOnlyEngine, type EngineSetup } from './engines-check.js';
+import { imagesToEngines } from './image-spread.js';
+import { joinEngines } from './swarm-setup.js';
 
 export interface UpOptions {
   spec: ClusterSpec;
@@ -94,20 +96,33 @@ function engineOf(ctx: UpContext, plan: ContainerPlan): Docker {
   return ctx.engines.clients[ctx.spec.engines.findIndex((e) => e.endpoint === plan.engine)] ?? ctx.docker;
 }
 
+/** The run's extra labels on everything it makes; on a cluster spanning engines, also the first engine's ID. */
+const runLabels = (ctx: UpContext): Record<string, string> => ({ ...ctx.opts.labels, ...(ctx.engines ? { [LABEL.firstEngine]: ctx.engines.firstId } : {}) });
+
+/** An engine call for `plan`; on a cluster spanning engines its errors name the engine. */
+async function onEngine<T>(ctx: UpContext, plan: ContainerPlan, call: (docker: Docker) => Promise<T>): Promise<T> {
+  try {
+    return await track(ctx, call(engineOf(ctx, plan)));
+  } catch (err) {
+    if (!ctx.engines || !plan.engine) throw err;
+    const e = err instanceof MesosUpError ? err : new MesosUpError('INTERNAL', (err as Error).message, { cause: err });
+    throw new MesosUpError(e.code, `on engine ${plan.engine}: ${e.message}`, { ...(e.hint ? { hint: e.hint } : {}), ...(e.logs ? { logs: e.logs } : {}), cause: err });
+  }
+}
+
 /** Creates the container (and its volumes) of `plan`, with the run's extra labels. */
 async function create(ctx: UpContext, plan: ContainerPlan): Promise<Docker.Container> {
   checkAbort(ctx);
-  plan.labels = { ...plan.labels, ...ctx.opts.labels };
+  plan.labels = { ...plan.labels, ...runLabels(ctx) };
   ctx.createdAnything = true;
-  const docker = engineOf(ctx, plan);
-  for (const v of plan.volumes ?? []) await track(ctx, createVolume(docker, { ...v, labels: { ...v.labels, ...ctx.opts.labels } }));
+  for (const v of plan.volumes ?? []) await onEngine(ctx, plan, (d) => createVolume(d, { ...v, labels: { ...v.labels, ...runLabels(ctx) } }));
   checkAbort(ctx);
-  return track(ctx, createContainer(docker, plan));
+  return onEngine(ctx, plan, (d) => createContainer(d, plan));
 }
 
 async function start(ctx: UpContext, plan: ContainerPlan, container: Docker.Container): Promise<void> {
   checkAbort(ctx);
-  const running = await track(ctx, startContainer(engineOf(ctx, plan), container, plan));
+  const running = await onEngine(ctx, plan, (d) => startContainer(d, container, plan));
   ctx.started.set(plan.name, { plan, running });
 }
 
@@ -155,7 +170,7 @@ const createClusterNetwork: Action<UpContext> = {
   async run(ctx) {
     checkAbort(ctx);
     ctx.createdAnything = true;
-    const labels = { ...baseLabels(ctx.spec.name, version, ctx.runId), ...ctx.opts.labels };
+    const labels = { ...baseLabels(ctx.spec.name, version, ctx.runId), ...runLabels(ctx) };
     if (ctx.engines) {
       // One attachable overlay over the engines: plain containers on each engine join it by name.
       const others = ctx.engines.clients.slice(1);
@@ -176,7 +191,8 @@ const joinSwarm: Action<UpContext> = {
   async run(ctx, step) {
     checkAbort(ctx);
     ctx.createdAnything = true;
-    const labels = { ...baseLabels(ctx.spec.name, version, ctx.runId), ...ctx.opts.labels, [LABEL.engines]: enginesLabel(ctx.spec) };
+    // (not the session's labels: a test process's reaper must not take the markers, which down needs)
+    const labels = { ...baseLabels(ctx.spec.name, version, ctx.runId), [LABEL.engines]: enginesLabel(ctx.spec), [LABEL.firstEngine]: ctx.engines!.firstId };
     await track(ctx, joinEngines(ctx.spec, ctx.engines!, labels, (l) => step.progress(l)));
   },
 };
@@ -319,13 +335,16 @@ function waitForAddon(what: string, role: ComponentRole, port: number, path: str
   };
 }
 
-// Mesos-DNS is ready once it names the leader: v0.7 serves only after its first
-// read of the master's state, v0.6 (the official image) at once with no names yet.
-const waitForMesosDns = waitForAddon(
-  'Mesos-DNS', 'mesos-dns', MESOS_DNS_HTTP_PORT, '/v1/hosts/leader.mesos',
-  (a) => a.status === 200 && Array.isArray(a.body) && a.body.some((h: { ip?: string }) => !!h.ip),
-  'does not name the leader yet',
-);
+// Mesos-DNS is ready once it names every agent (the leader comes in the same
+// read of the master's state): v0.7 serves only after its first read, v0.6 (the
+// official image) at once with no names yet, and a read made while the last
+// agents registered lacks them until the next.
+const waitForMesosDns = (agents: number) =>
+  waitForAddon(
+    'Mesos-DNS', 'mesos-dns', MESOS_DNS_HTTP_PORT, '/v1/hosts/slave.mesos',
+    (a) => a.status === 200 && Array.isArray(a.body) && a.body.filter((h: { ip?: string }) => !!h.ip).length >= agents,
+    'does not name every agent yet',
+  );
 
 // Metronome answers its API once it leads (before, everything but /ping is 503).
 const waitForMetronome = waitForAddon('Metronome', 'metronome', METRONOME_PORT, '/v1/jobs', (a) => a.status === 200, 'does not lead yet');
@@ -369,7 +388,7 @@ export async function up(opts: UpOptions): Promise<UpResult> {
   const actions = spansEngines(opts.spec)
     ? [preflight, ensureImages, joinSwarm, copyImages, createClusterNetwork, startContainers, waitForOffers, routeThroughGateway]
     : [preflight, ensureImages, createClusterNetwork, startContainers, waitForOffers, routeThroughGateway];
-  if (opts.spec.addons.mesosDns) actions.push(waitForMesosDns);
+  if (opts.spec.addons.mesosDns) actions.push(waitForMesosDns(opts.spec.agents.count));
   if (opts.spec.addons.marathonLb) actions.push(waitForMarathonLb);
   if (opts.spec.addons.metronome) actions.push(waitForMetronome);
   if (opts.canary) actions.push(canary);
@@ -384,7 +403,22 @@ export async function up(opts: UpOptions): Promise<UpResult> {
       : err;
     if (ctx.createdAnything && !opts.retain) {
       await Promise.allSettled([...ctx.inflight]);
-      await removeCluster(opts.docker, opts.spec.name, { runId: ctx.runId, ...(spansEngines(opts.spec) ? { engines: opts.spec.engines.map((e) => e.endpoint) } : {}) });
+      const spans = spansEngines(opts.spec);
+      const rollback = await removeCluster(opts.docker, opts.spec.name, { runId: ctx.runId, ...(spans ? { engines: opts.spec.engines.map((e) => e.endpoint) } : {}) }).then(
+        (r) => r.notes ?? [],
+        (err: unknown) => {
+          if (!spans) throw err;
+          return [`the rollback failed: ${(err as Error).message}`];
+        },
+      );
+      // A cluster spanning engines: what the rollback could not undo is said with the error.
+      if (rollback.length && error instanceof MesosUpError) {
+        throw new MesosUpError(error.code, error.message, {
+          hint: `${error.hint ? `${error.hint}; ` : ''}rolled back, with: ${rollback.join('; ')}`,
+          ...(error.logs ? { logs: error.logs } : {}),
+          cause: error,
+        });
+      }
     }
     throw error;
   } finally {

@@ -17,6 +17,8 @@ export const LABEL = {
   engine: 'io.mesos-up.engine',
   /** on a cluster spanning engines: every engine of it, a JSON list (down and status find the others by it) */
   engines: 'io.mesos-up.engines',
+  /** on a cluster spanning engines: the first engine's daemon ID, so a cluster of the same name elsewhere is never taken for it */
+  firstEngine: 'io.mesos-up.first-engine',
   /** on a swarm (its spec) or a swarm node that `up` made or joined for a cluster: that cluster's name */
   swarmFor: 'io.mesos-up.swarm-for',
   /** beside swarmFor: "true" when docker_gwbridge was not there before, so down removes it too */

@@ -178,7 +178,7 @@ describe('up refuses engines that cannot make one cluster, naming the engine and
     expect(r.exitCode, r.stdout + r.stderr).toBe(2);
     expect(errorLine(r)).toMatch(new RegExp(`^engines\\[0\\] \\(${e.endpoint.replace(/[.]/g, '\\.')}\\) is not the engine mesos-up talks to \\(${endpointOf(host).replace(/[.]/g, '\\.')}\\)`));
     expect(hintLine(r)).toContain('--engine local=N');
-    expect(hintLine(r)).toContain(`point DOCKER_HOST at ${e.endpoint}`);
+    expect(hintLine(r)).toContain(`DOCKER_HOST=${e.endpoint}`);
   });
 
   it('two engines, the CLI\'s second: exit 2, engines[0] named, list local first', async () => {
