@@ -35,6 +35,7 @@ export class MasterLink {
   private redirect: string | undefined;
   private registering: Promise<void> | undefined;
   private pingTimer: NodeJS.Timeout | undefined;
+  private pingEvery = PING_INTERVAL_MS;
   private stopped = false;
   private readonly queues = new Map<string, StatusQueue>();
   private waiters: Array<() => void> = [];
@@ -48,7 +49,16 @@ export class MasterLink {
     this.agent.onStatus = (frameworkId, status) => this.enqueue(frameworkId, status);
     this.detector.onChange((leader) => this.leaderChanged(leader));
     if (this.detector.leader) this.leaderChanged(this.detector.leader);
-    this.pingTimer = setInterval(() => void this.ping(), PING_INTERVAL_MS);
+    this.pingTimer = setInterval(() => void this.ping(), this.pingEvery);
+  }
+
+  /** The master says how often to ping (a third of its agent_ping_timeout); a changed interval restarts the timer. */
+  private pingInterval(body: unknown): void {
+    const ms = (body as { ping_interval_ms?: unknown } | undefined)?.ping_interval_ms;
+    if (typeof ms !== 'number' || !Number.isFinite(ms) || ms <= 0 || ms === this.pingEvery || this.stopped) return;
+    this.pingEvery = Math.max(200, Math.min(ms, PING_INTERVAL_MS));
+    clearInterval(this.pingTimer);
+    this.pingTimer = setInterval(() => void this.ping(), this.pingEvery);
   }
 
   stop(): void {
@@ -136,6 +146,7 @@ export class MasterLink {
         if (leader !== this.leader) continue;
         if (res.status === 200) {
           const body = res.body as { agent_id?: string; master_id?: string };
+          this.pingInterval(body);
           const id = body.agent_id ?? '';
           if (this.agent.agentId && id && id !== this.agent.agentId) {
             log.warn(`The master gave a new agent ID ${id} (was ${this.agent.agentId})`);
@@ -181,7 +192,7 @@ export class MasterLink {
     if (!target) return;
     try {
       const res = await postJson(`http://${target}/mesos-up/agent/ping`, { agent_id: this.agent.agentId }, { timeoutMs: 5000 });
-      if (res.status === 200) return;
+      if (res.status === 200) return this.pingInterval(res.body);
       log.warn(`Master at ${target} answered the ping with HTTP ${res.status}; registering again`);
       this.markUnregistered();
     } catch {

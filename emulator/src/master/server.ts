@@ -125,14 +125,18 @@ export function buildRouter(master: Master): Router {
     } catch (err) {
       return sendText(r.res, 400, `Failed to parse body into JSON: ${(err as Error).message}`);
     }
+    // A real master pings each agent every agent_ping_timeout; here the agents
+    // ping, so they are told how often: a third of it, so a shortened timeout
+    // (masters.flags) does not find live agents silent.
+    const pingInterval = Math.max(200, Math.floor(master.cfg.agentPingTimeoutMs / 3));
     switch (r.params.call) {
       case 'register': {
         const registered = await master.agentLink.register(body);
         if (registered && 'shutdown' in registered) return sendJson(r.res, 403, registered);
-        return registered ? sendJson(r.res, 200, registered) : sendText(r.res, 503, 'Re-registration of this agent is already in progress');
+        return registered ? sendJson(r.res, 200, { ...registered, ping_interval_ms: pingInterval }) : sendText(r.res, 503, 'Re-registration of this agent is already in progress');
       }
       case 'ping':
-        return master.agentLink.ping(String(body?.agent_id ?? '')) ? sendJson(r.res, 200, {}) : sendJson(r.res, 404, {});
+        return master.agentLink.ping(String(body?.agent_id ?? '')) ? sendJson(r.res, 200, { ping_interval_ms: pingInterval }) : sendJson(r.res, 404, {});
       case 'status':
         return master.agentLink.status(body) ? sendEmpty(r.res, 202) : sendJson(r.res, 404, {});
       default:
