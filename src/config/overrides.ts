@@ -5,7 +5,8 @@ import { existsSync } from 'node:fs';
 import path from 'node:path';
 import { MesosUpError } from '../errors.js';
 import { CLUSTER_NAME_PATTERN, CLUSTER_NAME_RULE } from './name.js';
-import { validEngineEndpoint, type ClusterSpec, type EngineSpec } from './schema.js';
+import { validEngineEndpoint } from './engine-endpoint.js';
+import type { ClusterSpec, EngineSpec } from './schema.js';
 import { MARATHON_LB_GROUP } from './defaults.js';
 
 /** Values from the command line; they beat the file. */

@@ -4,6 +4,7 @@ import { z } from 'zod';
 import { CLUSTER_NAME_PATTERN, CLUSTER_NAME_RULE } from './name.js';
 import { parseDuration } from './duration.js';
 import { parsePortRanges, rangesContain, type PortRange } from './port-ranges.js';
+import { validEngineEndpoint } from './engine-endpoint.js';
 
 const portRangesText = z.string().superRefine((text, ctx) => {
   const r = parsePortRanges(text);
@@ -28,13 +29,6 @@ const mesosFlags = z.record(
 const duration = z.string().refine((t) => parseDuration(t) !== undefined && parseDuration(t)! > 0, {
   message: 'must be a duration like 180s, 3m or 1m30s',
 });
-
-/** `local` (the engine the CLI talks to), a docker context name, or a DOCKER_HOST-style URL. */
-export function validEngineEndpoint(text: string): boolean {
-  if (text === 'local') return true;
-  if (/^[a-z]+:\/\//.test(text)) return /^(unix|tcp|ssh|https?):\/\/\S+$/.test(text);
-  return /^[A-Za-z0-9][A-Za-z0-9_.+-]*$/.test(text);
-}
 
 export const clusterName = z.string().regex(CLUSTER_NAME_PATTERN, CLUSTER_NAME_RULE);
 

@@ -5,6 +5,7 @@ import { createHash } from 'node:crypto';
 import { existsSync, readFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
+import { isEngineUrl } from '../config/engine-endpoint.js';
 import { MesosUpError } from '../errors.js';
 
 export interface EngineEndpoint {
@@ -30,7 +31,7 @@ export function contextEndpoint(context: string, env: NodeJS.ProcessEnv = proces
  */
 export function engineEndpoint(name: string, env: NodeJS.ProcessEnv = process.env): EngineEndpoint {
   if (name === 'local') return resolveEndpoint(env);
-  if (/^[a-z]+:\/\//.test(name)) return { host: name, source: 'engines' };
+  if (isEngineUrl(name)) return { host: name, source: 'engines' };
   const host = name === 'default' ? 'unix:///var/run/docker.sock' : contextEndpoint(name, env);
   if (!host) {
     throw new MesosUpError('CONFIG', `Engine ${name} is neither a URL nor a docker context`, {

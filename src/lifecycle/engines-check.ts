@@ -4,6 +4,7 @@
 // first is the one the CLI talks to and manages the swarm (or is in none yet).
 // Each refusal names the engine as `engines[i] (endpoint)` and the next step.
 import type Docker from 'dockerode';
+import { isEngineUrl } from '../config/engine-endpoint.js';
 import type { ClusterSpec } from '../config/schema.js';
 import { MesosUpError } from '../errors.js';
 import { listContainers } from '../engine/containers.js';
@@ -28,10 +29,8 @@ export interface EngineSetup {
 
 export const where = (spec: ClusterSpec, i: number): string => `engines[${i}] (${spec.engines[i]!.endpoint})`;
 
-const isUrl = (endpoint: string) => /^[a-z]+:\/\//.test(endpoint);
-
 /** How a user asks an engine named in cluster.yaml something: `docker -H URL` or `docker --context NAME`. */
-export const dockerAt = (endpoint: string): string => (isUrl(endpoint) ? `docker -H ${endpoint}` : `docker --context ${endpoint}`);
+export const dockerAt = (endpoint: string): string => (isEngineUrl(endpoint) ? `docker -H ${endpoint}` : `docker --context ${endpoint}`);
 
 /** Prefixes an engine's error with where in the engines list it is. */
 export function atEngine(spec: ClusterSpec, i: number, err: unknown): never {
@@ -47,10 +46,21 @@ export function atEngine(spec: ClusterSpec, i: number, err: unknown): never {
   throw new MesosUpError('ENGINE_UNREACHABLE', `${where(spec, i)}: ${engineMessage(err)}`, { cause: err });
 }
 
+/**
+ * Runs `fn` for each of the engines `indexes` at once; an error is named after
+ * its engine (atEngine), and is passed on only once every engine's call has
+ * ended, so a rollback never races a call still under way.
+ */
+export async function onEachEngine(spec: ClusterSpec, indexes: number[], fn: (i: number) => Promise<void>): Promise<void> {
+  const results = await Promise.allSettled(indexes.map((i) => fn(i).catch((err: unknown) => atEngine(spec, i, err))));
+  const failed = results.find((r): r is PromiseRejectedResult => r.status === 'rejected');
+  if (failed) throw failed.reason;
+}
+
 function notTheCliEngine(spec: ClusterSpec, primary: Docker): MesosUpError {
   const first = spec.engines[0]!.endpoint;
   return new MesosUpError('CONFIG', `${where(spec, 0)} is not the engine mesos-up talks to (${endpointOf(primary)}): the first engine runs ZooKeeper, the masters, Marathon and the gateway, whose ports this machine must reach`, {
-    hint: `list local first (engines: [{ endpoint: local, agents: … }, …] or --engine local=N), or point mesos-up at ${first} (${isUrl(first) ? `DOCKER_HOST=${first}` : `DOCKER_CONTEXT=${first}`})`,
+    hint: `list local first (engines: [{ endpoint: local, agents: … }, …] or --engine local=N), or point mesos-up at ${first} (${isEngineUrl(first) ? `DOCKER_HOST=${first}` : `DOCKER_CONTEXT=${first}`})`,
   });
 }
 

@@ -3,7 +3,7 @@
 import type { ClusterSpec } from '../config/schema.js';
 import { copyImage } from '../engine/image-copy.js';
 import { imagePresent, pullImage } from '../engine/images.js';
-import { atEngine, type EngineSetup } from './engines-check.js';
+import { onEachEngine, type EngineSetup } from './engines-check.js';
 
 /**
  * An official image is pulled there (a copy from the first engine when no
@@ -21,20 +21,13 @@ export async function imagesToEngines(
   signal: AbortSignal,
 ): Promise<void> {
   const primary = setup.clients[0]!;
-  const copies = await Promise.allSettled(
-    setup.clients.map(async (client, i) => {
-      if (i === 0 || spec.engines[i]!.agents === 0) return;
-      try {
-        if (image.pull && !(await imagePresent(client, image.ref))) {
-          const pulled = await pullImage(client, image.ref, (l) => progress(`${spec.engines[i]!.endpoint}: ${l}`), signal).then(() => true, () => false);
-          if (pulled) return;
-        }
-        await copyImage(primary, client, image.ref, { progress: (l) => progress(l), signal });
-      } catch (err) {
-        atEngine(spec, i, err);
-      }
-    }),
-  );
-  const failed = copies.find((c): c is PromiseRejectedResult => c.status === 'rejected');
-  if (failed) throw failed.reason;
+  const targets = setup.clients.map((_, i) => i).filter((i) => i > 0 && spec.engines[i]!.agents > 0);
+  await onEachEngine(spec, targets, async (i) => {
+    const client = setup.clients[i]!;
+    if (image.pull && !(await imagePresent(client, image.ref))) {
+      const pulled = await pullImage(client, image.ref, (l) => progress(`${spec.engines[i]!.endpoint}: ${l}`), signal).then(() => true, () => false);
+      if (pulled) return;
+    }
+    await copyImage(primary, client, image.ref, { progress: (l) => progress(l), signal });
+  });
 }

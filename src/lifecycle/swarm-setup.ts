@@ -11,7 +11,7 @@ import { listAllNetworks, removeNetwork } from '../engine/network.js';
 import { endpointOf, initSwarm, joinSwarm, joinTokens, leaveSwarm, listServices, removeNode, setNodeLabel, swarmNodes, swarmState } from '../engine/swarm.js';
 import { createOrReplaceVolume, removeVolume } from '../engine/volumes.js';
 import { LABEL } from '../plan/labels.js';
-import { atEngine, where, type EngineSetup } from './engines-check.js';
+import { atEngine, onEachEngine, where, type EngineSetup } from './engines-check.js';
 
 /** The bridge swarm mode makes on every engine for containers' traffic off the overlay; left behind by swarm leave. */
 const GWBRIDGE = 'docker_gwbridge';
@@ -43,7 +43,7 @@ const listenOn = (advertise: string) => (/:\d+$/.test(advertise) ? advertise : `
  * Starts the swarm on the first engine if it is in none, and joins the engines
  * that are in none to it. `labels` go on the markers (the cluster's and the
  * run's, so a rollback finds them). Every engine's join runs to its end before
- * a failure is passed on, so a rollback never races a join still under way.
+ * a failure is passed on (onEachEngine), so a rollback never races a join.
  */
 export async function joinEngines(spec: ClusterSpec, setup: EngineSetup, labels: Record<string, string>, progress: (line: string) => void): Promise<void> {
   const [primary] = setup.clients as [Docker];
@@ -68,25 +68,17 @@ export async function joinEngines(spec: ClusterSpec, setup: EngineSetup, labels:
   const remote = state.nodeAddr ? `${state.nodeAddr}:2377` : state.managerAddrs?.[0];
   if (!remote) throw new MesosUpError('INTERNAL', `${where(spec, 0)} manages a swarm but reports no address to join it at`, { hint: `see docker -H ${endpointOf(primary)} info` });
   const token = setup.join.length ? (await joinTokens(primary)).worker : '';
-  const joins = await Promise.allSettled(
-    setup.join.map(async (i) => {
-      const client = setup.clients[i]!;
-      progress(`joining ${spec.engines[i]!.endpoint} to the swarm at ${remote}`);
-      try {
-        await mark(client, spec.name, labels);
-        await joinSwarm(client, { remoteAddr: remote, token, manager: primary, ...(spec.engines[i]!.advertise ? { advertiseAddr: spec.engines[i]!.advertise } : {}) });
-        const nodeId = (await swarmState(client)).nodeId;
-        if (!nodeId) throw new MesosUpError('INTERNAL', 'the engine joined the swarm but reports no node ID');
-        // (so down can take the node out of the manager's list even when that engine is gone)
-        await setNodeLabel(primary, nodeId, LABEL.swarmFor, spec.name);
-        await setNodeLabel(primary, nodeId, LABEL.engine, spec.engines[i]!.endpoint);
-      } catch (err) {
-        atEngine(spec, i, err);
-      }
-    }),
-  );
-  const failed = joins.find((j): j is PromiseRejectedResult => j.status === 'rejected');
-  if (failed) throw failed.reason;
+  await onEachEngine(spec, setup.join, async (i) => {
+    const client = setup.clients[i]!;
+    progress(`joining ${spec.engines[i]!.endpoint} to the swarm at ${remote}`);
+    await mark(client, spec.name, labels);
+    await joinSwarm(client, { remoteAddr: remote, token, manager: primary, ...(spec.engines[i]!.advertise ? { advertiseAddr: spec.engines[i]!.advertise } : {}) });
+    const nodeId = (await swarmState(client)).nodeId;
+    if (!nodeId) throw new MesosUpError('INTERNAL', 'the engine joined the swarm but reports no node ID');
+    // (so down can take the node out of the manager's list even when that engine is gone)
+    await setNodeLabel(primary, nodeId, LABEL.swarmFor, spec.name);
+    await setNodeLabel(primary, nodeId, LABEL.engine, spec.engines[i]!.endpoint);
+  });
 }
 
 /**

@@ -8,7 +8,7 @@ import { describe, expect, it } from 'vitest';
 import { defaultSpec } from '../../../src/config/defaults.js';
 import { loadSpec, type Overrides } from '../../../src/config/load.js';
 import { applyOverrides, parseEngineFlag } from '../../../src/config/overrides.js';
-import { validEngineEndpoint } from '../../../src/config/schema.js';
+import { validEngineEndpoint } from '../../../src/config/engine-endpoint.js';
 import { MesosUpError } from '../../../src/errors.js';
 
 function withFile(text: string): { dir: string; file: string } {
