@@ -26,7 +26,7 @@ const TEST_LABEL = 'io.mesos-up.test';
 const TEST_VALUE = 'inner-engines';
 const RUN_LABEL = 'io.mesos-up.test-engines';
 const SWARM_STAGE = 'Putting the engines in one swarm';
-const COPY_STAGE = 'Bringing the agent image to the other engines';
+const COPY_STAGE = 'Bringing images to the other engines';
 /** Shape of the comparison: 3 engines × 2 agents against 1 engine × 6 agents. */
 const ENGINES = 3;
 const PER_ENGINE = 2;

@@ -57,7 +57,7 @@ export function registerClusterCommands(program: Command): void {
     .option('--masters <n>', 'number of Mesos masters: 1, 3 or 5', int('--masters'))
     .option('--images <mode>', 'auto (official when a registry answers), official or emulated')
     .option('--addons <names>', 'add-ons to start with the cluster, comma-separated: mesos-dns, marathon-lb, metronome')
-    .option('--engine <endpoint=agents>', 'spread the cluster over Docker engines, one flag per engine: --engine local=2 --engine tcp://10.0.0.5:2375=2 (local is the engine mesos-up talks to, listed first; it runs the rest of the cluster)', (v: string, prev: string[] = []) => [...prev, v])
+    .option('--engine <endpoint=agents>', 'spread the cluster over Docker engines, one flag per engine: --engine local=2 --engine tcp://10.0.0.5:2375=2 (local is the engine mesos-up talks to, listed first; it runs the rest of the cluster; engines in cluster.yaml can place masters, ZooKeeper and Marathon elsewhere)', (v: string, prev: string[] = []) => [...prev, v])
     .option('--wait <duration>', 'deadline for the cluster to be ready, e.g. 3m (default 180s)')
     .option('--canary', 'also wait for a tiny app to reach TASK_RUNNING')
     .option('--retain', 'keep the containers when up fails, to look at them')

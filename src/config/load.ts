@@ -97,6 +97,12 @@ const ranges = (text: string | undefined, fallback: PortRange[]): PortRange[] =>
 const flagText = (flags: Record<string, string | number | boolean> | undefined): Record<string, string> =>
   Object.fromEntries(Object.entries(flags ?? {}).map(([k, v]) => [k, String(v)]));
 
+/** The masters the file's engines place, when any of them says (undefined: none does). */
+function placedMasters(f: ClusterFile): number | undefined {
+  const placed = f.engines?.filter((e) => e.masters !== undefined) ?? [];
+  return placed.length ? placed.reduce((n, e) => n + e.masters!, 0) : undefined;
+}
+
 function merge(f: ClusterFile): ClusterSpec {
   const d = defaultSpec();
   return {
@@ -108,7 +114,8 @@ function merge(f: ClusterFile): ClusterSpec {
       ...(f.agents?.image ? { agent: f.agents.image } : {}),
       ...(f.marathon?.image ? { marathon: f.marathon.image } : {}),
     },
-    masters: { count: (f.masters?.count ?? d.masters.count) as 1 | 3 | 5, flags: flagText(f.masters?.flags) },
+    // (with engines placing the masters and no count given, the count is theirs)
+    masters: { count: (f.masters?.count ?? placedMasters(f) ?? d.masters.count) as 1 | 3 | 5, flags: flagText(f.masters?.flags) },
     agents: {
       // public agents come on top of the default private one unless a count is
       // given; with engines listed, the agents are theirs
@@ -137,7 +144,15 @@ function merge(f: ClusterFile): ClusterSpec {
     gateway: { taskPorts: f.gateway?.taskPorts ?? d.gateway.taskPorts },
     network: f.network?.subnet ? { subnet: f.network.subnet } : d.network,
     timeouts: { upMs: f.timeouts?.up ? parseDuration(f.timeouts.up)! : d.timeouts.upMs },
-    engines: f.engines?.map((e) => ({ endpoint: e.endpoint, agents: e.agents, ...(e.advertise ? { advertise: e.advertise } : {}) })) ?? d.engines,
+    engines:
+      f.engines?.map((e) => ({
+        endpoint: e.endpoint,
+        agents: e.agents,
+        ...(e.advertise ? { advertise: e.advertise } : {}),
+        ...(e.masters !== undefined ? { masters: e.masters } : {}),
+        ...(e.zookeeper ? { zookeeper: true as const } : {}),
+        ...(e.marathon ? { marathon: true as const } : {}),
+      })) ?? d.engines,
     addons: {
       mesosDns: f.addons?.mesosDns !== undefined || d.addons.mesosDns,
       ...(f.addons?.marathonLb ? { marathonLb: { group: f.addons.marathonLb.group ?? MARATHON_LB_GROUP } } : {}),

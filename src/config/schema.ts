@@ -113,6 +113,9 @@ export const clusterSchema = z
               .refine(validEngineEndpoint, { message: 'must be local, a docker context name or a URL (unix://, tcp://, ssh://)' }),
             agents: z.number({ error: 'must be a number of agents' }).int('must be a whole number').min(0, 'must not be negative').max(32, 'must be at most 32'),
             advertise: z.string().min(1, 'must be an address or interface the other engines reach this one at').optional(),
+            masters: z.number({ error: 'must be a number of masters' }).int('must be a whole number').min(0, 'must not be negative').max(5, 'must be at most 5').optional(),
+            zookeeper: z.literal(true, { error: 'must be true (ZooKeeper runs on this engine) or left out' }).optional(),
+            marathon: z.literal(true, { error: 'must be true (Marathon runs on this engine) or left out' }).optional(),
           },
           { error: 'must be a mapping with endpoint and agents' },
         ),
@@ -150,6 +153,12 @@ export interface EngineSpec {
   agents: number;
   /** the address swarm advertises for this engine (docker swarm init/join --advertise-addr) */
   advertise?: string;
+  /** masters that run here; when no engine says, all run on the first */
+  masters?: number;
+  /** ZooKeeper runs here (default: the first engine) */
+  zookeeper?: true;
+  /** Marathon runs here (default: the first engine) */
+  marathon?: true;
 }
 
 /** The fully resolved cluster description everything downstream works from. */
@@ -188,8 +197,9 @@ export interface ClusterSpec {
   timeouts: { upMs: number };
   /**
    * The Docker engines the cluster spans, in order; empty: the one engine the
-   * CLI talks to. ZooKeeper, masters, Marathon, the gateway and add-ons run on
-   * the first, which must be that engine; agents fill the engines in order.
+   * CLI talks to. The gateway and add-ons run on the first, which must be that
+   * engine, and so do ZooKeeper, masters and Marathon unless an engine says it
+   * runs them; agents fill the engines in order.
    */
   engines: EngineSpec[];
   /** add-ons started with the cluster */
@@ -228,6 +238,16 @@ export function crossCheck(spec: ClusterSpec): Array<[Array<string | number>, st
       if (first !== undefined) problems.push([['engines', i, 'endpoint'], `${e.endpoint} is listed twice (also engines.${first}): give each engine once, with all its agents`]);
       else seen.set(e.endpoint, i);
     });
+    const placed = spec.engines.filter((e) => e.masters !== undefined);
+    const masters = placed.reduce((n, e) => n + e.masters!, 0);
+    if (placed.length && ![1, 3, 5].includes(masters))
+      problems.push([['engines'], `place ${masters} masters in all: a cluster runs 1, 3 or 5 (a quorum needs an odd number)`]);
+    else if (placed.length && masters !== spec.masters.count)
+      problems.push([['engines'], `place ${masters} masters in all, but masters.count is ${spec.masters.count}: make them agree, or leave masters.count out`]);
+    for (const key of ['zookeeper', 'marathon'] as const) {
+      const on = spec.engines.map((e, i) => (e[key] ? i : -1)).filter((i) => i >= 0);
+      if (on.length > 1) problems.push([['engines', on[1]!, key], `is also set on engines.${on[0]}: one ${key === 'zookeeper' ? 'ZooKeeper' : 'Marathon'} runs, on one engine`]);
+    }
   }
   const fixed = (['master', 'marathon', 'zookeeper'] as const).filter((k) => spec.ports[k] !== 0);
   for (let i = 0; i < fixed.length; i++)

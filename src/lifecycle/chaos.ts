@@ -41,7 +41,9 @@ export async function killAgent(docker: Docker, cluster: string, index: number):
  * A cluster spanning engines: SIGKILLs every agent on engine `index` (1-based,
  * in the order cluster.yaml lists them) and the task containers there, as if
  * that machine went away; the master then marks its agents unreachable and
- * Marathon starts their tasks elsewhere.
+ * Marathon starts their tasks elsewhere. Masters placed there (engines[].masters)
+ * go too when a master runs on another engine, so a user watches a failover
+ * as well; the last masters are never taken (nothing would be left to watch).
  */
 export async function killEngine(docker: Docker, cluster: string, index: number): Promise<{ engine: string; killed: string[] }> {
   const v = await view(docker, cluster);
@@ -49,10 +51,12 @@ export async function killEngine(docker: Docker, cluster: string, index: number)
   const engine = v.engines[index - 1];
   if (!engine) throw new MesosUpError('NOT_FOUND', `Cluster ${cluster} has no engine ${index}; it has ${v.engines.length}: ${v.engines.map((e, i) => `${i + 1} ${e.endpoint}`).join(', ')}`, { hint: 'engines are numbered from 1 in the order cluster.yaml (or --engine) lists them' });
   if (engine.error) throw new MesosUpError('ENGINE_UNREACHABLE', `Engine ${index} (${engine.endpoint}) of cluster ${cluster} does not answer: ${engine.error}`, { hint: `mesos-up status --name ${cluster} shows which engines answer` });
-  const targets = v.members.filter((m) => m.engine === engine.endpoint && (m.role === 'agent' || m.role === 'task') && m.state === 'running');
+  const here = (m: (typeof v.members)[number]) => m.engine === engine.endpoint && m.state === 'running';
+  const mastersElsewhere = v.members.some((m) => m.role === 'master' && m.state === 'running' && m.engine !== engine.endpoint);
+  const targets = v.members.filter((m) => here(m) && (m.role === 'agent' || m.role === 'task' || (m.role === 'master' && mastersElsewhere)));
   if (!targets.some((m) => m.role === 'agent')) throw new MesosUpError('NOT_FOUND', `Engine ${index} (${engine.endpoint}) runs no running agent of cluster ${cluster}`, { hint: `mesos-up status --name ${cluster} shows each container's engine` });
   // Agents first, so none of them sees its task die and reports it.
-  for (const role of ['agent', 'task'] as const) {
+  for (const role of ['agent', 'task', 'master'] as const) {
     await Promise.all(targets.filter((m) => m.role === role).map(async (m) => killContainer(await memberClient(docker, v, m), m.id)));
   }
   return { engine: engine.endpoint, killed: targets.map((m) => m.name) };

@@ -5,7 +5,7 @@ import { listContainers } from '../engine/containers.js';
 import { listNetworks } from '../engine/network.js';
 import { clientFor, engineClient } from '../engine/engines.js';
 import { engineIdentity } from '../engine/swarm.js';
-import { enginesFromLabels } from '../plan/engines.js';
+import { enginesFromLabels, gatewayPortsOf } from '../plan/engines.js';
 import { LABEL, networkName } from '../plan/labels.js';
 import type { ComponentRole } from '../plan/types.js';
 import { MARATHON_PORT, MASTER_PORT, ZK_PORT, AGENT_PORT } from '../plan/cluster.js';
@@ -28,6 +28,8 @@ export interface ClusterMember {
   lbGroup?: string;
   /** a cluster spanning engines: the engine it runs on, as cluster.yaml names it */
   engine?: string;
+  /** placed on another engine than the first: its container port → the gateway's port that forwards to it */
+  viaGateway?: Map<number, number>;
 }
 
 export interface EngineReach {
@@ -67,7 +69,17 @@ function member(c: Docker.ContainerInfo, engine?: string): ClusterMember {
     ...(c.Labels[LABEL.public] === 'true' ? { public: true as const } : {}),
     ...(c.Labels[LABEL.lbGroup] ? { lbGroup: c.Labels[LABEL.lbGroup] } : {}),
     ...(engine ?? c.Labels[LABEL.engine] ? { engine: engine ?? c.Labels[LABEL.engine] } : {}),
+    ...(c.Labels[LABEL.gatewayPorts] ? { viaGateway: gatewayPortsOf(c.Labels) } : {}),
   };
+}
+
+/** A component on another engine than the first is reached at the gateway's published ports. */
+function portsThroughGateway(view: ClusterView): void {
+  const gateway = view.members.find((m) => m.role === 'gateway');
+  for (const m of view.members) {
+    if (!m.viaGateway) continue;
+    m.ports = new Map([...m.viaGateway].flatMap(([port, via]) => (gateway?.ports.get(via) ? [[port, gateway.ports.get(via)!] as [number, number]] : [])));
+  }
 }
 
 const roleOrder: Record<string, number> = { zookeeper: 0, master: 1, agent: 2, marathon: 3, gateway: 4, 'mesos-dns': 5, 'marathon-lb': 6, metronome: 7, task: 8 };
@@ -122,6 +134,7 @@ export async function discoverClusters(docker: Docker, only?: string): Promise<M
     }),
   );
   for (const v of clusters.values()) {
+    portsThroughGateway(v);
     v.members.sort((a, b) => roleOrder[a.role]! - roleOrder[b.role]! || a.index - b.index || a.name.localeCompare(b.name));
   }
   return clusters;

@@ -2,12 +2,12 @@
 // then wait until offers flow. On failure or interrupt, remove what this run made.
 import type Docker from 'dockerode';
 import { randomBytes } from 'node:crypto';
-import type { ClusterSpec } from '../config/schema.js';
+import type { ClusterSpec, Role } from '../config/schema.js';
 import { MesosUpError } from '../errors.js';
 import { createContainer, startContainer, type RunningContainer } from '../engine/containers.js';
 import { createNetwork, freeSubnetOn, type NetworkInfo } from '../engine/network.js';
 import { createOverlayNetwork } from '../engine/swarm.js';
-import { spansEngines, enginesLabel } from '../plan/engines.js';
+import { enginesLabel, gatewayPortsOf, spansEngines } from '../plan/engines.js';
 import { createVolume } from '../engine/volumes.js';
 import { assignAddresses } from '../plan/addresses.js';
 import { AGENT_PORT, MARATHON_PORT, MASTER_PORT, planCluster, ZK_PORT, type PlanContext } from '../plan/cluster.js';
@@ -126,6 +126,20 @@ async function start(ctx: UpContext, plan: ContainerPlan, container: Docker.Cont
   ctx.started.set(plan.name, { plan, running });
 }
 
+/**
+ * The host port (on 127.0.0.1) that reaches `port` of the started container
+ * `name`: its own published port, or, for a component placed on another
+ * engine than the first, the gateway's (whose start is awaited then).
+ */
+async function hostPort(ctx: UpContext, name: string, port: number): Promise<number> {
+  const s = ctx.started.get(name)!;
+  const via = gatewayPortsOf(s.plan.labels).get(port);
+  if (via === undefined) return s.running.ports.get(port)!;
+  await ctx.gateway;
+  const gw = [...ctx.started.values()].find((g) => g.plan.role === 'gateway')!;
+  return gw.running.ports.get(via)!;
+}
+
 const preflight: Action<UpContext> = {
   title: 'Checking the engine, the name and the ports',
   async run(ctx) {
@@ -198,12 +212,13 @@ const joinSwarm: Action<UpContext> = {
 };
 
 const copyImages: Action<UpContext> = {
-  title: 'Bringing the agent image to the other engines',
+  title: 'Bringing images to the other engines',
   async run(ctx, step) {
     checkAbort(ctx);
     const images = ctx.images!;
-    const pull = images.flavour === 'official' && !ctx.spec.imageOverrides.agent;
-    await track(ctx, imagesToEngines(ctx.spec, ctx.engines!, { ref: images.agent, pull }, (l) => step.progress(l), ctx.halt.signal));
+    const image = (role: Role) => ({ ref: images[role], pull: images.flavour === 'official' && !ctx.spec.imageOverrides[role] });
+    const refs = { zookeeper: image('zookeeper'), master: image('master'), agent: image('agent'), marathon: image('marathon') };
+    await track(ctx, imagesToEngines(ctx.spec, ctx.engines!, refs, (l) => step.progress(l), ctx.halt.signal));
   },
 };
 
@@ -240,8 +255,8 @@ const startContainers: Action<UpContext> = {
     const afterZkStarted = () => zkStarted;
     const zkAnswers = async () => {
       await zkStarted;
-      const hostPort = ctx.started.get(zk.name)!.running.ports.get(ZK_PORT)!;
-      await waitUntil(async (signal) => ({ ok: await zkReady('127.0.0.1', hostPort, signal), detail: `${zk.name} does not answer ruok yet` }), {
+      const port = await hostPort(ctx, zk.name, ZK_PORT);
+      await waitUntil(async (signal) => ({ ok: await zkReady('127.0.0.1', port, signal), detail: `${zk.name} does not answer ruok yet` }), {
         deadline: ctx.deadline,
         signal: ctx.halt.signal,
         failFast: alive(ctx),
@@ -266,19 +281,19 @@ const startContainers: Action<UpContext> = {
   },
 };
 
-function endpoints(ctx: UpContext) {
+async function endpoints(ctx: UpContext) {
   const all = [...ctx.started.values()];
-  const masters = all
-    .filter((s) => s.plan.role === 'master')
-    .map((s) => ({ name: s.plan.name, ip: s.running.ip, url: `http://127.0.0.1:${s.running.ports.get(MASTER_PORT)}` }));
+  const masters = await Promise.all(
+    all.filter((s) => s.plan.role === 'master').map(async (s) => ({ name: s.plan.name, ip: s.running.ip, url: `http://127.0.0.1:${await hostPort(ctx, s.plan.name, MASTER_PORT)}` })),
+  );
   const marathon = all.find((s) => s.plan.role === 'marathon')!;
-  return { masters, marathonUrl: `http://127.0.0.1:${marathon.running.ports.get(MARATHON_PORT)}`, agents: ctx.spec.agents.count };
+  return { masters, marathonUrl: `http://127.0.0.1:${await hostPort(ctx, marathon.plan.name, MARATHON_PORT)}`, agents: ctx.spec.agents.count };
 }
 
 const waitForOffers: Action<UpContext> = {
   title: 'Waiting until offers flow',
   async run(ctx, step) {
-    await waitUntil(offersFlowing(endpoints(ctx)), {
+    await waitUntil(offersFlowing(await endpoints(ctx)), {
       deadline: ctx.deadline,
       signal: ctx.halt.signal,
       failFast: alive(ctx),
@@ -357,7 +372,7 @@ const waitForMarathonLb = waitForAddon(
 const canary: Action<UpContext> = {
   title: 'Running a canary task',
   async run(ctx, step) {
-    await runCanary(endpoints(ctx).marathonUrl, {
+    await runCanary((await endpoints(ctx)).marathonUrl, {
       deadline: ctx.deadline,
       signal: ctx.halt.signal,
       failFast: alive(ctx),

@@ -19,6 +19,12 @@ export const LABEL = {
   engines: 'io.mesos-up.engines',
   /** on a cluster spanning engines: the first engine's daemon ID, so a cluster of the same name elsewhere is never taken for it */
   firstEngine: 'io.mesos-up.first-engine',
+  /**
+   * on ZooKeeper, a master or Marathon placed on another engine than the first:
+   * `containerPort=gatewayPort,…`; the host reaches it at the port the gateway
+   * publishes for that gateway port
+   */
+  gatewayPorts: 'io.mesos-up.gateway-ports',
   /** on a swarm (its spec) or a swarm node that `up` made or joined for a cluster: that cluster's name */
   swarmFor: 'io.mesos-up.swarm-for',
   /** beside swarmFor: "true" when docker_gwbridge was not there before, so down removes it too */

@@ -13,6 +13,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { swarmState, type SwarmState } from '../../src/engine/swarm.js';
 import type { ClusterInfo } from '../../src/lifecycle/describe.js';
 import { MarathonClient } from '../../src/marathon/client.js';
+import { zkReady } from '../../src/probes/zookeeper.js';
 import { LABEL } from '../../src/plan/labels.js';
 import { eventually, TEST_IMAGES } from '../emulator/harness.js';
 import { startCluster } from '../../src/testing/start-cluster.js';
@@ -39,10 +40,10 @@ let unlock: (() => void) | undefined;
 let cluster: ClusterInfo;
 
 const hasGwbridge = async (d: Docker) => (await d.listNetworks()).some((n) => n.Name === 'docker_gwbridge');
-const labelled = async (d: Docker) => [
-  ...(await d.listContainers({ all: true, filters: { label: [`${LABEL.cluster}=${NAME}`] } })).map((c) => c.Names[0]),
-  ...(await d.listNetworks({ filters: { label: [`${LABEL.cluster}=${NAME}`] } })).map((n) => n.Name),
-  ...((await d.listVolumes({ filters: { label: [`${LABEL.cluster}=${NAME}`] } })).Volumes ?? []).map((v) => v.Name),
+const labelled = async (d: Docker, name = NAME) => [
+  ...(await d.listContainers({ all: true, filters: { label: [`${LABEL.cluster}=${name}`] } })).map((c) => c.Names[0]),
+  ...(await d.listNetworks({ filters: { label: [`${LABEL.cluster}=${name}`] } })).map((n) => n.Name),
+  ...((await d.listVolumes({ filters: { label: [`${LABEL.cluster}=${name}`] } })).Volumes ?? []).map((v) => v.Name),
 ];
 
 async function status(): Promise<ClusterInfo> {
@@ -135,14 +136,31 @@ describe.skipIf(official)('a cluster over the host engine and two inner engines'
     expect(r.exitCode, r.stdout + r.stderr).toBe(0);
   });
 
-  it('the fixture starts a second cluster on the same engines: it uses their swarm as it is, reads logs and task ports across engines, and leaves the swarm to the first cluster when it stops', async () => {
+  it('the fixture starts a second cluster on the same engines, its master, Marathon and ZooKeeper placed on the inner engines: it uses their swarm as it is, reaches them through the gateway, reads logs and task ports across engines, and leaves the swarm to the first cluster when it stops', async () => {
     const [e1, e2] = inner!.engines;
     const handle = await startCluster({
       name: `${NAME}-fx`,
-      config: { images: 'emulated', engines: [{ endpoint: 'local', agents: 0 }, { endpoint: e1!.endpoint, agents: 1 }, { endpoint: e2!.endpoint, agents: 1 }] },
+      config: {
+        images: 'emulated',
+        engines: [
+          { endpoint: 'local', agents: 0, masters: 1 },
+          { endpoint: e1!.endpoint, agents: 1, masters: 1, marathon: true },
+          { endpoint: e2!.endpoint, agents: 1, masters: 1, zookeeper: true },
+        ],
+      },
     });
     try {
       expect(handle.info?.engines?.map((e) => e.agents.length)).toEqual([0, 1, 1]);
+      const placed = Object.fromEntries(handle.info!.containers.map((c) => [c.name.slice(`${NAME}-fx-`.length), c.engine]));
+      expect([placed.master1, placed.master2, placed.master3, placed.marathon, placed.zookeeper, placed.gateway]).toEqual(['local', e1!.endpoint, e2!.endpoint, e1!.endpoint, e2!.endpoint, 'local']);
+      // Each really runs on its engine, and the URLs the fixture gives (127.0.0.1, the gateway's ports) answer.
+      const onEngine = async (e: typeof e1) => (await (await innerClient(e!)).listContainers({ filters: { label: [`${LABEL.cluster}=${NAME}-fx`] } })).map((c) => c.Names[0]).sort();
+      expect(await onEngine(e1)).toEqual([`/${NAME}-fx-agent1`, `/${NAME}-fx-marathon`, `/${NAME}-fx-master2`]);
+      expect(await onEngine(e2)).toEqual([`/${NAME}-fx-agent2`, `/${NAME}-fx-master3`, `/${NAME}-fx-zookeeper`]);
+      expect(new URL(handle.masterUrl).hostname).toBe('127.0.0.1');
+      expect(((await (await fetch(`${handle.masterUrl}/master/state`)).json()) as { activated_slaves: number }).activated_slaves).toBe(2);
+      expect(handle.zkUrl).toMatch(/^zk:\/\/127\.0\.0\.1:\d+$/);
+      expect(await zkReady('127.0.0.1', Number(new URL(handle.zkUrl.replace(/^zk:/, 'http:')).port))).toBe(true);
       // agent1 runs on the first inner engine: its log comes through that engine
       expect(await handle.logs(`${NAME}-fx-agent1`)).toMatch(/Registered with master/);
       await handle.marathon.createApp({ id: '/fx', instances: 2, cpus: 0.1, mem: 32, cmd: SERVE, portDefinitions: [{ port: 0 }], constraints: [['hostname', 'UNIQUE']] });
@@ -152,6 +170,15 @@ describe.skipIf(official)('a cluster over the host engine and two inner engines'
         return Promise.all(eps.map(async (e) => (await (await fetch(`http://${e.address}/`, { signal: AbortSignal.timeout(5000) })).text()).trim()));
       });
       expect(heard.sort()).toEqual(handle.agents.map((a) => `hello from ${a.ip}`).sort());
+      // kill-engine takes a master placed there too (others remain), but not Marathon: the two left elect a leader.
+      const kill = await cli(['chaos', 'kill-engine', '2', '--name', `${NAME}-fx`, '--json']);
+      expect(kill.exitCode, kill.stdout + kill.stderr).toBe(0);
+      expect(json<{ killed: string }>(kill).killed.split(',').sort()).toEqual([`${NAME}-fx-agent1`, `${NAME}-fx-master2`]);
+      const master2 = handle.info!.masters.find((m) => m.name === `${NAME}-fx-master2`)!;
+      await eventually('a leader among the masters left', async () => {
+        const state = (await (await fetch(`${handle.masterUrl}/master/state`, { signal: AbortSignal.timeout(5000) })).json()) as { leader?: string };
+        return !!state.leader && !state.leader.includes(`@${master2.ip}:`);
+      }, 60_000, 500);
     } finally {
       await handle.stop();
     }
@@ -160,7 +187,8 @@ describe.skipIf(official)('a cluster over the host engine and two inner engines'
     for (const e of [e1!, e2!]) {
       const d = await innerClient(e);
       expect((await swarmState(d)).state).toBe('active');
-      expect((await d.listContainers({ all: true, filters: { label: [`${LABEL.cluster}=${NAME}-fx`] } })).map((c) => c.Names[0])).toEqual([]);
+      // (its masters' registry volumes too: three masters keep a replicated log)
+      expect(await labelled(d, `${NAME}-fx`)).toEqual([]);
     }
     expect((await status()).health).toBe('running');
   });

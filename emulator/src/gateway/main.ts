@@ -6,10 +6,10 @@
 //
 // Environment: GATEWAY_MASTERS (ip:port list), GATEWAY_POOL (10000-10031),
 // GATEWAY_CONTROL_PORT (7000), GATEWAY_DOCKER_HOST (see routes.ts),
-// GATEWAY_POLL_MS (1000).
+// GATEWAY_POLL_MS (1000), GATEWAY_FORWARDS (fixed forwards, see routes.ts).
 import http from 'node:http';
 import net from 'node:net';
-import { parsePool, RouteTable, serviceTargetsOf, targetsOf, type MasterState, type Target } from './routes.js';
+import { parseForwards, parsePool, RouteTable, serviceTargetsOf, targetsOf, type MasterState, type Target } from './routes.js';
 
 const masters = (process.env.GATEWAY_MASTERS ?? '').split(',').map((s) => s.trim()).filter(Boolean);
 const pool = parsePool(process.env.GATEWAY_POOL ?? '10000-10031');
@@ -18,6 +18,8 @@ const dockerHost = process.env.GATEWAY_DOCKER_HOST || undefined;
 const pollMs = Number(process.env.GATEWAY_POLL_MS ?? 1000);
 /** the Marathon-LB add-on's address: its service ports get pool ports too */
 const lbIp = process.env.GATEWAY_LB || undefined;
+
+const forwards = parseForwards(process.env.GATEWAY_FORWARDS ?? '');
 
 const table = new RouteTable(pool);
 let leader: string | undefined;
@@ -115,12 +117,12 @@ function refresh(fresh = false): Promise<void> {
 }
 
 function forward(poolPort: number, client: net.Socket): void {
-  const route = table.byPoolPort(poolPort);
-  if (!route) {
+  const address = forwards.get(poolPort) ?? table.byPoolPort(poolPort)?.address;
+  if (!address) {
     client.destroy();
     return;
   }
-  const [host, port] = [route.address.slice(0, route.address.lastIndexOf(':')), Number(route.address.slice(route.address.lastIndexOf(':') + 1))];
+  const [host, port] = [address.slice(0, address.lastIndexOf(':')), Number(address.slice(address.lastIndexOf(':') + 1))];
   const upstream = net.connect({ host, port });
   const close = () => {
     client.destroy();
@@ -132,7 +134,7 @@ function forward(poolPort: number, client: net.Socket): void {
   upstream.pipe(client);
 }
 
-for (const port of pool) {
+for (const port of [...pool, ...forwards.keys()]) {
   net.createServer({ allowHalfOpen: true }, (c) => forward(port, c)).listen(port, '0.0.0.0');
 }
 

@@ -175,3 +175,18 @@ export function parsePool(text: string): number[] {
   if (!m || Number(m[2]) < Number(m[1])) throw new Error(`GATEWAY_POOL must be a range like 10000-10031, not "${text}"`);
   return Array.from({ length: Number(m[2]) - Number(m[1]) + 1 }, (_, i) => Number(m[1]) + i);
 }
+
+/**
+ * GATEWAY_FORWARDS: `20000=10.128.0.3:5050,…`, fixed forwards to a cluster's
+ * ZooKeeper, masters or Marathon placed on another engine than the gateway's
+ * (their own engine's published ports are another machine's).
+ */
+export function parseForwards(text: string): Map<number, string> {
+  const out = new Map<number, string>();
+  for (const item of text.split(',').map((s) => s.trim()).filter(Boolean)) {
+    const m = /^(\d+)=([\d.]+):(\d+)$/.exec(item);
+    if (!m) throw new Error(`GATEWAY_FORWARDS must list port=ip:port pairs, not "${item}"`);
+    out.set(Number(m[1]), `${m[2]}:${m[3]}`);
+  }
+  return out;
+}

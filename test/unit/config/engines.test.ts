@@ -115,6 +115,38 @@ describe('engines in cluster.yaml', () => {
     expect(loadError('engines:\n  - { endpoint: local, agents: 1, advertise: "" }\n').err.message).toMatch(/cluster\.yaml:2:\d+: engines\.0\.advertise must be an address/);
   });
 
+  it('places masters, ZooKeeper and Marathon where engines say, deriving masters.count from the engines', () => {
+    const { file } = withFile('engines:\n  - endpoint: local\n    agents: 1\n    masters: 1\n  - endpoint: box\n    agents: 1\n    masters: 2\n    zookeeper: true\n    marathon: true\n');
+    const spec = loadSpec(file).spec;
+    expect(spec.masters.count).toBe(3);
+    expect(spec.engines).toEqual([{ endpoint: 'local', agents: 1, masters: 1 }, { endpoint: 'box', agents: 1, masters: 2, zookeeper: true, marathon: true }]);
+  });
+
+  it('refuses placed masters that disagree with masters.count, or are not 1, 3 or 5, at engines', () => {
+    const two = 'engines:\n  - endpoint: local\n    agents: 1\n    masters: 1\n  - endpoint: box\n    agents: 1\n    masters: 1\n';
+    const even = loadError(two);
+    expect(problemLines(even.err, even.file)).toEqual([expect.stringMatching(/:2:3: engines place 2 masters in all: a cluster runs 1, 3 or 5/)]);
+    const { err, file } = loadError(`masters:\n  count: 3\n${two.replace('masters: 1\n  - endpoint: box', 'masters: 0\n  - endpoint: box')}`);
+    expect(problemLines(err, file)).toEqual([expect.stringMatching(/:4:3: engines place 1 masters in all, but masters.count is 3: make them agree, or leave masters.count out$/)]);
+  });
+
+  it('refuses ZooKeeper or Marathon on two engines, and a placement key that is not true, at the key', () => {
+    const { err, file } = loadError('engines:\n  - endpoint: local\n    agents: 1\n    marathon: true\n  - endpoint: box\n    agents: 1\n    marathon: true\n    zookeeper: false\n');
+    const lines = problemLines(err, file);
+    expect(lines).toContain(`${file}:8:16: engines.1.zookeeper must be true (ZooKeeper runs on this engine) or left out`);
+    expect(loadError('engines:\n  - endpoint: local\n    agents: 1\n    zookeeper: true\n  - endpoint: box\n    agents: 1\n    zookeeper: true\n').err.message).toMatch(
+      /:7:16: engines\.1\.zookeeper is also set on engines\.0: one ZooKeeper runs, on one engine/,
+    );
+  });
+
+  it('refuses --masters that disagrees with the masters the file places; --engine drops the placement', () => {
+    const { file } = withFile('engines:\n  - endpoint: local\n    agents: 1\n  - endpoint: box\n    agents: 1\n    masters: 1\n');
+    expect(() => loadSpec(file, { masters: 3 })).toThrow(/--masters 3 disagrees with the engines in the cluster file, which place 1 masters/);
+    expect(loadSpec(file, { masters: 1 }).spec.masters.count).toBe(1);
+    const replaced = loadSpec(file, { masters: 3, engines: ['local=1', 'box=1'] }).spec;
+    expect([replaced.masters.count, replaced.engines.some((e) => e.masters !== undefined)]).toEqual([3, false]);
+  });
+
   it('lists every engine problem, not only the first', () => {
     const { err, file } = loadError('engines:\n  - endpoint: "bad endpoint"\n    agents: -1\n  - endpoint: local\n    agents: 1\n    extra: true\n');
     expect(problemLines(err, file)).toHaveLength(3);

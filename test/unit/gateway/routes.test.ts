@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { parsePool, portsOf, RouteTable, targetsOf, type MasterState } from '../../../emulator/src/gateway/routes.js';
+import { parseForwards, parsePool, portsOf, RouteTable, targetsOf, type MasterState } from '../../../emulator/src/gateway/routes.js';
 
 const agent = (n: number) => ({ id: `S${n}`, pid: `slave(1)@172.20.0.${209 + n}:5051`, hostname: `172.20.0.${209 + n}` });
 const task = (id: string, agentN: number, ports: string, state = 'TASK_RUNNING', container?: object) => ({
@@ -68,5 +68,17 @@ describe('gateway routes', () => {
 
   it('refuses a pool that is not a range', () => {
     expect(() => parsePool('10000')).toThrow(/GATEWAY_POOL must be a range/);
+  });
+});
+
+describe('gateway fixed forwards (GATEWAY_FORWARDS)', () => {
+  it('reads port=ip:port pairs, as the plan writes them for components on other engines', () => {
+    expect([...parseForwards('20000=10.128.0.3:5050, 20001=10.128.0.2:2181')]).toEqual([[20000, '10.128.0.3:5050'], [20001, '10.128.0.2:2181']]);
+    expect(parseForwards('').size).toBe(0);
+  });
+
+  it('refuses anything else with the variable and the item named', () => {
+    expect(() => parseForwards('20000=box:5050')).toThrow('GATEWAY_FORWARDS must list port=ip:port pairs, not "20000=box:5050"');
+    expect(() => parseForwards('20000:10.0.0.1:5050')).toThrow(/GATEWAY_FORWARDS/);
   });
 });

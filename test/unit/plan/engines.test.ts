@@ -7,7 +7,7 @@ import { defaultSpec } from '../../../src/config/defaults.js';
 import type { ClusterSpec, EngineSpec } from '../../../src/config/schema.js';
 import { assignAddresses } from '../../../src/plan/addresses.js';
 import { planCluster, type PlanContext } from '../../../src/plan/cluster.js';
-import { agentEngine, enginesFromLabels, spansEngines } from '../../../src/plan/engines.js';
+import { agentEngine, enginesFromLabels, GATEWAY_FORWARD_BASE, gatewayPortsOf, rolesByEngine, spansEngines } from '../../../src/plan/engines.js';
 import { imageSet } from '../../../src/plan/images.js';
 import { LABEL } from '../../../src/plan/labels.js';
 import type { ContainerPlan } from '../../../src/plan/types.js';
@@ -79,6 +79,76 @@ describe('the control plane', () => {
     for (const p of control) expect(p.engine, p.name).toBe('first');
     // the first engine is the first listed, not `local` by name
     expect(engineOf(stages)['demo-agent2']).toBe('second');
+  });
+});
+
+describe('the control plane placed on other engines (engines[].masters, .zookeeper, .marathon)', () => {
+  /** Three engines: a master on each, ZooKeeper on the second, Marathon on the third. */
+  const placed = () =>
+    spec([['local', 1], ['box', 1], ['edge', 1]], (s) => {
+      s.masters.count = 3;
+      s.engines[0]!.masters = 1;
+      s.engines[1]!.masters = 1;
+      s.engines[1]!.zookeeper = true;
+      s.engines[2]!.masters = 1;
+      s.engines[2]!.marathon = true;
+      s.ports = { master: 5050, marathon: 8080, zookeeper: 0 };
+      s.addons.mesosDns = true;
+    });
+
+  it('puts each component on the engine that says it runs it; the gateway and add-ons stay on the first', () => {
+    const e = engineOf(plan(placed()));
+    expect([e['demo-master1'], e['demo-master2'], e['demo-master3']]).toEqual(['local', 'box', 'edge']);
+    expect([e['demo-zookeeper'], e['demo-marathon'], e['demo-gateway'], e['demo-mesos-dns']]).toEqual(['box', 'edge', 'local', 'local']);
+  });
+
+  it('fills masters by the counts the engines give, skipping engines that run none', () => {
+    const s = spec([['local', 1], ['box', 1], ['edge', 1]], (x) => {
+      x.masters.count = 3;
+      x.engines[0]!.masters = 0;
+      x.engines[2]!.masters = 3;
+    });
+    const e = engineOf(plan(s));
+    expect([e['demo-master1'], e['demo-master2'], e['demo-master3']]).toEqual(['edge', 'edge', 'edge']);
+    expect(rolesByEngine(s).map((r) => [...r].sort())).toEqual([['agent', 'marathon', 'zookeeper'], ['agent'], ['agent', 'master']]);
+  });
+
+  it('publishes nothing on the other engines: the gateway publishes those ports, fixed host ports kept, and forwards them to the component', () => {
+    const stages = plan(placed());
+    const gateway = byName(stages, 'demo-gateway');
+    const forwards = new Map(gateway.env.GATEWAY_FORWARDS!.split(',').map((f) => f.split('=') as [string, string]));
+    for (const [name, port, host] of [['demo-master2', 5050, 0], ['demo-master3', 5050, 0], ['demo-zookeeper', 2181, 0], ['demo-marathon', 8080, 8080]] as const) {
+      const p = byName(stages, name);
+      expect(p.ports, name).toEqual([]);
+      const via = gatewayPortsOf(p.labels).get(port)!;
+      expect(via, name).toBeGreaterThanOrEqual(GATEWAY_FORWARD_BASE);
+      expect(forwards.get(String(via)), name).toBe(`${p.ip}:${port}`);
+      expect(gateway.ports.find((b) => b.container === via), name).toEqual({ container: via, host, hostIp: '127.0.0.1' });
+    }
+    // the master on the first engine keeps its own port (ports.master), and no gateway port of the pool is taken
+    expect(byName(stages, 'demo-master1').ports).toEqual([{ container: 5050, host: 5050, hostIp: '127.0.0.1' }]);
+    expect(gatewayPortsOf(byName(stages, 'demo-master1').labels).size).toBe(0);
+    expect(new Set(gateway.ports.map((b) => b.container)).size).toBe(gateway.ports.length);
+  });
+
+  it('changes nothing when no engine places anything', () => {
+    const stages = plan(spec([['local', 1], ['box', 1]], (s) => { s.masters.count = 3; }));
+    expect(byName(stages, 'demo-gateway').env.GATEWAY_FORWARDS).toBeUndefined();
+    for (const p of all(stages)) expect(p.labels[LABEL.gatewayPorts], p.name).toBeUndefined();
+  });
+
+  it('is ignored with one engine listed: everything runs there and publishes its own ports', () => {
+    const listed = plan(spec([['local', 2]], (s) => { s.engines[0]!.masters = 1; s.engines[0]!.zookeeper = true; }));
+    const unlisted = plan(spec([], (s) => { s.agents.count = 2; }));
+    expect(listed).toEqual(unlisted);
+  });
+});
+
+describe('gatewayPortsOf', () => {
+  it('reads container port → gateway port pairs, skipping what is not one', () => {
+    expect([...gatewayPortsOf({ [LABEL.gatewayPorts]: '5050=20001,2181=20002' })]).toEqual([[5050, 20001], [2181, 20002]]);
+    expect([...gatewayPortsOf({ [LABEL.gatewayPorts]: 'x,5050=,=1,8080=20003' })]).toEqual([[8080, 20003]]);
+    expect(gatewayPortsOf(null).size).toBe(0);
   });
 });
 
