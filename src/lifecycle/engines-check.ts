@@ -35,15 +35,12 @@ export const dockerAt = (endpoint: string): string => (isEngineUrl(endpoint) ? `
 /** Prefixes an engine's error with where in the engines list it is. */
 export function atEngine(spec: ClusterSpec, i: number, err: unknown): never {
   const at = spec.engines[i]!.endpoint;
-  if (err instanceof MesosUpError && err.code === 'ENGINE_UNREACHABLE' && at !== 'local') {
-    // (not the local engine: installing Docker here would not help)
-    throw new MesosUpError(err.code, `${where(spec, i)}: ${err.message}`, {
-      hint: `check that the engine runs and answers there (${dockerAt(at)} info), or leave it out of the engines (cluster.yaml engines, --engine)`,
-      cause: err,
-    });
-  }
+  // (not the local engine: installing Docker here would not help)
+  const hint = `check that the engine runs and answers there (${dockerAt(at)} info), or leave it out of the engines (cluster.yaml engines, --engine)`;
+  if (err instanceof MesosUpError && err.code === 'ENGINE_UNREACHABLE' && at !== 'local') throw new MesosUpError(err.code, `${where(spec, i)}: ${err.message}`, { hint, cause: err });
   if (err instanceof MesosUpError) throw new MesosUpError(err.code, `${where(spec, i)}: ${err.message}`, { ...(err.hint ? { hint: err.hint } : {}), cause: err });
-  throw new MesosUpError('ENGINE_UNREACHABLE', `${where(spec, i)}: ${engineMessage(err)}`, { cause: err });
+  // (a connection the engine dropped mid-call: a socket hang up, a reset)
+  throw new MesosUpError('ENGINE_UNREACHABLE', `${where(spec, i)}: ${engineMessage(err)}`, { ...(at !== 'local' ? { hint } : {}), cause: err });
 }
 
 /**

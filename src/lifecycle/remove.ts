@@ -74,7 +74,9 @@ async function removeSpanning(docker: Docker, cluster: string, scope: string[], 
   const engines: EngineAtDown[] = await Promise.all(
     names.map(async (name, i) => {
       if (i === 0) return { name, docker };
-      const client = await engineClient(name).catch((err: unknown) => {
+      // (engineClient keeps one client per engine for the process: in up's rollback it is
+      // the one the check connected, maybe before the engine went away, so ask it now)
+      const client = await engineClient(name).then(async (c) => (await engineIdentity(c, { timeoutMs: 5000 }), c)).catch((err: unknown) => {
         // (a context that does not exist here is a mistake to show, not an engine that is gone)
         if (err instanceof MesosUpError && err.code === 'CONFIG') throw err;
         notes.push(`${name}: skipped, it does not answer (${(err as Error).message.split('\n')[0]}); when it is back, mesos-up down --name ${cluster} (or -f with the cluster file) finishes there`);
@@ -90,7 +92,10 @@ async function removeSpanning(docker: Docker, cluster: string, scope: string[], 
   // Components first, so no agent starts a task container while we clean up.
   await Promise.all(reachable.map((e, i) => removeAll(e.docker, listed[i]!)));
   const taskScope = [`${LABEL.cluster}=${cluster}`, `${LABEL.role}=task`];
-  await Promise.all(reachable.map(async (e, i) => removeAll(e.docker, await listContainers(e.docker, i === 0 ? taskScope : [...taskScope, `${LABEL.firstEngine}=${id}`]))));
+  // (an engine that went away since it answered above: what it runs stays for a later down)
+  await Promise.all(
+    reachable.map(async (e, i) => removeAll(e.docker, await (i === 0 ? listContainers(e.docker, taskScope) : listContainers(e.docker, [...taskScope, `${LABEL.firstEngine}=${id}`]).catch(() => [])))),
+  );
   notes.push(...(await dropGoneNodes(cluster, engines)));
   await Promise.all(
     here.networks.map(async (n) => {
