@@ -54,7 +54,9 @@ export async function killEngine(docker: Docker, cluster: string, index: number)
   const here = (m: (typeof v.members)[number]) => m.engine === engine.endpoint && m.state === 'running';
   const mastersElsewhere = v.members.some((m) => m.role === 'master' && m.state === 'running' && m.engine !== engine.endpoint);
   const targets = v.members.filter((m) => here(m) && (m.role === 'agent' || m.role === 'task' || (m.role === 'master' && mastersElsewhere)));
-  if (!targets.some((m) => m.role === 'agent')) throw new MesosUpError('NOT_FOUND', `Engine ${index} (${engine.endpoint}) runs no running agent of cluster ${cluster}`, { hint: `mesos-up status --name ${cluster} shows each container's engine` });
+  if (!targets.some((m) => m.role !== 'task')) {
+    throw new MesosUpError('NOT_FOUND', `Engine ${index} (${engine.endpoint}) runs no running agent of cluster ${cluster}${mastersElsewhere ? ', nor a master' : ''}`, { hint: `mesos-up status --name ${cluster} shows each container's engine` });
+  }
   // Agents first, so none of them sees its task die and reports it.
   for (const role of ['agent', 'task', 'master'] as const) {
     await Promise.all(targets.filter((m) => m.role === role).map(async (m) => killContainer(await memberClient(docker, v, m), m.id)));

@@ -6,7 +6,7 @@ import type { ClusterSpec, Role } from '../config/schema.js';
 import { MesosUpError } from '../errors.js';
 import { createContainer, startContainer, type RunningContainer } from '../engine/containers.js';
 import { createNetwork, freeSubnetOn, type NetworkInfo } from '../engine/network.js';
-import { createOverlayNetwork } from '../engine/swarm.js';
+import { createOverlayNetwork, swarmState } from '../engine/swarm.js';
 import { enginesLabel, gatewayPortsOf, spansEngines } from '../plan/engines.js';
 import { createVolume } from '../engine/volumes.js';
 import { assignAddresses } from '../plan/addresses.js';
@@ -59,6 +59,8 @@ interface UpContext {
   network?: NetworkInfo;
   /** a cluster over several engines: their clients and what up does to put them in one swarm */
   engines?: EngineSetup;
+  /** a cluster over several engines: each engine's swarm address, by engine (plan/cluster.ts PlanContext.engineHosts) */
+  engineHosts?: string[];
   /** the gateway's start, under way beside the rest (joined by routeThroughGateway) */
   gateway?: Promise<void>;
   started: Map<string, { plan: ContainerPlan; running: RunningContainer }>;
@@ -87,7 +89,7 @@ function checkAbort(ctx: UpContext): void {
 }
 
 function planContext(ctx: UpContext): PlanContext {
-  return { spec: ctx.spec, images: ctx.images!, cliVersion: version, runId: ctx.runId };
+  return { spec: ctx.spec, images: ctx.images!, cliVersion: version, runId: ctx.runId, ...(ctx.engineHosts ? { engineHosts: ctx.engineHosts } : {}) };
 }
 
 /** The engine `plan` runs on: the one the CLI talks to unless the cluster spans engines. */
@@ -208,6 +210,8 @@ const joinSwarm: Action<UpContext> = {
     // (not the session's labels: a test process's reaper must not take the markers, which down needs)
     const labels = { ...baseLabels(ctx.spec.name, version, ctx.runId), [LABEL.engines]: enginesLabel(ctx.spec), [LABEL.firstEngine]: ctx.engines!.firstId };
     await track(ctx, joinEngines(ctx.spec, ctx.engines!, labels, (l) => step.progress(l)));
+    // Where each engine's host is reached from the cluster's containers: a real agent's Docker tasks bind their ports there.
+    ctx.engineHosts = await track(ctx, Promise.all(ctx.engines!.clients.map(async (c) => (await swarmState(c)).nodeAddr ?? '')));
   },
 };
 

@@ -30,6 +30,12 @@ export interface PlanContext {
   runId: string;
   /** bind address for published ports */
   hostIp?: string;
+  /**
+   * A cluster over several engines: the address each engine's host is reached
+   * at from the cluster's containers (its swarm node address), by engine; known
+   * once the engines are in a swarm (absent in --dry-run).
+   */
+  engineHosts?: string[];
 }
 
 export const zkUrl = (zkIp: string, chroot: 'mesos' | 'marathon' | 'metronome'): string => `zk://${zkIp}:${ZK_PORT}/${chroot}`;

@@ -9,6 +9,7 @@
 // (whose bridge addresses the host cannot route to) alike.
 import type { Addresses } from './addresses.js';
 import { base, MASTER_PORT, publish, type PlanContext } from './cluster.js';
+import { agentEngine, spansEngines } from './engines.js';
 import type { ContainerPlan } from './types.js';
 
 export const GATEWAY_CONTROL_PORT = 7000;
@@ -24,6 +25,17 @@ export function planGateway(ctx: PlanContext, addrs: Addresses): ContainerPlan {
   // A real agent's Docker tasks bind their ports on the engine's host (docker
   // run -p), not in the agent; the emulated agent serves them itself.
   const realDockerAgent = ctx.images.flavour === 'official' && ctx.spec.agents.containerizers.includes('docker');
+  // Over several engines, on the host of the engine running that agent, at its
+  // swarm address (an overlay's gateway address is not a host).
+  // (an engine whose address is not known: its agents' tasks are looked for at the agent)
+  const dockerHosts = () =>
+    addrs.agents
+      .flatMap((ip, i) => {
+        const e = agentEngine(ctx.spec, i + 1);
+        const host = ctx.engineHosts ? ctx.engineHosts[e] : `<engines[${e}] swarm address>`;
+        return host ? [`${ip}=${host}`] : [];
+      })
+      .join(',');
   return {
     ...base(ctx, 'gateway', 1, ctx.images.gateway),
     cmd: [],
@@ -31,7 +43,7 @@ export function planGateway(ctx: PlanContext, addrs: Addresses): ContainerPlan {
       GATEWAY_MASTERS: addrs.masters.map((ip) => `${ip}:${MASTER_PORT}`).join(','),
       GATEWAY_POOL: `${GATEWAY_POOL_BASE}-${last}`,
       GATEWAY_CONTROL_PORT: String(GATEWAY_CONTROL_PORT),
-      ...(realDockerAgent ? { GATEWAY_DOCKER_HOST: addrs.engineHost } : {}),
+      ...(realDockerAgent ? (spansEngines(ctx.spec) ? { GATEWAY_DOCKER_HOSTS: dockerHosts() } : { GATEWAY_DOCKER_HOST: addrs.engineHost }) : {}),
       // Marathon-LB's service ports get pool ports as it binds them
       ...(ctx.spec.addons.marathonLb ? { GATEWAY_LB: addrs.marathonLb } : {}),
     },

@@ -18,13 +18,12 @@ import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { endpointOf, initSwarm, leaveSwarm, swarmState } from '../../src/engine/swarm.js';
-import { LABEL } from '../../src/plan/labels.js';
 import { overlaps, parseCidr } from '../../src/plan/subnets.js';
 import { eventually } from '../emulator/harness.js';
 import { cli, type CliResult } from '../support/cli.js';
 import { docker } from '../support/docker.js';
 import { lockHostSwarm } from '../support/host-swarm-lock.mjs';
-import { INNER_ENGINE_LABEL, INNER_ENGINE_VALUE, innerClient, startInnerEngines, type InnerEngine, type InnerEngines } from '../support/inner-engines.js';
+import { clusterObjects, INNER_ENGINE_LABEL, INNER_ENGINE_VALUE, innerClient, startInnerEngines, type InnerEngine, type InnerEngines } from '../support/inner-engines.js';
 import { closedPort } from '../support/tcp.js';
 
 // The inner engine's docker0 on a range of its own: the host engine's bridge is
@@ -50,17 +49,6 @@ let e: InnerEngine;
 let d: Docker;
 let unlock: (() => void) | undefined;
 
-/** What carries the cluster's name on an engine: containers, networks, volumes (up's swarm marker too). */
-async function labelled(engine: Docker, name: string): Promise<string[]> {
-  const byCluster = { label: [`${LABEL.cluster}=${name}`] };
-  const vols = async (filters: Record<string, string[]>) => ((await engine.listVolumes({ filters })).Volumes ?? []).map((v) => `volume ${v.Name}`);
-  return [
-    ...(await engine.listContainers({ all: true, filters: byCluster })).map((c) => `container ${c.Names[0]}`),
-    ...(await engine.listNetworks({ filters: byCluster })).map((n) => `network ${n.Name}`),
-    ...new Set([...(await vols(byCluster)), ...(await vols({ label: [`${LABEL.swarmFor}=${name}`] }))]),
-  ];
-}
-
 /** Everything on the inner engine (only this file uses it): whatever up did there shows. */
 async function innerSnapshot() {
   return {
@@ -84,8 +72,8 @@ async function upRefused(name: string, args: string[]): Promise<CliResult> {
   const out = `${r.stdout}\n${r.stderr}`;
   // Up went no further than its check (a later stage rolled back would leave nothing either, but would show here).
   expect(r.stdout.split('\n').filter((l) => /^[•✓✗] /.test(l)), out).toEqual([`• ${CHECK_STEP}`, `✗ ${CHECK_STEP}`]);
-  expect(await labelled(host, name), `on the host engine after:\n${out}`).toEqual([]);
-  expect(await labelled(d, name), `on the inner engine after:\n${out}`).toEqual([]);
+  expect(await clusterObjects(host, name), `on the host engine after:\n${out}`).toEqual([]);
+  expect(await clusterObjects(d, name), `on the inner engine after:\n${out}`).toEqual([]);
   expect((await swarmState(host)).state, `host swarm state after:\n${out}`).toBe(hostBefore);
   expect(await innerSnapshot(), `the inner engine after:\n${out}`).toEqual(innerBefore);
   return r;
@@ -104,7 +92,7 @@ afterAll(async () => {
   try {
     // Should a case have gone ahead (a broken check), its cluster goes, on both engines, before the inner engine does.
     for (const name of Object.values(NAMES)) {
-      if (host && (await labelled(host, name)).length) await cli(['down', '--name', name]);
+      if (host && (await clusterObjects(host, name)).length) await cli(['down', '--name', name]);
     }
     if (d) await leaveSwarm(d, { force: true }).catch(() => undefined);
     await inner?.cleanup();

@@ -26,7 +26,7 @@ import { eventually, TEST_IMAGES } from '../emulator/harness.js';
 import { cli, spawnCli, type CliResult } from '../support/cli.js';
 import { docker } from '../support/docker.js';
 import { lockHostSwarm } from '../support/host-swarm-lock.mjs';
-import { innerClient, startInnerEngines, type InnerEngine, type InnerEngines } from '../support/inner-engines.js';
+import { clusterObjects, innerClient, startInnerEngines, type InnerEngine, type InnerEngines } from '../support/inner-engines.js';
 
 const NAMES = { clash: 'it-erb-clash', killed: 'it-erb-killed' };
 const CHECK_STEP = 'Checking the engine, the name and the ports';
@@ -44,17 +44,6 @@ let inner: InnerEngines | undefined;
 let unlock: (() => void) | undefined;
 let hostSwarmAtStart: SwarmState | undefined;
 
-/** What carries the cluster's name on an engine: containers, networks, volumes (up's swarm marker too). */
-async function labelled(engine: Docker, name: string): Promise<string[]> {
-  const byCluster = { label: [`${LABEL.cluster}=${name}`] };
-  const vols = async (filters: Record<string, string[]>) => ((await engine.listVolumes({ filters })).Volumes ?? []).map((v) => `volume ${v.Name}`);
-  return [
-    ...(await engine.listContainers({ all: true, filters: byCluster })).map((c) => `container ${c.Names[0]}`),
-    ...(await engine.listNetworks({ filters: byCluster })).map((n) => `network ${n.Name}`),
-    ...new Set([...(await vols(byCluster)), ...(await vols({ label: [`${LABEL.swarmFor}=${name}`] }))]),
-  ].sort();
-}
-
 /** An engine as a person would compare it: its containers, networks (docker_gwbridge too), volumes and swarm state. Images are left out: up brings the agent image and keeps it there. */
 async function engineState(d: Docker) {
   return {
@@ -67,7 +56,7 @@ async function engineState(d: Docker) {
 
 /** The host engine: only what up could change there for this cluster (other test files run beside this one). */
 async function hostState(name: string) {
-  return { labelled: await labelled(host, name), swarm: await swarmState(host), gwbridge: (await host.listNetworks()).some((n) => n.Name === 'docker_gwbridge') };
+  return { labelled: await clusterObjects(host, name), swarm: await swarmState(host), gwbridge: (await host.listNetworks()).some((n) => n.Name === 'docker_gwbridge') };
 }
 
 /** The cluster file: the host engine (advertising its address on the inner engines' bridge) and one inner engine, an agent each. */
@@ -124,7 +113,7 @@ describe.skipIf(official)("up's rollback over several engines, after their check
         await eventually(`${e.name} to answer again`, () => innerClient(e), 60_000, 500).catch(() => undefined);
       }
       for (const name of Object.values(NAMES)) {
-        if (host && (await labelled(host, name)).length) await cli(['down', '--name', name]);
+        if (host && (await clusterObjects(host, name)).length) await cli(['down', '--name', name]);
       }
       for (const e of inner?.engines ?? []) {
         const d = await innerClient(e).catch(() => undefined);
@@ -159,7 +148,7 @@ describe.skipIf(official)("up's rollback over several engines, after their check
     expect(`${errorLine(r)} ${hintLine(r)}`, out).toMatch(/remove|rename|another --name/i);
 
     expect(await hostState(name), `the host engine after:\n${out}`).toEqual(hostBefore);
-    expect(await labelled(d, name), `the inner engine after:\n${out}`).toEqual([]);
+    expect(await clusterObjects(d, name), `the inner engine after:\n${out}`).toEqual([]);
     // (the user's container of that name is still there; the engine is out of the swarm, docker_gwbridge gone again)
     expect(await engineState(d), `the inner engine after:\n${out}`).toEqual(innerBefore);
   }, 480_000);
@@ -198,7 +187,7 @@ describe.skipIf(official)("up's rollback over several engines, after their check
     const down = await cli(['down', '--name', name]);
     expect(down.exitCode, down.stdout + down.stderr).toBe(0);
     expect(await hostState(name), `the host engine after down:\n${down.stdout}`).toEqual(hostBefore);
-    expect(await labelled(d, name)).toEqual([]);
+    expect(await clusterObjects(d, name)).toEqual([]);
     expect(await engineState(d), `the inner engine after down:\n${down.stdout}${down.stderr}`).toEqual(innerBefore);
   }, 480_000);
 });

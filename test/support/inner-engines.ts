@@ -17,6 +17,7 @@ import type Docker from 'dockerode';
 import { connectEngine } from '../../src/engine/connect.js';
 import { tailLogs } from '../../src/engine/containers.js';
 import { engineMessage } from '../../src/engine/errors.js';
+import { LABEL } from '../../src/plan/labels.js';
 import { ensureReaper, SESSION_LABEL, sessionId } from '../../src/testing/session.js';
 import { docker as hostDocker } from './docker.js';
 import { closedPort } from './tcp.js';
@@ -53,6 +54,17 @@ export interface InnerEngines {
 }
 
 /** A client for an inner engine. */
+/** What carries a cluster's name on an engine, sorted: containers, networks, volumes (up's swarm marker too). */
+export async function clusterObjects(engine: Docker, name: string): Promise<string[]> {
+  const byCluster = { label: [`${LABEL.cluster}=${name}`] };
+  const vols = async (filters: Record<string, string[]>) => ((await engine.listVolumes({ filters })).Volumes ?? []).map((v) => `volume ${v.Name}`);
+  return [
+    ...(await engine.listContainers({ all: true, filters: byCluster })).map((c) => `container ${c.Names[0]}`),
+    ...(await engine.listNetworks({ filters: byCluster })).map((n) => `network ${n.Name}`),
+    ...new Set([...(await vols(byCluster)), ...(await vols({ label: [`${LABEL.swarmFor}=${name}`] }))]),
+  ].sort();
+}
+
 export const innerClient = (e: InnerEngine): Promise<Docker> => connectEngine({ env: { DOCKER_HOST: e.endpoint }, timeoutMs: 5000 });
 
 const fixtureHash = (): string => {

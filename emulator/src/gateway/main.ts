@@ -5,16 +5,17 @@
 // ports, on Linux and on Docker Desktop alike, whatever the number of agents.
 //
 // Environment: GATEWAY_MASTERS (ip:port list), GATEWAY_POOL (10000-10031),
-// GATEWAY_CONTROL_PORT (7000), GATEWAY_DOCKER_HOST (see routes.ts),
+// GATEWAY_CONTROL_PORT (7000), GATEWAY_DOCKER_HOST and GATEWAY_DOCKER_HOSTS (see routes.ts),
 // GATEWAY_POLL_MS (1000), GATEWAY_FORWARDS (fixed forwards, see routes.ts).
 import http from 'node:http';
 import net from 'node:net';
-import { parseForwards, parsePool, RouteTable, serviceTargetsOf, targetsOf, type MasterState, type Target } from './routes.js';
+import { parseDockerHosts, parseForwards, parsePool, RouteTable, serviceTargetsOf, targetsOf, type MasterState, type Target } from './routes.js';
 
 const masters = (process.env.GATEWAY_MASTERS ?? '').split(',').map((s) => s.trim()).filter(Boolean);
 const pool = parsePool(process.env.GATEWAY_POOL ?? '10000-10031');
 const controlPort = Number(process.env.GATEWAY_CONTROL_PORT ?? 7000);
 const dockerHost = process.env.GATEWAY_DOCKER_HOST || undefined;
+const dockerHosts = parseDockerHosts(process.env.GATEWAY_DOCKER_HOSTS ?? '');
 const pollMs = Number(process.env.GATEWAY_POLL_MS ?? 1000);
 /** the Marathon-LB add-on's address: its service ports get pool ports too */
 const lbIp = process.env.GATEWAY_LB || undefined;
@@ -104,7 +105,7 @@ function refresh(fresh = false): Promise<void> {
   }
   polling ??= Promise.all([readState(), readServices()])
     .then(([state, services]) => {
-      table.update([...targetsOf(state, { dockerHost }), ...services]);
+      table.update([...targetsOf(state, { dockerHost, dockerHosts }), ...services]);
       lastError = '';
       updated = Date.now();
     })

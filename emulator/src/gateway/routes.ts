@@ -63,6 +63,12 @@ export interface Options {
    * network; undefined when the agent serves them itself (the emulated agent).
    */
   dockerHost?: string;
+  /**
+   * The same per agent (its IP → its engine's host address), for a cluster
+   * over several engines: a real agent's Docker tasks bind their ports on the
+   * host of the engine that runs that agent. Wins over dockerHost.
+   */
+  dockerHosts?: Map<string, string>;
 }
 
 const TERMINAL = new Set(['TASK_FINISHED', 'TASK_FAILED', 'TASK_KILLED', 'TASK_ERROR', 'TASK_LOST', 'TASK_DROPPED', 'TASK_GONE', 'TASK_GONE_BY_OPERATOR']);
@@ -88,7 +94,7 @@ export function targetsOf(state: MasterState, opts: Options = {}): Target[] {
       if (!agent || TERMINAL.has(t.state)) continue;
       const ip = agent.split(':')[0]!;
       const docker = t.container?.type === 'DOCKER' && (t.container.docker?.network ?? 'HOST') !== 'USER';
-      const host = docker && opts.dockerHost ? opts.dockerHost : ip;
+      const host = (docker && (opts.dockerHosts?.get(ip) ?? opts.dockerHost)) || ip;
       for (const port of portsOf(t.resources?.ports)) {
         out.push({ kind: 'task', agentId: t.slave_id, agent, taskId: t.id, frameworkId: t.framework_id, port, address: `${host}:${port}` });
       }
@@ -187,6 +193,17 @@ export function parseForwards(text: string): Map<number, string> {
     const m = /^(\d+)=([\d.]+):(\d+)$/.exec(item);
     if (!m) throw new Error(`GATEWAY_FORWARDS must list port=ip:port pairs, not "${item}"`);
     out.set(Number(m[1]), `${m[2]}:${m[3]}`);
+  }
+  return out;
+}
+
+/** GATEWAY_DOCKER_HOSTS: `10.128.0.210=192.168.1.5,…`, each agent's IP and its engine's host address (see Options.dockerHosts). */
+export function parseDockerHosts(text: string): Map<string, string> {
+  const out = new Map<string, string>();
+  for (const item of text.split(',').map((s) => s.trim()).filter(Boolean)) {
+    const m = /^([\d.]+)=([\w.:-]+)$/.exec(item);
+    if (!m) throw new Error(`GATEWAY_DOCKER_HOSTS must list agentIp=hostAddress pairs, not "${item}"`);
+    out.set(m[1]!, m[2]!);
   }
   return out;
 }

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { parseForwards, parsePool, portsOf, RouteTable, targetsOf, type MasterState } from '../../../emulator/src/gateway/routes.js';
+import { parseDockerHosts, parseForwards, parsePool, portsOf, RouteTable, targetsOf, type MasterState } from '../../../emulator/src/gateway/routes.js';
 
 const agent = (n: number) => ({ id: `S${n}`, pid: `slave(1)@172.20.0.${209 + n}:5051`, hostname: `172.20.0.${209 + n}` });
 const task = (id: string, agentN: number, ports: string, state = 'TASK_RUNNING', container?: object) => ({
@@ -46,6 +46,22 @@ describe('gateway routes', () => {
     };
     expect(targetsOf(state, { dockerHost: '172.20.0.1' }).filter((x) => x.kind === 'task').map((x) => x.address)).toEqual(['172.20.0.1:31000', '172.20.0.210:31001']);
     expect(targetsOf(state).filter((x) => x.kind === 'task').map((x) => x.address)).toEqual(['172.20.0.210:31000', '172.20.0.210:31001']);
+  });
+
+  it("over several engines, sends a real agent's Docker task to the host of that agent's engine; command tasks and agents it does not know stay at the agent", () => {
+    const docker = { type: 'DOCKER', docker: { network: 'BRIDGE' } };
+    const state: MasterState = {
+      slaves: [agent(1), agent(2), agent(3)],
+      frameworks: [{ id: 'F0', tasks: [task('a', 1, '[31000-31000]', 'TASK_RUNNING', docker), task('b', 2, '[31001-31001]', 'TASK_RUNNING', docker), task('c', 2, '[31002-31002]'), task('d', 3, '[31003-31003]', 'TASK_RUNNING', docker)] }],
+    };
+    const dockerHosts = parseDockerHosts('172.20.0.210=10.0.0.4, 172.20.0.211=10.0.0.5');
+    expect(targetsOf(state, { dockerHosts }).filter((x) => x.kind === 'task').map((x) => [x.taskId, x.address])).toEqual([
+      ['a', '10.0.0.4:31000'],
+      ['b', '10.0.0.5:31001'],
+      ['c', '172.20.0.211:31002'],
+      ['d', '172.20.0.212:31003'],
+    ]);
+    expect(() => parseDockerHosts('172.20.0.210=<engines[1] swarm address>')).toThrow(/GATEWAY_DOCKER_HOSTS must list agentIp=hostAddress pairs/);
   });
 
   it('keeps a pool port for as long as its task lives and hands freed ports out last', () => {

@@ -144,6 +144,30 @@ describe('the control plane placed on other engines (engines[].masters, .zookeep
   });
 });
 
+describe("official agents' Docker tasks over engines", () => {
+  const official = (s: ClusterSpec, engineHosts?: string[]) => {
+    const ctx: PlanContext = { spec: s, images: imageSet(s, 'official', '0.1.0'), cliVersion: '0.1.0', runId: 'run1', ...(engineHosts ? { engineHosts } : {}) };
+    return byName(planCluster(ctx, assignAddresses('172.20.0.0/16', s.masters.count, s.agents.count)), 'demo-gateway').env;
+  };
+
+  it("are looked for on the host of each agent's engine, at its swarm address, not at the overlay's gateway address", () => {
+    const s = spec([['local', 1], ['box', 2]]);
+    const env = official(s, ['10.0.0.4', '10.0.0.5']);
+    const agents = assignAddresses('172.20.0.0/16', 1, 3).agents;
+    expect(env.GATEWAY_DOCKER_HOST).toBeUndefined();
+    expect(env.GATEWAY_DOCKER_HOSTS).toBe(`${agents[0]}=10.0.0.4,${agents[1]}=10.0.0.5,${agents[2]}=10.0.0.5`);
+    // an engine whose address is not known: its agents are left out (their tasks are looked for at the agent)
+    expect(official(s, ['10.0.0.4', '']).GATEWAY_DOCKER_HOSTS).toBe(`${agents[0]}=10.0.0.4`);
+    // --dry-run, before any swarm: a placeholder says what goes there
+    expect(official(s).GATEWAY_DOCKER_HOSTS).toContain(`${agents[1]}=<engines[1] swarm address>`);
+  });
+
+  it('are not routed elsewhere without the docker containerizer, or with the emulated agents', () => {
+    expect(official(spec([['local', 1], ['box', 1]], (s) => { s.agents.containerizers = ['mesos']; }), ['a', 'b']).GATEWAY_DOCKER_HOSTS).toBeUndefined();
+    expect(byName(plan(spec([['local', 1], ['box', 1]])), 'demo-gateway').env.GATEWAY_DOCKER_HOSTS).toBeUndefined();
+  });
+});
+
 describe('gatewayPortsOf', () => {
   it('reads container port → gateway port pairs, skipping what is not one', () => {
     expect([...gatewayPortsOf({ [LABEL.gatewayPorts]: '5050=20001,2181=20002' })]).toEqual([[5050, 20001], [2181, 20002]]);
