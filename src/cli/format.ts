@@ -1,6 +1,7 @@
 // Text renderings for the terminal: cluster summaries, tables, the dry-run plan.
 import type { ClusterInfo } from '../lifecycle/describe.js';
 import { STAGE_STARTS } from '../plan/cluster.js';
+import { enginesFromLabels, gatewayPortsOf } from '../plan/engines.js';
 import type { ContainerPlan } from '../plan/types.js';
 
 export function table(rows: string[][]): string {
@@ -36,7 +37,7 @@ export function formatCluster(c: ClusterInfo): string {
     // A cluster spanning engines: which engine each container runs on.
     const engineOf = new Map(c.containers.map((x) => [x.name, x.engine ?? '']));
     rows.forEach((r, i) => r.splice(3, 0, i === 0 ? 'ENGINE' : engineOf.get(r[0]!.trim()) ?? ''));
-    lines.push(`  Engines        ${c.engines.map((e) => `${e.endpoint} (${e.error ? `not answering: ${e.error}` : `${e.agents.length} agent${e.agents.length === 1 ? '' : 's'}`})`).join(', ')}`);
+    lines.push(`  Engines        ${c.engines.map((e) => `${e.endpoint} (${e.error ? `not answering: ${e.error}` : engineRoles(c, e)})`).join(', ')}`);
   }
   lines.push(table(rows));
   if (c.endpoints.length || c.unrouted.length) {
@@ -59,7 +60,8 @@ export function formatCluster(c: ClusterInfo): string {
 }
 
 export function formatPlan(stages: ContainerPlan[][], network: string): string {
-  const engines = [...new Set(stages.flat().map((p) => p.engine).filter((e): e is string => !!e))];
+  const engines = enginesFromLabels(stages.flat().map((p) => ({ Labels: p.labels })));
+  const gateway = stages.flat().find((p) => p.role === 'gateway');
   const out: string[] = [
     engines.length
       ? `network ${network} (attachable swarm overlay over the engines ${engines.join(', ')}; up starts a swarm on the first engine or joins them to its swarm, and down undoes only that; static addresses at .200 and up)`
@@ -74,6 +76,11 @@ export function formatPlan(stages: ContainerPlan[][], network: string): string {
       for (const [k, v] of Object.entries(p.env)) out.push(`    env ${k}=${v}`);
       const ports = p.ports.map((b) => `${b.hostIp}:${b.host || '(free)'}->${b.container}${b.protocol ? `/${b.protocol}` : ''}`);
       if (ports.length) out.push(`    ports ${ports.length > 4 ? `${ports.slice(0, 3).join(', ')}, … ${ports.length} in all` : ports.join(', ')}`);
+      // (placed on another engine: its ports are published by the gateway, among its many)
+      for (const [port, via] of gatewayPortsOf(p.labels)) {
+        const b = gateway?.ports.find((g) => g.container === via);
+        out.push(`    port ${port} reached through the gateway: ${b ? `${b.hostIp}:${b.host || '(free)'}` : '?'}->${gateway?.name ?? 'gateway'}:${via}->${p.ip ?? ''}:${port}`);
+      }
       for (const b of p.binds) out.push(`    mount ${b}`);
       for (const v of p.volumes ?? []) out.push(`    mount volume ${v.name}:${v.target} (created labelled with the cluster; down removes it)`);
       if (p.dns?.length) out.push(`    dns ${p.dns.join(', ')}`);
@@ -82,4 +89,15 @@ export function formatPlan(stages: ContainerPlan[][], network: string): string {
     }
   });
   return out.join('\n');
+}
+
+/** What an engine of a spread cluster runs, for the Engines line: `2 agents, 1 master, zookeeper`. */
+function engineRoles(c: ClusterInfo, e: { endpoint: string; agents: string[] }): string {
+  const on = c.containers.filter((x) => x.engine === e.endpoint);
+  const masters = on.filter((x) => x.role === 'master').length;
+  return [
+    `${e.agents.length} agent${e.agents.length === 1 ? '' : 's'}`,
+    ...(masters ? [`${masters} master${masters === 1 ? '' : 's'}`] : []),
+    ...(['zookeeper', 'marathon'] as const).filter((r) => on.some((x) => x.role === r)),
+  ].join(', ');
 }

@@ -99,7 +99,7 @@ const flagText = (flags: Record<string, string | number | boolean> | undefined):
 
 /** The masters the file's engines place, when any of them says (undefined: none does). */
 function placedMasters(f: ClusterFile): number | undefined {
-  const placed = f.engines?.filter((e) => e.masters !== undefined) ?? [];
+  const placed = (f.engines?.length ?? 0) > 1 ? f.engines!.filter((e) => e.masters !== undefined) : [];
   return placed.length ? placed.reduce((n, e) => n + e.masters!, 0) : undefined;
 }
 

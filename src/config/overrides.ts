@@ -64,8 +64,8 @@ export function applyOverrides(spec: ClusterSpec, o: Overrides): ClusterSpec {
       throw new MesosUpError('USAGE', `--masters ${o.masters} is not possible: use 1, 3 or 5 (quorum = floor(n/2)+1)`);
     // (--engine replaces the file's engines, placement included: then the masters all run on the first)
     const placed = out.engines.filter((e) => e.masters !== undefined).reduce((n, e) => n + e.masters!, 0);
-    if (!o.engines?.length && out.engines.some((e) => e.masters !== undefined) && o.masters !== placed)
-      throw new MesosUpError('USAGE', `--masters ${o.masters} disagrees with the engines in the cluster file, which place ${placed} masters`, {
+    if (!o.engines?.length && out.engines.length > 1 && out.engines.some((e) => e.masters !== undefined) && o.masters !== placed)
+      throw new MesosUpError('USAGE', `--masters ${o.masters} disagrees with the engines in the cluster file, which place ${placed} master${placed === 1 ? '' : 's'}`, {
         hint: 'leave --masters out, or change engines[].masters in the cluster file',
       });
     out.masters.count = o.masters;

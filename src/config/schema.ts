@@ -238,12 +238,13 @@ export function crossCheck(spec: ClusterSpec): Array<[Array<string | number>, st
       if (first !== undefined) problems.push([['engines', i, 'endpoint'], `${e.endpoint} is listed twice (also engines.${first}): give each engine once, with all its agents`]);
       else seen.set(e.endpoint, i);
     });
-    const placed = spec.engines.filter((e) => e.masters !== undefined);
+    // (one engine listed runs everything: its placement keys say nothing)
+    const placed = spec.engines.length > 1 ? spec.engines.filter((e) => e.masters !== undefined) : [];
     const masters = placed.reduce((n, e) => n + e.masters!, 0);
     if (placed.length && ![1, 3, 5].includes(masters))
       problems.push([['engines'], `place ${masters} masters in all: a cluster runs 1, 3 or 5 (a quorum needs an odd number)`]);
     else if (placed.length && masters !== spec.masters.count)
-      problems.push([['engines'], `place ${masters} masters in all, but masters.count is ${spec.masters.count}: make them agree, or leave masters.count out`]);
+      problems.push([['engines'], `place ${masters} master${masters === 1 ? '' : 's'} in all, but masters.count is ${spec.masters.count}: make them agree, or leave masters.count out`]);
     for (const key of ['zookeeper', 'marathon'] as const) {
       const on = spec.engines.map((e, i) => (e[key] ? i : -1)).filter((i) => i >= 0);
       if (on.length > 1) problems.push([['engines', on[1]!, key], `is also set on engines.${on[0]}: one ${key === 'zookeeper' ? 'ZooKeeper' : 'Marathon'} runs, on one engine`]);

@@ -5,6 +5,7 @@ import type Docker from 'dockerode';
 import { MesosUpError } from '../errors.js';
 import { execIn, killContainer } from '../engine/exec.js';
 import { MarathonClient } from '../marathon/client.js';
+import { quorum } from '../plan/cluster.js';
 import { findLeader } from '../probes/offers.js';
 import { getJson } from '../probes/http.js';
 import { describeCluster } from './describe.js';
@@ -42,8 +43,9 @@ export async function killAgent(docker: Docker, cluster: string, index: number):
  * in the order cluster.yaml lists them) and the task containers there, as if
  * that machine went away; the master then marks its agents unreachable and
  * Marathon starts their tasks elsewhere. Masters placed there (engines[].masters)
- * go too when a master runs on another engine, so a user watches a failover
- * as well; the last masters are never taken (nothing would be left to watch).
+ * go too when the masters on the other engines still make a quorum, so a user
+ * watches a failover as well; otherwise they are kept (no master could lead,
+ * and there would be nothing to watch).
  */
 export async function killEngine(docker: Docker, cluster: string, index: number): Promise<{ engine: string; killed: string[] }> {
   const v = await view(docker, cluster);
@@ -52,10 +54,12 @@ export async function killEngine(docker: Docker, cluster: string, index: number)
   if (!engine) throw new MesosUpError('NOT_FOUND', `Cluster ${cluster} has no engine ${index}; it has ${v.engines.length}: ${v.engines.map((e, i) => `${i + 1} ${e.endpoint}`).join(', ')}`, { hint: 'engines are numbered from 1 in the order cluster.yaml (or --engine) lists them' });
   if (engine.error) throw new MesosUpError('ENGINE_UNREACHABLE', `Engine ${index} (${engine.endpoint}) of cluster ${cluster} does not answer: ${engine.error}`, { hint: `mesos-up status --name ${cluster} shows which engines answer` });
   const here = (m: (typeof v.members)[number]) => m.engine === engine.endpoint && m.state === 'running';
-  const mastersElsewhere = v.members.some((m) => m.role === 'master' && m.state === 'running' && m.engine !== engine.endpoint);
-  const targets = v.members.filter((m) => here(m) && (m.role === 'agent' || m.role === 'task' || (m.role === 'master' && mastersElsewhere)));
+  const masters = v.members.filter((m) => m.role === 'master');
+  const mastersLeft = masters.filter((m) => m.state === 'running' && m.engine !== engine.endpoint).length >= quorum(masters.length);
+  const targets = v.members.filter((m) => here(m) && (m.role === 'agent' || m.role === 'task' || (m.role === 'master' && mastersLeft)));
   if (!targets.some((m) => m.role !== 'task')) {
-    throw new MesosUpError('NOT_FOUND', `Engine ${index} (${engine.endpoint}) runs no running agent of cluster ${cluster}${mastersElsewhere ? ', nor a master' : ''}`, { hint: `mesos-up status --name ${cluster} shows each container's engine` });
+    const kept = masters.some(here) ? `; its masters are kept, as the other engines' alone would not make a quorum of ${quorum(masters.length)}` : '';
+    throw new MesosUpError('NOT_FOUND', `Engine ${index} (${engine.endpoint}) runs no running agent of cluster ${cluster}${kept}`, { hint: `mesos-up status --name ${cluster} shows each container's engine` });
   }
   // Agents first, so none of them sees its task die and reports it.
   for (const role of ['agent', 'task', 'master'] as const) {

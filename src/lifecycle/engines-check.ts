@@ -56,7 +56,7 @@ export async function onEachEngine(spec: ClusterSpec, indexes: number[], fn: (i:
 
 function notTheCliEngine(spec: ClusterSpec, primary: Docker): MesosUpError {
   const first = spec.engines[0]!.endpoint;
-  return new MesosUpError('CONFIG', `${where(spec, 0)} is not the engine mesos-up talks to (${endpointOf(primary)}): the first engine runs ZooKeeper, the masters, Marathon and the gateway, whose ports this machine must reach`, {
+  return new MesosUpError('CONFIG', `${where(spec, 0)} is not the engine mesos-up talks to (${endpointOf(primary)}): the first engine runs the gateway (and, unless placed elsewhere, ZooKeeper, the masters and Marathon), whose ports this machine must reach`, {
     hint: `list local first (engines: [{ endpoint: local, agents: … }, …] or --engine local=N), or point mesos-up at ${first} (${isEngineUrl(first) ? `DOCKER_HOST=${first}` : `DOCKER_CONTEXT=${first}`})`,
   });
 }

@@ -66,7 +66,7 @@ async function removeSpanning(docker: Docker, cluster: string, scope: string[], 
   const ownId = (await engineIdentity(docker)).id;
   if (firstId && firstId !== ownId) {
     throw new MesosUpError('CONFIG', `Cluster ${cluster} spans engines, and its first engine (daemon ${firstId.slice(0, 12)}) is not the one mesos-up talks to (${endpointOf(docker)})`, {
-      hint: 'point mesos-up at the engine that runs its ZooKeeper, masters and Marathon (DOCKER_HOST, or the context it was started with), then run down again',
+      hint: 'point mesos-up at the engine that runs its gateway (DOCKER_HOST, or the context it was started with), then run down again',
     });
   }
   const id = firstId ?? ownId;

@@ -13,6 +13,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { swarmState, type SwarmState } from '../../src/engine/swarm.js';
 import type { ClusterInfo } from '../../src/lifecycle/describe.js';
 import { MarathonClient } from '../../src/marathon/client.js';
+import { findLeader } from '../../src/probes/offers.js';
 import { zkReady } from '../../src/probes/zookeeper.js';
 import { LABEL } from '../../src/plan/labels.js';
 import { eventually, TEST_IMAGES } from '../emulator/harness.js';
@@ -20,7 +21,7 @@ import { startCluster } from '../../src/testing/start-cluster.js';
 import { cli, json } from '../support/cli.js';
 import { docker } from '../support/docker.js';
 import { lockHostSwarm } from '../support/host-swarm-lock.mjs';
-import { innerClient, startInnerEngines, type InnerEngines } from '../support/inner-engines.js';
+import { clusterObjects, innerClient, startInnerEngines, type InnerEngines } from '../support/inner-engines.js';
 
 const NAME = 'e2e-engines';
 const dir = mkdtempSync(path.join(os.tmpdir(), 'mesos-up-engines-'));
@@ -40,11 +41,7 @@ let unlock: (() => void) | undefined;
 let cluster: ClusterInfo;
 
 const hasGwbridge = async (d: Docker) => (await d.listNetworks()).some((n) => n.Name === 'docker_gwbridge');
-const labelled = async (d: Docker, name = NAME) => [
-  ...(await d.listContainers({ all: true, filters: { label: [`${LABEL.cluster}=${name}`] } })).map((c) => c.Names[0]),
-  ...(await d.listNetworks({ filters: { label: [`${LABEL.cluster}=${name}`] } })).map((n) => n.Name),
-  ...((await d.listVolumes({ filters: { label: [`${LABEL.cluster}=${name}`] } })).Volumes ?? []).map((v) => v.Name),
-];
+const labelled = (d: Docker, name = NAME) => clusterObjects(d, name);
 
 async function status(): Promise<ClusterInfo> {
   const r = await cli(['status', ...on('--json')]);
@@ -170,15 +167,19 @@ describe.skipIf(official)('a cluster over the host engine and two inner engines'
         return Promise.all(eps.map(async (e) => (await (await fetch(`http://${e.address}/`, { signal: AbortSignal.timeout(5000) })).text()).trim()));
       });
       expect(heard.sort()).toEqual(handle.agents.map((a) => `hello from ${a.ip}`).sort());
-      // kill-engine takes a master placed there too (others remain), but not Marathon: the two left elect a leader.
-      const kill = await cli(['chaos', 'kill-engine', '2', '--name', `${NAME}-fx`, '--json']);
+      // kill-engine on the leading master's engine takes that master too (the two on the
+      // other engines make a quorum), and that engine's agent, not Marathon: the two left elect a leader.
+      const masters = handle.info!.masters.map((m) => ({ name: m.name, ip: m.ip, url: m.url! }));
+      const { leader } = await findLeader(masters);
+      expect(leader, 'a leading master before the kill').toBeDefined();
+      const engineIndex = [1, 2, 3][masters.indexOf(leader!)]!;
+      const kill = await cli(['chaos', 'kill-engine', String(engineIndex), '--name', `${NAME}-fx`, '--json']);
       expect(kill.exitCode, kill.stdout + kill.stderr).toBe(0);
-      expect(json<{ killed: string }>(kill).killed.split(',').sort()).toEqual([`${NAME}-fx-agent1`, `${NAME}-fx-master2`]);
-      const master2 = handle.info!.masters.find((m) => m.name === `${NAME}-fx-master2`)!;
-      await eventually('a leader among the masters left', async () => {
-        const state = (await (await fetch(`${handle.masterUrl}/master/state`, { signal: AbortSignal.timeout(5000) })).json()) as { leader?: string };
-        return !!state.leader && !state.leader.includes(`@${master2.ip}:`);
-      }, 60_000, 500);
+      const agentThere = { 1: [], 2: [`${NAME}-fx-agent1`], 3: [`${NAME}-fx-agent2`] }[engineIndex]!;
+      expect(json<{ killed: string }>(kill).killed.split(',').sort()).toEqual([...agentThere, leader!.name].sort());
+      const left = masters.filter((m) => m !== leader);
+      const next = await eventually('a new leader among the masters left, each reached from the host', async () => (await findLeader(left)).leader, 60_000, 500);
+      expect(next.name).not.toBe(leader!.name);
     } finally {
       await handle.stop();
     }
@@ -227,7 +228,7 @@ describe.skipIf(official)('a cluster over the host engine and two inner engines'
     expect(r.exitCode, r.stdout + r.stderr).toBe(0);
     expect(r.stdout).toContain(`${gone.endpoint}: skipped, it does not answer`);
     // Only the marker that names the engines stays, so a later down finds the one that is gone.
-    expect(await labelled(host)).toEqual([`mesos-up-${NAME}-swarm`]);
+    expect(await labelled(host)).toEqual([`volume mesos-up-${NAME}-swarm`]);
     expect(await swarmState(host)).toEqual(hostBefore);
     expect(await hasGwbridge(host)).toBe(gwbridgeBefore);
     const d = await innerClient(other);

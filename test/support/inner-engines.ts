@@ -53,7 +53,6 @@ export interface InnerEngines {
   cleanup(): Promise<void>;
 }
 
-/** A client for an inner engine. */
 /** What carries a cluster's name on an engine, sorted: containers, networks, volumes (up's swarm marker too). */
 export async function clusterObjects(engine: Docker, name: string): Promise<string[]> {
   const byCluster = { label: [`${LABEL.cluster}=${name}`] };
@@ -65,6 +64,7 @@ export async function clusterObjects(engine: Docker, name: string): Promise<stri
   ].sort();
 }
 
+/** A client for an inner engine. */
 export const innerClient = (e: InnerEngine): Promise<Docker> => connectEngine({ env: { DOCKER_HOST: e.endpoint }, timeoutMs: 5000 });
 
 const fixtureHash = (): string => {

@@ -127,7 +127,7 @@ describe('engines in cluster.yaml', () => {
     const even = loadError(two);
     expect(problemLines(even.err, even.file)).toEqual([expect.stringMatching(/:2:3: engines place 2 masters in all: a cluster runs 1, 3 or 5/)]);
     const { err, file } = loadError(`masters:\n  count: 3\n${two.replace('masters: 1\n  - endpoint: box', 'masters: 0\n  - endpoint: box')}`);
-    expect(problemLines(err, file)).toEqual([expect.stringMatching(/:4:3: engines place 1 masters in all, but masters.count is 3: make them agree, or leave masters.count out$/)]);
+    expect(problemLines(err, file)).toEqual([expect.stringMatching(/:4:3: engines place 1 master in all, but masters.count is 3: make them agree, or leave masters.count out$/)]);
   });
 
   it('refuses ZooKeeper or Marathon on two engines, and a placement key that is not true, at the key', () => {
@@ -139,9 +139,15 @@ describe('engines in cluster.yaml', () => {
     );
   });
 
+  it('ignores placement with one engine listed (it runs everything), so masters.count and --masters stand', () => {
+    const { file } = withFile('masters:\n  count: 3\nengines:\n  - endpoint: local\n    agents: 2\n    masters: 1\n');
+    expect(loadSpec(file).spec.masters.count).toBe(3);
+    expect(loadSpec(file, { masters: 5 }).spec.masters.count).toBe(5);
+  });
+
   it('refuses --masters that disagrees with the masters the file places; --engine drops the placement', () => {
     const { file } = withFile('engines:\n  - endpoint: local\n    agents: 1\n  - endpoint: box\n    agents: 1\n    masters: 1\n');
-    expect(() => loadSpec(file, { masters: 3 })).toThrow(/--masters 3 disagrees with the engines in the cluster file, which place 1 masters/);
+    expect(() => loadSpec(file, { masters: 3 })).toThrow(/--masters 3 disagrees with the engines in the cluster file, which place 1 master/);
     expect(loadSpec(file, { masters: 1 }).spec.masters.count).toBe(1);
     const replaced = loadSpec(file, { masters: 3, engines: ['local=1', 'box=1'] }).spec;
     expect([replaced.masters.count, replaced.engines.some((e) => e.masters !== undefined)]).toEqual([3, false]);
