@@ -229,10 +229,10 @@ const copyImages: Action<UpContext> = {
 const addresses = (ctx: UpContext) => assignAddresses(ctx.network!.subnet, ctx.spec.masters.count, ctx.spec.agents.count);
 
 // planCluster's stages. Every container is created at once (all addresses are
-// fixed in advance); ZooKeeper starts first, then the rest as soon as its
-// container runs, and Marathon once ZooKeeper answers `ruok`. The gateway
-// publishes a pool of ports (the engine sets up each one), so it is not waited
-// for here but joined at the end.
+// fixed in advance); ZooKeeper and the gateway start first, the masters as soon
+// as ZooKeeper's container runs, agents and add-ons once the masters' run, and
+// Marathon once ZooKeeper answers `ruok`. The gateway publishes a pool of ports
+// (the engine sets up each one), so it is not waited for here but joined at the end.
 const startContainers: Action<UpContext> = {
   title: 'Starting ZooKeeper, Mesos masters, agents and Marathon',
   async run(ctx, step) {
@@ -275,7 +275,11 @@ const startContainers: Action<UpContext> = {
     const mastersStarted = Promise.all(rest.filter((p) => p.role === 'master').map((p) => launch(p, afterZkStarted)));
     const afterMasters = () => mastersStarted;
     const gateway = rest.find((p) => p.role === 'gateway')!;
-    ctx.gateway = launch(gateway, afterMasters);
+    // The gateway starts beside ZooKeeper: the engine sets up each of its
+    // published ports, the longest start of all, which a 1-agent up waited for
+    // last when it came after the masters (interleaved trials: 8 agents 8 %
+    // quicker, 1 agent no slower).
+    ctx.gateway = launch(gateway, () => Promise.resolve());
     await Promise.all([
       zkStarted,
       mastersStarted,

@@ -237,10 +237,12 @@ export function planMarathon(ctx: PlanContext, zkIp: string, ip: string): Contai
  * Stages in start order; containers within a stage start concurrently, and
  * every container is created at once beforehand (every address is fixed in
  * advance). ZooKeeper starts first: on a busy engine the first container to
- * start boots first, and everything waits on it. Masters, agents and the
- * gateway start as soon as its container runs (they retry ZooKeeper while it
- * boots). Marathon starts once ZooKeeper answers `ruok`, because it gives up
- * when ZooKeeper does not answer within --zk_connection_timeout.
+ * start boots first, and everything waits on it; the gateway beside it (its
+ * published ports make its start the longest). The masters start as soon as
+ * ZooKeeper's container runs (they retry ZooKeeper while it boots), the rest of
+ * stage 2 once the masters' run (src/lifecycle/up.ts). Marathon starts once
+ * ZooKeeper answers `ruok`, because it gives up when ZooKeeper does not answer
+ * within --zk_connection_timeout.
  */
 export function planCluster(ctx: PlanContext, addrs: Addresses): ContainerPlan[][] {
   const { spec } = ctx;
@@ -264,7 +266,7 @@ export function planCluster(ctx: PlanContext, addrs: Addresses): ContainerPlan[]
 /** When each stage of planCluster starts, for --dry-run. */
 export const STAGE_STARTS = [
   'first; every container of the cluster is created beside it (all addresses are fixed in advance)',
-  'the masters once ZooKeeper runs, while it boots; the rest once the masters run; the gateway is not waited for',
+  'the gateway beside ZooKeeper (not waited for); the masters once ZooKeeper runs, while it boots; the rest once the masters run',
   'once ZooKeeper answers ruok, alongside stage 2',
 ] as const;
 

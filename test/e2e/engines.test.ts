@@ -117,6 +117,13 @@ describe.skipIf(official)('a cluster over the host engine and two inner engines'
     }
     const state = (await (await fetch(`${cluster.masterUrl}/master/state`)).json()) as { activated_slaves: number };
     expect(state.activated_slaves).toBe(3);
+    // ls counts its engines, env gives the host's URLs, logs reads each agent through its own engine.
+    expect(json<{ clusters: ClusterInfo[] }>(await cli(['ls', '--json'])).clusters.find((c) => c.name === NAME)?.engines?.length).toBe(3);
+    const env = json<Record<string, string>>(await cli(['env', ...on('--json')]));
+    expect([env.MESOS_MASTER_URL, env.MARATHON_URL, env.ZK_URL]).toEqual([cluster.masterUrl, cluster.marathonUrl, cluster.zkUrl]);
+    const logs = await cli(['logs', 'agent', ...on('--tail', '200')]);
+    expect(logs.exitCode, logs.stderr).toBe(0);
+    for (const a of cluster.agents) expect(logs.stdout, a.name).toMatch(new RegExp(`^${a.name} *\\| .*Registered with master`, 'm'));
   });
 
   it('places an instance on the agent of each engine (its offers reach Marathon) and each answers on its task port from the host', async () => {
