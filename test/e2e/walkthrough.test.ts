@@ -199,8 +199,10 @@ describe.skipIf(officialImagesMissing)('the Marathon walkthrough', () => {
     expect(running.map((c) => `${c.Names[0]} ${c.Image}`)).toEqual([expect.stringContaining(` ${TASK_IMAGE}`)]);
     expect(running[0]!.Image).toBe(TASK_IMAGE);
     expect((await eventuallyRead(await hostPort8000(task.id), /hello/)).trim()).toBe(`hello ${task.id}`);
-    // Mesos 1.7's Docker containerizer has no nested containers: task exec is refused, and says so
-    const now = json<{ tasks: Task[] }>(await cli(['app', 'wait', ...on('marathon-nc', '--timeout', '60s', '--json')])).tasks[0]!;
+    // Mesos 1.7's Docker containerizer has no nested containers: task exec is refused, and says so.
+    // (nc served its one connection and the task ended: the one asked is its replacement, which
+    // runs; Marathon may list the ended one as running a moment longer than the master does)
+    const now = json<{ tasks: Task[] }>(await cli(['app', 'wait', ...on('marathon-nc', '--replacing', task.id, '--timeout', '60s', '--json')])).tasks[0]!;
     const refused = await cli(['task', 'exec', '--name', NAME, now.id, '--', 'true']);
     expect(refused.exitCode).not.toBe(0);
     expect(refused.stderr, refused.stderr).toMatch(/Nested containers are not supported/);
