@@ -10,6 +10,7 @@ import { parsePortRanges, type PortRange } from './port-ranges.js';
 import { defaultSpec, MARATHON_LB_GROUP } from './defaults.js';
 import { applyOverrides, findClusterFile, type Overrides } from './overrides.js';
 import { clusterSchema, crossCheck, type ClusterFile, type ClusterSpec } from './schema.js';
+import { placedMasters } from './placement.js';
 
 export type { Overrides } from './overrides.js';
 
@@ -97,12 +98,6 @@ const ranges = (text: string | undefined, fallback: PortRange[]): PortRange[] =>
 const flagText = (flags: Record<string, string | number | boolean> | undefined): Record<string, string> =>
   Object.fromEntries(Object.entries(flags ?? {}).map(([k, v]) => [k, String(v)]));
 
-/** The masters the file's engines place, when any of them says (undefined: none does). */
-function placedMasters(f: ClusterFile): number | undefined {
-  const placed = (f.engines?.length ?? 0) > 1 ? f.engines!.filter((e) => e.masters !== undefined) : [];
-  return placed.length ? placed.reduce((n, e) => n + e.masters!, 0) : undefined;
-}
-
 function merge(f: ClusterFile): ClusterSpec {
   const d = defaultSpec();
   return {
@@ -115,7 +110,7 @@ function merge(f: ClusterFile): ClusterSpec {
       ...(f.marathon?.image ? { marathon: f.marathon.image } : {}),
     },
     // (with engines placing the masters and no count given, the count is theirs)
-    masters: { count: (f.masters?.count ?? placedMasters(f) ?? d.masters.count) as 1 | 3 | 5, flags: flagText(f.masters?.flags) },
+    masters: { count: (f.masters?.count ?? placedMasters(f.engines) ?? d.masters.count) as 1 | 3 | 5, flags: flagText(f.masters?.flags) },
     agents: {
       // public agents come on top of the default private one unless a count is
       // given; with engines listed, the agents are theirs

@@ -6,6 +6,7 @@ import path from 'node:path';
 import { MesosUpError } from '../errors.js';
 import { CLUSTER_NAME_PATTERN, CLUSTER_NAME_RULE } from './name.js';
 import { validEngineEndpoint } from './engine-endpoint.js';
+import { placedMasters } from './placement.js';
 import type { ClusterSpec, EngineSpec } from './schema.js';
 import { MARATHON_LB_GROUP } from './defaults.js';
 
@@ -63,8 +64,8 @@ export function applyOverrides(spec: ClusterSpec, o: Overrides): ClusterSpec {
     if (o.masters !== 1 && o.masters !== 3 && o.masters !== 5)
       throw new MesosUpError('USAGE', `--masters ${o.masters} is not possible: use 1, 3 or 5 (quorum = floor(n/2)+1)`);
     // (--engine replaces the file's engines, placement included: then the masters all run on the first)
-    const placed = out.engines.filter((e) => e.masters !== undefined).reduce((n, e) => n + e.masters!, 0);
-    if (!o.engines?.length && out.engines.length > 1 && out.engines.some((e) => e.masters !== undefined) && o.masters !== placed)
+    const placed = placedMasters(out.engines);
+    if (!o.engines?.length && placed !== undefined && o.masters !== placed)
       throw new MesosUpError('USAGE', `--masters ${o.masters} disagrees with the engines in the cluster file, which place ${placed} master${placed === 1 ? '' : 's'}`, {
         hint: 'leave --masters out, or change engines[].masters in the cluster file',
       });

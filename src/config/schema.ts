@@ -5,6 +5,7 @@ import { CLUSTER_NAME_PATTERN, CLUSTER_NAME_RULE } from './name.js';
 import { parseDuration } from './duration.js';
 import { parsePortRanges, rangesContain, type PortRange } from './port-ranges.js';
 import { validEngineEndpoint } from './engine-endpoint.js';
+import { placedMasters } from './placement.js';
 
 const portRangesText = z.string().superRefine((text, ctx) => {
   const r = parsePortRanges(text);
@@ -238,12 +239,10 @@ export function crossCheck(spec: ClusterSpec): Array<[Array<string | number>, st
       if (first !== undefined) problems.push([['engines', i, 'endpoint'], `${e.endpoint} is listed twice (also engines.${first}): give each engine once, with all its agents`]);
       else seen.set(e.endpoint, i);
     });
-    // (one engine listed runs everything: its placement keys say nothing)
-    const placed = spec.engines.length > 1 ? spec.engines.filter((e) => e.masters !== undefined) : [];
-    const masters = placed.reduce((n, e) => n + e.masters!, 0);
-    if (placed.length && ![1, 3, 5].includes(masters))
+    const masters = placedMasters(spec.engines);
+    if (masters !== undefined && ![1, 3, 5].includes(masters))
       problems.push([['engines'], `place ${masters} masters in all: a cluster runs 1, 3 or 5 (a quorum needs an odd number)`]);
-    else if (placed.length && masters !== spec.masters.count)
+    else if (masters !== undefined && masters !== spec.masters.count)
       problems.push([['engines'], `place ${masters} master${masters === 1 ? '' : 's'} in all, but masters.count is ${spec.masters.count}: make them agree, or leave masters.count out`]);
     for (const key of ['zookeeper', 'marathon'] as const) {
       const on = spec.engines.map((e, i) => (e[key] ? i : -1)).filter((i) => i >= 0);

@@ -183,27 +183,25 @@ export function parsePool(text: string): number[] {
 }
 
 /**
- * GATEWAY_FORWARDS: `20000=10.128.0.3:5050,…`, fixed forwards to a cluster's
- * ZooKeeper, masters or Marathon placed on another engine than the gateway's
- * (their own engine's published ports are another machine's).
+ * A comma-separated list of `key=value` items, each matching `item` (two
+ * groups); anything else is refused with the variable and the item named.
  */
-export function parseForwards(text: string): Map<number, string> {
-  const out = new Map<number, string>();
-  for (const item of text.split(',').map((s) => s.trim()).filter(Boolean)) {
-    const m = /^(\d+)=([\d.]+):(\d+)$/.exec(item);
-    if (!m) throw new Error(`GATEWAY_FORWARDS must list port=ip:port pairs, not "${item}"`);
-    out.set(Number(m[1]), `${m[2]}:${m[3]}`);
+function parsePairs<K>(variable: string, shape: string, text: string, item: RegExp, key: (k: string) => K): Map<K, string> {
+  const out = new Map<K, string>();
+  for (const each of text.split(',').map((s) => s.trim()).filter(Boolean)) {
+    const m = item.exec(each);
+    if (!m) throw new Error(`${variable} must list ${shape} pairs, not "${each}"`);
+    out.set(key(m[1]!), m[2]!);
   }
   return out;
 }
 
+/**
+ * GATEWAY_FORWARDS: `20000=10.128.0.3:5050,…`, fixed forwards to a cluster's
+ * ZooKeeper, masters or Marathon placed on another engine than the gateway's
+ * (their own engine's published ports are another machine's).
+ */
+export const parseForwards = (text: string): Map<number, string> => parsePairs('GATEWAY_FORWARDS', 'port=ip:port', text, /^(\d+)=([\d.]+:\d+)$/, Number);
+
 /** GATEWAY_DOCKER_HOSTS: `10.128.0.210=192.168.1.5,…`, each agent's IP and its engine's host address (see Options.dockerHosts). */
-export function parseDockerHosts(text: string): Map<string, string> {
-  const out = new Map<string, string>();
-  for (const item of text.split(',').map((s) => s.trim()).filter(Boolean)) {
-    const m = /^([\d.]+)=([\w.:-]+)$/.exec(item);
-    if (!m) throw new Error(`GATEWAY_DOCKER_HOSTS must list agentIp=hostAddress pairs, not "${item}"`);
-    out.set(m[1]!, m[2]!);
-  }
-  return out;
-}
+export const parseDockerHosts = (text: string): Map<string, string> => parsePairs('GATEWAY_DOCKER_HOSTS', 'agentIp=hostAddress', text, /^([\d.]+)=([\w.:-]+)$/, String);
