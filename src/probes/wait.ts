@@ -72,9 +72,17 @@ export async function waitUntil(probe: Probe, opts: WaitOptions): Promise<void> 
   try {
     for (;;) {
       if (inFlight < MAX_ROUNDS_IN_FLIGHT) void round();
+      // A round that settles the wait ends the pause and its timer: a timer
+      // left pending would hold the CLI's exit back by up to one interval.
       await new Promise<void>((resolve) => {
-        wake = resolve;
-        void sleep(interval, opts.signal).then(resolve);
+        const done = () => {
+          clearTimeout(timer);
+          opts.signal.removeEventListener('abort', done);
+          resolve();
+        };
+        const timer = setTimeout(done, interval);
+        wake = done;
+        opts.signal.addEventListener('abort', done, { once: true });
       });
       if (opts.signal.aborted) throw new MesosUpError('INTERRUPTED', 'interrupted');
       if (outcome) {

@@ -1,4 +1,4 @@
-import { describe, expect, it } from 'vitest';
+import { describe, expect, it, vi } from 'vitest';
 import { waitUntil, type Probe } from '../../../src/probes/wait.js';
 
 const opts = (extra: Partial<Parameters<typeof waitUntil>[1]> = {}) => ({ deadline: Date.now() + 10_000, signal: new AbortController().signal, intervalMs: 5, what: 'the thing', ...extra });
@@ -18,6 +18,17 @@ describe('waitUntil', () => {
     await waitUntil(probe, opts());
     expect(calls).toBeGreaterThanOrEqual(3);
     expect(first?.aborted).toBe(true);
+  });
+
+  it('leaves no timer pending once the condition holds, so the CLI exits as soon as it printed', async () => {
+    vi.useFakeTimers();
+    try {
+      // the probe holds at its first round, long before the interval would end
+      await waitUntil(async () => ({ ok: true, detail: 'ready' }), opts({ intervalMs: 60_000 }));
+      expect(vi.getTimerCount()).toBe(0);
+    } finally {
+      vi.useRealTimers();
+    }
   });
 
   it('names the condition still false when the deadline passes', async () => {
