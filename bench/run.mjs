@@ -57,7 +57,7 @@ function parseArgs(argv) {
     process.exit(2);
   }
   o.downRounds = o.quick ? 1 : 6;
-  o.scaleRounds = o.quick ? 1 : 4;
+  o.scaleRounds = o.quick ? 1 : 6;
   o.cliReps = o.quick ? 8 : 30;
   o.coldBuild ??= !o.quick;
   return o;
@@ -371,42 +371,50 @@ function shuffled(list, seed) {
   return a;
 }
 
+// A round runs every SCALE configuration and the engine floor of 1 and 8
+// agents, in a different order each round, so each round's 8-to-1 ratios (ours
+// and the floor's) come from the same few minutes of this machine: a shared
+// machine drifts between rounds more than the two sides of a ratio differ.
 async function scaling() {
-  log(`scaling: ${SCALE.map(scaleKey).join('; ')}; ${opts.scaleRounds} rounds, interleaved`);
+  log(`scaling: ${SCALE.map(scaleKey).join('; ')}; the engine floor of 1 and 8 agents; ${opts.scaleRounds} rounds, interleaved`);
   const byConfig = new Map(SCALE.map((s) => [scaleKey(s), []]));
+  const floor = { 1: [], 8: [] };
+  const rounds = [];
   const publishFile = path.join(os.tmpdir(), `mesos-up-bench-${runId}-publish.yaml`);
   writeFileSync(publishFile, 'agents:\n  publishPorts: "8000-8009"\n');
+  const FLOOR = [{ floor: 1 }, { floor: 8 }];
   for (let i = 0; i < opts.scaleRounds; i++) {
     // A different order each round, so no configuration always follows the same one.
-    const order = shuffled(SCALE, i + 1);
-    for (const s of order) {
-      const name = clusterName('s');
+    const round = { up: {}, floor: {} };
+    rounds.push(round);
+    for (const s of shuffled([...SCALE, ...FLOOR], i + 1)) {
       await waitQuiet();
+      if (s.floor) {
+        const name = clusterName('f');
+        await guarded('scale', name, async () => {
+          ctx.created.add(name);
+          const ms = await engineFloor(docker, name, s.floor);
+          await ensureGone(ctx, name);
+          floor[s.floor].push(ms);
+          round.floor[s.floor] = ms;
+          log(`  engine floor, ${s.floor} agent(s): ${(ms / 1000).toFixed(2)} s`);
+        });
+        continue;
+      }
+      const name = clusterName('s');
       await guarded('scale', name, async () => {
-        const r = await mesosUpRun(ctx, name, { ...s, ...(s.publish ? { config: publishFile } : {}) });
+        const r = await mesosUpRun(ctx, name, { ...s, cpu: true, ...(s.publish ? { config: publishFile } : {}) });
         r.cp = analyse(r);
         await mesosUpDown(ctx, name);
         await ensureGone(ctx, name);
         byConfig.get(scaleKey(s)).push(r);
-        log(`  ${scaleKey(s)}: ${(r.ms / 1000).toFixed(2)} s`);
+        round.up[scaleKey(s)] = { ms: r.ms, ...(r.cpuWork ? { cpu: r.cpuWork } : {}) };
+        log(`  ${scaleKey(s)}: ${(r.ms / 1000).toFixed(2)} s${r.cpuWork ? ` (CPU ${r.cpuWork.cpuSeconds.toFixed(1)} s, ${Math.round(r.cpuWork.busyShare * 100)} % busy)` : ''}`);
       });
     }
   }
   rmSync(publishFile, { force: true });
-  // The engine's floor for the same containers, 1 and 8 agents, interleaved the same way.
-  const floor = { 1: [], 8: [] };
-  for (let i = 0; i < opts.scaleRounds; i++) {
-    for (const agents of i % 2 ? [8, 1] : [1, 8]) {
-      const name = clusterName('f');
-      await waitQuiet();
-      await guarded('scale', name, async () => {
-        ctx.created.add(name);
-        floor[agents].push(await engineFloor(docker, name, agents));
-        await ensureGone(ctx, name);
-        log(`  engine floor, ${agents} agent(s): ${(floor[agents].at(-1) / 1000).toFixed(2)} s`);
-      });
-    }
-  }
+  results.scalingRounds = rounds;
   if (floor[1].length && floor[8].length) results.scalingFloor = { one: summary(floor[1]), eight: summary(floor[8]), ratio: median(floor[8]) / median(floor[1]) };
   results.scaling = [...byConfig.entries()].filter(([, runs]) => runs.length).map(([key, runs]) => ({
     key,

@@ -6,6 +6,7 @@ import path from 'node:path';
 import { recordEvents } from './events.mjs';
 import { run, runOk } from './proc.mjs';
 import { readiness } from './ready.mjs';
+import { attribute, snapshot, workSince } from './cpu-work.mjs';
 
 export function paths(root) {
   return {
@@ -68,7 +69,7 @@ export async function mesosUpRun(ctx, name, opts = {}) {
   }
 }
 
-async function mesosUpOnce(ctx, name, { agents = 1, masters = 1, config } = {}) {
+async function mesosUpOnce(ctx, name, { agents = 1, masters = 1, config, cpu = false } = {}) {
   const { docker, p } = ctx;
   const traceFile = path.join(os.tmpdir(), `mesos-up-bench-${name}-${process.pid}.json`);
   rmSync(traceFile, { force: true });
@@ -79,7 +80,10 @@ async function mesosUpOnce(ctx, name, { agents = 1, masters = 1, config } = {}) 
   if (agents !== 1) args.push('--agents', String(agents));
   if (masters !== 1) args.push('--masters', String(masters));
   if (config) args.push('-f', config);
+  const before = cpu ? snapshot() : undefined;
   const r = await run(process.execPath, args, { cwd: ctx.workDir, env: { MESOS_UP_BENCH_TRACE: traceFile, CI: '1' } });
+  // (read before anything else runs: the cluster idles once up returned)
+  const work = workSince(before);
   const events = await rec.stop();
   if (r.code !== 0) {
     throw new Error(`mesos-up up --name ${name} failed (exit ${r.code}):\n${r.stdout.slice(-3000)}\n${r.stderr.slice(-3000)}`);
@@ -88,9 +92,11 @@ async function mesosUpOnce(ctx, name, { agents = 1, masters = 1, config } = {}) 
   const trace = existsSync(traceFile) ? JSON.parse(readFileSync(traceFile, 'utf8')) : undefined;
   rmSync(traceFile, { force: true });
   const mem = await members(docker, name);
+  const roles = new Map(mem.map((m) => [m.id, m.role]));
+  const cpuWork = work && attribute(work, roles);
   const ready = await readiness(docker, mem, agents);
   const zkHostPort = json.zkUrl ? new URL(json.zkUrl.replace(/^zk:/, 'http:')).port : undefined;
-  return { kind: 'mesos-up', name, code, agents, masters, ms: r.ms, t0: r.t0, t1: r.t1, timings: json.timings, trace, events, members: mem, ready, zkHostPort };
+  return { kind: 'mesos-up', name, code, agents, masters, ms: r.ms, t0: r.t0, t1: r.t1, timings: json.timings, trace, events, members: mem, ready, zkHostPort, ...(cpuWork ? { cpuWork } : {}) };
 }
 
 /**
