@@ -46,13 +46,15 @@ export function verdicts(r) {
     // shared machine drift more than the two sides of one round); older result
     // files have only the medians of each side.
     const paired = pairedRatios(r);
+    // (each figure falls back on its own when no round ran both of its sides)
+    const pick = (s, fallback) => (s?.n ? s.median : fallback);
     if (one && eight) {
-      const ratio = paired ? paired.scale.median : eight.summary.median / one.summary.median;
+      const ratio = pick(paired?.scale, eight.summary.median / one.summary.median);
       v.scale = { one: one.summary, eight: eight.summary, ratio, paired: !!paired, met: ratio <= TARGETS.scaleRatio };
     }
     if (eight && r.scalingFloor) {
-      const ratio = paired ? paired.vsFloor.median : eight.summary.median / r.scalingFloor.eight.median;
-      v.floor = { ratio, floorRatio: paired ? paired.floor.median : r.scalingFloor.ratio, met: ratio <= TARGETS.floorRatio };
+      const ratio = pick(paired?.vsFloor, eight.summary.median / r.scalingFloor.eight.median);
+      v.floor = { ratio, floorRatio: pick(paired?.floor, r.scalingFloor.ratio), met: ratio <= TARGETS.floorRatio };
     }
   }
   if (r.builds?.sizes) {
@@ -186,7 +188,7 @@ export function renderMarkdown(r, { svgName, svgBaseName }) {
     for (const f of r.failures) out.push(`- ${f.section}, ${f.name}, ${f.at.slice(11, 19)}: ${f.message.split('\n').filter(Boolean).slice(0, 3).join(' / ').slice(0, 300)}`);
   }
   out.push('');
-  out.push('Times are medians with (min–max, n). Ratios are median / median.');
+  out.push('Times are medians with (min–max, n). Ratios are median / median, except the scaling verdicts, which take the median of each round\'s own ratio where the rounds ran both sides.');
   if (r.load?.length) {
     out.push('');
     out.push(`Machine load (1-minute load average before → after each section; other work shared this engine and these ${r.machine.cpus} CPUs): ${r.load.map((l) => `${l.section} ${l.before} → ${l.after}`).join(', ')}. ` +
@@ -266,7 +268,7 @@ export function renderMarkdown(r, { svgName, svgBaseName }) {
     if (r.scalingFloor) {
       const f = r.scalingFloor;
       out.push('');
-      out.push(`Engine floor (\`bench/lib/engine-floor.mjs\`): the containers \`up\` would start, from the same plan and engine code, created and started all at once with nothing waited for, from the network create to the last start: 1 agent ${fmtSummary(f.one)}, 8 agents ${fmtSummary(f.eight)}, ${fmtRatio(f.ratio)}. No tool starts these clusters faster on this engine; what \`up\` adds to the floor at 8 agents is ${fmtMs((r.scaling.find((s) => s.key === '1m/8a')?.summary.median ?? NaN) - f.eight.median)}, at 1 agent ${fmtMs((r.scaling.find((s) => s.key === '1m/1a')?.summary.median ?? NaN) - f.one.median)}.`);
+      out.push(`Engine floor (\`bench/lib/engine-floor.mjs\`): the containers \`up\` would start, from the same plan and engine code, created and started all at once with nothing waited for, from the network create to the last start: 1 agent ${fmtSummary(f.one)}, 8 agents ${fmtSummary(f.eight)}, ${fmtRatio(f.ratio)} (ratio of the medians). No tool starts these clusters faster on this engine; what \`up\` adds to the floor at 8 agents is ${fmtMs((r.scaling.find((s) => s.key === '1m/8a')?.summary.median ?? NaN) - f.eight.median)}, at 1 agent ${fmtMs((r.scaling.find((s) => s.key === '1m/1a')?.summary.median ?? NaN) - f.one.median)}.`);
     }
     out.push(...scalingRounds(r));
     out.push('');

@@ -74,16 +74,9 @@ export async function waitUntil(probe: Probe, opts: WaitOptions): Promise<void> 
       if (inFlight < MAX_ROUNDS_IN_FLIGHT) void round();
       // A round that settles the wait ends the pause and its timer: a timer
       // left pending would hold the CLI's exit back by up to one interval.
-      await new Promise<void>((resolve) => {
-        const done = () => {
-          clearTimeout(timer);
-          opts.signal.removeEventListener('abort', done);
-          resolve();
-        };
-        const timer = setTimeout(done, interval);
-        wake = done;
-        opts.signal.addEventListener('abort', done, { once: true });
-      });
+      const p = pause(interval, opts.signal);
+      wake = p.end;
+      await p.done;
       if (opts.signal.aborted) throw new MesosUpError('INTERRUPTED', 'interrupted');
       if (outcome) {
         if ('error' in outcome) throw outcome.error;
@@ -101,14 +94,22 @@ export async function waitUntil(probe: Probe, opts: WaitOptions): Promise<void> 
   }
 }
 
-export function sleep(ms: number, signal?: AbortSignal): Promise<void> {
-  return new Promise((resolve) => {
-    const t = setTimeout(done, ms);
-    function done() {
-      clearTimeout(t);
-      signal?.removeEventListener('abort', done);
+/** A sleep that `end()` (or `signal`) cuts short, clearing its timer. */
+function pause(ms: number, signal?: AbortSignal): { done: Promise<void>; end: () => void } {
+  let end = () => undefined as void;
+  const done = new Promise<void>((resolve) => {
+    const timer = setTimeout(() => end(), ms);
+    end = () => {
+      clearTimeout(timer);
+      signal?.removeEventListener('abort', end);
       resolve();
-    }
-    signal?.addEventListener('abort', done, { once: true });
+    };
+    signal?.addEventListener('abort', end, { once: true });
+    if (signal?.aborted) end();
   });
+  return { done, end };
+}
+
+export function sleep(ms: number, signal?: AbortSignal): Promise<void> {
+  return pause(ms, signal).done;
 }
