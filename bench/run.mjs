@@ -378,7 +378,6 @@ function shuffled(list, seed) {
 async function scaling() {
   log(`scaling: ${SCALE.map(scaleKey).join('; ')}; the engine floor of 1 and 8 agents; ${opts.scaleRounds} rounds, interleaved`);
   const byConfig = new Map(SCALE.map((s) => [scaleKey(s), []]));
-  const floor = { 1: [], 8: [] };
   const rounds = [];
   const publishFile = path.join(os.tmpdir(), `mesos-up-bench-${runId}-publish.yaml`);
   writeFileSync(publishFile, 'agents:\n  publishPorts: "8000-8009"\n');
@@ -395,7 +394,6 @@ async function scaling() {
           ctx.created.add(name);
           const ms = await engineFloor(docker, name, s.floor);
           await ensureGone(ctx, name);
-          floor[s.floor].push(ms);
           round.floor[s.floor] = ms;
           log(`  engine floor, ${s.floor} agent(s): ${(ms / 1000).toFixed(2)} s`);
         });
@@ -415,6 +413,7 @@ async function scaling() {
   }
   rmSync(publishFile, { force: true });
   results.scalingRounds = rounds;
+  const floor = Object.fromEntries([1, 8].map((n) => [n, rounds.map((x) => x.floor[n]).filter((ms) => ms !== undefined)]));
   if (floor[1].length && floor[8].length) results.scalingFloor = { one: summary(floor[1]), eight: summary(floor[8]), ratio: median(floor[8]) / median(floor[1]) };
   results.scaling = [...byConfig.entries()].filter(([, runs]) => runs.length).map(([key, runs]) => ({
     key,

@@ -138,9 +138,11 @@ async function hostPort(ctx: UpContext, name: string, port: number): Promise<num
   const via = gatewayPortsOf(s.plan.labels).get(port);
   if (via === undefined) return s.running.ports.get(port)!;
   await ctx.gateway;
-  const gw = [...ctx.started.values()].find((g) => g.plan.role === 'gateway')!;
-  return gw.running.ports.get(via)!;
+  return startedGateway(ctx).running.ports.get(via)!;
 }
+
+/** The gateway's container, once started. */
+const startedGateway = (ctx: UpContext) => [...ctx.started.values()].find((s) => s.plan.role === 'gateway')!;
 
 const preflight: Action<UpContext> = {
   title: 'Checking the engine, the name and the ports',
@@ -319,7 +321,7 @@ const routeThroughGateway: Action<UpContext> = {
   title: 'Routing agents and task ports through the gateway',
   async run(ctx, step) {
     await ctx.gateway;
-    const gw = [...ctx.started.values()].find((s) => s.plan.role === 'gateway')!;
+    const gw = startedGateway(ctx);
     const url = `http://127.0.0.1:${gw.running.ports.get(GATEWAY_CONTROL_PORT)}`;
     const agents = [...ctx.started.values()].filter((s) => s.plan.role === 'agent').map((s) => `${s.running.ip}:${AGENT_PORT}`);
     await waitUntil(

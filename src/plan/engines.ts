@@ -13,7 +13,7 @@ import type { ContainerPlan } from './types.js';
 /** One engine listed is today's single-engine cluster. */
 export const spansEngines = (spec: ClusterSpec): boolean => spec.engines.length > 1;
 
-/** The 0-based engine of the `index`th (1-based) of `count` items filling the engines by `per`. */
+/** The 0-based engine of the `index`th (1-based) item, the engines taking `per(e)` items each in the order listed. */
 function fill(spec: ClusterSpec, index: number, per: (i: number) => number): number {
   let last = 0;
   for (let e = 0; e < spec.engines.length; e++) {
